@@ -1,0 +1,152 @@
+// Case activities: the collection workflow's reads and writes of the system of record. Each is one
+// short database call, idempotent (a retried call finds its own earlier write), and returns ids,
+// amounts and codes only — contact details never enter the workflow's history.
+import { and, desc, eq, isNotNull } from 'drizzle-orm';
+import type { Database } from '../db/client';
+import { appendAudit } from '../db/repository/audit';
+import { getBorrowerForLoan } from '../db/repository/borrowers';
+import { closeCase, getCase, openCase, updateCaseStage } from '../db/repository/cases';
+import { beginContactAttempt, listContactHistory, markContactBlocked } from '../db/repository/contacts';
+import { getLoan, getLoanPosition, type LoanPosition } from '../db/repository/ledger';
+import { cancelTask, enqueueTask } from '../db/repository/tasks';
+import { collectionCases, legalCases } from '../db/schema';
+import type { PastContact } from '../domain/compliance/types';
+import type { Strategy } from '../domain/strategy/types';
+import type { CaseActivities, CaseFacts, Position } from './contracts';
+
+export interface CaseActivityDeps {
+  db: Database;
+  /** The strategy to pin for a new case: by id, or the default; returns a stored, validated version. */
+  loadStrategy(strategyId: string | undefined): Promise<Strategy>;
+  queues: CaseFacts['queues'];
+  /** Tells the legal team about a hand-off (email and/or webhook); called once per legal case. */
+  notifyLegalTeam?(handOff: { idempotencyKey: string; legalCaseId: string; caseId: string; loanId: string }): Promise<void>;
+}
+
+/** Contacts older than this cannot matter to any rule's look-back (the longest is 7 days). */
+const HISTORY_LOOKBACK_MS = 8 * 24 * 3600 * 1000;
+
+export function toPosition(p: LoanPosition): Position {
+  return {
+    currency: p.currency,
+    pastDueMinor: p.pastDueMinor,
+    outstandingMinor: p.outstandingMinor,
+    paidMinor: p.installments.reduce((sum, i) => sum + i.amountPaidMinor, 0),
+    dpd: p.dpd,
+    oldestUnpaidDueDate: p.oldestUnpaidDueDate,
+  };
+}
+
+export function createCaseActivities(deps: CaseActivityDeps): CaseActivities {
+  const { db } = deps;
+  const actor = (caseWorkflowId: string) => `workflow:${caseWorkflowId}`;
+
+  return {
+    async openCase({ loanId, workflowId, strategyId }) {
+      const loan = await getLoan(db, loanId);
+      if (!loan) throw new Error(`loan ${loanId} not found: upsert it before starting collection`);
+      const existing = await db
+        .select()
+        .from(collectionCases)
+        .where(and(eq(collectionCases.loanId, loanId), eq(collectionCases.workflowId, workflowId)))
+        .orderBy(desc(collectionCases.openedAt))
+        .limit(1);
+      // A retried or replayed openCase finds the case it opened; its pinned version wins over "latest".
+      const strategy = await deps.loadStrategy(existing[0] && !existing[0].closedAt ? existing[0].strategyId : strategyId);
+      const { case: row } = await openCase(db, {
+        loanId,
+        workflowId,
+        strategyId: strategy.id,
+        strategyVersion: strategy.version,
+        actor: actor(workflowId),
+      });
+      const [position, borrower, history, previous] = await Promise.all([
+        getLoanPosition(db, loanId),
+        getBorrowerForLoan(db, loanId),
+        recentHistory(db, loanId),
+        db
+          .select({ closedAt: collectionCases.closedAt })
+          .from(collectionCases)
+          .where(and(eq(collectionCases.loanId, loanId), isNotNull(collectionCases.closedAt)))
+          .orderBy(desc(collectionCases.closedAt))
+          .limit(1),
+      ]);
+      return {
+        caseId: row.id,
+        loanId,
+        strategy,
+        riskScore: loan.riskScore ?? null,
+        position: toPosition(position),
+        borrower: {
+          timeZone: borrower.timeZone,
+          locale: borrower.locale,
+          inconvenientTimes: borrower.inconvenientTimes,
+          optedOut: borrower.optedOut,
+          agreedToQuietHours: borrower.agreedToQuietHours,
+          ceaseRequested: borrower.ceaseRequestedAt !== null,
+          bankruptcy: borrower.flags.bankruptcy,
+          deceased: borrower.flags.deceased,
+          representedByAttorney: borrower.flags.representedByAttorney,
+        },
+        history,
+        previousCycleEndedAt: previous[0]?.closedAt?.toISOString(),
+        queues: deps.queues,
+      };
+    },
+
+    async readPosition({ loanId }) {
+      return toPosition(await getLoanPosition(db, loanId));
+    },
+
+    async recordTransition({ caseId, loanId, action, stage, segment, detail }) {
+      const row = await getCase(db, caseId);
+      if (stage && row && !row.closedAt) await updateCaseStage(db, caseId, stage, { segment: segment ?? null, actor: actor(row.workflowId) });
+      await appendAudit(db, { actor: row ? actor(row.workflowId) : 'workflow', action: `workflow.${action}`, caseId, loanId, after: detail });
+    },
+
+    async recordBlockedContact({ idempotencyKey, caseId, loanId, channel, template, rule, until }) {
+      const { attempt } = await beginContactAttempt(db, { idempotencyKey, caseId, loanId, channel, template, scheduledFor: new Date() });
+      if (attempt.status === 'planned') await markContactBlocked(db, idempotencyKey, rule, until ? new Date(until) : null);
+      await appendAudit(db, { actor: 'rules', action: 'contact.blocked', caseId, loanId, after: { idempotencyKey, channel, template, rule, until: until ?? null } });
+    },
+
+    async queueCollectorTask({ idempotencyKey, caseId, loanId, attempt, collectorId }) {
+      const { task } = await enqueueTask(db, { idempotencyKey, caseId, loanId, kind: 'call', collectorId, payload: { attempt } });
+      return { taskId: task.id };
+    },
+
+    async expireCollectorTask({ taskId }) {
+      await cancelTask(db, taskId);
+    },
+
+    async handOffToLegal({ idempotencyKey, caseId, loanId }) {
+      const [created] = await db
+        .insert(legalCases)
+        .values({ caseId, loanId })
+        .onConflictDoNothing({ target: legalCases.caseId })
+        .returning();
+      const [legal] = created ? [created] : await db.select().from(legalCases).where(eq(legalCases.caseId, caseId));
+      if (created) await appendAudit(db, { actor: 'workflow', action: 'legal.handed_off', caseId, loanId, after: { legalCaseId: legal!.id, idempotencyKey } });
+      // Called on every attempt: the notifier is idempotent by key, so a retry after a failed
+      // notification sends it once, and a retry after a sent one sends nothing.
+      await deps.notifyLegalTeam?.({ idempotencyKey: `${idempotencyKey}/notify`, legalCaseId: legal!.id, caseId, loanId });
+      return { legalCaseId: legal!.id };
+    },
+
+    async closeCase({ caseId, outcome }) {
+      await closeCase(db, caseId, outcome);
+    },
+  };
+}
+
+async function recentHistory(db: Database, loanId: string): Promise<PastContact[]> {
+  const rows = await listContactHistory(db, loanId, new Date(Date.now() - HISTORY_LOOKBACK_MS));
+  return rows
+    .filter((r) => r.status === 'sent' || r.status === 'presumed_sent')
+    .map((r) => ({
+      channel: r.channel,
+      at: (r.sentAt ?? r.createdAt).toISOString(),
+      connected: r.connected ?? undefined,
+      status: r.status as PastContact['status'],
+    }));
+}

@@ -1,0 +1,102 @@
+// What the collection workflow may ask of the outside world. The workflow imports these as types only;
+// the worker binds implementations built by createCaseActivities / createChannelActivities.
+// Inputs and results carry ids, amounts and codes — never names, addresses or phone numbers.
+import type { ContactKind, InconvenientTime, PastContact } from '../domain/compliance/types';
+import type { Channel, MessageChannel, StageKind, Strategy } from '../domain/strategy/types';
+import type { Outcome } from '../workflows/messages';
+
+/** The loan's money as the ledger has it now. */
+export interface Position {
+  currency: string;
+  /** Instalments due and unpaid, plus fees: what collection asks for. */
+  pastDueMinor: number;
+  /** Everything still owed, including instalments not yet due. */
+  outstandingMinor: number;
+  /** Total ever paid on the loan; promises and plans measure payments against it. */
+  paidMinor: number;
+  dpd: number;
+  oldestUnpaidDueDate: string | null;
+}
+
+/** What the rules need to know of a borrower; no contact details. */
+export interface BorrowerRules {
+  timeZone: string;
+  locale: string;
+  inconvenientTimes: InconvenientTime[];
+  optedOut: Channel[];
+  agreedToQuietHours: boolean;
+  ceaseRequested: boolean;
+  bankruptcy: boolean;
+  deceased: boolean;
+  representedByAttorney: boolean;
+}
+
+export interface CaseFacts {
+  caseId: string;
+  loanId: string;
+  strategy: Strategy;
+  riskScore: number | null;
+  position: Position;
+  borrower: BorrowerRules;
+  /** Recent contacts on this loan (any case), for the frequency caps. */
+  history: PastContact[];
+  /** When the previous collection case on this loan closed, for the cn 7-day spacing rule. */
+  previousCycleEndedAt?: string;
+  /** Task queues of the channel workers, from the worker's configuration. */
+  queues: { email: string; sms: string; letter: string };
+}
+
+export interface CaseActivities {
+  /** Opens (or finds) the case for the loan, pins the strategy version and loads the non-PII facts. */
+  openCase(input: { loanId: string; workflowId: string; strategyId?: string }): Promise<CaseFacts>;
+  /** Re-reads the ledger: the workflow never trusts arithmetic on signal payloads. */
+  readPosition(input: { loanId: string }): Promise<Position>;
+  /** Stage changes and decisions, written to the case row and the append-only audit trail. */
+  recordTransition(input: {
+    caseId: string;
+    loanId: string;
+    action: string;
+    stage?: StageKind;
+    segment?: string;
+    assignedCollector?: string | null;
+    detail: Record<string, unknown>;
+  }): Promise<void>;
+  /** A contact the workflow's rules refused: recorded as blocked with the rule, never sent. */
+  recordBlockedContact(input: {
+    idempotencyKey: string;
+    caseId: string;
+    loanId: string;
+    channel: Channel;
+    template: string;
+    rule: string;
+    until?: string;
+  }): Promise<void>;
+  queueCollectorTask(input: { idempotencyKey: string; caseId: string; loanId: string; attempt: number; collectorId: string | null }): Promise<{ taskId: string }>;
+  expireCollectorTask(input: { taskId: string }): Promise<void>;
+  handOffToLegal(input: { idempotencyKey: string; caseId: string; loanId: string }): Promise<{ legalCaseId: string }>;
+  closeCase(input: { caseId: string; loanId: string; outcome: Outcome }): Promise<void>;
+}
+
+export interface ContactRequest {
+  idempotencyKey: string;
+  caseId: string;
+  loanId: string;
+  channel: MessageChannel;
+  template: string;
+  kind: ContactKind;
+  stage: StageKind;
+}
+
+export interface ContactResult {
+  status: 'sent' | 'presumed_sent' | 'blocked' | 'failed';
+  /** Rule that blocked it at send time. */
+  rule?: string;
+  until?: string;
+  providerMessageId?: string;
+}
+
+export interface ChannelActivities {
+  sendEmail(request: ContactRequest): Promise<ContactResult>;
+  sendSms(request: ContactRequest): Promise<ContactResult>;
+  sendLetter(request: ContactRequest): Promise<ContactResult>;
+}

@@ -1,0 +1,78 @@
+// The inputs and answers of the compliance rules. Pure data: the workflow builds it from its own state,
+// the send-time gate builds it from the database; both ask the same functions (domain/compliance).
+import type { Channel, RulePackId } from '../strategy/types';
+
+export type ContactKind =
+  /** A collection message or call. */
+  | 'collection'
+  /** A notice a rule allows even under cease/dispute: validation notice, "collection stops", remedy notice. */
+  | 'notice';
+
+/** One past contact attempt, as the rules count it. */
+export interface PastContact {
+  channel: Channel;
+  /** Instant the attempt happened (ISO-8601 UTC). */
+  at: string;
+  /** For calls: whether a conversation with the right party took place. */
+  connected?: boolean;
+  /** sent = delivered or presumed delivered; failed/blocked contacts do not count. */
+  status: 'sent' | 'presumed_sent';
+  /**
+   * The number (or address) contacted, in any stable form (masked or hashed is fine). Per-number caps
+   * (cn: unanswered attempts to one number) count attempts without an address against every number.
+   */
+  address?: string;
+}
+
+/** A stated inconvenient time, in the borrower's local time: "HH:MM"-"HH:MM", optional ISO weekdays (1=Mon..7=Sun). */
+export interface InconvenientTime {
+  from: string;
+  to: string;
+  weekdays?: number[];
+}
+
+export interface ContactContext {
+  pack: RulePackId;
+  channel: Channel;
+  kind: ContactKind;
+  /** IANA time zone of the borrower, e.g. "Asia/Shanghai". */
+  timeZone: string;
+  inconvenientTimes: InconvenientTime[];
+  /** Channels the borrower opted out of. */
+  optedOut: Channel[];
+  /** The borrower agreed to contact outside the quiet hours (cn allows it). */
+  agreedToQuietHours?: boolean;
+  history: PastContact[];
+  state: {
+    disputed: boolean;
+    ceaseRequested: boolean;
+    /** Past-due amount is zero (cured) or the loan is repaid. */
+    nothingDue: boolean;
+    /** Contact paused until this instant (hardship, debt-adviser hold, Breathing Space, operator pause). */
+    pausedUntil?: string;
+    bankruptcy: boolean;
+    deceased: boolean;
+    representedByAttorney: boolean;
+  };
+  /** End of the previous collection cycle on this product, for the cn 7-day spacing rule. */
+  previousCycleEndedAt?: string;
+  /** The number (or address) this contact would use; see PastContact.address. */
+  address?: string;
+  /**
+   * Only when re-checking a recorded call (audit): whether it connected. Planning leaves it unset, and a
+   * planned call then counts as possibly connected and possibly unanswered against the cn daily caps.
+   */
+  connected?: boolean;
+}
+
+export type ContactDecision =
+  | { allowed: true }
+  | {
+      allowed: false;
+      /** Stable rule id, e.g. "cn.quiet-hours", "us-regf.7-in-7", "common.dispute". */
+      rule: string;
+      /** Earliest instant the same contact becomes allowed (ISO-8601 UTC); absent when never by time alone. */
+      until?: string;
+      /** Other rules that block the same contact at that instant (explainability), each with its own until. */
+      alsoBlockedBy?: Array<{ rule: string; until?: string }>;
+    };

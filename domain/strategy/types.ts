@@ -1,0 +1,105 @@
+// The shape of a collection strategy: data a collections manager writes, not code.
+// Every duration is an ISO-8601 duration string ("P3D", "PT12H", "PT2S"), one style throughout,
+// so the fast test strategy is the same document with seconds where a real one has days.
+
+export type Channel = 'email' | 'sms' | 'call' | 'letter';
+export type MessageChannel = 'email' | 'sms' | 'letter';
+export type RulePackId = 'cn' | 'us-regf' | 'uk-conc' | 'sandbox';
+export type StageKind = 'reminder' | 'call' | 'negotiation' | 'legal';
+
+/** ISO-8601 duration, e.g. "P3D", "PT4H", "PT1.5S". Parsed by domain/strategy/duration. */
+export type IsoDuration = string;
+
+export interface ReminderStep {
+  /** Offset of this message. */
+  after: IsoDuration;
+  /** What the offset counts from: the oldest unpaid due date, or entering the stage. */
+  from: 'dueDate' | 'stageEntry';
+  channel: MessageChannel;
+  /** Template id, e.g. "reminder-friendly"; rendered per borrower locale by the email/SMS activity. */
+  template: string;
+}
+
+export interface ReminderStage {
+  kind: 'reminder';
+  steps: ReminderStep[];
+  /** How long to wait for payment after the last step before moving on. */
+  waitAfterLast: IsoDuration;
+}
+
+export interface CallStage {
+  kind: 'call';
+  /** Collector call tasks queued at most this many times (each waits for an outcome). */
+  attempts: number;
+  /** Delay between a no_answer / wrong_number outcome (or a timeout) and the next attempt. */
+  retryAfter: IsoDuration;
+  /** How long a queued task may wait for a collector's outcome before it counts as no answer. */
+  outcomeTimeout: IsoDuration;
+}
+
+export interface NegotiationStage {
+  kind: 'negotiation';
+  /** How long to wait for a promise or plan after a right-party contact before moving on. */
+  offerTimeout: IsoDuration;
+  /** A promise may not be dated further out than this. */
+  maxPromiseHorizon: IsoDuration;
+  /** Grace after a promised date / plan instalment due date before it counts as broken / missed. */
+  grace: IsoDuration;
+  /** Plans: at most this many instalments. */
+  maxPlanInstallments: number;
+}
+
+export interface LegalStage {
+  kind: 'legal';
+  finalDemand: { channel: MessageChannel; template: string };
+  /** Waiting period between the final demand and the hand-off. */
+  waitingPeriod: IsoDuration;
+  /** After hand-off: end the workflow as handed_to_legal, or wait for the legal outcome. */
+  afterHandOff: 'end' | 'awaitOutcome';
+  /** With awaitOutcome: how long to wait before ending as handed_to_legal anyway. */
+  outcomeTimeout?: IsoDuration;
+}
+
+export type Stage = ReminderStage | CallStage | NegotiationStage | LegalStage;
+
+/** Segment selection: the first segment whose conditions all hold chooses the path. */
+export interface SegmentRule {
+  id: string;
+  when: {
+    minDpd?: number;
+    maxDpd?: number;
+    minPastDueMinor?: number;
+    maxPastDueMinor?: number;
+    minRiskScore?: number;
+    maxRiskScore?: number;
+  };
+  /** Champion path id. */
+  path: string;
+  /** Optional challenger: a stable hash of the loan id sends `percent`% of loans to `path`. */
+  challenger?: { path: string; percent: number };
+}
+
+export interface Strategy {
+  id: string;
+  version: number;
+  name: string;
+  /** Free text for the people who read and review the strategy (why the numbers are what they are). */
+  description?: string;
+  /** Compliance rule pack the contacts are planned and gated with. */
+  rulePack: RulePackId;
+  /** ISO 4217 currency the strategy expects; amounts in messages must match it. */
+  currency: string;
+  segments: SegmentRule[];
+  /** Named treatment paths: an ordered ladder of stages. */
+  paths: Record<string, Stage[]>;
+  /** Hardship forbearance: contact pauses this long when the borrower reports hardship. */
+  hardshipPause: IsoDuration;
+}
+
+/** The path chosen for one loan, recorded on the case and in search attributes. */
+export interface Treatment {
+  segment: string;
+  arm: 'champion' | 'challenger';
+  pathId: string;
+  stages: Stage[];
+}

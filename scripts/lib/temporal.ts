@@ -1,0 +1,248 @@
+// Provisions the Temporal server Overdue runs on, the same way for `npm start`, the tests and CI:
+//  1. TEMPORAL_ADDRESS set  -> use that server (fail clearly if it does not answer);
+//  2. otherwise a Temporal CLI: TEMPORAL_CLI, the per-user cache (~/.cache/overdue/bin), then PATH;
+//  3. none found but Go is available -> build the CLI into the cache with `go install` (minutes, once);
+//  4. no Go either -> @temporalio/testing's own download (needs internet).
+// The dev server keeps its state in a SQLite file under .data/ (in memory for tests) and has the
+// project's search attributes registered at start.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { homedir } from 'node:os';
+import { delimiter, dirname, join, resolve } from 'node:path';
+import { Connection } from '@temporalio/client';
+import { allSearchAttributes } from '../../workflows/search-attributes';
+
+export const TEMPORAL_CLI_VERSION = 'v1.5.1';
+const CLI_MODULE = `github.com/temporalio/cli/cmd/temporal@${TEMPORAL_CLI_VERSION}`;
+
+export interface TemporalServer {
+  /** host:port of the frontend gRPC endpoint. */
+  address: string;
+  namespace: string;
+  /** Web UI address, when this process started a server with the UI. */
+  uiUrl?: string;
+  /** Stops the server if this process started it; a no-op for an external TEMPORAL_ADDRESS. */
+  stop(): Promise<void>;
+}
+
+export interface StartTemporalOptions {
+  /** In-memory store and no UI (tests). Otherwise state persists in `dbFile`. */
+  ephemeral?: boolean;
+  /** SQLite file for the persisted store; default .data/temporal.sqlite. */
+  dbFile?: string;
+  /** Frontend port; default TEMPORAL_PORT or 7233 (ephemeral: a free port). */
+  port?: number;
+  /** UI port; default TEMPORAL_UI_PORT or 8233. */
+  uiPort?: number;
+  namespace?: string;
+  log?: (line: string) => void;
+}
+
+const cliTypeName: Record<string, string> = {
+  KEYWORD: 'Keyword',
+  INT: 'Int',
+  BOOL: 'Bool',
+  TEXT: 'Text',
+  DOUBLE: 'Double',
+  DATETIME: 'Datetime',
+  KEYWORD_LIST: 'KeywordList',
+};
+
+export function cacheDir(): string {
+  const base = process.env.XDG_CACHE_HOME || join(homedir(), '.cache');
+  return join(base, 'overdue');
+}
+
+function onPath(name: string): string | undefined {
+  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
+    if (!dir) continue;
+    const candidate = join(dir, name);
+    if (existsSync(candidate)) return candidate;
+  }
+  return undefined;
+}
+
+function findGo(): string | undefined {
+  return onPath('go') ?? (existsSync('/usr/local/go/bin/go') ? '/usr/local/go/bin/go' : undefined);
+}
+
+/** Finds the Temporal CLI, building it with Go into the per-user cache when none exists. */
+export function findOrBuildTemporalCli(log: (line: string) => void = console.log): string | undefined {
+  const fromEnv = process.env.TEMPORAL_CLI;
+  if (fromEnv) {
+    if (!existsSync(fromEnv)) throw new Error(`TEMPORAL_CLI points at ${fromEnv}, which does not exist`);
+    return fromEnv;
+  }
+  const cached = join(cacheDir(), 'bin', 'temporal');
+  if (existsSync(cached)) return cached;
+  const path = onPath('temporal');
+  if (path) return path;
+
+  const go = findGo();
+  if (!go) return undefined;
+  mkdirSync(dirname(cached), { recursive: true });
+  log(`No Temporal CLI found: building ${CLI_MODULE} into ${dirname(cached)}.`);
+  log('This first build takes several minutes; later runs reuse the binary.');
+  const built = spawnSync(go, ['install', CLI_MODULE], {
+    stdio: ['ignore', 'inherit', 'inherit'],
+    env: { ...process.env, GOBIN: dirname(cached), PATH: `${dirname(go)}${delimiter}${process.env.PATH ?? ''}` },
+  });
+  if (built.status === 0 && existsSync(cached)) return cached;
+  log(`go install ${CLI_MODULE} failed (exit ${built.status}).`);
+  return undefined;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolvePort(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+async function portInUse(port: number): Promise<boolean> {
+  return new Promise((resolveInUse) => {
+    const server = createServer();
+    server.once('error', () => resolveInUse(true));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolveInUse(false)));
+  });
+}
+
+/** Waits until the frontend answers a namespace describe; throws after `timeoutMs`. */
+export async function waitForTemporal(address: string, namespace: string, timeoutMs: number, exited?: () => string | undefined): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  while (Date.now() < deadline) {
+    const why = exited?.();
+    if (why) throw new Error(why);
+    try {
+      const connection = await Connection.connect({ address, connectTimeout: 1_000 });
+      try {
+        await connection.workflowService.describeNamespace({ namespace });
+        return;
+      } finally {
+        await connection.close();
+      }
+    } catch (error) {
+      lastError = error;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+  throw new Error(`Temporal at ${address} did not answer within ${timeoutMs / 1000}s: ${String(lastError)}`);
+}
+
+/** Registers the project's search attributes on a server we did not start (idempotent). */
+async function ensureSearchAttributes(address: string, namespace: string): Promise<void> {
+  const connection = await Connection.connect({ address });
+  try {
+    const existing = await connection.operatorService.listSearchAttributes({ namespace });
+    const missing = allSearchAttributes.filter((key) => !(key.name in (existing.customAttributes ?? {})));
+    if (missing.length === 0) return;
+    const typeNumbers: Record<string, number> = { TEXT: 1, KEYWORD: 2, INT: 3, DOUBLE: 4, BOOL: 5, DATETIME: 6, KEYWORD_LIST: 7 };
+    await connection.operatorService.addSearchAttributes({
+      namespace,
+      searchAttributes: Object.fromEntries(missing.map((key) => [key.name, typeNumbers[key.type]!])),
+    });
+  } finally {
+    await connection.close();
+  }
+}
+
+export async function startTemporal(options: StartTemporalOptions = {}): Promise<TemporalServer> {
+  const log = options.log ?? ((line: string) => console.log(line));
+  const namespace = options.namespace ?? process.env.TEMPORAL_NAMESPACE ?? 'default';
+
+  const external = process.env.TEMPORAL_ADDRESS;
+  if (external) {
+    try {
+      await waitForTemporal(external, namespace, 10_000);
+    } catch (error) {
+      throw new Error(`TEMPORAL_ADDRESS=${external} is set but the server does not answer: ${(error as Error).message}. Start it, or unset TEMPORAL_ADDRESS to let Overdue run its own dev server.`);
+    }
+    await ensureSearchAttributes(external, namespace);
+    return { address: external, namespace, stop: async () => {} };
+  }
+
+  const port = options.port ?? (options.ephemeral ? await freePort() : Number(process.env.TEMPORAL_PORT ?? 7233));
+  const uiPort = options.uiPort ?? Number(process.env.TEMPORAL_UI_PORT ?? 8233);
+  if (await portInUse(port)) {
+    throw new Error(`Port ${port} is already in use (another Temporal server?). Set TEMPORAL_ADDRESS=127.0.0.1:${port} to use it, or TEMPORAL_PORT to pick another port.`);
+  }
+  const address = `127.0.0.1:${port}`;
+
+  const cli = findOrBuildTemporalCli(log);
+  if (!cli) return startWithSdkDownload({ ...options, namespace, port, uiPort, log });
+
+  const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port), '--namespace', namespace, '--log-level', 'error'];
+  for (const key of allSearchAttributes) args.push('--search-attribute', `${key.name}=${cliTypeName[key.type]}`);
+  if (options.ephemeral) {
+    args.push('--headless');
+  } else {
+    const dbFile = resolve(options.dbFile ?? join('.data', 'temporal.sqlite'));
+    mkdirSync(dirname(dbFile), { recursive: true });
+    // The SQLite store has one connection; WAL and relaxed sync keep it from stalling on disk.
+    args.push('--db-filename', dbFile, '--sqlite-pragma', 'journal_mode=wal', '--sqlite-pragma', 'synchronous=normal');
+    args.push('--ui-port', String(uiPort));
+  }
+
+  const child: ChildProcess = spawn(cli, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let exitReason: string | undefined;
+  let stderrTail = '';
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderrTail = (stderrTail + chunk.toString()).slice(-2_000);
+  });
+  child.stdout?.resume();
+  child.on('exit', (code, signal) => {
+    exitReason = `Temporal dev server exited (code ${code}, signal ${signal}): ${stderrTail.trim()}`;
+  });
+
+  const stop = async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise<void>((r) => child.once('exit', () => r()));
+    child.kill('SIGTERM');
+    const killTimer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    await exited;
+    clearTimeout(killTimer);
+  };
+
+  try {
+    await waitForTemporal(address, namespace, 60_000, () => exitReason);
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return {
+    address,
+    namespace,
+    uiUrl: options.ephemeral ? undefined : `http://127.0.0.1:${uiPort}`,
+    stop,
+  };
+}
+
+/** Last resort where neither a CLI nor Go exists: the SDK downloads a dev server (needs internet). */
+async function startWithSdkDownload(options: StartTemporalOptions & { namespace: string; port: number; uiPort: number; log: (line: string) => void }): Promise<TemporalServer> {
+  options.log('No Temporal CLI and no Go toolchain: asking @temporalio/testing to download a dev server.');
+  const { TestWorkflowEnvironment } = await import('@temporalio/testing');
+  const env = await TestWorkflowEnvironment.createLocal({
+    server: {
+      ip: '127.0.0.1',
+      port: options.port,
+      namespace: options.namespace,
+      dbFilename: options.ephemeral ? undefined : resolve(options.dbFile ?? join('.data', 'temporal.sqlite')),
+      ui: !options.ephemeral,
+      uiPort: options.ephemeral ? undefined : options.uiPort,
+      searchAttributes: [...allSearchAttributes],
+    },
+  });
+  return {
+    address: `127.0.0.1:${options.port}`,
+    namespace: options.namespace,
+    uiUrl: options.ephemeral ? undefined : `http://127.0.0.1:${options.uiPort}`,
+    stop: () => env.teardown(),
+  };
+}

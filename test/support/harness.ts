@@ -1,0 +1,193 @@
+// Everything an end-to-end test file needs, real parts only: the shared Temporal dev server and
+// PostgreSQL database from the global setup, a real SMTP sink, a real HTTP endpoint for SMS, and
+// Overdue's own workers on task queues unique to this file. Workflow code is bundled once per file.
+import { randomUUID } from 'node:crypto';
+import { Client, Connection, WorkflowHandle } from '@temporalio/client';
+import { NativeConnection, Runtime, DefaultLogger } from '@temporalio/worker';
+import { inject } from 'vitest';
+import { createCaseActivities } from '../../activities/case';
+import { createChannelActivities } from '../../activities/channels';
+import { createSmtpMailer } from '../../channels/email';
+import { createWebhookSmsProvider } from '../../channels/sms';
+import { createDatabase, type DatabaseHandle } from '../../db/client';
+import { upsertBorrower, type BorrowerInput } from '../../db/repository/borrowers';
+import { recordPayment, upsertLoan } from '../../db/repository/ledger';
+import { collection } from '../../workflows/collection';
+import { paymentReceived, TASK_QUEUE, workflowIdForLoan, type CollectionInput } from '../../workflows/messages';
+import { createStrategyLoader } from '../../worker/strategies';
+import { bundleWorkflows, createWorkers, type WorkerSet } from '../../worker/workers';
+import { startSmtpSink, type SmtpSink } from './smtp-sink';
+import { startWebhookSink, type WebhookSink } from './webhook-sink';
+
+let runtimeInstalled = false;
+function quietRuntime() {
+  if (runtimeInstalled) return;
+  runtimeInstalled = true;
+  try {
+    Runtime.install({ logger: new DefaultLogger('WARN') });
+  } catch {
+    // already installed by another harness in this worker process
+  }
+}
+
+export interface Harness {
+  db: DatabaseHandle['db'];
+  client: Client;
+  queues: { collections: string; email: string; sms: string; letter: string };
+  smtp: SmtpSink;
+  sms: WebhookSink;
+  /** Creates a borrower and a loan with `overdueInstallments` instalments past due (`dpd` days for the oldest). */
+  seedLoan(options?: SeedOptions): Promise<SeededLoan>;
+  startCollection(loanId: string, input?: Partial<CollectionInput>): Promise<WorkflowHandle<typeof collection>>;
+  /** Ledger first, then the signal: exactly what the API does. */
+  pay(loanId: string, amountMinor: number, paymentId?: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface SeedOptions {
+  dpd?: number;
+  installmentMinor?: number;
+  overdueInstallments?: number;
+  futureInstallments?: number;
+  currency?: string;
+  timeZone?: string;
+  locale?: string;
+  borrower?: Partial<BorrowerInput>;
+}
+
+export interface SeededLoan {
+  loanId: string;
+  borrowerId: string;
+  pastDueMinor: number;
+  currency: string;
+}
+
+function isoDate(ms: number): string {
+  return new Date(ms).toISOString().slice(0, 10);
+}
+
+export async function startHarness(name: string, options: { strategyId?: string } = {}): Promise<Harness> {
+  quietRuntime();
+  const suffix = randomUUID().slice(0, 8);
+  const queues = {
+    collections: `${name}-${TASK_QUEUE}-${suffix}`,
+    email: `${name}-email-${suffix}`,
+    sms: `${name}-sms-${suffix}`,
+    letter: `${name}-letter-${suffix}`,
+  };
+  const address = inject('temporalAddress');
+  const database = await createDatabase(inject('databaseUrl'), { max: 5 });
+  const db = database.db;
+  const [smtp, sms, bundle, nativeConnection, connection] = await Promise.all([
+    startSmtpSink(),
+    startWebhookSink(),
+    bundleWorkflows(),
+    NativeConnection.connect({ address }),
+    Connection.connect({ address }),
+  ]);
+  const client = new Client({ connection });
+  const workerSet: WorkerSet = await createWorkers({
+    connection: nativeConnection,
+    namespace: 'default',
+    queues,
+    emailPerSecond: 100,
+    smsPerSecond: 100,
+    bundle,
+    caseActivities: createCaseActivities({
+      db,
+      loadStrategy: createStrategyLoader(db, options.strategyId ?? 'fast-test'),
+      queues: { email: queues.email, sms: queues.sms, letter: queues.letter },
+    }),
+    channelActivities: createChannelActivities({
+      db,
+      mailer: createSmtpMailer(smtp.url),
+      sms: createWebhookSmsProvider({ url: sms.url, secret: 'test-secret' }),
+    }),
+  });
+  const running = workerSet.run();
+
+  let counter = 0;
+  return {
+    db,
+    client,
+    queues,
+    smtp,
+    sms,
+    async seedLoan(seed = {}) {
+      counter += 1;
+      const id = `${name}-${suffix}-${counter}`;
+      const dpd = seed.dpd ?? 5;
+      const installmentMinor = seed.installmentMinor ?? 50_000;
+      const overdue = seed.overdueInstallments ?? 1;
+      const future = seed.futureInstallments ?? 2;
+      const currency = seed.currency ?? 'CNY';
+      const borrowerId = `b-${id}`;
+      await upsertBorrower(db, {
+        id: borrowerId,
+        externalRef: `ext-${borrowerId}`,
+        name: 'Test Borrower',
+        email: `${borrowerId}@example.com`,
+        phone: '+8613800138000',
+        timeZone: seed.timeZone ?? 'Asia/Shanghai',
+        locale: seed.locale ?? 'zh-CN',
+        ...seed.borrower,
+      });
+      const day = 24 * 3600 * 1000;
+      const oldestDue = Date.now() - dpd * day;
+      const installments = [];
+      for (let i = 0; i < overdue + future; i += 1) {
+        // Overdue instalments a month apart ending no later than yesterday; future ones from next month.
+        const due = i < overdue ? oldestDue + i * Math.min(30, Math.max(1, Math.floor(dpd / overdue))) * day : Date.now() + (i - overdue + 1) * 30 * day;
+        installments.push({ seq: i + 1, dueDate: isoDate(due), amountDueMinor: installmentMinor });
+      }
+      await upsertLoan(db, {
+        id,
+        borrowerId,
+        product: 'consumer-loan',
+        currency,
+        principalMinor: installmentMinor * (overdue + future),
+        openedAt: new Date(Date.now() - (dpd + 60) * day),
+        installments,
+      });
+      return { loanId: id, borrowerId, pastDueMinor: installmentMinor * overdue, currency };
+    },
+    async startCollection(loanId, input = {}) {
+      return client.workflow.start(collection, {
+        taskQueue: queues.collections,
+        workflowId: workflowIdForLoan(loanId),
+        args: [{ loanId, ...input }],
+        staticSummary: `Collection of loan ${loanId}`,
+      });
+    },
+    async pay(loanId, amountMinor, paymentId = `pay-${randomUUID()}`) {
+      const { payment } = await recordPayment(db, { paymentId, loanId, amountMinor, currency: 'CNY', receivedAt: new Date() });
+      await client.workflow.getHandle(workflowIdForLoan(loanId)).signal(paymentReceived, {
+        paymentId,
+        amountMinor: payment.amountMinor,
+        currency: payment.currency,
+        receivedAt: payment.receivedAt.toISOString(),
+      });
+    },
+    async close() {
+      workerSet.shutdown();
+      await running.catch(() => {});
+      await Promise.all([smtp.close(), sms.close(), nativeConnection.close(), connection.close(), database.close()]);
+    },
+  };
+}
+
+/** Polls the workflow query until `predicate` holds: waiting on observable state, not on time. */
+export async function waitForState<T>(
+  read: () => Promise<T>,
+  predicate: (state: T) => boolean,
+  { timeoutMs = 30_000, what = 'state' } = {},
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: T | undefined;
+  for (;;) {
+    last = await read();
+    if (predicate(last)) return last;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(last)}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}

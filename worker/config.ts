@@ -1,0 +1,71 @@
+// Overdue's configuration: one validated reading of the environment. Every variable is listed with
+// its default in the README; a bad value fails at start-up with the variable named.
+
+export interface Config {
+  /** postgres://… for PostgreSQL; unset -> embedded PGlite under .data/pglite. */
+  databaseUrl?: string;
+  /** An existing Temporal frontend; unset -> the project starts its own dev server. */
+  temporalAddress?: string;
+  temporalNamespace: string;
+  temporalPort: number;
+  temporalUiPort: number;
+  queues: { collections: string; email: string; sms: string; letter: string };
+  /** Provider rate limits, enforced by Temporal per task queue (maxTaskQueueActivitiesPerSecond). */
+  emailPerSecond: number;
+  smsPerSecond: number;
+  /** smtp://… ; unset -> messages are written as .eml files under .data/outbox (nothing leaves the machine). */
+  smtpUrl?: string;
+  smtpFrom: string;
+  apiPort: number;
+  apiHost: string;
+  defaultStrategyId: string;
+}
+
+function text(env: NodeJS.ProcessEnv, name: string, fallback: string): string {
+  const value = env[name];
+  return value === undefined || value === '' ? fallback : value;
+}
+
+function optional(env: NodeJS.ProcessEnv, name: string): string | undefined {
+  const value = env[name];
+  return value === undefined || value === '' ? undefined : value;
+}
+
+function positiveNumber(env: NodeJS.ProcessEnv, name: string, fallback: number, { integer = false } = {}): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value <= 0 || (integer && !Number.isInteger(value))) {
+    throw new Error(`${name} must be a positive ${integer ? 'integer' : 'number'} (got ${JSON.stringify(raw)})`);
+  }
+  return value;
+}
+
+export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const databaseUrl = optional(env, 'DATABASE_URL');
+  if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
+    throw new Error(`DATABASE_URL must be a postgres:// URL (got ${JSON.stringify(databaseUrl)}); unset it to use the embedded database`);
+  }
+  const smtpUrl = optional(env, 'SMTP_URL');
+  if (smtpUrl && !/^smtps?:\/\//.test(smtpUrl)) throw new Error(`SMTP_URL must be an smtp:// or smtps:// URL (got ${JSON.stringify(smtpUrl)})`);
+  return {
+    databaseUrl,
+    temporalAddress: optional(env, 'TEMPORAL_ADDRESS'),
+    temporalNamespace: text(env, 'TEMPORAL_NAMESPACE', 'default'),
+    temporalPort: positiveNumber(env, 'TEMPORAL_PORT', 7233, { integer: true }),
+    temporalUiPort: positiveNumber(env, 'TEMPORAL_UI_PORT', 8233, { integer: true }),
+    queues: {
+      collections: text(env, 'TASK_QUEUE', 'collections'),
+      email: text(env, 'EMAIL_TASK_QUEUE', 'channel-email'),
+      sms: text(env, 'SMS_TASK_QUEUE', 'channel-sms'),
+      letter: text(env, 'LETTER_TASK_QUEUE', 'channel-letter'),
+    },
+    emailPerSecond: positiveNumber(env, 'EMAIL_RATE_PER_SECOND', 20),
+    smsPerSecond: positiveNumber(env, 'SMS_RATE_PER_SECOND', 10),
+    smtpUrl,
+    smtpFrom: text(env, 'SMTP_FROM', 'Overdue <collections@example.com>'),
+    apiPort: positiveNumber(env, 'API_PORT', 3000, { integer: true }),
+    apiHost: text(env, 'API_HOST', '127.0.0.1'),
+    defaultStrategyId: text(env, 'DEFAULT_STRATEGY', 'cn-consumer'),
+  };
+}

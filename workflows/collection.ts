@@ -1,0 +1,417 @@
+// The collection workflow: one durable run per delinquent loan, walking the strategy's ladder
+// reminder -> call -> negotiation -> legal. It reads top-down like the strategy a collections manager
+// writes; every number comes from the strategy or the rule pack, every contact is planned by the same
+// compliance rules the send-time gate checks again.
+import {
+  allHandlersFinished,
+  condition,
+  continueAsNew,
+  proxyActivities,
+  proxyLocalActivities,
+  setCurrentDetails,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { CaseActivities, ChannelActivities, ContactRequest } from '../activities/contracts';
+import { evaluateContact, mayEscalateToLegal, nextAllowedContact } from '../domain/compliance';
+import type { ContactKind } from '../domain/compliance/types';
+import { formatMoney } from '../domain/money';
+import { parseDuration } from '../domain/strategy/duration';
+import { chooseTreatment } from '../domain/strategy/select';
+import type { CallStage, LegalStage, MessageChannel, NegotiationStage, ReminderStage, Stage, StageKind } from '../domain/strategy/types';
+import {
+  applyPosition,
+  contactContext,
+  currentStageKind,
+  isClosed,
+  newCaseState,
+  pauses,
+  recordContact,
+  stepKey,
+  type CaseState,
+} from './case-state';
+import { listen } from './handlers';
+import type { CallOutcome, CollectionInput, CollectionResult } from './messages';
+import * as sa from './search-attributes';
+
+// Ledger and case writes are short database calls: local activities keep them out of the history's
+// three-event activity records and run on the workflow's own worker.
+const caseDb = proxyLocalActivities<CaseActivities>({
+  startToCloseTimeout: '30s',
+  retry: { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '30s' },
+});
+
+function channelActivities(queue: string) {
+  return proxyActivities<ChannelActivities>({
+    taskQueue: queue,
+    startToCloseTimeout: '1m',
+    // A channel outage is retried for as long as it lasts; permanent errors are non-retryable failures.
+    retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '5m' },
+  });
+}
+
+/** History length at which the run carries its state into a fresh one (long plans, many cycles). */
+const CONTINUE_AS_NEW_AT_EVENTS = 4_000;
+
+/** "Wait until told" for waits the strategy leaves open-ended: ten years. */
+const UNTIL_TOLD_MS = 10 * 365 * 24 * 3600 * 1000;
+
+type Next = { kind: 'next' } | { kind: 'goto'; stage: StageKind } | { kind: 'restart' };
+const NEXT: Next = { kind: 'next' };
+
+export async function collection(input: CollectionInput): Promise<CollectionResult> {
+  const { workflowId } = workflowInfo();
+  let loan: CaseState;
+  if (input.carried) {
+    loan = input.carried as CaseState;
+  } else {
+    const facts = await caseDb.openCase({ loanId: input.loanId, workflowId, strategyId: input.strategyId });
+    const treatment = chooseTreatment(facts.strategy, {
+      loanId: facts.loanId,
+      dpd: facts.position.dpd,
+      pastDueMinor: facts.position.pastDueMinor,
+      riskScore: facts.riskScore ?? undefined,
+    });
+    loan = newCaseState(workflowId, facts, treatment);
+    applyPosition(loan, facts.position);
+    if (!isClosed(loan)) await transition(loan, 'case_opened', { pathId: treatment.pathId, arm: treatment.arm });
+  }
+
+  listen(loan, {
+    refreshPosition: async () => {
+      applyPosition(loan, await caseDb.readPosition({ loanId: loan.loanId }));
+      publish(loan);
+    },
+    audit: (action, detail) => caseDb.recordTransition({ caseId: loan.caseId, loanId: loan.loanId, action, detail }),
+    publish: () => publish(loan),
+  });
+  publish(loan);
+
+  while (!isClosed(loan)) {
+    const stage = loan.treatment.stages[loan.stageIndex];
+    if (!stage) {
+      // The ladder ran out without closing the case: begin a new cycle of the same path.
+      loan.stageIndex = 0;
+      loan.cycle += 1;
+      await transition(loan, 'cycle_restarted', { cycle: loan.cycle });
+      continue;
+    }
+    const next = await stages[stage.kind](loan, stage as never);
+    if (isClosed(loan)) break;
+    moveOn(loan, next);
+    await transition(loan, 'stage_entered', { stage: currentStageKind(loan) });
+
+    if (workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > CONTINUE_AS_NEW_AT_EVENTS) {
+      await condition(allHandlersFinished);
+      await continueAsNew<typeof collection>({ loanId: loan.loanId, carried: loan });
+    }
+  }
+
+  loan.waitingFor = undefined;
+  publish(loan);
+  await caseDb.closeCase({ caseId: loan.caseId, loanId: loan.loanId, outcome: loan.outcome! });
+  await condition(allHandlersFinished);
+  return {
+    loanId: loan.loanId,
+    caseId: loan.caseId,
+    outcome: loan.outcome!,
+    pastDueMinor: loan.position.pastDueMinor,
+    outstandingMinor: loan.position.outstandingMinor,
+    currency: loan.position.currency,
+    contactsSent: loan.contacts.sent,
+  };
+}
+
+const stages: { [K in StageKind]: (loan: CaseState, stage: Extract<Stage, { kind: K }>) => Promise<Next> } = {
+  reminder: remind,
+  call,
+  negotiation: negotiate,
+  legal: escalate,
+};
+
+/** Reminder: the strategy's messages at their offsets, then a last wait for payment. */
+async function remind(loan: CaseState, stage: ReminderStage): Promise<Next> {
+  const enteredAt = Date.now();
+  const dueAt = loan.position.oldestUnpaidDueDate ? Date.parse(loan.position.oldestUnpaidDueDate) : enteredAt;
+  for (const [index, step] of stage.steps.entries()) {
+    const at = (step.from === 'dueDate' ? dueAt : enteredAt) + parseDuration(step.after);
+    const label = `${ordinal(index + 1)} reminder (${step.channel})`;
+    if (await waitUntil(loan, `${label} at`, at)) return NEXT;
+    await sendMessage(loan, step.channel, step.template, 'collection', label);
+    if (isClosed(loan)) return NEXT;
+  }
+  await waitUntil(loan, 'payment after the last reminder', Date.now() + parseDuration(stage.waitAfterLast));
+  return NEXT;
+}
+
+/** Call: a collector task per attempt, each waiting for its outcome, retried within the caps. */
+async function call(loan: CaseState, stage: CallStage): Promise<Next> {
+  for (let attempt = 1; attempt <= stage.attempts; attempt += 1) {
+    if (!(await waitForAllowedContact(loan, 'call', 'collection', `call attempt ${attempt}`))) return NEXT;
+    const { taskId } = await caseDb.queueCollectorTask({
+      idempotencyKey: stepKey(loan, `call-${attempt}`),
+      caseId: loan.caseId,
+      loanId: loan.loanId,
+      attempt,
+      collectorId: loan.assignedCollector,
+    });
+    loan.awaitingCallOutcome = { attempt, taskId };
+    loan.callOutcome = undefined;
+    const answered = await waitUntil(
+      loan,
+      `outcome of call attempt ${attempt}`,
+      Date.now() + parseDuration(stage.outcomeTimeout),
+      () => loan.callOutcome !== undefined,
+    );
+    loan.awaitingCallOutcome = undefined;
+    const outcome: CallOutcome = (loan.callOutcome as CallOutcome | undefined) ?? 'no_answer';
+    loan.callOutcome = undefined;
+    if (!answered) await caseDb.expireCollectorTask({ taskId });
+    const connected = !['no_answer', 'wrong_number'].includes(outcome);
+    recordContact(loan, { channel: 'call', at: new Date().toISOString(), connected, status: 'sent' }, Date.now());
+    if (isClosed(loan)) return NEXT;
+
+    switch (outcome) {
+      case 'right_party_contact':
+      case 'promise_to_pay':
+        return { kind: 'goto', stage: 'negotiation' };
+      case 'refused':
+        return { kind: 'goto', stage: 'legal' };
+      default:
+        // no_answer, wrong_number, and the pauses (dispute_raised, hardship): try again after the pause.
+        if (attempt < stage.attempts && (await waitUntil(loan, 'next call attempt', Date.now() + parseDuration(stage.retryAfter)))) return NEXT;
+    }
+  }
+  return NEXT;
+}
+
+/** Negotiation: wait for a promise or plan, then watch it with timers until kept or broken. */
+async function negotiate(loan: CaseState, stage: NegotiationStage): Promise<Next> {
+  if (!loan.promise && !loan.plan) {
+    await waitUntil(loan, 'a promise to pay or a payment plan', Date.now() + parseDuration(stage.offerTimeout), () => Boolean(loan.promise || loan.plan));
+    if (isClosed(loan) || (!loan.promise && !loan.plan)) return NEXT;
+  }
+  const grace = parseDuration(stage.grace);
+
+  if (loan.promise?.status === 'open') {
+    const promise = loan.promise;
+    const kept = () => loan.position.paidMinor - promise.paidBaselineMinor >= promise.amountMinor;
+    await waitUntil(loan, 'promised payment', Date.parse(promise.dueAt) + grace, kept);
+    promise.status = kept() || isClosed(loan) ? 'kept' : 'broken';
+    await transition(loan, promise.status === 'kept' ? 'promise_kept' : 'promise_broken', { amountMinor: promise.amountMinor, dueAt: promise.dueAt });
+    loan.promise = undefined;
+    return promise.status === 'kept' ? { kind: 'restart' } : NEXT;
+  }
+
+  if (loan.plan?.status === 'open') {
+    const plan = loan.plan;
+    let cumulative = 0;
+    for (const [index, installment] of plan.installments.entries()) {
+      cumulative += installment.amountMinor;
+      const target = cumulative;
+      const paid = () => loan.position.paidMinor - plan.paidBaselineMinor >= target;
+      await waitUntil(loan, `plan instalment ${index + 1} of ${plan.installments.length}`, Date.parse(installment.dueAt) + grace, paid);
+      if (isClosed(loan)) return NEXT;
+      installment.status = paid() ? 'paid' : 'missed';
+      if (installment.status === 'missed') {
+        plan.status = 'broken';
+        await transition(loan, 'plan_broken', { instalment: index + 1 });
+        loan.plan = undefined;
+        return { kind: 'goto', stage: 'legal' };
+      }
+    }
+    plan.status = 'completed';
+    await transition(loan, 'plan_completed', {});
+    loan.plan = undefined;
+    return { kind: 'restart' };
+  }
+  return NEXT;
+}
+
+/** Legal: a final demand, the waiting period, then the hand-off. */
+async function escalate(loan: CaseState, stage: LegalStage): Promise<Next> {
+  if (!mayEscalateToLegal({ pack: loan.strategy.rulePack, forbearanceOffered: loan.forbearanceOffered })) {
+    // uk-conc: forbearance must be offered before legal escalation (CONC 7.3.4R).
+    await sendMessage(loan, stage.finalDemand.channel, 'forbearance-offer', 'notice', 'forbearance offer');
+    loan.forbearanceOffered = true;
+    if (await waitUntil(loan, 'answer to the forbearance offer', Date.now() + parseDuration(stage.waitingPeriod))) return NEXT;
+  }
+  await sendMessage(loan, stage.finalDemand.channel, stage.finalDemand.template, 'notice', 'final demand');
+  if (await waitUntil(loan, 'end of the final-demand waiting period', Date.now() + parseDuration(stage.waitingPeriod))) return NEXT;
+  await untilActive(loan);
+  if (isClosed(loan)) return NEXT;
+
+  await caseDb.handOffToLegal({ idempotencyKey: stepKey(loan, 'legal-hand-off'), caseId: loan.caseId, loanId: loan.loanId });
+  await transition(loan, 'handed_to_legal', {});
+  if (stage.afterHandOff === 'awaitOutcome') {
+    const timeout = stage.outcomeTimeout ? parseDuration(stage.outcomeTimeout) : UNTIL_TOLD_MS;
+    await waitUntil(loan, 'legal outcome', Date.now() + timeout, () => loan.legalOutcome !== undefined);
+    if (!isClosed(loan) && loan.legalOutcome) loan.outcome = loan.legalOutcome;
+  }
+  if (!isClosed(loan)) loan.outcome = 'handed_to_legal';
+  return NEXT;
+}
+
+// ---- waiting and contacting ----
+
+/**
+ * Waits until `at` (or until `done()`), returning true if the case closed meanwhile. A pause (dispute,
+ * hardship, operator) does not stop the clock, but nothing is sent until it ends: see untilActive.
+ */
+async function waitUntil(loan: CaseState, what: string, at: number, done: () => boolean = () => false): Promise<boolean> {
+  const ms = at - Date.now();
+  loan.waitingFor = { what, until: new Date(Math.max(at, Date.now())).toISOString() };
+  publish(loan);
+  if (ms > 0 && !done() && !isClosed(loan)) {
+    await condition(() => isClosed(loan) || done(), ms, { summary: `wait for ${what}` });
+  }
+  loan.waitingFor = undefined;
+  return isClosed(loan);
+}
+
+/** Blocks while the case is paused; returns when it is active again or closed. */
+async function untilActive(loan: CaseState): Promise<void> {
+  while (!isClosed(loan) && pauses(loan, Date.now()).length > 0) {
+    const current = pauses(loan, Date.now());
+    loan.waitingFor = { what: `end of pause (${current.join(', ')})`, until: loan.pausedUntil };
+    publish(loan);
+    const active = () => isClosed(loan) || pauses(loan, Date.now()).length === 0;
+    if (current.length === 1 && current[0] === 'hardship' && loan.pausedUntil) {
+      await condition(active, Math.max(1, Date.parse(loan.pausedUntil) - Date.now()), { summary: 'wait for the end of the hardship pause' });
+    } else {
+      await condition(active);
+    }
+  }
+  loan.waitingFor = undefined;
+  publish(loan);
+}
+
+/**
+ * Waits for the pause to end and for the rules to allow a contact on `channel`. Returns false when the
+ * contact may never happen (cease, opt-out, ...), after recording it as blocked with the rule.
+ */
+async function waitForAllowedContact(loan: CaseState, channel: MessageChannel | 'call', kind: ContactKind, label: string, template: string = channel): Promise<boolean> {
+  for (;;) {
+    await untilActive(loan);
+    if (isClosed(loan)) return false;
+    const context = contactContext(loan, channel, kind);
+    const now = new Date().toISOString();
+    const decision = evaluateContact(context, now);
+    if (decision.allowed) return true;
+    const plan = nextAllowedContact(context, now);
+    loan.lastBlocked = { rule: decision.rule, until: 'at' in plan ? plan.at : undefined, channel, at: now };
+    if (!('at' in plan)) {
+      loan.contacts.blocked += 1;
+      await caseDb.recordBlockedContact({
+        idempotencyKey: stepKey(loan, `${label.replace(/\s+/g, '-')}-blocked`),
+        caseId: loan.caseId,
+        loanId: loan.loanId,
+        channel,
+        template,
+        rule: decision.rule,
+      });
+      return false;
+    }
+    if (await waitUntil(loan, `${label}, deferred by ${decision.rule}`, Date.parse(plan.at))) return false;
+  }
+}
+
+async function sendMessage(loan: CaseState, channel: MessageChannel, template: string, kind: ContactKind, label: string): Promise<void> {
+  if (!(await waitForAllowedContact(loan, channel, kind, label, template))) return;
+  const stage = currentStageKind(loan);
+  const request: ContactRequest = {
+    idempotencyKey: stepKey(loan, `${stage}-${channel}`),
+    caseId: loan.caseId,
+    loanId: loan.loanId,
+    channel,
+    template,
+    kind,
+    stage: stage === 'closed' ? 'reminder' : stage,
+  };
+  const activities = channelActivities(loan.queues[channel]);
+  const send = { email: activities.sendEmail, sms: activities.sendSms, letter: activities.sendLetter }[channel];
+  const result = await send.executeWithOptions({ startToCloseTimeout: '1m', summary: label, taskQueue: loan.queues[channel] }, [request]);
+  if (result.status === 'sent' || result.status === 'presumed_sent') {
+    recordContact(loan, { channel, at: new Date().toISOString(), status: result.status }, Date.now());
+  } else {
+    loan.contacts.blocked += 1;
+    loan.lastBlocked = result.rule ? { rule: result.rule, until: result.until, channel, at: new Date().toISOString() } : loan.lastBlocked;
+  }
+}
+
+// ---- bookkeeping ----
+
+function moveOn(loan: CaseState, next: Next): void {
+  if (next.kind === 'restart') {
+    loan.stageIndex = 0;
+    loan.cycle += 1;
+    return;
+  }
+  if (next.kind === 'goto') {
+    const target = loan.treatment.stages.findIndex((s, i) => i > loan.stageIndex && s.kind === next.stage);
+    loan.stageIndex = target >= 0 ? target : loan.stageIndex + 1;
+    return;
+  }
+  loan.stageIndex += 1;
+}
+
+async function transition(loan: CaseState, action: string, detail: Record<string, unknown>): Promise<void> {
+  const stage = currentStageKind(loan);
+  publish(loan);
+  await caseDb.recordTransition({
+    caseId: loan.caseId,
+    loanId: loan.loanId,
+    action,
+    stage: stage === 'closed' ? undefined : stage,
+    segment: loan.treatment.segment,
+    detail: { ...detail, cycle: loan.cycle },
+  });
+}
+
+/** Search attributes for filtering and current details for the Temporal UI; no personal data. */
+function publish(loan: CaseState): void {
+  const stage = currentStageKind(loan);
+  const p = loan.position;
+  upsertSearchAttributes([
+    { key: sa.CollectionStage, value: stage },
+    { key: sa.DaysPastDue, value: p.dpd },
+    { key: sa.PastDueMinor, value: p.pastDueMinor },
+    { key: sa.OutstandingMinor, value: p.outstandingMinor },
+    { key: sa.Segment, value: loan.treatment.segment },
+    { key: sa.AssignedCollector, value: loan.assignedCollector ?? '' },
+    { key: sa.Disputed, value: loan.dispute?.status === 'open' },
+    { key: sa.StrategyId, value: `${loan.strategy.id}@${loan.strategy.version}` },
+    { key: sa.CollectionOutcome, value: loan.outcome ?? '' },
+  ]);
+  const paused = pauses(loan, Date.now());
+  const lines = [
+    `**Loan** ${loan.loanId} · case ${loan.caseId} · ${loan.strategy.id} v${loan.strategy.version} (${loan.treatment.segment}/${loan.treatment.pathId}, ${loan.treatment.arm})`,
+    `**Stage** ${stage}${paused.length ? ` — paused: ${paused.join(', ')}` : ''}${loan.outcome ? ` — outcome: ${loan.outcome}` : ''}`,
+    `**Past due** ${formatMoney(p.pastDueMinor, p.currency)} of ${formatMoney(p.outstandingMinor, p.currency)} outstanding · ${p.dpd} days past due`,
+  ];
+  if (loan.waitingFor) {
+    const until = loan.waitingFor.until ? ` until ${localTime(loan.waitingFor.until, loan.borrower.timeZone)} (${loan.borrower.timeZone})` : '';
+    lines.push(`**Waiting for** ${loan.waitingFor.what}${until}`);
+  }
+  if (loan.lastBlocked) lines.push(`**Last blocked** ${loan.lastBlocked.channel} by ${loan.lastBlocked.rule}${loan.lastBlocked.until ? ` until ${loan.lastBlocked.until}` : ''}`);
+  lines.push(`**Contacts** ${loan.contacts.sent} sent, ${loan.contacts.blocked} blocked`);
+  setCurrentDetails(lines.join('\n\n'));
+}
+
+function localTime(instant: string, timeZone: string): string {
+  return new Intl.DateTimeFormat('en-CA', {
+    timeZone,
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+    hourCycle: 'h23',
+  }).format(new Date(instant));
+}
+
+function ordinal(n: number): string {
+  const suffix = n % 10 === 1 && n % 100 !== 11 ? 'st' : n % 10 === 2 && n % 100 !== 12 ? 'nd' : n % 10 === 3 && n % 100 !== 13 ? 'rd' : 'th';
+  return `${n}${suffix}`;
+}

@@ -1,0 +1,2 @@
+// Everything the worker bundles for the workflow sandbox.
+export { collection } from './collection';

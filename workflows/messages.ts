@@ -1,0 +1,139 @@
+// Messages of the collection workflow, defined once and imported by the workflow, the client, the API
+// and the CLI. Signals carry facts from backends and borrowers; updates carry collector actions and
+// answer with the result or a validation error; the query returns the whole state.
+// No personal data travels here: ids, amounts, dates and codes only.
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { Channel, StageKind } from '../domain/strategy/types';
+
+export const TASK_QUEUE = 'collections';
+
+export function workflowIdForLoan(loanId: string): string {
+  return `collection-${loanId}`;
+}
+
+export type PauseState = 'disputed' | 'hardship' | 'paused';
+
+export type Outcome =
+  | 'cured'
+  | 'paid'
+  | 'settled'
+  | 'dispute_upheld'
+  | 'written_off'
+  | 'stopped_bankruptcy'
+  | 'stopped_deceased'
+  | 'handed_to_legal'
+  | 'cancelled';
+
+export const callOutcomes = [
+  'no_answer',
+  'wrong_number',
+  'right_party_contact',
+  'promise_to_pay',
+  'refused',
+  'dispute_raised',
+  'hardship',
+] as const;
+export type CallOutcome = (typeof callOutcomes)[number];
+
+export interface CollectionInput {
+  loanId: string;
+  /** Strategy to use; the default for the loan's product when absent. The version is pinned at start. */
+  strategyId?: string;
+  /** State carried over by continueAsNew; absent on the first run. */
+  carried?: unknown;
+}
+
+export interface CollectionResult {
+  loanId: string;
+  caseId: string;
+  outcome: Outcome;
+  pastDueMinor: number;
+  outstandingMinor: number;
+  currency: string;
+  contactsSent: number;
+}
+
+// ---- signals (backends, borrowers, operators) ----
+
+export interface PaymentReceived {
+  paymentId: string;
+  amountMinor: number;
+  currency: string;
+  receivedAt: string;
+}
+/** Sent after the payment is in the ledger; the workflow re-reads the balance from the ledger. */
+export const paymentReceived = defineSignal<[PaymentReceived]>('paymentReceived');
+/** The loan changed (fee waived, schedule amended): re-read the balance. */
+export const loanAdjusted = defineSignal<[{ reason: string }]>('loanAdjusted');
+/** The lender closes the case itself. */
+export const closedByLender = defineSignal<[{ outcome: 'settled' | 'written_off' | 'cancelled'; reason?: string }]>('closedByLender');
+export const disputeOpened = defineSignal<[{ disputeId: string }]>('disputeOpened');
+export const disputeResolved = defineSignal<[{ disputeId: string; outcome: 'upheld' | 'rejected' }]>('disputeResolved');
+/** Cease communication: from now on only notices a rule allows. */
+export const ceaseRequested = defineSignal<[]>('ceaseRequested');
+export const channelOptedOut = defineSignal<[{ channel: Channel }]>('channelOptedOut');
+/** Hardship: contact pauses for the strategy's forbearance period. */
+export const hardshipReported = defineSignal<[]>('hardshipReported');
+/** Bankruptcy or death: collection stops at once. */
+export const collectionBarred = defineSignal<[{ reason: 'bankruptcy' | 'deceased' }]>('collectionBarred');
+export const pauseRequested = defineSignal<[{ reason: string; operator: string }]>('pauseRequested');
+export const resumeRequested = defineSignal<[{ operator: string }]>('resumeRequested');
+export const collectorReassigned = defineSignal<[{ collectorId: string | null; operator: string }]>('collectorReassigned');
+/** The legal team reports how the handed-off case ended. */
+export const legalOutcomeReported = defineSignal<[{ outcome: 'paid' | 'settled' | 'written_off' }]>('legalOutcomeReported');
+
+// ---- updates (collectors) ----
+
+export interface CallOutcomeInput {
+  outcome: CallOutcome;
+  collectorId: string;
+}
+export const recordCallOutcome = defineUpdate<CollectionState, [CallOutcomeInput]>('recordCallOutcome');
+
+export interface PromiseInput {
+  amountMinor: number;
+  currency: string;
+  /** The date the borrower promised to pay by, as an instant (end of that day in the borrower's zone is fine). */
+  dueAt: string;
+  collectorId: string;
+}
+export const promiseToPay = defineUpdate<CollectionState, [PromiseInput]>('promiseToPay');
+
+export interface PlanInput {
+  currency: string;
+  installments: Array<{ dueAt: string; amountMinor: number }>;
+  collectorId: string;
+}
+export const agreePaymentPlan = defineUpdate<CollectionState, [PlanInput]>('agreePaymentPlan');
+
+// ---- query ----
+
+export interface PlannedAction {
+  what: string;
+  at: string;
+}
+
+export interface CollectionState {
+  loanId: string;
+  caseId: string;
+  strategy: { id: string; version: number; pathId: string; segment: string; arm: 'champion' | 'challenger' };
+  stage: StageKind | 'closed';
+  pauses: PauseState[];
+  pausedUntil?: string;
+  waitingFor?: string;
+  nextAction?: PlannedAction;
+  currency: string;
+  pastDueMinor: number;
+  outstandingMinor: number;
+  dpd: number;
+  assignedCollector: string | null;
+  promise?: { amountMinor: number; dueAt: string; status: 'open' | 'kept' | 'broken' };
+  plan?: { installments: Array<{ dueAt: string; amountMinor: number; status: 'open' | 'paid' | 'missed' }>; status: 'open' | 'completed' | 'broken' };
+  dispute?: { disputeId: string; status: 'open' | 'upheld' | 'rejected' };
+  ceaseRequested: boolean;
+  optedOut: Channel[];
+  contacts: { sent: number; blocked: number; byChannel: Partial<Record<Channel, number>> };
+  lastBlocked?: { rule: string; until?: string; channel: Channel; at: string };
+  outcome?: Outcome;
+}
+export const getState = defineQuery<CollectionState>('getState');

@@ -1,0 +1,25 @@
+// Custom search attributes an operator filters on in the Temporal UI, e.g. `CollectionStage = "call"`.
+// Registered by scripts/lib/temporal.ts when the project provisions its dev server.
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+
+export const CollectionStage = defineSearchAttributeKey('CollectionStage', SearchAttributeType.KEYWORD);
+export const DaysPastDue = defineSearchAttributeKey('DaysPastDue', SearchAttributeType.INT);
+export const PastDueMinor = defineSearchAttributeKey('PastDueMinor', SearchAttributeType.INT);
+export const OutstandingMinor = defineSearchAttributeKey('OutstandingMinor', SearchAttributeType.INT);
+export const Segment = defineSearchAttributeKey('Segment', SearchAttributeType.KEYWORD);
+export const AssignedCollector = defineSearchAttributeKey('AssignedCollector', SearchAttributeType.KEYWORD);
+export const Disputed = defineSearchAttributeKey('Disputed', SearchAttributeType.BOOL);
+export const CollectionOutcome = defineSearchAttributeKey('CollectionOutcome', SearchAttributeType.KEYWORD);
+export const StrategyId = defineSearchAttributeKey('StrategyId', SearchAttributeType.KEYWORD);
+
+export const allSearchAttributes = [
+  CollectionStage,
+  DaysPastDue,
+  PastDueMinor,
+  OutstandingMinor,
+  Segment,
+  AssignedCollector,
+  Disputed,
+  CollectionOutcome,
+  StrategyId,
+] as const;
