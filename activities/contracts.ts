@@ -95,6 +95,12 @@ export interface ContactResult {
   providerMessageId?: string;
 }
 
+/**
+ * Permanent refusals (bad address, SMTP 5xx, HTTP 4xx, unknown template) return {status:'failed'} and are
+ * never resent — one bad address must not fail the whole collection workflow; provider outages throw a
+ * retryable ApplicationFailure (type 'ChannelUnavailable'); bad requests or an unknown loan or case throw
+ * non-retryable failures.
+ */
 export interface ChannelActivities {
   sendEmail(request: ContactRequest): Promise<ContactResult>;
   sendSms(request: ContactRequest): Promise<ContactResult>;

@@ -2,6 +2,9 @@
 // PostgreSQL database from the global setup, a real SMTP sink, a real HTTP endpoint for SMS, and
 // Overdue's own workers on task queues unique to this file. Workflow code is bundled once per file.
 import { randomUUID } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { Client, Connection, WorkflowHandle } from '@temporalio/client';
 import { NativeConnection, Runtime, DefaultLogger } from '@temporalio/worker';
 import { inject } from 'vitest';
@@ -39,6 +42,11 @@ export interface Harness {
   /** Creates a borrower and a loan with `overdueInstallments` instalments past due (`dpd` days for the oldest). */
   seedLoan(options?: SeedOptions): Promise<SeededLoan>;
   startCollection(loanId: string, input?: Partial<CollectionInput>): Promise<WorkflowHandle<typeof collection>>;
+  /**
+   * Returns the history's length in events; with RECORD_HISTORIES=1 also writes it to
+   * test/histories/<name>.json, where the replay test runs it through the current workflow code.
+   */
+  keepHistory(handle: WorkflowHandle, name: string): Promise<number>;
   /** Ledger first, then the signal: exactly what the API does. */
   pay(loanId: string, amountMinor: number, paymentId?: string): Promise<void>;
   close(): Promise<void>;
@@ -159,6 +167,15 @@ export async function startHarness(name: string, options: { strategyId?: string 
         staticSummary: `Collection of loan ${loanId}`,
       });
     },
+    async keepHistory(handle, historyName) {
+      const history = await handle.fetchHistory();
+      if (process.env.RECORD_HISTORIES) {
+        const dir = fileURLToPath(new URL('../histories', import.meta.url));
+        mkdirSync(dir, { recursive: true });
+        writeFileSync(`${dir}/${historyName}.json`, historyToJSON(history));
+      }
+      return history.events?.length ?? 0;
+    },
     async pay(loanId, amountMinor, paymentId = `pay-${randomUUID()}`) {
       const { payment } = await recordPayment(db, { paymentId, loanId, amountMinor, currency: 'CNY', receivedAt: new Date() });
       await client.workflow.getHandle(workflowIdForLoan(loanId)).signal(paymentReceived, {
@@ -185,8 +202,13 @@ export async function waitForState<T>(
   const deadline = Date.now() + timeoutMs;
   let last: T | undefined;
   for (;;) {
-    last = await read();
-    if (predicate(last)) return last;
+    try {
+      last = await read();
+      if (predicate(last)) return last;
+    } catch (error) {
+      // A workflow answers queries once its first task has run (after the case is opened).
+      if ((error as Error).name !== 'QueryNotRegisteredError') throw error;
+    }
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(last)}`);
     await new Promise((r) => setTimeout(r, 100));
   }

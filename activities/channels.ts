@@ -1,0 +1,399 @@
+// Channel activities: send one email, SMS or letter, exactly once per idempotency key, and only if the
+// compliance rules allow it at the moment of sending (the last gate: the workflow planned with the same
+// evaluateContact, but the database may know more by now: a payment, a dispute, an opt-out).
+//
+// The protocol, per request.idempotencyKey (the contact_attempts row is the source of truth):
+//  1. An attempt already settled answers for itself: sent / presumed_sent / blocked / failed are returned
+//     as recorded, never sent again. An attempt found in 'sending' means an earlier run may have handed the
+//     message to the provider and then died: it becomes presumed_sent, is not sent again, and counts
+//     against the contact caps (a missed reminder is better than a double one).
+//  2. The gate: borrower, loan position, open disputes and contact history are read from the database and
+//     evaluateContact decides. A refusal is recorded as 'blocked' with the rule and returned (not thrown).
+//  3. The attempt is claimed ('planned' → 'sending', committed) before the provider is called, then marked
+//     'sent' with the provider's message id. A failure that proves nothing was taken (connection refused,
+//     SMTP 4xx, HTTP 5xx) puts the attempt back to 'planned' and throws a retryable ApplicationFailure, so
+//     Temporal retries it. A permanent refusal (SMTP 5xx, HTTP 4xx, no address, unknown template) is
+//     recorded as 'failed' and RETURNED as { status: 'failed' } (not thrown), so one unreachable borrower
+//     never fails the collection workflow. An unknown outcome (timeout after the request left) is
+//     recorded and returned as presumed_sent.
+// Programming and data errors (unknown loan or case, a request whose channel does not match the activity)
+// throw non-retryable ApplicationFailures. Inputs and results carry ids and codes only; the activity loads
+// addresses itself, and failure messages never include them.
+import { Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
+import { and, desc, eq, isNotNull, isNull, lte, ne, sql } from 'drizzle-orm';
+import type { ContactRequest, ContactResult, ChannelActivities } from './contracts';
+import type { Database } from '../db/client';
+import { getBorrowerForLoan, type BorrowerContactProfile } from '../db/repository/borrowers';
+import { getCase } from '../db/repository/cases';
+import {
+  beginContactAttempt,
+  listContactHistory,
+  markContactBlocked,
+  markContactFailed,
+  markContactPresumedSent,
+  markContactSent,
+} from '../db/repository/contacts';
+import { RepositoryError } from '../db/repository/errors';
+import { getLoanPosition, type LoanPosition } from '../db/repository/ledger';
+import { collectionCases, contactAttempts, disputes, strategies, type ContactAttempt } from '../db/schema';
+import { evaluateContact, localDateOf, validationPeriodEnd } from '../domain/compliance';
+import type { ContactContext, PastContact } from '../domain/compliance/types';
+import { findDefaultStrategy } from '../domain/strategy/defaults';
+import type { MessageChannel, RulePackId } from '../domain/strategy/types';
+import type { EmailSender } from '../channels/email';
+import { ChannelError } from '../channels/errors';
+import { createConsoleLetterQueue, type LetterProvider } from '../channels/letter';
+import type { SmsProvider } from '../channels/sms';
+import { optOutLink, renderMessage, senderDetailsFromEnv, type MessageData, type SenderDetails } from '../channels/templates';
+
+export interface ChannelLog {
+  info(message: string, attrs?: Record<string, unknown>): void;
+  warn(message: string, attrs?: Record<string, unknown>): void;
+}
+
+export interface ChannelDeps {
+  db: Database;
+  mailer: EmailSender;
+  sms: SmsProvider;
+  /** Print-and-mail queue; default logs the letter (local runs). */
+  letters?: LetterProvider;
+  /** Lender name and links shown in messages; default from LENDER_NAME, PAYMENT_URL, ... (channels/templates). */
+  sender?: SenderDetails;
+  now?: () => Date;
+  log?: ChannelLog;
+}
+
+/** How far back the contact history is read: longer than any rule window (7-in-7, 7-day cycle spacing). */
+const HISTORY_DAYS = 35;
+const DAY_MS = 86_400_000;
+
+/** Inside an activity, Temporal's activity logger (it tags workflow and activity ids); else the console. */
+function activityOrConsole(level: 'info' | 'warn') {
+  return (message: string, attrs?: Record<string, unknown>) => {
+    try {
+      Context.current().log[level](message, attrs);
+    } catch {
+      console[level === 'info' ? 'log' : 'warn'](message, attrs ?? '');
+    }
+  };
+}
+const consoleLog: ChannelLog = { info: activityOrConsole('info'), warn: activityOrConsole('warn') };
+
+export function createChannelActivities(deps: ChannelDeps): ChannelActivities {
+  const { db, mailer, sms } = deps;
+  const letters = deps.letters ?? createConsoleLetterQueue();
+  const sender = deps.sender ?? senderDetailsFromEnv();
+  const now = deps.now ?? (() => new Date());
+  const log = deps.log ?? consoleLog;
+
+  async function contact(request: ContactRequest, channel: MessageChannel): Promise<ContactResult> {
+    checkRequest(request, channel);
+    const key = request.idempotencyKey;
+    const attrs = { idempotencyKey: key, loanId: request.loanId, caseId: request.caseId, channel, template: request.template };
+
+    // 1. A settled attempt answers for itself.
+    const existing = await findAttempt(db, key);
+    if (existing) {
+      const settled = await settle(existing);
+      if (settled) {
+        log.info('contact already settled; not sending again', { ...attrs, status: settled.status });
+        return settled;
+      }
+    }
+
+    // 2. The last gate, from the database.
+    const at = now();
+    const facts = await loadFacts(db, request, at);
+    const decision = evaluateContact(contactContext(facts, request, channel), at.toISOString());
+    await beginContactAttempt(db, { idempotencyKey: key, caseId: request.caseId, loanId: request.loanId, channel, template: request.template, scheduledFor: at });
+    if (!decision.allowed) {
+      const row = await markContactBlocked(db, key, decision.rule, decision.until ? new Date(decision.until) : null);
+      if (row.status !== 'blocked') return (await settle(row)) ?? blockedResult(decision.rule, decision.until);
+      log.info('contact blocked at send time', { ...attrs, rule: decision.rule, until: decision.until });
+      return blockedResult(decision.rule, decision.until);
+    }
+
+    // Everything that can fail for good without the provider fails here, before the claim.
+    let send: () => Promise<{ providerMessageId: string }>;
+    try {
+      send = prepare(request, channel, facts, at);
+    } catch (err) {
+      if (err instanceof ChannelError && err.kind === 'permanent') return fail(key, err, attrs);
+      throw err;
+    }
+
+    // 3. Claim, send, record.
+    const claimed = await claimForSending(db, key);
+    if (!claimed) {
+      // Another run got here first (e.g. a retry while a slow first run was still sending).
+      const again = await findAttempt(db, key);
+      const settled = again && (await settle(again));
+      if (settled) return settled;
+      throw ApplicationFailure.retryable(`contact ${key} changed while claiming it; will retry`, 'ContactClaimConflict');
+    }
+
+    let providerMessageId: string;
+    try {
+      ({ providerMessageId } = await send());
+    } catch (err) {
+      if (!(err instanceof ChannelError)) {
+        // Not classified: leave the attempt in 'sending' so the retry presumes it sent rather than risk a double.
+        log.warn('provider call failed with an unclassified error; the retry will presume it sent', { ...attrs, error: String(err) });
+        throw err;
+      }
+      if (err.kind === 'transient') {
+        await releaseForRetry(db, key, `${err.code}: ${err.message}`);
+        log.warn('provider did not take the message; will retry', { ...attrs, code: err.code });
+        throw ApplicationFailure.retryable(`${channel} ${err.message}`, 'ChannelUnavailable', { code: err.code });
+      }
+      if (err.kind === 'permanent') return fail(key, err, attrs);
+      const row = await markContactPresumedSent(db, key, { sentAt: now(), error: `${err.code}: ${err.message}` });
+      log.warn('provider outcome unknown; presumed sent, never resent', { ...attrs, code: err.code });
+      return (await settle(row)) ?? { status: 'presumed_sent' };
+    }
+    const row = await markContactSent(db, key, { sentAt: now(), providerMessageId });
+    log.info('contact sent', { ...attrs, providerMessageId });
+    return { status: 'sent', providerMessageId: row.providerMessageId ?? providerMessageId };
+  }
+
+  /** The recorded outcome of an attempt, or null when it is still to be sent ('planned'). */
+  async function settle(attempt: ContactAttempt): Promise<ContactResult | null> {
+    switch (attempt.status) {
+      case 'sent':
+        return { status: 'sent', ...(attempt.providerMessageId ? { providerMessageId: attempt.providerMessageId } : {}) };
+      case 'presumed_sent':
+        return { status: 'presumed_sent' };
+      case 'blocked':
+        return blockedResult(attempt.blockedRule ?? 'unknown', attempt.blockedUntil?.toISOString());
+      case 'failed':
+        return { status: 'failed' };
+      case 'sending': {
+        const row = await markContactPresumedSent(db, attempt.idempotencyKey, {
+          sentAt: now(),
+          error: 'a previous run stopped after handing the message to the provider; presumed sent, never resent',
+        });
+        log.warn('found an attempt left in sending; presumed sent', { idempotencyKey: attempt.idempotencyKey, loanId: attempt.loanId });
+        return row.status === 'sending' ? { status: 'presumed_sent' } : settle(row);
+      }
+      case 'planned':
+        return null;
+    }
+  }
+
+  async function fail(key: string, err: ChannelError, attrs: Record<string, unknown>): Promise<ContactResult> {
+    const row = await markContactFailed(db, key, `${err.code}: ${err.message}`);
+    log.warn('contact failed permanently; not retried', { ...attrs, code: err.code });
+    return row.status === 'failed' ? { status: 'failed' } : ((await settle(row)) ?? { status: 'failed' });
+  }
+
+  /** Renders the message and returns the provider call; throws permanent ChannelErrors (no address, unknown template). */
+  function prepare(request: ContactRequest, channel: MessageChannel, facts: SendFacts, at: Date): () => Promise<{ providerMessageId: string }> {
+    const { borrower } = facts;
+    const data = messageData(facts, request, channel, at);
+    const message = renderMessage(request.template, borrower.locale, data);
+    switch (channel) {
+      case 'email': {
+        const to = borrower.email;
+        if (!to) throw new ChannelError('permanent', 'email.no-address', 'no email address on file for the borrower');
+        return () =>
+          mailer.send({ idempotencyKey: request.idempotencyKey, to, subject: message.subject, text: message.text, html: message.html, unsubscribeUrl: data.optOutLink });
+      }
+      case 'sms': {
+        const to = borrower.phone;
+        if (!to) throw new ChannelError('permanent', 'sms.no-number', 'no phone number on file for the borrower');
+        return () => sms.send({ idempotencyKey: request.idempotencyKey, to, text: message.sms });
+      }
+      case 'letter':
+        return () =>
+          letters.send({
+            idempotencyKey: request.idempotencyKey,
+            borrowerId: borrower.borrowerId,
+            loanId: request.loanId,
+            locale: message.locale,
+            subject: message.subject,
+            text: message.text,
+            html: message.html,
+          });
+    }
+  }
+
+  function messageData(facts: SendFacts, request: ContactRequest, channel: MessageChannel, at: Date): MessageData {
+    const { borrower, position } = facts;
+    return {
+      sender,
+      borrowerName: borrower.name,
+      loanReference: request.loanId,
+      currency: position.currency,
+      pastDueMinor: position.pastDueMinor,
+      outstandingMinor: position.outstandingMinor,
+      oldestUnpaidDueDate: position.oldestUnpaidDueDate,
+      dpd: position.dpd,
+      installments: position.installments
+        .filter((i) => i.pastDue)
+        .map((i) => ({ seq: i.seq, dueDate: i.dueDate, unpaidMinor: i.unpaidMinor })),
+      optOutLink: optOutLink(sender, request.loanId, channel),
+      ...(request.template === 'validation-notice'
+        ? { validationEndDate: validationPeriodEnd(localDateOf(at.toISOString(), borrower.timeZone)) }
+        : {}),
+    };
+  }
+
+  return {
+    sendEmail: (request) => contact(request, 'email'),
+    sendSms: (request) => contact(request, 'sms'),
+    sendLetter: (request) => contact(request, 'letter'),
+  };
+}
+
+function blockedResult(rule: string, until?: string): ContactResult {
+  return { status: 'blocked', rule, ...(until ? { until } : {}) };
+}
+
+function checkRequest(request: ContactRequest, channel: MessageChannel): void {
+  const missing = (['idempotencyKey', 'caseId', 'loanId', 'template'] as const).filter((f) => typeof request[f] !== 'string' || request[f] === '');
+  if (missing.length) {
+    throw ApplicationFailure.nonRetryable(`contact request needs ${missing.join(', ')} as non-empty strings`, 'ValidationError', { fields: missing });
+  }
+  if (request.channel !== channel) {
+    throw ApplicationFailure.nonRetryable(
+      `contact request for channel ${JSON.stringify(request.channel)} was sent to the ${channel} activity; route it to send${request.channel === 'sms' ? 'Sms' : request.channel === 'letter' ? 'Letter' : 'Email'}`,
+      'ValidationError',
+      { field: 'channel' },
+    );
+  }
+}
+
+// ---- what the gate reads ----
+
+interface SendFacts {
+  borrower: BorrowerContactProfile;
+  position: LoanPosition;
+  pack: RulePackId;
+  disputed: boolean;
+  history: PastContact[];
+  previousCycleEndedAt?: string;
+}
+
+async function loadFacts(db: Database, request: ContactRequest, at: Date): Promise<SendFacts> {
+  try {
+    const [borrower, position, caseRow, disputed, history, previousCycleEndedAt] = await Promise.all([
+      getBorrowerForLoan(db, request.loanId),
+      getLoanPosition(db, request.loanId, at),
+      getCase(db, request.caseId),
+      hasOpenDispute(db, request.loanId),
+      contactHistory(db, request.loanId, request.idempotencyKey, at),
+      previousCycleEnd(db, request.loanId, request.caseId, at),
+    ]);
+    if (!caseRow) throw ApplicationFailure.nonRetryable(`case ${request.caseId} not found`, 'NotFoundError', { field: 'caseId' });
+    if (caseRow.loanId !== request.loanId) {
+      throw ApplicationFailure.nonRetryable(`case ${request.caseId} belongs to loan ${caseRow.loanId}, not ${request.loanId}`, 'ValidationError', { field: 'loanId' });
+    }
+    const pack = await rulePackOf(db, caseRow.strategyId, caseRow.strategyVersion);
+    return { borrower, position, pack, disputed, history, ...(previousCycleEndedAt ? { previousCycleEndedAt } : {}) };
+  } catch (err) {
+    // Validation, not-found and conflict errors do not get better by retrying (db/repository/errors.ts).
+    if (err instanceof RepositoryError) throw ApplicationFailure.nonRetryable(err.message, err.name, { field: err.field });
+    throw err;
+  }
+}
+
+function contactContext(facts: SendFacts, request: ContactRequest, channel: MessageChannel): ContactContext {
+  const { borrower, position } = facts;
+  return {
+    pack: facts.pack,
+    channel,
+    kind: request.kind,
+    timeZone: borrower.timeZone,
+    inconvenientTimes: borrower.inconvenientTimes,
+    optedOut: borrower.optedOut,
+    agreedToQuietHours: borrower.agreedToQuietHours,
+    history: facts.history,
+    state: {
+      disputed: facts.disputed,
+      ceaseRequested: borrower.ceaseRequestedAt !== null,
+      nothingDue: position.pastDueMinor === 0,
+      // Pauses (hardship, debt-adviser hold, operator pause) live in the workflow, which does not send while paused.
+      bankruptcy: borrower.flags.bankruptcy,
+      deceased: borrower.flags.deceased,
+      representedByAttorney: borrower.flags.representedByAttorney,
+    },
+    ...(facts.previousCycleEndedAt ? { previousCycleEndedAt: facts.previousCycleEndedAt } : {}),
+  };
+}
+
+/** The rule pack of the case's pinned strategy: the stored version, else the shipped document of that id. */
+async function rulePackOf(db: Database, strategyId: string, version: number): Promise<RulePackId> {
+  const [row] = await db
+    .select({ document: strategies.document })
+    .from(strategies)
+    .where(and(eq(strategies.id, strategyId), eq(strategies.version, version)));
+  const stored = (row?.document as { rulePack?: RulePackId } | undefined)?.rulePack;
+  const pack = stored ?? findDefaultStrategy(strategyId)?.rulePack;
+  if (!pack) {
+    throw ApplicationFailure.nonRetryable(
+      `strategy ${strategyId} v${version} not found (neither stored nor shipped); cannot choose the compliance rule pack`,
+      'NotFoundError',
+      { field: 'strategyId' },
+    );
+  }
+  return pack;
+}
+
+// ---- queries not (yet) in db/repository ----
+
+async function findAttempt(db: Database, idempotencyKey: string): Promise<ContactAttempt | null> {
+  const [row] = await db.select().from(contactAttempts).where(eq(contactAttempts.idempotencyKey, idempotencyKey));
+  return row ?? null;
+}
+
+/** 'planned' → 'sending', only if still planned; null when another run moved it first. */
+async function claimForSending(db: Database, idempotencyKey: string): Promise<ContactAttempt | null> {
+  const [row] = await db
+    .update(contactAttempts)
+    .set({ status: 'sending', error: null, updatedAt: sql`now()` })
+    .where(and(eq(contactAttempts.idempotencyKey, idempotencyKey), eq(contactAttempts.status, 'planned')))
+    .returning();
+  return row ?? null;
+}
+
+/** 'sending' → 'planned' with the error: the provider certainly did not take it, so a retry may send. */
+async function releaseForRetry(db: Database, idempotencyKey: string, error: string): Promise<void> {
+  await db
+    .update(contactAttempts)
+    .set({ status: 'planned', error, updatedAt: sql`now()` })
+    .where(and(eq(contactAttempts.idempotencyKey, idempotencyKey), eq(contactAttempts.status, 'sending')));
+}
+
+async function hasOpenDispute(db: Database, loanId: string): Promise<boolean> {
+  const [row] = await db
+    .select({ id: disputes.id })
+    .from(disputes)
+    .where(and(eq(disputes.loanId, loanId), isNull(disputes.resolvedAt)))
+    .limit(1);
+  return row !== undefined;
+}
+
+/** When the previous collection case on the loan closed (cn 7-day cycle spacing). */
+async function previousCycleEnd(db: Database, loanId: string, caseId: string, at: Date): Promise<string | undefined> {
+  const [row] = await db
+    .select({ closedAt: collectionCases.closedAt })
+    .from(collectionCases)
+    .where(and(eq(collectionCases.loanId, loanId), ne(collectionCases.id, caseId), isNotNull(collectionCases.closedAt), lte(collectionCases.closedAt, at)))
+    .orderBy(desc(collectionCases.closedAt))
+    .limit(1);
+  return row?.closedAt?.toISOString();
+}
+
+/** Sent and presumed-sent contacts on the loan (any case), as the rules count them; this attempt excluded. */
+async function contactHistory(db: Database, loanId: string, idempotencyKey: string, at: Date): Promise<PastContact[]> {
+  const rows = await listContactHistory(db, loanId, new Date(at.getTime() - HISTORY_DAYS * DAY_MS));
+  return rows
+    .filter((r) => r.idempotencyKey !== idempotencyKey && (r.status === 'sent' || r.status === 'presumed_sent'))
+    .map((r) => ({
+      channel: r.channel,
+      at: (r.sentAt ?? r.createdAt).toISOString(),
+      status: r.status as 'sent' | 'presumed_sent',
+      ...(r.connected != null ? { connected: r.connected } : {}),
+    }));
+}

@@ -1,0 +1,67 @@
+// One database handle for the whole app: PostgreSQL through postgres.js when a URL is given
+// (production, tests), embedded PGlite under .data/pglite otherwise (zero-setup local runs).
+// Both speak the same SQL and get the same committed migrations.
+import { mkdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { PgDatabase, PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg-core';
+import type { ExtractTablesWithRelations } from 'drizzle-orm';
+import * as schema from './schema';
+
+export type Schema = typeof schema;
+
+/** A drizzle database over either driver; repository functions take this (or a transaction, which is one too). */
+export type Database = PgDatabase<PgQueryResultHKT, Schema>;
+export type Transaction = PgTransaction<PgQueryResultHKT, Schema, ExtractTablesWithRelations<Schema>>;
+
+export interface DatabaseHandle {
+  db: Database;
+  close(): Promise<void>;
+  kind: 'postgres' | 'pglite';
+}
+
+/** Default data directory of the embedded database (repo-relative `.data/pglite`). */
+export const defaultPgliteDir = fileURLToPath(new URL('../.data/pglite', import.meta.url));
+
+export interface CreateDatabaseOptions {
+  /** Max pooled connections (postgres.js). */
+  max?: number;
+  /** PGlite data directory; 'memory://' for an in-memory database. */
+  pgliteDir?: string;
+}
+
+/**
+ * Opens the database at `url` (postgres:// or postgresql://), or, when no URL is given and
+ * DATABASE_URL is unset, an embedded PGlite database persisted under `.data/pglite`.
+ */
+export async function createDatabase(
+  url: string | undefined = process.env.DATABASE_URL,
+  options: CreateDatabaseOptions = {},
+): Promise<DatabaseHandle> {
+  if (url && /^postgres(ql)?:\/\//.test(url)) {
+    const { default: postgres } = await import('postgres');
+    const { drizzle } = await import('drizzle-orm/postgres-js');
+    const client = postgres(url, { max: options.max ?? 10, onnotice: () => {} });
+    const db = drizzle(client, { schema }) as unknown as Database;
+    return { db, kind: 'postgres', close: () => client.end({ timeout: 5 }) };
+  }
+  if (url) {
+    throw new Error(`DATABASE_URL must start with postgres:// or postgresql:// (got ${JSON.stringify(url)})`);
+  }
+  const dir = options.pgliteDir ?? defaultPgliteDir;
+  const { PGlite } = await import('@electric-sql/pglite');
+  const { drizzle } = await import('drizzle-orm/pglite');
+  if (!dir.startsWith('memory://')) mkdirSync(dir, { recursive: true });
+  const client = await PGlite.create(dir);
+  const db = drizzle(client, { schema }) as unknown as Database;
+  return { db, kind: 'pglite', close: () => client.close() };
+}
+
+/** Rows of a raw `db.execute(sql...)` on either driver (postgres.js returns an array, PGlite `{ rows }`). */
+export async function queryRows<T extends Record<string, unknown>>(
+  db: Database,
+  query: Parameters<Database['execute']>[0],
+): Promise<T[]> {
+  const result = (await db.execute(query)) as unknown;
+  if (Array.isArray(result)) return result as T[];
+  return ((result as { rows?: T[] }).rows ?? []) as T[];
+}

@@ -1,0 +1,48 @@
+// The append-only audit trail: who did what, when, with the state before and after.
+// The database refuses UPDATE/DELETE/TRUNCATE on audit_events (migration 0001_audit_append_only).
+import { and, asc, eq, gt, type SQL } from 'drizzle-orm';
+import type { Database } from '../client';
+import { auditEvents, type AuditEvent } from '../schema';
+import { requireText } from './validate';
+
+export interface AuditInput {
+  actor: string;
+  action: string;
+  caseId?: string | null;
+  loanId?: string | null;
+  before?: unknown;
+  after?: unknown;
+  at?: Date;
+}
+
+export async function appendAudit(db: Database, event: AuditInput): Promise<{ id: number }> {
+  const [row] = await db
+    .insert(auditEvents)
+    .values({
+      actor: requireText(event.actor, 'actor'),
+      action: requireText(event.action, 'action'),
+      caseId: event.caseId ?? null,
+      loanId: event.loanId ?? null,
+      before: event.before ?? null,
+      after: event.after ?? null,
+      ...(event.at ? { at: event.at } : {}),
+    })
+    .returning({ id: auditEvents.id });
+  return { id: row!.id };
+}
+
+export async function listAuditEvents(
+  db: Database,
+  filter: { loanId?: string; caseId?: string; afterId?: number; limit?: number },
+): Promise<AuditEvent[]> {
+  const where: SQL[] = [];
+  if (filter.loanId) where.push(eq(auditEvents.loanId, filter.loanId));
+  if (filter.caseId) where.push(eq(auditEvents.caseId, filter.caseId));
+  if (filter.afterId !== undefined) where.push(gt(auditEvents.id, filter.afterId));
+  return db
+    .select()
+    .from(auditEvents)
+    .where(and(...where))
+    .orderBy(asc(auditEvents.id))
+    .limit(filter.limit ?? 500);
+}

@@ -1,0 +1,152 @@
+// Borrowers and the contact profile the compliance gate needs (time zone, locale, opt-outs, flags).
+import { eq, sql } from 'drizzle-orm';
+import type { Database } from '../client';
+import {
+  borrowers,
+  CHANNELS,
+  loans,
+  type Borrower,
+  type ChannelName,
+  type ContactConsents,
+  type InconvenientTimeRow,
+} from '../schema';
+import { NotFoundError, ValidationError } from './errors';
+import { requirePhone, requireText, requireTimeZone } from './validate';
+
+export interface BorrowerInput {
+  id: string;
+  externalRef: string;
+  name: string;
+  email?: string | null;
+  /** E.164. */
+  phone?: string | null;
+  /** IANA time zone. */
+  timeZone: string;
+  /** e.g. 'zh-CN', 'en'. */
+  locale: string;
+  consents?: ContactConsents;
+  inconvenientTimes?: InconvenientTimeRow[];
+  agreedToQuietHours?: boolean;
+  deceased?: boolean;
+  bankruptcy?: boolean;
+  representedByAttorney?: boolean;
+  vulnerable?: boolean;
+  ceaseRequestedAt?: Date | null;
+}
+
+const HHMM = /^([01][0-9]|2[0-3]):[0-5][0-9]$/;
+
+function checkInconvenientTimes(times: InconvenientTimeRow[]): InconvenientTimeRow[] {
+  times.forEach((t, i) => {
+    const field = `inconvenientTimes[${i}]`;
+    if (!HHMM.test(t.from) || !(HHMM.test(t.to) || t.to === '24:00')) {
+      throw new ValidationError(`${field} must have from/to as "HH:MM" (got ${JSON.stringify(t)})`, field);
+    }
+    if (t.weekdays && !t.weekdays.every((d) => Number.isInteger(d) && d >= 1 && d <= 7)) {
+      throw new ValidationError(`${field}.weekdays must be ISO weekdays 1..7 (got ${JSON.stringify(t.weekdays)})`, field);
+    }
+  });
+  return times;
+}
+
+/** Inserts or updates a borrower by id; fields left undefined keep their stored value on update. */
+export async function upsertBorrower(db: Database, input: BorrowerInput): Promise<Borrower> {
+  requireText(input.id, 'id');
+  const values = {
+    id: input.id,
+    externalRef: requireText(input.externalRef, 'externalRef'),
+    name: requireText(input.name, 'name'),
+    email: input.email ?? null,
+    phone: input.phone == null ? null : requirePhone(input.phone),
+    timeZone: requireTimeZone(input.timeZone),
+    locale: requireText(input.locale, 'locale'),
+    consents: input.consents ?? {},
+    inconvenientTimes: checkInconvenientTimes(input.inconvenientTimes ?? []),
+    agreedToQuietHours: input.agreedToQuietHours ?? false,
+    deceased: input.deceased ?? false,
+    bankruptcy: input.bankruptcy ?? false,
+    representedByAttorney: input.representedByAttorney ?? false,
+    vulnerable: input.vulnerable ?? false,
+    ceaseRequestedAt: input.ceaseRequestedAt ?? null,
+  };
+  // Only what the caller supplied is overwritten on update.
+  const set: Record<string, unknown> = { updatedAt: sql`now()` };
+  for (const key of Object.keys(values) as (keyof typeof values)[]) {
+    if (key !== 'id' && (input as unknown as Record<string, unknown>)[key] !== undefined) set[key] = values[key];
+  }
+  const [row] = await db.insert(borrowers).values(values).onConflictDoUpdate({ target: borrowers.id, set }).returning();
+  return row!;
+}
+
+export interface BorrowerContactProfile {
+  borrowerId: string;
+  loanId: string;
+  name: string;
+  email: string | null;
+  phone: string | null;
+  timeZone: string;
+  locale: string;
+  consents: ContactConsents;
+  /** Channels the borrower opted out of (never used, Reg F 1006.14(h)). */
+  optedOut: ChannelName[];
+  inconvenientTimes: InconvenientTimeRow[];
+  agreedToQuietHours: boolean;
+  ceaseRequestedAt: Date | null;
+  flags: { deceased: boolean; bankruptcy: boolean; representedByAttorney: boolean; vulnerable: boolean };
+}
+
+export function toContactProfile(b: Borrower, loanId: string): BorrowerContactProfile {
+  return {
+    borrowerId: b.id,
+    loanId,
+    name: b.name,
+    email: b.email,
+    phone: b.phone,
+    timeZone: b.timeZone,
+    locale: b.locale,
+    consents: b.consents,
+    optedOut: CHANNELS.filter((c) => b.consents[c]?.optedOutAt),
+    inconvenientTimes: b.inconvenientTimes,
+    agreedToQuietHours: b.agreedToQuietHours,
+    ceaseRequestedAt: b.ceaseRequestedAt,
+    flags: {
+      deceased: b.deceased,
+      bankruptcy: b.bankruptcy,
+      representedByAttorney: b.representedByAttorney,
+      vulnerable: b.vulnerable,
+    },
+  };
+}
+
+/** The borrower of a loan as the contact rules see them. Throws NotFoundError for an unknown loan. */
+export async function getBorrowerForLoan(db: Database, loanId: string): Promise<BorrowerContactProfile> {
+  const [row] = await db
+    .select({ borrower: borrowers })
+    .from(loans)
+    .innerJoin(borrowers, eq(borrowers.id, loans.borrowerId))
+    .where(eq(loans.id, loanId));
+  if (!row) throw new NotFoundError(`loan ${loanId} not found`, 'loanId');
+  return toContactProfile(row.borrower, loanId);
+}
+
+/** Records (or clears, with null) an opt-out of one channel, keeping any consent timestamp. */
+export async function setChannelOptOut(
+  db: Database,
+  borrowerId: string,
+  channel: ChannelName,
+  optedOutAt: Date | null,
+): Promise<Borrower> {
+  return db.transaction(async (tx) => {
+    const [current] = await tx.select().from(borrowers).where(eq(borrowers.id, borrowerId)).for('update');
+    if (!current) throw new NotFoundError(`borrower ${borrowerId} not found`, 'borrowerId');
+    const entry = { ...current.consents[channel] };
+    if (optedOutAt) entry.optedOutAt = optedOutAt.toISOString();
+    else delete entry.optedOutAt;
+    const [row] = await tx
+      .update(borrowers)
+      .set({ consents: { ...current.consents, [channel]: entry }, updatedAt: new Date() })
+      .where(eq(borrowers.id, borrowerId))
+      .returning();
+    return row!;
+  });
+}

@@ -1,0 +1,288 @@
+// Loans, instalments and payments. The database owns the ledger; balances and DPD are derived from
+// the instalments by domain/ledger (never stored twice).
+import { and, asc, eq, sql } from 'drizzle-orm';
+import type { Database } from '../client';
+import { installments, loans, paymentAllocations, payments, type Installment, type Loan, type Payment } from '../schema';
+import {
+  allocatePayment,
+  applyAllocations,
+  businessDate,
+  loanPosition,
+  type Allocation,
+  type InstallmentPosition,
+  type LedgerInstallment,
+} from '../../domain/ledger';
+import { appendAudit } from './audit';
+import { ConflictError, NotFoundError, ValidationError } from './errors';
+import { requireCurrency, requireDate, requireInstant, requireMinor, requireText } from './validate';
+
+export interface InstallmentInput {
+  seq: number;
+  /** 'YYYY-MM-DD'. */
+  dueDate: string;
+  amountDueMinor: number;
+}
+
+export interface LoanInput {
+  id: string;
+  borrowerId: string;
+  product: string;
+  currency: string;
+  principalMinor: number;
+  riskScore?: number | null;
+  openedAt: Date;
+  acceleratedAt?: Date | null;
+  installments: InstallmentInput[];
+}
+
+/**
+ * Inserts or updates a loan and its schedule in one transaction. Instalments are upserted by seq;
+ * amounts paid are never taken from input (they come from recorded payments). The currency of an
+ * existing loan cannot change.
+ */
+export async function upsertLoan(db: Database, input: LoanInput): Promise<{ loan: Loan; installments: Installment[] }> {
+  requireText(input.id, 'id');
+  requireText(input.borrowerId, 'borrowerId');
+  requireText(input.product, 'product');
+  requireCurrency(input.currency);
+  requireMinor(input.principalMinor, 'principalMinor');
+  requireInstant(input.openedAt, 'openedAt');
+  if (input.riskScore != null && !Number.isInteger(input.riskScore)) {
+    throw new ValidationError(`riskScore must be an integer (got ${input.riskScore})`, 'riskScore');
+  }
+  if (input.installments.length === 0) throw new ValidationError('installments must not be empty', 'installments');
+  const seqs = new Set<number>();
+  input.installments.forEach((i, n) => {
+    if (!Number.isInteger(i.seq) || i.seq < 1 || seqs.has(i.seq)) {
+      throw new ValidationError(`installments[${n}].seq must be a unique positive integer (got ${i.seq})`, `installments[${n}].seq`);
+    }
+    seqs.add(i.seq);
+    requireDate(i.dueDate, `installments[${n}].dueDate`);
+    requireMinor(i.amountDueMinor, `installments[${n}].amountDueMinor`);
+  });
+
+  return db.transaction(async (tx) => {
+    const [existing] = await tx.select().from(loans).where(eq(loans.id, input.id)).for('update');
+    if (existing && existing.currency !== input.currency) {
+      throw new ConflictError(
+        `loan ${input.id} is in ${existing.currency}; currency cannot change to ${input.currency}`,
+        'currency',
+      );
+    }
+    const [loan] = await tx
+      .insert(loans)
+      .values({
+        id: input.id,
+        borrowerId: input.borrowerId,
+        product: input.product,
+        currency: input.currency,
+        principalMinor: input.principalMinor,
+        riskScore: input.riskScore ?? null,
+        openedAt: input.openedAt,
+        acceleratedAt: input.acceleratedAt ?? null,
+      })
+      .onConflictDoUpdate({
+        target: loans.id,
+        set: {
+          borrowerId: input.borrowerId,
+          product: input.product,
+          principalMinor: input.principalMinor,
+          riskScore: input.riskScore ?? null,
+          openedAt: input.openedAt,
+          ...(input.acceleratedAt !== undefined ? { acceleratedAt: input.acceleratedAt } : {}),
+        },
+      })
+      .returning();
+    await tx
+      .insert(installments)
+      .values(input.installments.map((i) => ({ loanId: input.id, seq: i.seq, dueDate: i.dueDate, amountDueMinor: i.amountDueMinor })))
+      .onConflictDoUpdate({
+        target: [installments.loanId, installments.seq],
+        set: { dueDate: sql`excluded.due_date`, amountDueMinor: sql`excluded.amount_due_minor` },
+      });
+    const rows = await tx.select().from(installments).where(eq(installments.loanId, input.id)).orderBy(asc(installments.seq));
+    return { loan: loan!, installments: rows };
+  });
+}
+
+export interface LoanPosition {
+  loanId: string;
+  borrowerId: string;
+  currency: string;
+  /** As-of calendar date the position was computed for ('YYYY-MM-DD'). */
+  asOf: string;
+  pastDueMinor: number;
+  outstandingMinor: number;
+  dpd: number;
+  oldestUnpaidDueDate: string | null;
+  accelerated: boolean;
+  installments: InstallmentPosition[];
+}
+
+function toAsOf(asOf: string | Date): string {
+  return asOf instanceof Date ? businessDate(asOf) : requireDate(asOf, 'asOf');
+}
+
+function position(loan: Loan, rows: readonly LedgerInstallment[], asOf: string): LoanPosition {
+  const acceleratedOn = loan.acceleratedAt ? businessDate(loan.acceleratedAt) : null;
+  const p = loanPosition(rows, asOf, { acceleratedOn });
+  return {
+    loanId: loan.id,
+    borrowerId: loan.borrowerId,
+    currency: loan.currency,
+    asOf,
+    pastDueMinor: p.pastDueMinor,
+    outstandingMinor: p.outstandingMinor,
+    dpd: p.dpd,
+    oldestUnpaidDueDate: p.oldestUnpaidDueDate,
+    accelerated: acceleratedOn !== null && acceleratedOn <= asOf,
+    installments: p.installments,
+  };
+}
+
+/**
+ * The loan's money as of a date: past-due amount, outstanding balance, DPD, per-instalment breakdown.
+ * A Date as-of is taken as its UTC calendar date; pass 'YYYY-MM-DD' for another business calendar.
+ */
+export async function getLoanPosition(db: Database, loanId: string, asOf: string | Date = new Date()): Promise<LoanPosition> {
+  const day = toAsOf(asOf);
+  const [loan] = await db.select().from(loans).where(eq(loans.id, loanId));
+  if (!loan) throw new NotFoundError(`loan ${loanId} not found`, 'loanId');
+  const rows = await db.select().from(installments).where(eq(installments.loanId, loanId)).orderBy(asc(installments.seq));
+  return position(loan, rows, day);
+}
+
+export interface PaymentInput {
+  /** The platform's payment id; the idempotency key of this call. */
+  paymentId: string;
+  loanId: string;
+  amountMinor: number;
+  currency: string;
+  receivedAt: Date;
+  /** As-of date of the returned position (default: today, UTC). */
+  asOf?: string | Date;
+  actor?: string;
+}
+
+export interface RecordPaymentResult {
+  /** false when this payment id was already recorded (nothing changed). */
+  recorded: boolean;
+  payment: Payment;
+  allocations: Allocation[];
+  position: LoanPosition;
+}
+
+/**
+ * Records a payment once: stores it, allocates it to the oldest unpaid instalments first and appends
+ * an audit event, all in one transaction. Recording the same payment id again changes nothing and
+ * returns `recorded: false`; reusing the id with a different loan, amount or currency is a conflict.
+ */
+export async function recordPayment(db: Database, input: PaymentInput): Promise<RecordPaymentResult> {
+  requireText(input.paymentId, 'paymentId');
+  requireText(input.loanId, 'loanId');
+  requireMinor(input.amountMinor, 'amountMinor');
+  requireCurrency(input.currency);
+  requireInstant(input.receivedAt, 'receivedAt');
+  const asOf = toAsOf(input.asOf ?? new Date());
+
+  return db.transaction(async (tx) => {
+    // Locking the loan serialises payments on it, so allocation always sees the latest instalments.
+    const [loan] = await tx.select().from(loans).where(eq(loans.id, input.loanId)).for('update');
+    if (!loan) throw new NotFoundError(`loan ${input.loanId} not found`, 'loanId');
+    if (input.currency !== loan.currency) {
+      throw new ValidationError(
+        `payment currency ${input.currency} does not match loan ${loan.id} currency ${loan.currency}`,
+        'currency',
+      );
+    }
+
+    const [inserted] = await tx
+      .insert(payments)
+      .values({
+        id: input.paymentId,
+        loanId: input.loanId,
+        amountMinor: input.amountMinor,
+        currency: input.currency,
+        receivedAt: input.receivedAt,
+      })
+      .onConflictDoNothing({ target: payments.id })
+      .returning();
+
+    if (!inserted) {
+      const [existing] = await tx.select().from(payments).where(eq(payments.id, input.paymentId));
+      if (
+        !existing ||
+        existing.loanId !== input.loanId ||
+        existing.amountMinor !== input.amountMinor ||
+        existing.currency !== input.currency
+      ) {
+        throw new ConflictError(
+          `payment ${input.paymentId} was already recorded with different data ` +
+            `(loan ${existing?.loanId}, ${existing?.amountMinor} ${existing?.currency})`,
+          'paymentId',
+        );
+      }
+      const allocations = await tx
+        .select({ seq: paymentAllocations.installmentSeq, amountMinor: paymentAllocations.amountMinor })
+        .from(paymentAllocations)
+        .where(eq(paymentAllocations.paymentId, existing.id))
+        .orderBy(asc(paymentAllocations.installmentSeq));
+      const rows = await tx.select().from(installments).where(eq(installments.loanId, loan.id)).orderBy(asc(installments.seq));
+      return { recorded: false, payment: existing, allocations, position: position(loan, rows, asOf) };
+    }
+
+    const before = await tx.select().from(installments).where(eq(installments.loanId, loan.id)).orderBy(asc(installments.seq));
+    const { allocations, unallocatedMinor } = allocatePayment(before, input.amountMinor);
+    for (const a of allocations) {
+      await tx
+        .update(installments)
+        .set({ amountPaidMinor: sql`${installments.amountPaidMinor} + ${a.amountMinor}` })
+        .where(and(eq(installments.loanId, loan.id), eq(installments.seq, a.seq)));
+    }
+    if (allocations.length > 0) {
+      await tx.insert(paymentAllocations).values(
+        allocations.map((a) => ({ paymentId: input.paymentId, loanId: loan.id, installmentSeq: a.seq, amountMinor: a.amountMinor })),
+      );
+    }
+    let payment = inserted;
+    if (unallocatedMinor > 0) {
+      [payment] = (await tx.update(payments).set({ unallocatedMinor }).where(eq(payments.id, input.paymentId)).returning()) as [Payment];
+    }
+    const beforePosition = position(loan, before, asOf);
+    const afterPosition = position(loan, applyAllocations(before, allocations), asOf);
+    const summary = (p: LoanPosition) => ({ pastDueMinor: p.pastDueMinor, outstandingMinor: p.outstandingMinor, dpd: p.dpd });
+    await appendAudit(tx, {
+      actor: input.actor ?? 'backend',
+      action: 'payment.recorded',
+      loanId: loan.id,
+      before: summary(beforePosition),
+      after: {
+        ...summary(afterPosition),
+        paymentId: input.paymentId,
+        amountMinor: input.amountMinor,
+        currency: input.currency,
+        receivedAt: input.receivedAt.toISOString(),
+        allocations,
+        unallocatedMinor,
+      },
+    });
+    return { recorded: true, payment, allocations, position: afterPosition };
+  });
+}
+
+export async function getLoan(db: Database, loanId: string): Promise<Loan | null> {
+  const [loan] = await db.select().from(loans).where(eq(loans.id, loanId));
+  return loan ?? null;
+}
+
+/** Accelerates a loan (legal step): from that day the whole outstanding balance is past due. */
+export async function accelerateLoan(db: Database, loanId: string, at: Date, actor = 'system'): Promise<Loan> {
+  return db.transaction(async (tx) => {
+    const [before] = await tx.select().from(loans).where(eq(loans.id, loanId)).for('update');
+    if (!before) throw new NotFoundError(`loan ${loanId} not found`, 'loanId');
+    if (before.acceleratedAt) return before;
+    const [loan] = await tx.update(loans).set({ acceleratedAt: at }).where(eq(loans.id, loanId)).returning();
+    await appendAudit(tx, { actor, action: 'loan.accelerated', loanId, before: { acceleratedAt: null }, after: { acceleratedAt: at.toISOString() } });
+    return loan!;
+  });
+}

@@ -1,0 +1,481 @@
+// The collections data model. This file IS the data model: tables, indexes and constraints in one
+// place; `npx drizzle-kit generate` turns it into the committed migrations in db/migrations.
+//
+// Conventions: money is integer minor units (`..._minor bigint`) next to an ISO 4217 `currency`;
+// instants are `timestamptz` named `..._at`; calendar due dates are `date` ('YYYY-MM-DD').
+// Derived numbers (outstanding balance, past-due amount, days past due) are NOT stored: they are
+// computed from the instalments by domain/ledger.ts.
+import { sql } from 'drizzle-orm';
+import {
+  bigint,
+  bigserial,
+  boolean,
+  check,
+  date,
+  foreignKey,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from 'drizzle-orm/pg-core';
+
+const money = (name: string) => bigint(name, { mode: 'number' });
+const instant = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
+const createdAt = () => instant('created_at').notNull().defaultNow();
+
+export const CHANNELS = ['email', 'sms', 'call', 'letter'] as const;
+export type ChannelName = (typeof CHANNELS)[number];
+
+export const STAGES = ['reminder', 'call', 'negotiation', 'legal', 'disputed', 'hardship', 'paused'] as const;
+export type CaseStage = (typeof STAGES)[number];
+
+export const OUTCOMES = [
+  'cured',
+  'paid',
+  'settled',
+  'dispute_upheld',
+  'written_off',
+  'stopped_bankruptcy',
+  'stopped_deceased',
+  'handed_to_legal',
+  'cancelled',
+] as const;
+export type CaseOutcome = (typeof OUTCOMES)[number];
+
+export const CALL_OUTCOMES = [
+  'no_answer',
+  'wrong_number',
+  'right_party_contact',
+  'promise_to_pay',
+  'refused',
+  'dispute_raised',
+  'hardship',
+] as const;
+export type CallOutcome = (typeof CALL_OUTCOMES)[number];
+
+export const CONTACT_STATUSES = ['planned', 'sending', 'sent', 'presumed_sent', 'failed', 'blocked'] as const;
+export type ContactStatus = (typeof CONTACT_STATUSES)[number];
+
+export const TASK_STATUSES = ['queued', 'claimed', 'done', 'cancelled'] as const;
+export type TaskStatus = (typeof TASK_STATUSES)[number];
+
+export const API_ROLES = ['backend', 'collector', 'operator'] as const;
+export type ApiRole = (typeof API_ROLES)[number];
+
+/** SQL `col IN ('a','b')` for a check constraint over a fixed word list. */
+const oneOf = (column: string, words: readonly string[]) =>
+  sql.raw(`${column} IN (${words.map((w) => `'${w}'`).join(', ')})`);
+
+/** Consent and opt-out per channel; ISO-8601 instants. A channel with `optedOutAt` is never used (Reg F 1006.14(h)). */
+export interface ChannelConsent {
+  consentAt?: string;
+  optedOutAt?: string;
+}
+export type ContactConsents = Partial<Record<ChannelName, ChannelConsent>>;
+
+/** A time the borrower said is inconvenient, local time, ISO weekdays 1=Mon..7=Sun (Reg F 1006.6(b)(1)). */
+export interface InconvenientTimeRow {
+  from: string;
+  to: string;
+  weekdays?: number[];
+}
+
+export const borrowers = pgTable(
+  'borrowers',
+  {
+    id: text('id').primaryKey(),
+    externalRef: text('external_ref').notNull().unique(),
+    name: text('name').notNull(),
+    email: text('email'),
+    /** E.164, e.g. +8613800000000. */
+    phone: text('phone'),
+    /** IANA time zone, e.g. Asia/Shanghai. */
+    timeZone: text('time_zone').notNull(),
+    /** BCP 47 locale, e.g. zh-CN, en. */
+    locale: text('locale').notNull().default('en'),
+    consents: jsonb('consents').$type<ContactConsents>().notNull().default({}),
+    inconvenientTimes: jsonb('inconvenient_times').$type<InconvenientTimeRow[]>().notNull().default([]),
+    agreedToQuietHours: boolean('agreed_to_quiet_hours').notNull().default(false),
+    deceased: boolean('deceased').notNull().default(false),
+    bankruptcy: boolean('bankruptcy').notNull().default(false),
+    representedByAttorney: boolean('represented_by_attorney').notNull().default(false),
+    vulnerable: boolean('vulnerable').notNull().default(false),
+    ceaseRequestedAt: instant('cease_requested_at'),
+    createdAt: createdAt(),
+    updatedAt: instant('updated_at').notNull().defaultNow(),
+  },
+  (t) => [
+    check('borrowers_phone_e164', sql`${t.phone} IS NULL OR ${t.phone} ~ '^\\+[1-9][0-9]{6,14}$'`),
+  ],
+);
+
+export const loans = pgTable(
+  'loans',
+  {
+    id: text('id').primaryKey(),
+    borrowerId: text('borrower_id')
+      .notNull()
+      .references(() => borrowers.id),
+    product: text('product').notNull(),
+    currency: text('currency').notNull(),
+    principalMinor: money('principal_minor').notNull(),
+    riskScore: integer('risk_score'),
+    openedAt: instant('opened_at').notNull(),
+    /** Set when the lender accelerates the loan: the whole outstanding balance falls due. */
+    acceleratedAt: instant('accelerated_at'),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    index('loans_borrower_idx').on(t.borrowerId),
+    check('loans_currency_iso4217', sql`${t.currency} ~ '^[A-Z]{3}$'`),
+    check('loans_principal_positive', sql`${t.principalMinor} > 0`),
+  ],
+);
+
+export const installments = pgTable(
+  'installments',
+  {
+    loanId: text('loan_id')
+      .notNull()
+      .references(() => loans.id),
+    seq: integer('seq').notNull(),
+    dueDate: date('due_date', { mode: 'string' }).notNull(),
+    amountDueMinor: money('amount_due_minor').notNull(),
+    amountPaidMinor: money('amount_paid_minor').notNull().default(0),
+  },
+  (t) => [
+    primaryKey({ columns: [t.loanId, t.seq] }),
+    check('installments_amount_due_positive', sql`${t.amountDueMinor} > 0`),
+    check(
+      'installments_amount_paid_range',
+      sql`${t.amountPaidMinor} >= 0 AND ${t.amountPaidMinor} <= ${t.amountDueMinor}`,
+    ),
+    // Backs the delinquency sweep: only unpaid instalments are indexed, in loan id order (keyset paging).
+    index('installments_unpaid_idx')
+      .on(t.loanId, t.dueDate)
+      .where(sql`${t.amountPaidMinor} < ${t.amountDueMinor}`),
+  ],
+);
+
+export const payments = pgTable(
+  'payments',
+  {
+    /** The payment id from the platform backend; recording the same id twice is a no-op. */
+    id: text('id').primaryKey(),
+    loanId: text('loan_id')
+      .notNull()
+      .references(() => loans.id),
+    amountMinor: money('amount_minor').notNull(),
+    currency: text('currency').notNull(),
+    receivedAt: instant('received_at').notNull(),
+    /** Part of the payment not allocated to any instalment (paid beyond the whole balance). */
+    unallocatedMinor: money('unallocated_minor').notNull().default(0),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    index('payments_loan_idx').on(t.loanId, t.receivedAt),
+    check('payments_amount_positive', sql`${t.amountMinor} > 0`),
+  ],
+);
+
+export const paymentAllocations = pgTable(
+  'payment_allocations',
+  {
+    paymentId: text('payment_id')
+      .notNull()
+      .references(() => payments.id),
+    loanId: text('loan_id').notNull(),
+    installmentSeq: integer('installment_seq').notNull(),
+    amountMinor: money('amount_minor').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.paymentId, t.loanId, t.installmentSeq] }),
+    foreignKey({
+      name: 'payment_allocations_installment_fk',
+      columns: [t.loanId, t.installmentSeq],
+      foreignColumns: [installments.loanId, installments.seq],
+    }),
+    index('payment_allocations_installment_idx').on(t.loanId, t.installmentSeq),
+    check('payment_allocations_amount_positive', sql`${t.amountMinor} > 0`),
+  ],
+);
+
+export const collectionCases = pgTable(
+  'collection_cases',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    loanId: text('loan_id')
+      .notNull()
+      .references(() => loans.id),
+    /** `collection-<loanId>`. */
+    workflowId: text('workflow_id').notNull(),
+    strategyId: text('strategy_id').notNull(),
+    strategyVersion: integer('strategy_version').notNull(),
+    stage: text('stage').$type<CaseStage>().notNull().default('reminder'),
+    segment: text('segment'),
+    assignedCollector: text('assigned_collector'),
+    openedAt: instant('opened_at').notNull().defaultNow(),
+    closedAt: instant('closed_at'),
+    outcome: text('outcome').$type<CaseOutcome>(),
+  },
+  (t) => [
+    // At most one open case per loan; openCase() relies on it with ON CONFLICT.
+    uniqueIndex('collection_cases_one_open_per_loan').on(t.loanId).where(sql`${t.closedAt} IS NULL`),
+    index('collection_cases_loan_idx').on(t.loanId, t.openedAt),
+    check('collection_cases_stage', oneOf('stage', STAGES)),
+    check('collection_cases_outcome', sql`outcome IS NULL OR ${oneOf('outcome', OUTCOMES)}`),
+    check('collection_cases_closed_has_outcome', sql`(${t.closedAt} IS NULL) = (${t.outcome} IS NULL)`),
+  ],
+);
+
+export const contactAttempts = pgTable(
+  'contact_attempts',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    /** Derived from the workflow and step, so a retried activity never sends twice. */
+    idempotencyKey: text('idempotency_key').notNull().unique(),
+    caseId: uuid('case_id').references(() => collectionCases.id),
+    loanId: text('loan_id')
+      .notNull()
+      .references(() => loans.id),
+    channel: text('channel').$type<ChannelName>().notNull(),
+    template: text('template').notNull(),
+    scheduledFor: instant('scheduled_for').notNull(),
+    sentAt: instant('sent_at'),
+    status: text('status').$type<ContactStatus>().notNull().default('planned'),
+    providerMessageId: text('provider_message_id'),
+    blockedRule: text('blocked_rule'),
+    blockedUntil: instant('blocked_until'),
+    error: text('error'),
+    /** Calls: a conversation took place (Reg F 1006.14(b)(2)(ii), cn connected-call cap). */
+    connected: boolean('connected'),
+    callOutcome: text('call_outcome').$type<CallOutcome>(),
+    createdAt: createdAt(),
+    updatedAt: instant('updated_at').notNull().defaultNow(),
+  },
+  (t) => [
+    index('contact_attempts_loan_idx').on(t.loanId, t.createdAt),
+    index('contact_attempts_case_idx').on(t.caseId),
+    check('contact_attempts_channel', oneOf('channel', CHANNELS)),
+    check('contact_attempts_status', oneOf('status', CONTACT_STATUSES)),
+    check('contact_attempts_call_outcome', sql`call_outcome IS NULL OR ${oneOf('call_outcome', CALL_OUTCOMES)}`),
+  ],
+);
+
+export const promisesToPay = pgTable(
+  'promises_to_pay',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    idempotencyKey: text('idempotency_key').notNull().unique(),
+    caseId: uuid('case_id')
+      .notNull()
+      .references(() => collectionCases.id),
+    loanId: text('loan_id')
+      .notNull()
+      .references(() => loans.id),
+    amountMinor: money('amount_minor').notNull(),
+    currency: text('currency').notNull(),
+    promisedFor: date('promised_for', { mode: 'string' }).notNull(),
+    status: text('status').$type<'open' | 'kept' | 'broken' | 'cancelled'>().notNull().default('open'),
+    createdBy: text('created_by').notNull(),
+    createdAt: createdAt(),
+    resolvedAt: instant('resolved_at'),
+  },
+  (t) => [
+    index('promises_to_pay_case_idx').on(t.caseId),
+    check('promises_to_pay_amount_positive', sql`${t.amountMinor} > 0`),
+    check('promises_to_pay_status', oneOf('status', ['open', 'kept', 'broken', 'cancelled'])),
+  ],
+);
+
+export const paymentPlans = pgTable(
+  'payment_plans',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    idempotencyKey: text('idempotency_key').notNull().unique(),
+    caseId: uuid('case_id')
+      .notNull()
+      .references(() => collectionCases.id),
+    loanId: text('loan_id')
+      .notNull()
+      .references(() => loans.id),
+    currency: text('currency').notNull(),
+    totalMinor: money('total_minor').notNull(),
+    status: text('status').$type<'active' | 'completed' | 'broken' | 'cancelled'>().notNull().default('active'),
+    createdBy: text('created_by').notNull(),
+    createdAt: createdAt(),
+    endedAt: instant('ended_at'),
+  },
+  (t) => [
+    index('payment_plans_case_idx').on(t.caseId),
+    check('payment_plans_total_positive', sql`${t.totalMinor} > 0`),
+    check('payment_plans_status', oneOf('status', ['active', 'completed', 'broken', 'cancelled'])),
+  ],
+);
+
+export const planInstallments = pgTable(
+  'plan_installments',
+  {
+    planId: uuid('plan_id')
+      .notNull()
+      .references(() => paymentPlans.id),
+    seq: integer('seq').notNull(),
+    dueDate: date('due_date', { mode: 'string' }).notNull(),
+    amountMinor: money('amount_minor').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.planId, t.seq] }),
+    check('plan_installments_amount_positive', sql`${t.amountMinor} > 0`),
+  ],
+);
+
+export const disputes = pgTable(
+  'disputes',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    idempotencyKey: text('idempotency_key').notNull().unique(),
+    caseId: uuid('case_id').references(() => collectionCases.id),
+    loanId: text('loan_id')
+      .notNull()
+      .references(() => loans.id),
+    reason: text('reason').notNull(),
+    /** Disputed part of the debt; null = the whole debt. */
+    amountMinor: money('amount_minor'),
+    currency: text('currency'),
+    openedAt: instant('opened_at').notNull().defaultNow(),
+    resolvedAt: instant('resolved_at'),
+    outcome: text('outcome').$type<'upheld' | 'rejected' | 'withdrawn'>(),
+  },
+  (t) => [
+    index('disputes_loan_idx').on(t.loanId, t.openedAt),
+    check('disputes_outcome', sql`outcome IS NULL OR ${oneOf('outcome', ['upheld', 'rejected', 'withdrawn'])}`),
+    check('disputes_resolved_has_outcome', sql`(${t.resolvedAt} IS NULL) = (${t.outcome} IS NULL)`),
+  ],
+);
+
+export const collectorTasks = pgTable(
+  'collector_tasks',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    idempotencyKey: text('idempotency_key').notNull().unique(),
+    caseId: uuid('case_id').references(() => collectionCases.id),
+    loanId: text('loan_id')
+      .notNull()
+      .references(() => loans.id),
+    /** e.g. 'call'. */
+    kind: text('kind').notNull(),
+    /** Assigned collector; null = any collector may claim it. */
+    collectorId: text('collector_id'),
+    status: text('status').$type<TaskStatus>().notNull().default('queued'),
+    /** Not claimable before this instant (e.g. a call retry delay). */
+    availableAt: instant('available_at').notNull().defaultNow(),
+    claimedBy: text('claimed_by'),
+    claimedAt: instant('claimed_at'),
+    leaseUntil: instant('lease_until'),
+    completedAt: instant('completed_at'),
+    outcome: text('outcome'),
+    notes: text('notes'),
+    payload: jsonb('payload').$type<Record<string, unknown>>().notNull().default({}),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    // The work queue: only tasks that may still be claimed are indexed.
+    index('collector_tasks_claimable_idx')
+      .on(t.availableAt, t.createdAt)
+      .where(sql`status IN ('queued', 'claimed')`),
+    index('collector_tasks_case_idx').on(t.caseId),
+    check('collector_tasks_status', oneOf('status', TASK_STATUSES)),
+  ],
+);
+
+export const legalCases = pgTable(
+  'legal_cases',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    caseId: uuid('case_id')
+      .notNull()
+      .unique()
+      .references(() => collectionCases.id),
+    loanId: text('loan_id')
+      .notNull()
+      .references(() => loans.id),
+    agency: text('agency'),
+    reference: text('reference'),
+    status: text('status').$type<'handed_over' | 'closed'>().notNull().default('handed_over'),
+    handedOverAt: instant('handed_over_at').notNull().defaultNow(),
+    outcome: text('outcome'),
+    closedAt: instant('closed_at'),
+  },
+  (t) => [check('legal_cases_status', oneOf('status', ['handed_over', 'closed']))],
+);
+
+export const strategies = pgTable(
+  'strategies',
+  {
+    id: text('id').notNull(),
+    version: integer('version').notNull(),
+    /** The strategy document (domain/strategy/types Strategy). Immutable once in use (trigger). */
+    document: jsonb('document').$type<Record<string, unknown>>().notNull(),
+    inUse: boolean('in_use').notNull().default(false),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.id, t.version] }), check('strategies_version_positive', sql`${t.version} > 0`)],
+);
+
+export const apiKeys = pgTable(
+  'api_keys',
+  {
+    id: text('id').primaryKey(),
+    /** sha256 hex of the whole plaintext key; the plaintext is shown once and never stored. */
+    hashedKey: text('hashed_key').notNull().unique(),
+    role: text('role').$type<ApiRole>().notNull(),
+    collectorId: text('collector_id'),
+    label: text('label'),
+    createdAt: createdAt(),
+    revokedAt: instant('revoked_at'),
+  },
+  (t) => [
+    check('api_keys_role', oneOf('role', API_ROLES)),
+    check('api_keys_collector_has_id', sql`role <> 'collector' OR ${t.collectorId} IS NOT NULL`),
+  ],
+);
+
+/** Append-only: the database rejects UPDATE, DELETE and TRUNCATE (trigger in migration audit_append_only). */
+export const auditEvents = pgTable(
+  'audit_events',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    at: instant('at').notNull().defaultNow(),
+    /** Who: 'system', 'workflow:collection-L1', 'collector:c7', 'operator:ann', 'backend'. */
+    actor: text('actor').notNull(),
+    /** What: 'payment.recorded', 'case.opened', 'case.stage_changed', ... */
+    action: text('action').notNull(),
+    caseId: uuid('case_id'),
+    loanId: text('loan_id'),
+    before: jsonb('before'),
+    after: jsonb('after'),
+  },
+  (t) => [index('audit_events_loan_idx').on(t.loanId, t.at), index('audit_events_case_idx').on(t.caseId, t.at)],
+);
+
+export type Borrower = typeof borrowers.$inferSelect;
+export type Loan = typeof loans.$inferSelect;
+export type Installment = typeof installments.$inferSelect;
+export type Payment = typeof payments.$inferSelect;
+export type PaymentAllocation = typeof paymentAllocations.$inferSelect;
+export type CollectionCase = typeof collectionCases.$inferSelect;
+export type ContactAttempt = typeof contactAttempts.$inferSelect;
+export type PromiseToPay = typeof promisesToPay.$inferSelect;
+export type PaymentPlan = typeof paymentPlans.$inferSelect;
+export type PlanInstallment = typeof planInstallments.$inferSelect;
+export type Dispute = typeof disputes.$inferSelect;
+export type CollectorTask = typeof collectorTasks.$inferSelect;
+export type LegalCase = typeof legalCases.$inferSelect;
+export type StrategyRow = typeof strategies.$inferSelect;
+export type ApiKey = typeof apiKeys.$inferSelect;
+export type AuditEvent = typeof auditEvents.$inferSelect;

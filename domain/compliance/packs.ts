@@ -1,0 +1,150 @@
+// Compliance rule packs as data: which rules apply to a strategy's `rulePack`, with their numbers.
+// The rule functions live in ./rules; a number here always carries the source it comes from
+// (/work/shared/domain/collections.md). Changing a number is a data change reviewed like a rule change.
+import type { RulePackId } from '../strategy/types';
+
+/** A rule as a pack lists it: the stable id reported on every block, which check runs, and its numbers. */
+export type RuleSpec =
+  /** Stops that hold until a fact changes (no instant to wait for). */
+  | { rule: 'common.nothing-due'; check: 'nothingDue' }
+  | { rule: 'common.dispute'; check: 'dispute' }
+  | { rule: 'common.cease'; check: 'cease' }
+  | { rule: 'common.bankruptcy'; check: 'bankruptcy' }
+  | { rule: 'common.deceased'; check: 'deceased' }
+  | { rule: 'common.attorney'; check: 'attorney' }
+  | { rule: 'common.opt-out'; check: 'optOut' }
+  /** Timed stops. */
+  | { rule: 'common.paused'; check: 'paused' }
+  | { rule: 'common.inconvenient-time'; check: 'inconvenientTime' }
+  | { rule: string; check: 'holiday' }
+  | {
+      rule: string;
+      check: 'contactHours';
+      /** Local window in which contact is allowed: [from, to), "HH:MM". */
+      from: string;
+      to: string;
+      /** The borrower may agree to contact outside the window (ContactContext.agreedToQuietHours). */
+      waivedByAgreement: boolean;
+    }
+  | {
+      rule: string;
+      check: 'dailyCallCap';
+      /** Which calls of the borrower's local day count. */
+      counts: 'connected' | 'unanswered';
+      /** Count per number (ContactContext.address) rather than per debtor. */
+      perNumber: boolean;
+      max: number;
+    }
+  | {
+      rule: string;
+      check: 'rollingCallCap';
+      /** At most `max` call attempts within any `days` consecutive local calendar days. */
+      max: number;
+      days: number;
+    }
+  | {
+      rule: string;
+      check: 'afterConversation';
+      /** No call within `days` consecutive local days after a conversation; its day is day 1. */
+      days: number;
+    }
+  | {
+      rule: string;
+      check: 'cycleSpacing';
+      /** At least this many whole local calendar days between the previous cycle's end and new contact. */
+      days: number;
+    };
+
+export interface RulePack {
+  id: RulePackId;
+  /** Local dates ("YYYY-MM-DD", borrower's calendar) with no contact at all; rule "<pack>.holiday". */
+  holidays: string[];
+  rules: RuleSpec[];
+}
+
+export type RulePacks = Record<RulePackId, RulePack>;
+
+// Rules every pack applies. Kind 'notice' (validation notice, "collection stops", remedy notice) passes
+// dispute and cease, nothing else.
+const COMMON: RuleSpec[] = [
+  // Contacting after the debt was paid is the first complaint in collections.md ("What goes wrong").
+  { rule: 'common.nothing-due', check: 'nothingDue' },
+  // Reg F 1006.38 (dispute stops collection until verification is sent); CONC 7.14 (suspend meanwhile).
+  { rule: 'common.dispute', check: 'dispute' },
+  // Reg F 1006.6(c): after a cease request only "collection stops" / remedy notices.
+  { rule: 'common.cease', check: 'cease' },
+  // FICO Debt Manager-style bankruptcy and deceased screening (collections.md, "the bar to beat").
+  { rule: 'common.bankruptcy', check: 'bankruptcy' },
+  { rule: 'common.deceased', check: 'deceased' },
+  // Represented by an attorney: talk to the attorney, not the borrower (FDCPA / Reg F 1006.6(b)(2)).
+  { rule: 'common.attorney', check: 'attorney' },
+  // Reg F 1006.6(e), 1006.14(h): a medium the consumer asked us not to use is not used.
+  { rule: 'common.opt-out', check: 'optOut' },
+  // Hardship forbearance, CONC 7.3.11R 30-day debt-adviser hold, Breathing Space (up to 60 days),
+  // operator pauses: all arrive as ContactContext.state.pausedUntil.
+  { rule: 'common.paused', check: 'paused' },
+  // Reg F 1006.6(b)(1)(i): times the consumer names as inconvenient must be honoured.
+  { rule: 'common.inconvenient-time', check: 'inconvenientTime' },
+];
+
+export const RULE_PACKS: RulePacks = {
+  cn: {
+    id: 'cn',
+    // No date list in collections.md forbids contact; a lender adds its own calendar here.
+    holidays: [],
+    rules: [
+      ...COMMON,
+      { rule: 'cn.holiday', check: 'holiday' },
+      // NIFA post-loan collection guideline (2024) / GB/T 45251-2025: no contact 22:00-08:00 borrower
+      // local time unless the borrower agreed.
+      { rule: 'cn.quiet-hours', check: 'contactHours', from: '08:00', to: '22:00', waivedByAgreement: true },
+      // NIFA / GB/T 45251-2025: at most 3 connected reminder calls per debtor per day (lender + agencies).
+      { rule: 'cn.connected-calls', check: 'dailyCallCap', counts: 'connected', perNumber: false, max: 3 },
+      // China Banking Association consumer-loan collection guideline (2026): at most 6 unanswered
+      // attempts per day to the same number.
+      { rule: 'cn.unanswered-calls', check: 'dailyCallCap', counts: 'unanswered', perNumber: true, max: 6 },
+      // NIFA / CBA: at least 7 calendar days between collection cycles on the same product. Read
+      // conservatively: 7 whole local days lie between the previous cycle's end and the first contact.
+      { rule: 'cn.cycle-spacing', check: 'cycleSpacing', days: 7 },
+      // Third parties (NIFA / GB/T 45251-2025) are not contacted at all: every ContactContext is the
+      // debtor's own, so no rule is needed here.
+    ],
+  },
+  'us-regf': {
+    id: 'us-regf',
+    // Reg F does not forbid contact on public holidays; holidays matter for the validation period
+    // (see ./us-regf). A lender may add no-contact dates here.
+    holidays: [],
+    rules: [
+      ...COMMON,
+      { rule: 'us-regf.holiday', check: 'holiday' },
+      // 12 CFR 1006.6(b)(1)(i): before 08:00 or after 21:00 at the consumer's location is presumed
+      // inconvenient. 21:00:00 itself is treated as after (half-open window), the conservative reading.
+      { rule: 'us-regf.hours', check: 'contactHours', from: '08:00', to: '21:00', waivedByAgreement: false },
+      // 12 CFR 1006.14(b)(2)(i)(A): no more than 7 call attempts within 7 consecutive days.
+      { rule: 'us-regf.7-in-7', check: 'rollingCallCap', max: 7, days: 7 },
+      // 12 CFR 1006.14(b)(2)(i)(B): no call within 7 consecutive days after a telephone conversation;
+      // the conversation's date is day 1.
+      { rule: 'us-regf.after-conversation', check: 'afterConversation', days: 7 },
+    ],
+  },
+  'uk-conc': {
+    id: 'uk-conc',
+    holidays: [],
+    rules: [
+      ...COMMON,
+      { rule: 'uk-conc.holiday', check: 'holiday' },
+      // CONC 7 asks for no contact at unreasonable times without naming hours. 08:00-21:00 local is a
+      // conservative choice (the US Reg F 1006.6(b)(1)(i) window), not a number from the FCA.
+      { rule: 'uk-conc.hours', check: 'contactHours', from: '08:00', to: '21:00', waivedByAgreement: false },
+      // CONC 7.3.11R (30-day hold while a debt adviser builds a plan) and Breathing Space (up to 60 days)
+      // pause contact through state.pausedUntil: see debtAdviceHoldUntil / breathingSpaceUntil.
+    ],
+  },
+  sandbox: {
+    id: 'sandbox',
+    // For tests and demos with time-scaled strategies: the common stops only, no windows, no caps.
+    holidays: [],
+    rules: [...COMMON, { rule: 'sandbox.holiday', check: 'holiday' }],
+  },
+};

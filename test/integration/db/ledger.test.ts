@@ -1,0 +1,124 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eq } from 'drizzle-orm';
+import type { DatabaseHandle } from '../../../db/client';
+import { auditEvents, installments, paymentAllocations, payments } from '../../../db/schema';
+import { ConflictError, getLoanPosition, recordPayment, ValidationError } from '../../../db/repository';
+import { connect, givenLoan, uniquePrefix } from './fixtures';
+
+let handle: DatabaseHandle;
+beforeAll(async () => {
+  handle = await connect();
+});
+afterAll(async () => {
+  await handle?.close();
+});
+
+const schedule = ['2025-01-15', '2025-02-15', '2025-03-15', '2025-04-15'];
+
+async function ledgerRows(loanId: string) {
+  const { db } = handle;
+  return {
+    installments: await db.select().from(installments).where(eq(installments.loanId, loanId)).orderBy(installments.seq),
+    payments: await db.select().from(payments).where(eq(payments.loanId, loanId)),
+    allocations: await db.select().from(paymentAllocations).where(eq(paymentAllocations.loanId, loanId)),
+    audit: await db.select().from(auditEvents).where(eq(auditEvents.loanId, loanId)),
+  };
+}
+
+describe('ledger on PostgreSQL', () => {
+  it('records a payment once: the same payment id again changes nothing', async () => {
+    const loanId = uniquePrefix('L');
+    await givenLoan(handle, loanId, schedule);
+    const payment = { paymentId: `${loanId}-P1`, loanId, amountMinor: 12_500, currency: 'USD', receivedAt: new Date('2025-03-01T10:00:00Z'), asOf: '2025-03-01' };
+
+    const first = await recordPayment(handle.db, payment);
+    expect(first.recorded).toBe(true);
+    expect(first.allocations).toEqual([
+      { seq: 1, amountMinor: 10_000 },
+      { seq: 2, amountMinor: 2_500 },
+    ]);
+    const after = await ledgerRows(loanId);
+
+    const again = await recordPayment(handle.db, payment);
+    const [a, b] = await Promise.all([recordPayment(handle.db, payment), recordPayment(handle.db, payment)]);
+    expect([again.recorded, a.recorded, b.recorded]).toEqual([false, false, false]);
+    expect(again.position).toEqual(first.position);
+    expect(again.allocations).toEqual(first.allocations);
+    expect(await ledgerRows(loanId)).toEqual(after);
+    expect(after.audit.filter((e) => e.action === 'payment.recorded')).toHaveLength(1);
+  });
+
+  it('records two concurrent first deliveries of one payment exactly once', async () => {
+    const loanId = uniquePrefix('L');
+    await givenLoan(handle, loanId, schedule);
+    const payment = { paymentId: `${loanId}-P1`, loanId, amountMinor: 3_000, currency: 'USD', receivedAt: new Date('2025-03-01T10:00:00Z') };
+    const results = await Promise.all([recordPayment(handle.db, payment), recordPayment(handle.db, payment)]);
+    expect(results.map((r) => r.recorded).sort()).toEqual([false, true]);
+    const rows = await ledgerRows(loanId);
+    expect(rows.installments[0]!.amountPaidMinor).toBe(3_000);
+    expect(rows.allocations).toHaveLength(1);
+  });
+
+  it('rejects a payment id reused with a different amount', async () => {
+    const loanId = uniquePrefix('L');
+    await givenLoan(handle, loanId, schedule);
+    const payment = { paymentId: `${loanId}-P1`, loanId, amountMinor: 3_000, currency: 'USD', receivedAt: new Date() };
+    await recordPayment(handle.db, payment);
+    const reused = recordPayment(handle.db, { ...payment, amountMinor: 4_000 });
+    await expect(reused).rejects.toBeInstanceOf(ConflictError);
+    await expect(reused).rejects.toMatchObject({ field: 'paymentId' });
+  });
+
+  it('rejects a payment in another currency, naming the field, and records nothing', async () => {
+    const loanId = uniquePrefix('L');
+    await givenLoan(handle, loanId, schedule, { currency: 'CNY' });
+    const attempt = recordPayment(handle.db, { paymentId: `${loanId}-P1`, loanId, amountMinor: 100, currency: 'USD', receivedAt: new Date() });
+    await expect(attempt).rejects.toBeInstanceOf(ValidationError);
+    await expect(attempt).rejects.toMatchObject({ field: 'currency', message: expect.stringMatching(/USD.*CNY/) });
+    expect((await ledgerRows(loanId)).payments).toHaveLength(0);
+  });
+
+  it('rejects a non-integer amount before touching the database', async () => {
+    const loanId = uniquePrefix('L');
+    await givenLoan(handle, loanId, schedule);
+    await expect(
+      recordPayment(handle.db, { paymentId: `${loanId}-P1`, loanId, amountMinor: 10.5, currency: 'USD', receivedAt: new Date() }),
+    ).rejects.toMatchObject({ field: 'amountMinor' });
+  });
+
+  it('derives past due, outstanding and DPD with several missed instalments', async () => {
+    const loanId = uniquePrefix('L');
+    await givenLoan(handle, loanId, schedule);
+    expect(await getLoanPosition(handle.db, loanId, '2025-01-15')).toMatchObject({ pastDueMinor: 0, outstandingMinor: 40_000, dpd: 0 });
+    expect(await getLoanPosition(handle.db, loanId, '2025-01-16')).toMatchObject({ pastDueMinor: 10_000, dpd: 1 });
+    const p = await getLoanPosition(handle.db, loanId, '2025-03-20');
+    expect(p).toMatchObject({
+      loanId,
+      currency: 'USD',
+      pastDueMinor: 30_000,
+      outstandingMinor: 40_000,
+      dpd: 64,
+      oldestUnpaidDueDate: '2025-01-15',
+    });
+    expect(p.installments.map((i) => i.pastDue)).toEqual([true, true, true, false]);
+  });
+
+  it('derives the position after partial payments and cures when the past-due amount is paid', async () => {
+    const loanId = uniquePrefix('L');
+    await givenLoan(handle, loanId, schedule);
+    const pay = (n: number, amountMinor: number) =>
+      recordPayment(handle.db, { paymentId: `${loanId}-P${n}`, loanId, amountMinor, currency: 'USD', receivedAt: new Date('2025-03-20T12:00:00Z'), asOf: '2025-03-20' });
+
+    const partial = await pay(1, 14_000);
+    expect(partial.position).toMatchObject({ pastDueMinor: 16_000, outstandingMinor: 26_000, dpd: 33, oldestUnpaidDueDate: '2025-02-15' });
+    expect(partial.position.installments.map((i) => i.amountPaidMinor)).toEqual([10_000, 4_000, 0, 0]);
+
+    const cure = await pay(2, 16_000);
+    expect(cure.position).toMatchObject({ pastDueMinor: 0, outstandingMinor: 10_000, dpd: 0, oldestUnpaidDueDate: null });
+
+    const overpay = await pay(3, 15_000);
+    expect(overpay.position.outstandingMinor).toBe(0);
+    expect(overpay.payment.unallocatedMinor).toBe(5_000);
+    expect(await getLoanPosition(handle.db, loanId, '2025-03-20')).toEqual(overpay.position);
+  });
+});

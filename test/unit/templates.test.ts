@@ -1,0 +1,107 @@
+import { describe, expect, it } from 'vitest';
+import { UnknownTemplateError } from '../../channels/errors';
+import { languageFor, renderMessage, senderDetailsFromEnv, TEMPLATE_IDS, type MessageData } from '../../channels/templates';
+
+const sender = { ...senderDetailsFromEnv({}), lenderName: 'Acme Credit' };
+
+const data = (over: Partial<MessageData> = {}): MessageData => ({
+  sender,
+  borrowerName: 'Li Lei',
+  loanReference: 'L-1001',
+  currency: 'CNY',
+  pastDueMinor: 123_456,
+  outstandingMinor: 500_000,
+  oldestUnpaidDueDate: '2025-02-01',
+  dpd: 40,
+  installments: [
+    { seq: 1, dueDate: '2025-02-01', unpaidMinor: 61_728 },
+    { seq: 2, dueDate: '2025-03-01', unpaidMinor: 61_728 },
+  ],
+  optOutLink: 'https://help.example.com/opt-out?account=L-1001&channel=email',
+  validationEndDate: '2025-04-15',
+  respondBy: '2025-03-20',
+  ...over,
+});
+
+// Words that threaten, shame or drag in third parties: none belongs in a collection message
+// (Reg F 1006.14 harassment; NIFA guideline on threats, exposure and contacting family or employers).
+const THREATS = [
+  /arrest/i, /jail/i, /prison/i, /police/i, /criminal/i, /\bsue\b/i, /lawsuit/i, /shame/i, /employer/i, /family/i,
+  /seize/i, /garnish/i, /immediately or/i, /!!/,
+  /逮捕/, /坐牢/, /拘留/, /公安/, /报警/, /起诉/, /曝光/, /通讯录/, /家人/, /单位/, /后果自负/, /刑事/,
+];
+
+describe('message templates', () => {
+  for (const locale of ['en', 'zh-CN'] as const) {
+    for (const id of TEMPLATE_IDS) {
+      it(`renders ${id} in ${locale} with text, HTML, the statement and an opt-out line`, () => {
+        const m = renderMessage(id, locale, data());
+        expect(m.locale).toBe(locale);
+        expect(m.subject.length).toBeGreaterThan(5);
+        const optOut = languageFor(locale).emailOptOut(data().optOutLink);
+        for (const part of [m.text, m.html]) {
+          expect(part).toContain('L-1001');
+          expect(part).toContain(sender.paymentUrl);
+          expect(part).toContain(sender.disputeUrl);
+        }
+        expect(m.text).toContain(optOut);
+        expect(m.html).toContain(data().optOutLink.replace(/&/g, '&amp;'));
+        expect(m.html).toMatch(/^<!doctype html>/);
+        expect(m.sms).toContain(languageFor(locale).smsOptOut);
+        // What a reader sees: tags and styles are not words.
+        const visibleHtml = m.html.replace(/<[^>]*>/g, ' ');
+        for (const part of [m.subject, m.text, visibleHtml, m.sms]) {
+          for (const word of THREATS) expect(part, `${id}/${locale} must not match ${word}`).not.toMatch(word);
+        }
+      });
+    }
+  }
+
+  it('formats amounts and dates in each language', () => {
+    const zh = renderMessage('reminder-friendly', 'zh-CN', data());
+    expect(zh.text).toContain('逾期应还金额：¥1,234.56');
+    expect(zh.text).toContain('第1期（应还日 2025年2月1日）：¥617.28');
+    expect(zh.text).toContain('最早未还款的应还日：2025年2月1日');
+    expect(zh.text).toContain('¥5,000.00');
+    expect(zh.sms).toContain('¥1,234.56');
+    expect(zh.sms.startsWith('【Acme Credit】')).toBe(true);
+
+    const us = renderMessage('reminder-friendly', 'en', data({ currency: 'USD' }));
+    expect(us.text).toContain('Amount overdue: $1,234.56');
+    expect(us.text).toContain('Instalment 2, due March 1, 2025: $617.28');
+    expect(us.text).toContain('Oldest unpaid due date: February 1, 2025');
+    expect(us.html).toContain('<li>Instalment 1, due February 1, 2025: $617.28</li>');
+
+    const yen = renderMessage('reminder-firm', 'en', data({ currency: 'JPY', pastDueMinor: 12_345, installments: [] }));
+    expect(yen.text).toContain('¥12,345');
+  });
+
+  it('states the validation period end and the dispute right in the validation notice', () => {
+    expect(renderMessage('validation-notice', 'en', data()).text).toContain('If you tell us by April 15, 2025 that you dispute it');
+    expect(renderMessage('validation-notice', 'zh-CN', data()).text).toContain('2025年4月15日 前告知我们有异议');
+  });
+
+  it('falls back by language, then to English', () => {
+    expect(renderMessage('reminder-friendly', 'zh-Hans-CN', data()).locale).toBe('zh-CN');
+    expect(renderMessage('reminder-friendly', 'en-GB', data()).locale).toBe('en');
+    expect(renderMessage('reminder-friendly', 'fr', data()).locale).toBe('en');
+  });
+
+  it('escapes the borrower name in HTML', () => {
+    const m = renderMessage('reminder-friendly', 'en', data({ borrowerName: '<b>Bob & Co</b>' }));
+    expect(m.html).toContain('&lt;b&gt;Bob &amp; Co&lt;/b&gt;');
+    expect(m.html).not.toContain('<b>Bob');
+  });
+
+  it('refuses an unknown template id with a non-retryable error naming the known ones', () => {
+    let error: unknown;
+    try {
+      renderMessage('reminder-angry', 'en', data());
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(UnknownTemplateError);
+    expect((error as UnknownTemplateError).retryable).toBe(false);
+    expect((error as Error).message).toMatch(/unknown message template "reminder-angry".*reminder-friendly/);
+  });
+});

@@ -1,0 +1,39 @@
+// `npm run worker`: the production worker process. Needs TEMPORAL_ADDRESS (a running cluster) and
+// DATABASE_URL; `npm start` is the all-in-one alternative for a laptop.
+import { parseArgs } from 'node:util';
+import { NativeConnection } from '@temporalio/worker';
+import { readConfig } from './config';
+import { openRuntime } from './runtime';
+import { createWorkers } from './workers';
+
+const { values } = parseArgs({ options: { help: { type: 'boolean', short: 'h' } } });
+if (values.help) {
+  console.log(`Usage: npm run worker
+
+Runs Overdue's workers (queues: collections, channel-email, channel-sms, channel-letter) against
+TEMPORAL_ADDRESS (default 127.0.0.1:7233) and DATABASE_URL (embedded PGlite when unset).
+Every variable is listed in the README's Configuration table.`);
+  process.exit(0);
+}
+
+const config = readConfig();
+const address = config.temporalAddress ?? `127.0.0.1:${config.temporalPort}`;
+const runtime = await openRuntime(config);
+const connection = await NativeConnection.connect({ address }).catch((error: Error) => {
+  console.error(`Cannot reach Temporal at ${address}: ${error.message}`);
+  process.exit(1);
+});
+const workers = await createWorkers({
+  connection,
+  namespace: config.temporalNamespace,
+  queues: config.queues,
+  emailPerSecond: config.emailPerSecond,
+  smsPerSecond: config.smsPerSecond,
+  caseActivities: runtime.caseActivities,
+  channelActivities: runtime.channelActivities,
+});
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => workers.shutdown());
+console.log(`Worker polling ${Object.values(config.queues).join(', ')} on ${address}`);
+await workers.run();
+await connection.close();
+await runtime.close();

@@ -1,0 +1,79 @@
+// Wires Overdue's parts from the configuration: the database (migrated), the channel adapters and the
+// activities. Shared by `npm start` (everything in one process) and `npm run worker`.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import nodemailer from 'nodemailer';
+import { createCaseActivities } from '../activities/case';
+import { createChannelActivities } from '../activities/channels';
+import type { CaseActivities, ChannelActivities } from '../activities/contracts';
+import { createSmtpMailer, messageIdFor, type EmailSender } from '../channels/email';
+import { createLegalNotifierFromEnv } from '../channels/legal';
+import { createSmsProviderFromEnv } from '../channels/sms';
+import { createDatabase, type DatabaseHandle } from '../db/client';
+import { migrateDb } from '../db/migrate';
+import { getLoanPosition } from '../db/repository/ledger';
+import type { Config } from './config';
+import { createStrategyLoader } from './strategies';
+
+export interface Runtime {
+  database: DatabaseHandle;
+  caseActivities: CaseActivities;
+  channelActivities: ChannelActivities;
+  close(): Promise<void>;
+}
+
+/** Without SMTP_URL nothing leaves the machine: each message becomes an .eml file to look at. */
+export function createOutboxMailer(dir: string, from: string): EmailSender {
+  mkdirSync(dir, { recursive: true });
+  const transport = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'unix' });
+  return {
+    async send(message) {
+      const messageId = messageIdFor(message.idempotencyKey);
+      const info = await transport.sendMail({ from, to: message.to, subject: message.subject, text: message.text, html: message.html, messageId });
+      const file = join(dir, `${messageId.replace(/[<>@]/g, '_')}.eml`);
+      writeFileSync(file, info.message as Buffer);
+      return { providerMessageId: messageId };
+    },
+  };
+}
+
+export async function openRuntime(config: Config, log: (line: string) => void = console.log): Promise<Runtime> {
+  const database = await createDatabase(config.databaseUrl);
+  await migrateDb(database.db);
+  log(`Database: ${database.kind === 'postgres' ? 'PostgreSQL (DATABASE_URL)' : 'embedded PGlite in .data/pglite'}, migrated`);
+  const db = database.db;
+
+  const mailer = config.smtpUrl ? createSmtpMailer(config.smtpUrl, { from: config.smtpFrom }) : createOutboxMailer(resolve('.data', 'outbox'), config.smtpFrom);
+  if (!config.smtpUrl) log('Email: SMTP_URL unset, messages are written to .data/outbox/*.eml');
+  const legal = createLegalNotifierFromEnv(config.smtpUrl ? mailer : undefined);
+
+  const caseActivities = createCaseActivities({
+    db,
+    loadStrategy: createStrategyLoader(db, config.defaultStrategyId),
+    queues: { email: config.queues.email, sms: config.queues.sms, letter: config.queues.letter },
+    async notifyLegalTeam({ idempotencyKey, legalCaseId, caseId, loanId }) {
+      const position = await getLoanPosition(db, loanId);
+      await legal.notifyHandOff({
+        idempotencyKey,
+        legalCaseId,
+        caseId,
+        loanId,
+        currency: position.currency,
+        pastDueMinor: position.pastDueMinor,
+        outstandingMinor: position.outstandingMinor,
+        dpd: position.dpd,
+        handedOverAt: new Date().toISOString(),
+      });
+    },
+  });
+  const channelActivities = createChannelActivities({ db, mailer, sms: createSmsProviderFromEnv() });
+  return {
+    database,
+    caseActivities,
+    channelActivities,
+    async close() {
+      mailer.close?.();
+      await database.close();
+    },
+  };
+}
