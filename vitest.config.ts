@@ -10,6 +10,8 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['test/unit/**/*.test.ts'],
+          // Pure tests first; the integration project (different worker count) runs after them.
+          sequence: { groupOrder: 0 },
         },
       },
       {
@@ -21,6 +23,7 @@ export default defineConfig({
           hookTimeout: 120_000,
           // Files run in parallel workers; each starts its own Temporal worker on its own task queue.
           maxWorkers: 2,
+          sequence: { groupOrder: 1 },
         },
       },
     ],
