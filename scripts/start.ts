@@ -2,7 +2,10 @@
 // project provisions itself (state in .data/temporal.sqlite), the database (PGlite under .data/ when
 // DATABASE_URL is unset, migrated), the workers, and the HTTP API. Ctrl-C stops everything it started.
 import { parseArgs } from 'node:util';
+import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
+import { createSweepActivities } from '../activities/sweep';
+import { buildApi } from '../api/server';
 import { readConfig } from '../worker/config';
 import { openRuntime } from '../worker/runtime';
 import { createWorkers } from '../worker/workers';
@@ -35,6 +38,9 @@ try {
   cleanups.push(() => runtime.close());
   const connection = await NativeConnection.connect({ address: temporal.address });
   cleanups.push(() => connection.close());
+  const clientConnection = await Connection.connect({ address: temporal.address });
+  cleanups.push(() => clientConnection.close());
+  const client = new Client({ connection: clientConnection, namespace: temporal.namespace });
   const workers = await createWorkers({
     connection,
     namespace: temporal.namespace,
@@ -43,9 +49,14 @@ try {
     smsPerSecond: config.smsPerSecond,
     caseActivities: runtime.caseActivities,
     channelActivities: runtime.channelActivities,
+    sweepActivities: createSweepActivities({ db: runtime.database.db, client, taskQueue: config.queues.collections }),
   });
   const running = workers.run();
   log(`Workers polling ${Object.values(config.queues).join(', ')}`);
+  const api = buildApi({ db: runtime.database.db, client, taskQueue: config.queues.collections, logger: false });
+  await api.listen({ host: config.apiHost, port: config.apiPort });
+  cleanups.push(() => api.close());
+  log(`API at http://${config.apiHost}:${config.apiPort}/v1 (OpenAPI: /openapi.json, docs: /docs)`);
   if (temporal.uiUrl) log(`Open the Temporal UI: ${temporal.uiUrl}/namespaces/${temporal.namespace}/workflows`);
   log('Ready. Ctrl-C to stop.');
 

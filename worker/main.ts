@@ -1,7 +1,9 @@
 // `npm run worker`: the production worker process. Needs TEMPORAL_ADDRESS (a running cluster) and
 // DATABASE_URL; `npm start` is the all-in-one alternative for a laptop.
 import { parseArgs } from 'node:util';
+import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
+import { createSweepActivities } from '../activities/sweep';
 import { readConfig } from './config';
 import { openRuntime } from './runtime';
 import { createWorkers } from './workers';
@@ -23,6 +25,7 @@ const connection = await NativeConnection.connect({ address }).catch((error: Err
   console.error(`Cannot reach Temporal at ${address}: ${error.message}`);
   process.exit(1);
 });
+const client = new Client({ connection: await Connection.connect({ address }), namespace: config.temporalNamespace });
 const workers = await createWorkers({
   connection,
   namespace: config.temporalNamespace,
@@ -31,9 +34,11 @@ const workers = await createWorkers({
   smsPerSecond: config.smsPerSecond,
   caseActivities: runtime.caseActivities,
   channelActivities: runtime.channelActivities,
+  sweepActivities: createSweepActivities({ db: runtime.database.db, client, taskQueue: config.queues.collections }),
 });
 for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => workers.shutdown());
 console.log(`Worker polling ${Object.values(config.queues).join(', ')} on ${address}`);
 await workers.run();
 await connection.close();
+await client.connection.close();
 await runtime.close();

@@ -4,6 +4,7 @@
 import { fileURLToPath } from 'node:url';
 import { bundleWorkflowCode, NativeConnection, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { CaseActivities, ChannelActivities } from '../activities/contracts';
+import type { SweepActivities } from '../activities/sweep';
 import type { Config } from './config';
 
 export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
@@ -30,6 +31,8 @@ export interface WorkerSetOptions {
   smsPerSecond: number;
   caseActivities: CaseActivities;
   channelActivities: ChannelActivities;
+  /** The daily sweep's activity (run by the `sweep` workflow that the Temporal Schedule starts). */
+  sweepActivities?: SweepActivities;
   bundle?: WorkflowBundleWithSourceMap;
 }
 
@@ -50,7 +53,7 @@ export async function createWorkers(options: WorkerSetOptions): Promise<WorkerSe
       namespace,
       taskQueue: queues.collections,
       workflowBundle: bundle,
-      activities: options.caseActivities,
+      activities: { ...options.caseActivities, ...options.sweepActivities },
     }),
     Worker.create({
       connection,

@@ -6,6 +6,7 @@ import {
   allHandlersFinished,
   condition,
   continueAsNew,
+  patched,
   proxyActivities,
   proxyLocalActivities,
   setCurrentDetails,
@@ -37,6 +38,14 @@ import * as sa from './search-attributes';
 // Ledger and case writes are short database calls: local activities keep them out of the history's
 // three-event activity records and run on the workflow's own worker.
 const caseDb = proxyLocalActivities<CaseActivities>({
+  startToCloseTimeout: '30s',
+  retry: { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '30s' },
+});
+
+// Handlers (signals, updates) run concurrently with the main loop. Their database calls are ordinary
+// activities: a local activity's marker, completed inside an update, does not replay in a fixed order
+// relative to the update's completion (found by the replay tests), an activity's events do.
+const handlerDb = proxyActivities<CaseActivities>({
   startToCloseTimeout: '30s',
   retry: { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '30s' },
 });
@@ -79,10 +88,10 @@ export async function collection(input: CollectionInput): Promise<CollectionResu
 
   listen(loan, {
     refreshPosition: async () => {
-      applyPosition(loan, await caseDb.readPosition({ loanId: loan.loanId }));
+      applyPosition(loan, await handlerDb.readPosition({ loanId: loan.loanId }));
       publish(loan);
     },
-    audit: (action, detail) => caseDb.recordTransition({ caseId: loan.caseId, loanId: loan.loanId, action, detail }),
+    audit: (action, detail) => handlerDb.recordTransition({ caseId: loan.caseId, loanId: loan.loanId, action, detail }),
     publish: () => publish(loan),
   });
   publish(loan);
@@ -101,10 +110,7 @@ export async function collection(input: CollectionInput): Promise<CollectionResu
     moveOn(loan, next);
     await transition(loan, 'stage_entered', { stage: currentStageKind(loan) });
 
-    if (workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > CONTINUE_AS_NEW_AT_EVENTS) {
-      await condition(allHandlersFinished);
-      await continueAsNew<typeof collection>({ loanId: loan.loanId, carried: loan });
-    }
+    await continueAsNewIfLong(loan, input);
   }
 
   loan.waitingFor = undefined;
@@ -120,6 +126,15 @@ export async function collection(input: CollectionInput): Promise<CollectionResu
     currency: loan.position.currency,
     contactsSent: loan.contacts.sent,
   };
+}
+
+/** Carries the whole state into a fresh run when the history grows long (many cycles, long plans). */
+async function continueAsNewIfLong(loan: CaseState, input: CollectionInput): Promise<void> {
+  const info = workflowInfo();
+  const limit = input.historyLimit ?? CONTINUE_AS_NEW_AT_EVENTS;
+  if (!info.continueAsNewSuggested && info.historyLength <= limit) return;
+  await condition(allHandlersFinished);
+  await continueAsNew<typeof collection>({ loanId: loan.loanId, strategyId: input.strategyId, historyLimit: input.historyLimit, carried: loan });
 }
 
 const stages: { [K in StageKind]: (loan: CaseState, stage: Extract<Stage, { kind: K }>) => Promise<Next> } = {
@@ -311,6 +326,11 @@ async function waitForAllowedContact(loan: CaseState, channel: MessageChannel | 
         rule: decision.rule,
       });
       return false;
+    }
+    // Explainability (issue #6): a deferral is written to the audit trail with its rule and instant.
+    // Guarded by a patch because running loans recorded before this change made no such call.
+    if (patched('audit-deferred-contacts')) {
+      await caseDb.recordTransition({ caseId: loan.caseId, loanId: loan.loanId, action: 'contact_deferred', detail: { channel, rule: decision.rule, until: plan.at } });
     }
     if (await waitUntil(loan, `${label}, deferred by ${decision.rule}`, Date.parse(plan.at))) return false;
   }

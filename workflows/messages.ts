@@ -39,6 +39,8 @@ export interface CollectionInput {
   loanId: string;
   /** Strategy to use; the default for the loan's product when absent. The version is pinned at start. */
   strategyId?: string;
+  /** History length (events) after which the run continues as new at the next stage boundary; default 4,000. */
+  historyLimit?: number;
   /** State carried over by continueAsNew; absent on the first run. */
   carried?: unknown;
 }

@@ -6,6 +6,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { Client, Connection, WorkflowHandle } from '@temporalio/client';
+import type { SignalDefinition } from '@temporalio/common';
 import { NativeConnection, Runtime, DefaultLogger } from '@temporalio/worker';
 import { inject } from 'vitest';
 import { createCaseActivities } from '../../activities/case';
@@ -42,6 +43,8 @@ export interface Harness {
   /** Creates a borrower and a loan with `overdueInstallments` instalments past due (`dpd` days for the oldest). */
   seedLoan(options?: SeedOptions): Promise<SeededLoan>;
   startCollection(loanId: string, input?: Partial<CollectionInput>): Promise<WorkflowHandle<typeof collection>>;
+  /** Starts the workflow with a signal delivered in its very first task (no race with the first timer). */
+  startWithSignal<A extends any[]>(loanId: string, signal: SignalDefinition<A>, args: A, input?: Partial<CollectionInput>): Promise<WorkflowHandle<typeof collection>>;
   /**
    * Returns the history's length in events; with RECORD_HISTORIES=1 also writes it to
    * test/histories/<name>.json, where the replay test runs it through the current workflow code.
@@ -175,6 +178,16 @@ export async function startHarness(name: string, options: { strategyId?: string 
         writeFileSync(`${dir}/${historyName}.json`, historyToJSON(history));
       }
       return history.events?.length ?? 0;
+    },
+    async startWithSignal(loanId, signal, args, input = {}) {
+      return client.workflow.signalWithStart(collection, {
+        taskQueue: queues.collections,
+        workflowId: workflowIdForLoan(loanId),
+        args: [{ loanId, ...input }],
+        signal: signal as SignalDefinition<any[]>,
+        signalArgs: args,
+        staticSummary: `Collection of loan ${loanId}`,
+      });
     },
     async pay(loanId, amountMinor, paymentId = `pay-${randomUUID()}`) {
       const { payment } = await recordPayment(db, { paymentId, loanId, amountMinor, currency: 'CNY', receivedAt: new Date() });

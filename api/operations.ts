@@ -1,0 +1,529 @@
+// What backends, collectors and operators can do, once: the HTTP routes and the `overdue` CLI both call
+// these. Each checks what it can before writing (unknown loan, amounts, ownership), writes the fact to
+// the database first (the system of record) and then tells the loan's workflow by signal or update.
+import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { and, desc, eq, inArray, isNull, or, sql } from 'drizzle-orm';
+import type { Database } from '../db/client';
+import { appendAudit } from '../db/repository/audit';
+import { setChannelOptOut } from '../db/repository/borrowers';
+import { assignCollector, getOpenCase } from '../db/repository/cases';
+import { getLoan, recordPayment } from '../db/repository/ledger';
+import { createPaymentPlan, createPromiseToPay, openDispute, resolveDispute } from '../db/repository/negotiation';
+import { claimNextTask, completeTask } from '../db/repository/tasks';
+import { borrowers, collectorTasks, disputes, type CollectorTask } from '../db/schema';
+import type { ApiRole } from '../db/schema';
+import type { collection } from '../workflows/collection';
+import {
+  agreePaymentPlan,
+  ceaseRequested,
+  channelOptedOut,
+  closedByLender,
+  collectionBarred,
+  collectorReassigned,
+  disputeOpened,
+  disputeResolved,
+  getState,
+  hardshipReported,
+  paymentReceived,
+  pauseRequested,
+  promiseToPay,
+  recordCallOutcome,
+  resumeRequested,
+  workflowIdForLoan,
+  type CallOutcome,
+  type CollectionState,
+} from '../workflows/messages';
+import * as sa from '../workflows/search-attributes';
+import { ApiError } from './errors';
+
+export interface OperationDeps {
+  db: Database;
+  client: Client;
+  /** Task queue of the collection workflows (TASK_QUEUE, default `collections`). */
+  taskQueue: string;
+}
+
+/** Who is calling: from the API key, or `cli` for the operator's command line. */
+export interface Principal {
+  keyId: string;
+  role: ApiRole;
+  collectorId: string | null;
+}
+
+export const actorOf = (p: Principal) => (p.role === 'collector' ? `collector:${p.collectorId}` : `${p.role}:${p.keyId}`);
+
+// ---- shared checks ----
+
+export async function requireLoan(db: Database, loanId: string) {
+  const loan = await getLoan(db, loanId);
+  if (!loan) throw new ApiError('not_found', `loan ${loanId} not found; PUT /v1/loans/${loanId} first`, 'loanId');
+  return loan;
+}
+
+function requireAmount(value: unknown, field: string): number {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value <= 0) {
+    throw new ApiError('validation_error', `${field} must be a positive integer in minor units (got ${JSON.stringify(value)})`, field);
+  }
+  return value;
+}
+
+function requireCurrencyOf(loan: { id: string; currency: string }, currency: string, field = 'currency'): void {
+  if (currency !== loan.currency) {
+    throw new ApiError('validation_error', `${field} must be ${loan.currency}, the currency of loan ${loan.id} (got ${JSON.stringify(currency)})`, field);
+  }
+}
+
+function requireInstant(value: string, field: string, { future = false } = {}): Date {
+  const at = new Date(value);
+  if (Number.isNaN(at.getTime())) throw new ApiError('validation_error', `${field} must be an ISO-8601 instant (got ${JSON.stringify(value)})`, field);
+  if (future && at.getTime() <= Date.now()) throw new ApiError('validation_error', `${field} must be in the future (got ${value})`, field);
+  return at;
+}
+
+/** Signals the loan's workflow if one is running; false when there is none (the fact is recorded anyway). */
+async function signalIfRunning(client: Client, loanId: string, send: (handle: ReturnType<Client['workflow']['getHandle']>) => Promise<void>): Promise<boolean> {
+  try {
+    await send(client.workflow.getHandle(workflowIdForLoan(loanId)));
+    return true;
+  } catch (error) {
+    if (error instanceof WorkflowNotFoundError) return false;
+    throw error;
+  }
+}
+
+/** Signals the running workflow, or fails with 404 when collection is not running for the loan. */
+async function signalRunning(client: Client, loanId: string, send: (handle: ReturnType<Client['workflow']['getHandle']>) => Promise<void>): Promise<void> {
+  if (!(await signalIfRunning(client, loanId, send))) {
+    throw new ApiError('not_found', `collection is not running for loan ${loanId}; start it with POST /v1/loans/${loanId}/collection`, 'loanId');
+  }
+}
+
+// ---- backends ----
+
+export interface StartResult {
+  loanId: string;
+  workflowId: string;
+  runId: string;
+  /** false when a collection was already running for the loan: the same case is returned. */
+  started: boolean;
+}
+
+/**
+ * Starts collection for a loan, once: a second call while it runs returns the running case. The start
+ * uses conflict policy FAIL and treats "already started" as the answer, because the 1.24 client does not
+ * say whether a USE_EXISTING start created the run, and callers (and the sweep's summary) need to know.
+ */
+/**
+ * Starts the loan's collection workflow unless one is running. Uses conflict policy FAIL and reads
+ * "already started" as the answer: the 1.24 client does not say whether a USE_EXISTING start created
+ * the run, and the API (201 vs 200) and the sweep's summary both need to know. Same effect: one run.
+ */
+export async function startCollectionRun(
+  client: Client,
+  taskQueue: string,
+  loanId: string,
+  options: { strategyId?: string } = {},
+): Promise<StartResult> {
+  const workflowId = workflowIdForLoan(loanId);
+  try {
+    const handle = await client.workflow.start<typeof collection>('collection', {
+      taskQueue,
+      workflowId,
+      args: [{ loanId, ...(options.strategyId ? { strategyId: options.strategyId } : {}) }],
+      workflowIdConflictPolicy: 'FAIL',
+      // Shown in the Temporal UI's list: ids only, never a borrower's name.
+      staticSummary: `Collection of loan ${loanId}`,
+    });
+    return { loanId, workflowId, runId: handle.firstExecutionRunId, started: true };
+  } catch (error) {
+    if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
+    const description = await client.workflow.getHandle(workflowId).describe();
+    return { loanId, workflowId, runId: description.runId, started: false };
+  }
+}
+
+/** Starts collection for a known loan, once: a second call while it runs returns the running case. */
+export async function startCollection(deps: OperationDeps, loanId: string, options: { strategyId?: string } = {}): Promise<StartResult> {
+  await requireLoan(deps.db, loanId);
+  return startCollectionRun(deps.client, deps.taskQueue, loanId, options);
+}
+
+export interface PaymentBody {
+  paymentId: string;
+  amountMinor: number;
+  currency: string;
+  receivedAt: string;
+}
+
+/** Ledger first, then the signal; the same payment id again records nothing and signals again harmlessly. */
+export async function submitPayment(deps: OperationDeps, loanId: string, body: PaymentBody, by: Principal) {
+  const loan = await requireLoan(deps.db, loanId);
+  requireAmount(body.amountMinor, 'amountMinor');
+  requireCurrencyOf(loan, body.currency);
+  const receivedAt = requireInstant(body.receivedAt, 'receivedAt');
+  if (receivedAt.getTime() > Date.now() + 5 * 60_000) {
+    throw new ApiError('validation_error', `receivedAt must not be in the future (got ${body.receivedAt})`, 'receivedAt');
+  }
+  const result = await recordPayment(deps.db, {
+    paymentId: body.paymentId,
+    loanId,
+    amountMinor: body.amountMinor,
+    currency: body.currency,
+    receivedAt,
+    actor: actorOf(by),
+  });
+  const signalled = await signalIfRunning(deps.client, loanId, (h) =>
+    h.signal(paymentReceived, {
+      paymentId: result.payment.id,
+      amountMinor: result.payment.amountMinor,
+      currency: result.payment.currency,
+      receivedAt: result.payment.receivedAt.toISOString(),
+    }),
+  );
+  const p = result.position;
+  return {
+    recorded: result.recorded,
+    paymentId: result.payment.id,
+    loanId,
+    amountMinor: result.payment.amountMinor,
+    currency: result.payment.currency,
+    position: { currency: p.currency, pastDueMinor: p.pastDueMinor, outstandingMinor: p.outstandingMinor, dpd: p.dpd },
+    signalled,
+  };
+}
+
+export interface DisputeBody {
+  idempotencyKey: string;
+  reason: string;
+  amountMinor?: number;
+  currency?: string;
+}
+
+export async function fileDispute(deps: OperationDeps, loanId: string, body: DisputeBody, by: Principal) {
+  const loan = await requireLoan(deps.db, loanId);
+  if (body.amountMinor !== undefined) {
+    requireAmount(body.amountMinor, 'amountMinor');
+    if (body.currency === undefined) throw new ApiError('validation_error', 'currency is required with amountMinor', 'currency');
+  }
+  if (body.currency !== undefined) requireCurrencyOf(loan, body.currency);
+  const open = await getOpenCase(deps.db, loanId);
+  const { dispute, created } = await openDispute(deps.db, {
+    idempotencyKey: body.idempotencyKey,
+    loanId,
+    caseId: open?.id ?? null,
+    reason: body.reason,
+    amountMinor: body.amountMinor ?? null,
+    currency: body.currency ?? null,
+    actor: actorOf(by),
+  });
+  if (dispute.loanId !== loanId) throw new ApiError('conflict', `idempotencyKey ${body.idempotencyKey} was used for a dispute on another loan`, 'idempotencyKey');
+  const signalled = await signalIfRunning(deps.client, loanId, (h) => h.signal(disputeOpened, { disputeId: dispute.id }));
+  return { created, disputeId: dispute.id, loanId, status: dispute.outcome ?? 'open', signalled };
+}
+
+export async function settleDispute(deps: OperationDeps, loanId: string, disputeId: string, outcome: 'upheld' | 'rejected' | 'withdrawn', by: Principal) {
+  await requireLoan(deps.db, loanId);
+  const [existing] = await deps.db.select().from(disputes).where(and(eq(disputes.id, disputeId), eq(disputes.loanId, loanId)));
+  if (!existing) throw new ApiError('not_found', `dispute ${disputeId} not found on loan ${loanId}`, 'disputeId');
+  const dispute = await resolveDispute(deps.db, disputeId, outcome, { actor: actorOf(by) });
+  // A withdrawn dispute lets collection resume exactly as a rejected one does.
+  const signalled = await signalIfRunning(deps.client, loanId, (h) =>
+    h.signal(disputeResolved, { disputeId, outcome: outcome === 'upheld' ? 'upheld' : 'rejected' }),
+  );
+  return { disputeId, loanId, outcome: dispute.outcome, resolvedAt: dispute.resolvedAt?.toISOString() ?? null, signalled };
+}
+
+export async function closeByLender(deps: OperationDeps, loanId: string, outcome: 'settled' | 'written_off' | 'cancelled', reason: string | undefined, by: Principal) {
+  await requireLoan(deps.db, loanId);
+  await signalRunning(deps.client, loanId, (h) => h.signal(closedByLender, { outcome, ...(reason ? { reason } : {}) }));
+  await appendAudit(deps.db, { actor: actorOf(by), action: 'collection.close_requested', loanId, after: { outcome, reason: reason ?? null } });
+  return { loanId, accepted: true, signal: 'closedByLender' };
+}
+
+/** Borrower facts: recorded on the borrower (the rules read it there) and audited, then signalled. */
+export type BorrowerFact =
+  | { kind: 'cease' }
+  | { kind: 'opt_out'; channel: 'email' | 'sms' | 'call' | 'letter' }
+  | { kind: 'hardship' }
+  | { kind: 'barred'; reason: 'bankruptcy' | 'deceased' };
+
+export async function reportBorrowerFact(deps: OperationDeps, loanId: string, fact: BorrowerFact, by: Principal) {
+  const loan = await requireLoan(deps.db, loanId);
+  const actor = actorOf(by);
+  await deps.db.transaction(async (tx) => {
+    switch (fact.kind) {
+      case 'cease':
+        await tx
+          .update(borrowers)
+          .set({ ceaseRequestedAt: sql`coalesce(${borrowers.ceaseRequestedAt}, now())`, updatedAt: sql`now()` })
+          .where(eq(borrowers.id, loan.borrowerId));
+        break;
+      case 'opt_out':
+        await setChannelOptOut(tx, loan.borrowerId, fact.channel, new Date());
+        break;
+      case 'barred':
+        await tx
+          .update(borrowers)
+          .set(fact.reason === 'bankruptcy' ? { bankruptcy: true, updatedAt: sql`now()` } : { deceased: true, updatedAt: sql`now()` })
+          .where(eq(borrowers.id, loan.borrowerId));
+        break;
+      case 'hardship':
+        // No borrower flag: the pause lasts the strategy's forbearance period, which the workflow owns.
+        break;
+    }
+    await appendAudit(tx, { actor, action: `borrower.${fact.kind}`, loanId, after: fact });
+  });
+  const signalled = await signalIfRunning(deps.client, loanId, (h) => {
+    switch (fact.kind) {
+      case 'cease':
+        return h.signal(ceaseRequested);
+      case 'opt_out':
+        return h.signal(channelOptedOut, { channel: fact.channel });
+      case 'hardship':
+        return h.signal(hardshipReported);
+      case 'barred':
+        return h.signal(collectionBarred, { reason: fact.reason });
+    }
+  });
+  return { loanId, recorded: fact.kind, signalled };
+}
+
+// ---- collectors ----
+
+export async function listTasks(db: Database, collectorId: string, limit = 50): Promise<CollectorTask[]> {
+  return db
+    .select()
+    .from(collectorTasks)
+    .where(
+      or(
+        and(eq(collectorTasks.status, 'queued'), or(isNull(collectorTasks.collectorId), eq(collectorTasks.collectorId, collectorId))),
+        and(eq(collectorTasks.status, 'claimed'), eq(collectorTasks.claimedBy, collectorId)),
+      ),
+    )
+    .orderBy(collectorTasks.availableAt, collectorTasks.createdAt)
+    .limit(limit);
+}
+
+/**
+ * Claims the next task. An unassigned case becomes the claiming collector's: on the case row and, by
+ * signal, in the workflow (which owns the assignment and puts it in the AssignedCollector attribute).
+ */
+export async function claimTask(deps: OperationDeps, by: Principal, leaseSeconds = 900): Promise<CollectorTask | null> {
+  const collectorId = requireCollectorId(by);
+  const task = await claimNextTask(deps.db, collectorId, leaseSeconds * 1000, { kinds: ['call'] });
+  if (!task) return null;
+  const open = await getOpenCase(deps.db, task.loanId);
+  if (open && !open.assignedCollector) {
+    await assignCollector(deps.db, open.id, collectorId, actorOf(by));
+    await signalIfRunning(deps.client, task.loanId, (h) => h.signal(collectorReassigned, { collectorId, operator: `claim:${collectorId}` }));
+  }
+  return task;
+}
+
+function requireCollectorId(by: Principal): string {
+  if (by.role !== 'collector' || !by.collectorId) throw new ApiError('forbidden', 'only a collector key (with a collector id) can do this');
+  return by.collectorId;
+}
+
+async function claimedTaskFor(db: Database, loanId: string, collectorId: string): Promise<CollectorTask | null> {
+  const [task] = await db
+    .select()
+    .from(collectorTasks)
+    .where(and(eq(collectorTasks.loanId, loanId), eq(collectorTasks.status, 'claimed'), eq(collectorTasks.claimedBy, collectorId)))
+    .orderBy(desc(collectorTasks.createdAt))
+    .limit(1);
+  return task ?? null;
+}
+
+export async function readState(deps: OperationDeps, loanId: string): Promise<CollectionState> {
+  await requireLoan(deps.db, loanId);
+  try {
+    return await deps.client.workflow.getHandle(workflowIdForLoan(loanId)).query(getState);
+  } catch (error) {
+    if (error instanceof WorkflowNotFoundError) {
+      throw new ApiError('not_found', `no collection for loan ${loanId}; start it with POST /v1/loans/${loanId}/collection`, 'loanId');
+    }
+    throw error;
+  }
+}
+
+/**
+ * A collector acts only on their own cases: the one assigned in the workflow (or on the case row), or an
+ * unassigned one whose task they hold. Returns the task they hold, if any, to complete afterwards.
+ */
+export async function authorizeCollector(deps: OperationDeps, loanId: string, by: Principal): Promise<CollectorTask | null> {
+  const collectorId = requireCollectorId(by);
+  const state = await readState(deps, loanId);
+  const open = await getOpenCase(deps.db, loanId);
+  const assigned = state.assignedCollector ?? open?.assignedCollector ?? null;
+  const task = await claimedTaskFor(deps.db, loanId, collectorId);
+  if (assigned && assigned !== collectorId) {
+    throw new ApiError('forbidden', `loan ${loanId} is assigned to another collector; ask an operator to reassign it`, 'loanId');
+  }
+  if (!assigned && !task) {
+    throw new ApiError('forbidden', `loan ${loanId} is not assigned to you; claim its task first (POST /v1/tasks/claim)`, 'loanId');
+  }
+  return task;
+}
+
+async function finishTask(db: Database, task: CollectorTask | null, collectorId: string, outcome: string): Promise<void> {
+  if (!task) return;
+  await completeTask(db, { taskId: task.id, collectorId, outcome });
+}
+
+export async function submitCallOutcome(deps: OperationDeps, loanId: string, outcome: CallOutcome, by: Principal): Promise<CollectionState> {
+  const task = await authorizeCollector(deps, loanId, by);
+  const collectorId = by.collectorId!;
+  const state = await deps.client.workflow.getHandle(workflowIdForLoan(loanId)).executeUpdate(recordCallOutcome, { args: [{ outcome, collectorId }] });
+  await finishTask(deps.db, task, collectorId, outcome);
+  return state;
+}
+
+function localDate(at: Date, timeZone: string): string {
+  return new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(at);
+}
+
+async function borrowerZone(db: Database, borrowerId: string): Promise<string> {
+  const [row] = await db.select({ timeZone: borrowers.timeZone }).from(borrowers).where(eq(borrowers.id, borrowerId));
+  return row?.timeZone ?? 'UTC';
+}
+
+/**
+ * Files a promise or plan the workflow has already accepted. The workflow is the source of truth for
+ * it, so a failure here must not turn the accepted update into an error the caller would retry.
+ */
+async function fileAfterUpdate(what: string, loanId: string, file: () => Promise<unknown>): Promise<void> {
+  try {
+    await file();
+  } catch (error) {
+    console.error(`accepted ${what} for loan ${loanId} could not be filed in the database: ${(error as Error).message}`);
+  }
+}
+
+export interface PromiseBody {
+  amountMinor: number;
+  currency: string;
+  dueAt: string;
+}
+
+/** The workflow validates and watches the promise; the promise is then filed in the database as well. */
+export async function submitPromise(deps: OperationDeps, loanId: string, body: PromiseBody, by: Principal): Promise<CollectionState> {
+  const loan = await requireLoan(deps.db, loanId);
+  requireAmount(body.amountMinor, 'amountMinor');
+  requireCurrencyOf(loan, body.currency);
+  requireInstant(body.dueAt, 'dueAt', { future: true });
+  const task = await authorizeCollector(deps, loanId, by);
+  const collectorId = by.collectorId!;
+  const state = await deps.client.workflow
+    .getHandle(workflowIdForLoan(loanId))
+    .executeUpdate(promiseToPay, { args: [{ amountMinor: body.amountMinor, currency: body.currency, dueAt: body.dueAt, collectorId }] });
+  await fileAfterUpdate('promise', loanId, async () => createPromiseToPay(deps.db, {
+    idempotencyKey: `${state.caseId}/promise/${body.dueAt}/${body.amountMinor}`,
+    caseId: state.caseId,
+    loanId,
+    amountMinor: body.amountMinor,
+    currency: body.currency,
+    promisedFor: localDate(new Date(body.dueAt), await borrowerZone(deps.db, loan.borrowerId)),
+    createdBy: actorOf(by),
+  }));
+  await finishTask(deps.db, task, collectorId, 'promise_to_pay');
+  return state;
+}
+
+export interface PlanBody {
+  currency: string;
+  installments: Array<{ dueAt: string; amountMinor: number }>;
+}
+
+export async function submitPlan(deps: OperationDeps, loanId: string, body: PlanBody, by: Principal): Promise<CollectionState> {
+  const loan = await requireLoan(deps.db, loanId);
+  requireCurrencyOf(loan, body.currency);
+  body.installments.forEach((i, n) => {
+    requireAmount(i.amountMinor, `installments[${n}].amountMinor`);
+    requireInstant(i.dueAt, `installments[${n}].dueAt`, { future: true });
+  });
+  const task = await authorizeCollector(deps, loanId, by);
+  const collectorId = by.collectorId!;
+  const state = await deps.client.workflow
+    .getHandle(workflowIdForLoan(loanId))
+    .executeUpdate(agreePaymentPlan, { args: [{ currency: body.currency, installments: body.installments, collectorId }] });
+  const zone = await borrowerZone(deps.db, loan.borrowerId);
+  await fileAfterUpdate('plan', loanId, () => createPaymentPlan(deps.db, {
+    idempotencyKey: `${state.caseId}/plan/${body.installments.map((i) => `${i.dueAt}:${i.amountMinor}`).join(',')}`,
+    caseId: state.caseId,
+    loanId,
+    currency: body.currency,
+    createdBy: actorOf(by),
+    installments: body.installments.map((i, n) => ({ seq: n + 1, dueDate: localDate(new Date(i.dueAt), zone), amountMinor: i.amountMinor })),
+  }));
+  await finishTask(deps.db, task, collectorId, 'payment_plan');
+  return state;
+}
+
+// ---- operators ----
+
+export async function pauseCollection(deps: OperationDeps, loanId: string, reason: string, by: Principal) {
+  await requireLoan(deps.db, loanId);
+  await signalRunning(deps.client, loanId, (h) => h.signal(pauseRequested, { reason, operator: actorOf(by) }));
+  return { loanId, accepted: true, signal: 'pauseRequested' };
+}
+
+export async function resumeCollection(deps: OperationDeps, loanId: string, by: Principal) {
+  await requireLoan(deps.db, loanId);
+  await signalRunning(deps.client, loanId, (h) => h.signal(resumeRequested, { operator: actorOf(by) }));
+  return { loanId, accepted: true, signal: 'resumeRequested' };
+}
+
+export async function reassignCollection(deps: OperationDeps, loanId: string, collectorId: string | null, by: Principal) {
+  await requireLoan(deps.db, loanId);
+  await signalRunning(deps.client, loanId, (h) => h.signal(collectorReassigned, { collectorId, operator: actorOf(by) }));
+  const open = await getOpenCase(deps.db, loanId);
+  if (open) await assignCollector(deps.db, open.id, collectorId, actorOf(by));
+  // Queued tasks follow the case to its new collector.
+  await deps.db
+    .update(collectorTasks)
+    .set({ collectorId })
+    .where(and(eq(collectorTasks.loanId, loanId), inArray(collectorTasks.status, ['queued'])));
+  return { loanId, accepted: true, signal: 'collectorReassigned', collectorId };
+}
+
+export interface CollectionSummary {
+  loanId: string;
+  workflowId: string;
+  status: string;
+  stage: string | null;
+  daysPastDue: number | null;
+  pastDueMinor: number | null;
+  assignedCollector: string | null;
+  startedAt: string;
+}
+
+/** Searches running collections by stage / collector through Temporal visibility (eventually consistent). */
+export async function searchCollections(
+  client: Client,
+  filter: { stage?: string; assignedCollector?: string; taskQueue?: string; limit?: number },
+): Promise<CollectionSummary[]> {
+  const clauses = ['WorkflowType = "collection"', 'ExecutionStatus = "Running"'];
+  // Values were checked against enums/patterns by the route schema; quotes are escaped regardless.
+  const quote = (v: string) => `"${v.replace(/["\\]/g, '')}"`;
+  if (filter.stage) clauses.push(`CollectionStage = ${quote(filter.stage)}`);
+  if (filter.assignedCollector) clauses.push(`AssignedCollector = ${quote(filter.assignedCollector)}`);
+  if (filter.taskQueue) clauses.push(`TaskQueue = ${quote(filter.taskQueue)}`);
+  const limit = filter.limit ?? 100;
+  const out: CollectionSummary[] = [];
+  for await (const wf of client.workflow.list({ query: clauses.join(' AND '), pageSize: Math.min(limit, 1000) })) {
+    const attrs = wf.typedSearchAttributes;
+    out.push({
+      loanId: wf.workflowId.replace(/^collection-/, ''),
+      workflowId: wf.workflowId,
+      status: wf.status.name,
+      stage: attrs.get(sa.CollectionStage) ?? null,
+      daysPastDue: attrs.get(sa.DaysPastDue) ?? null,
+      pastDueMinor: attrs.get(sa.PastDueMinor) ?? null,
+      assignedCollector: attrs.get(sa.AssignedCollector) || null,
+      startedAt: wf.startTime.toISOString(),
+    });
+    if (out.length >= limit) break;
+  }
+  return out;
+}

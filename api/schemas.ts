@@ -1,0 +1,207 @@
+// JSON Schemas of the API's inputs and outputs: Fastify validates requests with them and /openapi.json
+// publishes them. Schemas check shape (types, required and unknown fields: 400); rules about values
+// that need the loan or the clock (positive integer amounts, the loan's currency, future dates) are
+// checked by the operations and answered 422, so `amountMinor` is typed `number` here on purpose.
+export const id = (what: string) => ({
+  type: 'string',
+  pattern: '^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$',
+  description: `${what}: letters, digits and . _ : - (at most 128)`,
+});
+
+export const amountMinor = {
+  type: 'number',
+  description: 'Amount in minor units (cents, fen): a positive integer; anything else is answered 422.',
+};
+export const currency = { type: 'string', pattern: '^[A-Z]{3}$', description: "ISO 4217 code; must be the loan's currency (422 otherwise)." };
+export const instant = { type: 'string', format: 'date-time', description: 'ISO-8601 instant, e.g. 2025-03-01T09:00:00Z' };
+export const date = { type: 'string', format: 'date', description: "Calendar date 'YYYY-MM-DD'" };
+export const channel = { type: 'string', enum: ['email', 'sms', 'call', 'letter'] };
+export const stage = { type: 'string', enum: ['reminder', 'call', 'negotiation', 'legal', 'closed'] };
+export const callOutcome = {
+  type: 'string',
+  enum: ['no_answer', 'wrong_number', 'right_party_contact', 'refused', 'dispute_raised', 'hardship'],
+  description: 'A promise to pay is recorded with the /promise endpoint, which carries its amount and date.',
+};
+
+const object = (properties: Record<string, unknown>, required: string[] = []) => ({
+  type: 'object',
+  additionalProperties: false,
+  properties,
+  required,
+});
+
+export const loanParams = object({ loanId: id('Loan id') }, ['loanId']);
+export const borrowerParams = object({ borrowerId: id('Borrower id') }, ['borrowerId']);
+export const disputeParams = object({ loanId: id('Loan id'), disputeId: { type: 'string', format: 'uuid' } }, ['loanId', 'disputeId']);
+
+const inconvenientTime = object(
+  {
+    from: { type: 'string', description: 'HH:MM in the borrower’s zone' },
+    to: { type: 'string', description: 'HH:MM or 24:00' },
+    weekdays: { type: 'array', items: { type: 'integer', minimum: 1, maximum: 7 } },
+  },
+  ['from', 'to'],
+);
+const consent = object({ consentedAt: { type: 'string' }, optedOutAt: { type: 'string' } });
+
+export const borrowerBody = object(
+  {
+    externalRef: { type: 'string', minLength: 1, maxLength: 200 },
+    name: { type: 'string', minLength: 1, maxLength: 200 },
+    email: { type: ['string', 'null'], maxLength: 320 },
+    phone: { type: ['string', 'null'], description: 'E.164, e.g. +8613800000000' },
+    timeZone: { type: 'string', description: 'IANA zone, e.g. Asia/Shanghai' },
+    locale: { type: 'string', description: 'BCP 47, e.g. zh-CN, en' },
+    consents: object({ email: consent, sms: consent, call: consent, letter: consent }),
+    inconvenientTimes: { type: 'array', maxItems: 20, items: inconvenientTime },
+    agreedToQuietHours: { type: 'boolean' },
+    deceased: { type: 'boolean' },
+    bankruptcy: { type: 'boolean' },
+    representedByAttorney: { type: 'boolean' },
+    vulnerable: { type: 'boolean' },
+  },
+  ['externalRef', 'name', 'timeZone', 'locale'],
+);
+
+export const loanBody = object(
+  {
+    borrowerId: id('Borrower id'),
+    product: { type: 'string', minLength: 1, maxLength: 100 },
+    currency,
+    principalMinor: amountMinor,
+    riskScore: { type: ['integer', 'null'] },
+    openedAt: instant,
+    installments: {
+      type: 'array',
+      minItems: 1,
+      maxItems: 600,
+      items: object({ seq: { type: 'integer', minimum: 1 }, dueDate: date, amountDueMinor: amountMinor }, ['seq', 'dueDate', 'amountDueMinor']),
+    },
+  },
+  ['borrowerId', 'product', 'currency', 'principalMinor', 'openedAt', 'installments'],
+);
+
+export const startBody = object({ strategyId: { type: 'string', minLength: 1, maxLength: 100 } });
+
+export const paymentBody = object(
+  { paymentId: { ...id('Payment id, the idempotency key'), minLength: 1 }, amountMinor, currency, receivedAt: instant },
+  ['paymentId', 'amountMinor', 'currency', 'receivedAt'],
+);
+
+export const disputeBody = object(
+  {
+    idempotencyKey: { type: 'string', minLength: 1, maxLength: 200, description: 'Your id for this dispute; the same key again returns the same dispute.' },
+    reason: { type: 'string', minLength: 1, maxLength: 2000 },
+    amountMinor,
+    currency,
+  },
+  ['idempotencyKey', 'reason'],
+);
+
+export const resolutionBody = object({ outcome: { type: 'string', enum: ['upheld', 'rejected', 'withdrawn'] } }, ['outcome']);
+export const closeBody = object(
+  { outcome: { type: 'string', enum: ['settled', 'written_off', 'cancelled'] }, reason: { type: 'string', maxLength: 500 } },
+  ['outcome'],
+);
+export const optOutBody = object({ channel }, ['channel']);
+export const barBody = object({ reason: { type: 'string', enum: ['bankruptcy', 'deceased'] } }, ['reason']);
+
+export const claimBody = object({ leaseSeconds: { type: 'integer', minimum: 30, maximum: 86_400, default: 900 } });
+export const callOutcomeBody = object({ outcome: callOutcome }, ['outcome']);
+export const promiseBody = object({ amountMinor, currency, dueAt: instant }, ['amountMinor', 'currency', 'dueAt']);
+export const planBody = object(
+  {
+    currency,
+    installments: { type: 'array', minItems: 1, maxItems: 60, items: object({ dueAt: instant, amountMinor }, ['dueAt', 'amountMinor']) },
+  },
+  ['currency', 'installments'],
+);
+
+export const pauseBody = object({ reason: { type: 'string', minLength: 1, maxLength: 500 } }, ['reason']);
+export const reassignBody = object({ collectorId: { type: ['string', 'null'], minLength: 1, maxLength: 100 } }, ['collectorId']);
+export const collectionsQuery = object({
+  stage,
+  assignedCollector: { type: 'string', minLength: 1, maxLength: 100 },
+  limit: { type: 'string', pattern: '^[1-9][0-9]{0,2}$', description: '1..999, default 100' },
+});
+
+// ---- responses (documentation only: replies are not filtered through them) ----
+
+export const errorResponse = {
+  type: 'object',
+  properties: {
+    error: object(
+      {
+        type: {
+          type: 'string',
+          enum: ['invalid_request', 'unauthorized', 'forbidden', 'not_found', 'conflict', 'payload_too_large', 'unsupported_media_type', 'validation_error', 'unavailable', 'internal'],
+        },
+        message: { type: 'string' },
+        field: { type: 'string' },
+      },
+      ['type', 'message'],
+    ),
+  },
+  required: ['error'],
+};
+
+const money = { currency: { type: 'string' }, pastDueMinor: { type: 'integer' }, outstandingMinor: { type: 'integer' } };
+
+export const collectionState = {
+  type: 'object',
+  description: "The workflow's view of the case (query getState).",
+  properties: {
+    loanId: { type: 'string' },
+    caseId: { type: 'string' },
+    stage,
+    pauses: { type: 'array', items: { type: 'string', enum: ['disputed', 'hardship', 'paused'] } },
+    pausedUntil: instant,
+    waitingFor: { type: 'string' },
+    nextAction: { type: 'object', properties: { what: { type: 'string' }, at: instant } },
+    ...money,
+    dpd: { type: 'integer' },
+    assignedCollector: { type: ['string', 'null'] },
+    promise: { type: 'object', properties: { amountMinor: { type: 'integer' }, dueAt: instant, status: { type: 'string' } } },
+    plan: { type: 'object' },
+    dispute: { type: 'object', properties: { disputeId: { type: 'string' }, status: { type: 'string' } } },
+    ceaseRequested: { type: 'boolean' },
+    optedOut: { type: 'array', items: channel },
+    contacts: { type: 'object' },
+    outcome: { type: 'string' },
+  },
+};
+
+export const startResponse = {
+  type: 'object',
+  properties: { loanId: { type: 'string' }, workflowId: { type: 'string' }, runId: { type: 'string' }, started: { type: 'boolean' } },
+};
+export const paymentResponse = {
+  type: 'object',
+  properties: {
+    recorded: { type: 'boolean', description: 'false when this payment id was already recorded' },
+    paymentId: { type: 'string' },
+    loanId: { type: 'string' },
+    amountMinor: { type: 'integer' },
+    currency: { type: 'string' },
+    position: { type: 'object', properties: { ...money, dpd: { type: 'integer' } } },
+    signalled: { type: 'boolean', description: 'false when no collection was running for the loan' },
+  },
+};
+export const acceptedResponse = {
+  type: 'object',
+  properties: { loanId: { type: 'string' }, accepted: { type: 'boolean' }, signal: { type: 'string' } },
+};
+export const task = {
+  type: 'object',
+  properties: {
+    id: { type: 'string' },
+    loanId: { type: 'string' },
+    caseId: { type: ['string', 'null'] },
+    kind: { type: 'string' },
+    status: { type: 'string' },
+    collectorId: { type: ['string', 'null'] },
+    availableAt: instant,
+    leaseUntil: { type: ['string', 'null'] },
+    attempt: { type: ['integer', 'null'] },
+  },
+};
