@@ -3,6 +3,8 @@
 // directly against DATABASE_URL (embedded PGlite when unset) and TEMPORAL_ADDRESS (default
 // 127.0.0.1:7233). Human tables by default, `--json` for scripts.
 import { randomUUID } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { buildReport, renderReportHtml, renderReportTable } from './lib/report';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { Client, Connection, ScheduleAlreadyRunning } from '@temporalio/client';
 import { count } from 'drizzle-orm';
@@ -254,18 +256,16 @@ const commands: Record<string, Command> = {
     },
   },
   report: {
-    usage: 'overdue report',
-    summary: 'cases by stage (open) and by outcome (closed), from the database',
-    options: {},
-    async run({ positionals, json }) {
+    usage: 'overdue report [--html FILE] [--as-of ISO-INSTANT]',
+    summary: 'the portfolio report: stages, outcomes, cure, contact and promise-kept rates, recovery by DPD bucket',
+    options: { html: { type: 'string' }, 'as-of': { type: 'string' } },
+    async run({ values, positionals, json }) {
       if (positionals.length) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[0])}`);
-      const rows = await (await db())
-        .select({ stage: collectionCases.stage, outcome: collectionCases.outcome, cases: count() })
-        .from(collectionCases)
-        .groupBy(collectionCases.stage, collectionCases.outcome)
-        .orderBy(collectionCases.outcome, collectionCases.stage);
-      const view = rows.map((r) => ({ status: r.outcome ? 'closed' : 'open', stage: r.stage, outcome: r.outcome ?? '-', cases: Number(r.cases) }));
-      return json ? view : table(view);
+      const asOf = values['as-of'] === undefined ? undefined : new Date(instant(values['as-of'] as string, 'as-of'));
+      const report = await buildReport(await db(), { asOf });
+      if (values.html) writeFileSync(values.html as string, renderReportHtml(report));
+      if (json) return report;
+      return `${renderReportTable(report)}${values.html ? `\nHTML report written to ${values.html}` : ''}`;
     },
   },
   keys: {

@@ -8,7 +8,7 @@ import { createSweepActivities } from '../activities/sweep';
 import { buildApi } from '../api/server';
 import { readConfig } from '../worker/config';
 import { openRuntime } from '../worker/runtime';
-import { createWorkers } from '../worker/workers';
+import { createWorkers, installRuntimeLogging } from '../worker/workers';
 import { startTemporal } from './lib/temporal';
 
 const { values } = parseArgs({ options: { help: { type: 'boolean', short: 'h' } } });
@@ -22,6 +22,7 @@ Configuration: see the README's table of environment variables.`);
   process.exit(0);
 }
 
+installRuntimeLogging();
 const log = (line: string) => console.log(`[overdue] ${line}`);
 const config = readConfig();
 const temporal = await startTemporal({ port: config.temporalPort, uiPort: config.temporalUiPort, namespace: config.temporalNamespace, log });

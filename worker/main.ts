@@ -6,7 +6,7 @@ import { NativeConnection } from '@temporalio/worker';
 import { createSweepActivities } from '../activities/sweep';
 import { readConfig } from './config';
 import { openRuntime } from './runtime';
-import { createWorkers } from './workers';
+import { createWorkers, installRuntimeLogging } from './workers';
 
 const { values } = parseArgs({ options: { help: { type: 'boolean', short: 'h' } } });
 if (values.help) {
@@ -18,6 +18,7 @@ Every variable is listed in the README's Configuration table.`);
   process.exit(0);
 }
 
+installRuntimeLogging();
 const config = readConfig();
 const address = config.temporalAddress ?? `127.0.0.1:${config.temporalPort}`;
 const runtime = await openRuntime(config);

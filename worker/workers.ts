@@ -2,7 +2,7 @@
 // activities; each channel has its own queue so Temporal enforces the provider's rate limit
 // (maxTaskQueueActivitiesPerSecond) however many workers poll it.
 import { fileURLToPath } from 'node:url';
-import { bundleWorkflowCode, NativeConnection, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { CaseActivities, ChannelActivities } from '../activities/contracts';
 import type { SweepActivities } from '../activities/sweep';
 import type { Config } from './config';
@@ -80,4 +80,19 @@ export async function createWorkers(options: WorkerSetOptions): Promise<WorkerSe
       for (const w of workers) if (w.getState() === 'RUNNING') w.shutdown();
     },
   };
+}
+
+/**
+ * Temporal's core logs at WARN and above, minus the start-up notes about queues that (by design) have
+ * no workflows or Nexus services: channel queues run activities only.
+ */
+export function installRuntimeLogging(): void {
+  const expected = /No (workflows|Nexus services) registered/;
+  Runtime.install({
+    logger: new DefaultLogger('WARN', (entry) => {
+      if (expected.test(entry.message)) return;
+      const meta = entry.meta && Object.keys(entry.meta).length ? ` ${JSON.stringify(entry.meta)}` : '';
+      console.error(`[temporal] ${entry.level} ${entry.message}${meta}`);
+    }),
+  });
 }

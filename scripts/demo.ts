@@ -1,0 +1,226 @@
+// `npm run demo`: a synthetic portfolio run through the whole pipeline on a time-scaled clock, then the
+// portfolio report. Embedded defaults like `npm start`: a Temporal dev server persisted under .data
+// (or TEMPORAL_ADDRESS), the database (DATABASE_URL or PGlite under .data/pglite), Overdue's own
+// workers; scripted borrowers and collectors (scripts/lib/borrower-sim.ts) react to what is sent.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { Client, Connection } from '@temporalio/client';
+import { DefaultLogger, makeTelemetryFilterString, NativeConnection, Runtime } from '@temporalio/worker';
+import { sql } from 'drizzle-orm';
+import { createCaseActivities } from '../activities/case';
+import { createChannelActivities } from '../activities/channels';
+import { createSmtpMailer } from '../channels/email';
+import { createConsoleLetterQueue } from '../channels/letter';
+import { createConsoleSmsProvider } from '../channels/sms';
+import { createDatabase, queryRows } from '../db/client';
+import { migrateDb } from '../db/migrate';
+import { getStrategy, saveStrategy } from '../db/repository/strategies';
+import { seedPortfolio } from '../db/seed';
+import { findDefaultStrategy } from '../domain/strategy/defaults';
+import { scaleStrategy } from '../domain/strategy/select';
+import type { Strategy } from '../domain/strategy/types';
+import { readConfig } from '../worker/config';
+import { createOutboxMailer } from '../worker/runtime';
+import { createStrategyLoader } from '../worker/strategies';
+import { createWorkers } from '../worker/workers';
+import { workflowIdForLoan } from '../workflows/messages';
+import { assignBehaviours, BEHAVIOUR_MIX, startBorrowerSimulator } from './lib/borrower-sim';
+import { buildReport, renderReportHtml, renderReportTable } from './lib/report';
+import { startTemporal } from './lib/temporal';
+
+const HELP = `Usage: npm run demo -- [options]
+
+Seeds a synthetic portfolio of overdue loans, starts a collection workflow for each on a time-scaled
+copy of a shipped strategy, lets scripted borrowers and collectors react (pay after the first reminder,
+pay after a call, promise and keep, promise and break, take a plan and miss an instalment, dispute, go
+silent), shows loans by stage while it runs, then prints the portfolio report and writes it as HTML.
+
+Options:
+  --loans <n>           Loans to seed, all past due (default 200)
+  --day-seconds <s>     Seconds of real time per strategy day (default 1)
+  --seed <n>            Portfolio and behaviour seed (default 1)
+  --strategy <id>       Shipped strategy to scale: cn-consumer or us-consumer (default cn-consumer)
+  --html <file>         HTML report (default .data/demo-report.html)
+  --timeout <seconds>   Stop waiting for open cases after this long (default 600)
+  -h, --help            Show this help
+
+Environment: TEMPORAL_ADDRESS (else a dev server persisted in .data/temporal.sqlite), DATABASE_URL
+(else embedded PGlite in .data/pglite), SMTP_URL (else emails become .eml files in .data/outbox).
+`;
+
+const { values } = parseArgs({
+  options: {
+    loans: { type: 'string', default: '200' },
+    'day-seconds': { type: 'string', default: '1' },
+    seed: { type: 'string', default: '1' },
+    strategy: { type: 'string', default: 'cn-consumer' },
+    html: { type: 'string', default: '.data/demo-report.html' },
+    timeout: { type: 'string', default: '600' },
+    help: { type: 'boolean', short: 'h' },
+  },
+});
+if (values.help) {
+  process.stdout.write(HELP);
+  process.exit(0);
+}
+
+function positive(name: string, raw: string, integer = false): number {
+  const value = Number(raw);
+  if (!(value > 0) || (integer && !Number.isInteger(value))) {
+    console.error(`--${name} must be a positive ${integer ? 'integer' : 'number'} (got ${JSON.stringify(raw)})`);
+    process.exit(2);
+  }
+  return value;
+}
+const loanCount = positive('loans', values.loans!, true);
+const daySeconds = positive('day-seconds', values['day-seconds']!);
+const seed = positive('seed', values.seed!, true);
+const timeoutMs = positive('timeout', values.timeout!) * 1000;
+const shipped = findDefaultStrategy(values.strategy!);
+if (!shipped || shipped.id === 'fast-test') {
+  console.error(`--strategy must be cn-consumer or us-consumer (got ${JSON.stringify(values.strategy)})`);
+  process.exit(2);
+}
+const dayMs = daySeconds * 1000;
+const log = (line: string) => console.log(`[demo] ${line}`);
+
+// The SDK core warns about slow workflow tasks when two cores run 200 workflows on a one-second day:
+// expected here, and it would bury the progress line.
+Runtime.install({ logger: new DefaultLogger('ERROR'), telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'ERROR' }), forward: {} } } });
+const config = readConfig();
+const cleanups: Array<() => Promise<unknown>> = [];
+async function cleanup() {
+  for (const step of cleanups.reverse()) await step().catch((error) => console.error(error));
+}
+
+/**
+ * Saves the scaled strategy as `demo-<id>`: the same document again reuses its version; a different
+ * scale becomes the next version, because a version in use is immutable.
+ */
+async function saveDemoStrategy(db: Parameters<typeof saveStrategy>[0], base: Strategy): Promise<Strategy> {
+  const scaled = scaleStrategy(base, daySeconds / 86_400);
+  const id = `demo-${base.id}`;
+  // The shipped rule packs hold real-clock rules (quiet hours 22:00-08:00, calls per day, 7-day
+  // spacing): on a clock where a day lasts a second they would block almost every contact. The
+  // sandbox pack keeps the stops that do not depend on the clock (disputes, cease, opt-outs, bankruptcy).
+  const document = { ...scaled, id, name: `${base.name} — demo, a day is ${daySeconds} s`, rulePack: 'sandbox' as const };
+  const latest = await getStrategy(db, id);
+  const sameAs = (v: number) => JSON.stringify(latest?.document) === JSON.stringify({ ...document, version: v });
+  const version = latest ? (sameAs(latest.version) ? latest.version : latest.version + 1) : 1;
+  await saveStrategy(db, { id, version, document: { ...document, version } });
+  return { ...document, version };
+}
+
+try {
+  const temporal = await startTemporal({ port: config.temporalPort, uiPort: config.temporalUiPort, namespace: config.temporalNamespace, log });
+  cleanups.push(() => temporal.stop());
+  log(`Temporal at ${temporal.address}${temporal.uiUrl ? `, UI at ${temporal.uiUrl}` : ''}`);
+
+  const database = await createDatabase(config.databaseUrl);
+  cleanups.push(() => database.close());
+  await migrateDb(database.db);
+  const { db } = database;
+  log(`Database: ${database.kind === 'postgres' ? 'PostgreSQL (DATABASE_URL)' : 'embedded PGlite in .data/pglite'}`);
+
+  const strategy = await saveDemoStrategy(db, shipped);
+  log(`Strategy ${strategy.id} v${strategy.version}: ${shipped.id} scaled to a day every ${daySeconds} s, rule pack sandbox`);
+
+  const prefix = `D${Date.now().toString(36).toUpperCase()}`;
+  const seeded = await seedPortfolio(db, { loans: loanCount, overdueShare: 1, seed, idPrefix: prefix });
+  const behaviours = assignBehaviours(seeded.overdueLoanIds, seed);
+  const mix = Object.keys(BEHAVIOUR_MIX).map((b) => `${b} ${[...behaviours.values()].filter((x) => x === b).length}`);
+  log(`Seeded ${seeded.loans} overdue loans (${prefix}-L…): ${mix.join(', ')}`);
+
+  const nativeConnection = await NativeConnection.connect({ address: temporal.address });
+  cleanups.push(() => nativeConnection.close());
+  const connection = await Connection.connect({ address: temporal.address });
+  cleanups.push(() => connection.close());
+  const client = new Client({ connection, namespace: temporal.namespace });
+
+  let smsSent = 0;
+  let lettersSent = 0;
+  const workers = await createWorkers({
+    connection: nativeConnection,
+    namespace: temporal.namespace,
+    queues: config.queues,
+    // A scaled clock sends a month of messages in a minute; the demo's providers are local and quiet.
+    emailPerSecond: 200,
+    smsPerSecond: 200,
+    caseActivities: createCaseActivities({ db, loadStrategy: createStrategyLoader(db, config.defaultStrategyId), queues: config.queues }),
+    channelActivities: createChannelActivities({
+      db,
+      mailer: config.smtpUrl ? createSmtpMailer(config.smtpUrl, { from: config.smtpFrom }) : createOutboxMailer(resolve('.data', 'outbox'), config.smtpFrom),
+      sms: createConsoleSmsProvider(() => (smsSent += 1)),
+      letters: createConsoleLetterQueue(() => (lettersSent += 1)),
+    }),
+  });
+  const running = workers.run();
+  cleanups.push(async () => {
+    workers.shutdown();
+    await running.catch(() => {});
+  });
+
+  const started = Date.now();
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: 20 }, async () => {
+      while (next < seeded.overdueLoanIds.length) {
+        const loanId = seeded.overdueLoanIds[next++]!;
+        await client.workflow.start('collection', {
+          taskQueue: config.queues.collections,
+          workflowId: workflowIdForLoan(loanId),
+          args: [{ loanId, strategyId: strategy.id }],
+          workflowIdConflictPolicy: 'USE_EXISTING',
+          staticSummary: `Collection of loan ${loanId} (demo)`,
+        });
+      }
+    }),
+  );
+  log(`Started ${seeded.overdueLoanIds.length} collection workflows in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+
+  const simulator = startBorrowerSimulator({ db, client, loanIdPrefix: prefix, behaviours, dayMs, log: (line) => log(`sim: ${line}`) });
+  cleanups.push(() => simulator.stop());
+
+  // Progress: loans by stage and outcome from the case rows, once a second.
+  const tty = process.stdout.isTTY;
+  let lastPlain = '';
+  let open = seeded.overdueLoanIds.length;
+  const like = `${prefix}%`;
+  while (Date.now() - started < timeoutMs) {
+    const rows = await queryRows<{ label: string; n: number | string }>(
+      db,
+      sql`SELECT CASE WHEN closed_at IS NULL THEN stage ELSE outcome END AS label, count(*) AS n
+          FROM collection_cases WHERE loan_id LIKE ${like} GROUP BY 1 ORDER BY 1`,
+    );
+    const counts = new Map(rows.map((r) => [r.label, Number(r.n)]));
+    const openStages = ['reminder', 'call', 'negotiation', 'legal', 'disputed', 'hardship', 'paused'];
+    open = seeded.overdueLoanIds.length - [...counts].filter(([k]) => !openStages.includes(k)).reduce((s, [, n]) => s + n, 0);
+    const day = Math.floor((Date.now() - started) / dayMs);
+    const line = `day ${String(day).padStart(3)} · open ${open}: ${openStages.filter((s) => counts.has(s)).map((s) => `${s} ${counts.get(s)}`).join(', ') || '—'} · closed: ${[...counts].filter(([k]) => !openStages.includes(k)).map(([k, n]) => `${k} ${n}`).join(', ') || '—'}`;
+    if (tty) process.stdout.write(`\r${line}\x1b[K`);
+    else if (line.replace(/^day +\d+ · /, '') !== lastPlain) {
+      lastPlain = line.replace(/^day +\d+ · /, '');
+      console.log(line);
+    }
+    if (open === 0) break;
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+  if (tty) process.stdout.write('\n');
+  if (open > 0) log(`${open} cases still open after ${timeoutMs / 1000} s; the report shows them as open (their workflows keep running on the next start)`);
+  log(`Done in ${((Date.now() - started) / 1000).toFixed(0)} s · ${smsSent} SMS, ${lettersSent} letters · simulated: ${Object.entries(simulator.stats).map(([k, n]) => `${k} ${n}`).join(', ')}`);
+
+  const report = await buildReport(db, { loanIdPrefix: prefix, dayMs });
+  console.log(`\n${renderReportTable(report)}\n`);
+  const htmlFile = resolve(values.html!);
+  mkdirSync(dirname(htmlFile), { recursive: true });
+  writeFileSync(htmlFile, renderReportHtml(report));
+  log(`HTML report: ${htmlFile}`);
+  if (temporal.uiUrl) log(`Workflows: ${temporal.uiUrl}/namespaces/${temporal.namespace}/workflows?query=${encodeURIComponent(`WorkflowId STARTS_WITH "collection-${prefix}"`)}`);
+  await cleanup();
+  process.exit(0);
+} catch (error) {
+  console.error(`[demo] failed: ${(error as Error).stack ?? error}`);
+  await cleanup();
+  process.exit(1);
+}

@@ -1,0 +1,262 @@
+// Scripted borrowers and collectors for the demo. They react only to what a real borrower or
+// collector could observe — messages sent (contact_attempts rows) and calls to make (collector_tasks)
+// — and act only through the channels the API uses: a payment is written to the ledger and then
+// signalled; a dispute is filed and then signalled; collectors claim tasks and record outcomes,
+// promises and plans through the workflow's updates. Delays are in "days" of the demo's clock.
+import type { Client } from '@temporalio/client';
+import { WorkflowNotFoundError } from '@temporalio/client';
+import { sql } from 'drizzle-orm';
+import { queryRows, type Database } from '../../db/client';
+import { getLoanPosition, recordPayment } from '../../db/repository/ledger';
+import { openDispute, resolveDispute } from '../../db/repository/negotiation';
+import { claimNextTask, completeTask } from '../../db/repository/tasks';
+import {
+  agreePaymentPlan,
+  disputeOpened,
+  disputeResolved,
+  paymentReceived,
+  promiseToPay,
+  recordCallOutcome,
+  workflowIdForLoan,
+  type CallOutcome,
+} from '../../workflows/messages';
+
+export const BEHAVIOURS = [
+  'pays_after_first_reminder',
+  'pays_after_call',
+  'promises_and_keeps',
+  'promises_and_breaks',
+  'plan_then_misses',
+  'disputes',
+  'silent',
+] as const;
+export type Behaviour = (typeof BEHAVIOURS)[number];
+
+/** Share of each behaviour in the demo portfolio (sums to 1). */
+export const BEHAVIOUR_MIX: Record<Behaviour, number> = {
+  pays_after_first_reminder: 0.2,
+  pays_after_call: 0.15,
+  promises_and_keeps: 0.15,
+  promises_and_breaks: 0.1,
+  plan_then_misses: 0.1,
+  disputes: 0.1,
+  silent: 0.2,
+};
+
+/** Deterministic behaviour for a loan: same seed, same portfolio, same story. */
+export function assignBehaviours(loanIds: readonly string[], seed: number): Map<string, Behaviour> {
+  let a = seed >>> 0;
+  const random = () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  const result = new Map<string, Behaviour>();
+  for (const loanId of loanIds) {
+    let r = random();
+    let chosen: Behaviour = 'silent';
+    for (const b of BEHAVIOURS) {
+      r -= BEHAVIOUR_MIX[b];
+      if (r < 0) {
+        chosen = b;
+        break;
+      }
+    }
+    result.set(loanId, chosen);
+  }
+  return result;
+}
+
+export interface SimulatorOptions {
+  db: Database;
+  client: Client;
+  /** Only loans whose id starts with this (the demo run). */
+  loanIdPrefix: string;
+  behaviours: Map<string, Behaviour>;
+  /** Milliseconds in one demo day. */
+  dayMs: number;
+  /** Collectors working the task queue at once. */
+  collectors?: number;
+  log?: (line: string) => void;
+}
+
+export interface Simulator {
+  /** What the simulated people did so far. */
+  stats: Record<string, number>;
+  stop(): Promise<void>;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export function startBorrowerSimulator(options: SimulatorOptions): Simulator {
+  const { db, client, behaviours, dayMs } = options;
+  const log = options.log ?? (() => {});
+  const like = `${options.loanIdPrefix}%`;
+  const stats: Record<string, number> = {};
+  const count = (what: string) => (stats[what] = (stats[what] ?? 0) + 1);
+  const reacted = new Set<string>();
+  const timers = new Set<NodeJS.Timeout>();
+  const pending = new Set<Promise<unknown>>();
+  let stopped = false;
+
+  const later = (days: number, what: string, action: () => Promise<unknown>) => {
+    const timer = setTimeout(() => {
+      timers.delete(timer);
+      if (stopped) return;
+      const run = action().catch((error) => {
+        count(`error: ${what}`);
+        log(`${what} failed: ${(error as Error).message}`);
+      });
+      pending.add(run);
+      void run.finally(() => pending.delete(run));
+    }, Math.max(0, Math.round(days * dayMs)));
+    timers.add(timer);
+  };
+
+  const handle = (loanId: string) => client.workflow.getHandle(workflowIdForLoan(loanId));
+
+  /** Ledger first, then the signal: what POST /v1/loans/:id/payments does. */
+  async function pay(loanId: string, amountMinor?: number) {
+    const position = await getLoanPosition(db, loanId);
+    const amount = amountMinor ?? position.pastDueMinor;
+    if (amount <= 0) return;
+    const paymentId = `${loanId}-pay-${Date.now()}`;
+    const { payment } = await recordPayment(db, { paymentId, loanId, amountMinor: amount, currency: position.currency, receivedAt: new Date(), actor: 'backend:demo' });
+    count('payments');
+    try {
+      await handle(loanId).signal(paymentReceived, { paymentId, amountMinor: payment.amountMinor, currency: payment.currency, receivedAt: payment.receivedAt.toISOString() });
+    } catch (error) {
+      if (!(error instanceof WorkflowNotFoundError)) throw error;
+    }
+  }
+
+  async function dispute(loanId: string) {
+    const { dispute: filed } = await openDispute(db, { idempotencyKey: `${loanId}-dispute`, loanId, reason: 'borrower says the instalment was paid', actor: 'backend:demo' });
+    await handle(loanId).signal(disputeOpened, { disputeId: filed.id });
+    count('disputes filed');
+    // The lender investigates for a few days; half the disputes are upheld, the rest rejected.
+    later(3, 'dispute resolution', async () => {
+      const outcome = filed.id.charCodeAt(0) % 2 === 0 ? 'upheld' : 'rejected';
+      await resolveDispute(db, filed.id, outcome, { actor: 'operator:demo' });
+      await handle(loanId).signal(disputeResolved, { disputeId: filed.id, outcome });
+      count(`disputes ${outcome}`);
+    });
+  }
+
+  // Borrowers: react to the first message they receive.
+  async function watchMessages() {
+    while (!stopped) {
+      const rows = await queryRows<{ loan_id: string }>(
+        db,
+        sql`SELECT DISTINCT loan_id FROM contact_attempts WHERE loan_id LIKE ${like} AND status IN ('sent', 'presumed_sent')`,
+      );
+      for (const { loan_id: loanId } of rows) {
+        if (reacted.has(loanId)) continue;
+        reacted.add(loanId);
+        const behaviour = behaviours.get(loanId);
+        if (behaviour === 'pays_after_first_reminder') later(0.5, 'payment after the first reminder', () => pay(loanId));
+        if (behaviour === 'disputes') later(0.5, 'dispute', () => dispute(loanId));
+      }
+      await sleep(Math.min(500, dayMs / 2));
+    }
+  }
+
+  /** Updates can race the workflow reaching the step that accepts them: retry briefly on "not now". */
+  async function update<T>(run: () => Promise<T>): Promise<T | undefined> {
+    for (let attempt = 0; ; attempt += 1) {
+      try {
+        return await run();
+      } catch (error) {
+        const message = (error as Error).message ?? '';
+        const notNow = /stage|waiting|closed/.test(message) || (error as Error).name === 'WorkflowUpdateFailedError';
+        if (!notNow || attempt >= 5 || /closed/.test(message)) {
+          count('updates refused');
+          return undefined;
+        }
+        await sleep(200);
+      }
+    }
+  }
+
+  async function workCall(collectorId: string, loanId: string): Promise<string> {
+    const behaviour = behaviours.get(loanId) ?? 'silent';
+    const h = handle(loanId);
+    const outcome = (o: CallOutcome) => update(() => h.executeUpdate(recordCallOutcome, { args: [{ outcome: o, collectorId }] }));
+    const position = await getLoanPosition(db, loanId);
+    switch (behaviour) {
+      case 'pays_after_call':
+      case 'pays_after_first_reminder':
+        await outcome('right_party_contact');
+        later(1, 'payment after the call', () => pay(loanId));
+        return 'right_party_contact';
+      case 'promises_and_keeps':
+      case 'promises_and_breaks': {
+        const dueAt = new Date(Date.now() + 3 * dayMs).toISOString();
+        const done = await update(() => h.executeUpdate(promiseToPay, { args: [{ amountMinor: position.pastDueMinor, currency: position.currency, dueAt, collectorId }] }));
+        if (done) count('promises');
+        if (done && behaviour === 'promises_and_keeps') later(1.5, 'promised payment', () => pay(loanId));
+        return 'promise_to_pay';
+      }
+      case 'plan_then_misses': {
+        const parts = 3;
+        const each = Math.floor(position.pastDueMinor / parts);
+        const installments = Array.from({ length: parts }, (_, i) => ({
+          dueAt: new Date(Date.now() + (i + 1) * 2 * dayMs).toISOString(),
+          amountMinor: i === parts - 1 ? position.pastDueMinor - each * (parts - 1) : each,
+        }));
+        const done = await update(() => h.executeUpdate(agreePaymentPlan, { args: [{ currency: position.currency, installments, collectorId }] }));
+        if (done) {
+          count('plans');
+          // Pays the first instalment, then nothing: the second is missed.
+          later(1, 'first plan instalment', () => pay(loanId, installments[0]!.amountMinor));
+        }
+        return 'payment_plan';
+      }
+      default: {
+        // Silent (and disputing) borrowers do not pick up; now and then the number is wrong.
+        const o: CallOutcome = loanId.charCodeAt(loanId.length - 1) % 5 === 0 ? 'wrong_number' : 'no_answer';
+        await outcome(o);
+        return o;
+      }
+    }
+  }
+
+  // Collectors: claim the next call task, make the call, record what happened, complete the task.
+  async function collector(collectorId: string) {
+    while (!stopped) {
+      const task = await claimNextTask(db, collectorId, 60_000, { kinds: ['call'] });
+      if (!task || !task.loanId.startsWith(options.loanIdPrefix)) {
+        // Another run's task (same database): left alone, its lease runs out and someone else takes it.
+        if (task) count('tasks of other runs left alone');
+        await sleep(Math.min(100, dayMs / 4));
+        continue;
+      }
+      try {
+        const result = await workCall(collectorId, task.loanId);
+        count(`calls: ${result}`);
+        await completeTask(db, { taskId: task.id, collectorId, outcome: result }).catch(() => {});
+      } catch (error) {
+        count('error: call');
+        log(`call on ${task.loanId} failed: ${(error as Error).message}`);
+      }
+    }
+  }
+
+  const loops = [watchMessages(), ...Array.from({ length: options.collectors ?? 16 }, (_, i) => collector(`demo-c${i + 1}`))].map((p) =>
+    p.catch((error) => {
+      if (!stopped) log(`simulator loop stopped: ${(error as Error).message}`);
+    }),
+  );
+
+  return {
+    stats,
+    async stop() {
+      stopped = true;
+      for (const t of timers) clearTimeout(t);
+      await Promise.all(loops);
+      await Promise.all(pending);
+    },
+  };
+}

@@ -1,0 +1,464 @@
+// The portfolio report: what collection achieved, read from the system of record only (cases, ledger,
+// contact attempts and the append-only audit trail), never from Temporal. Pure apart from the reads in
+// buildReport; the renderers take the PortfolioReport and return text.
+//
+// Definitions (each figure names its numerator and denominator, so a reader can recompute it):
+//  - cure rate: resolved cases closed `cured` or `paid` / resolved cases (open cases are still in play);
+//  - right-party-contact rate: collector conversations with the borrower (call outcomes other than
+//    no_answer / wrong_number, promises to pay and payment plans, all from the audit trail) / every
+//    call outcome, promise and plan recorded;
+//  - promise-kept rate: workflow.promise_kept / (promise_kept + promise_broken);
+//  - recovery by DPD bucket at case open: collected while the case was open / past-due amount at open,
+//    per currency (money is never summed across currencies), each case's collection capped at its
+//    past-due amount so that paying off the whole loan does not count as >100% recovery;
+//  - recovery curves: per bucket, the mean share of each case's past-due amount recovered by day d
+//    since the case opened (currency-neutral, so several currencies can share one curve);
+//  - contacts per resolved case: messages sent (contact_attempts sent or presumed sent) plus call
+//    outcomes recorded, on resolved cases / resolved cases;
+//  - time to resolution: closed_at - opened_at of resolved cases, median and p90, in days.
+// `dayMs` lets the time-scaled demo (a day is a second) report in its own days.
+import { sql } from 'drizzle-orm';
+import { queryRows, type Database } from '../../db/client';
+import { businessDate, dpdBucket, loanPosition, type LedgerInstallment } from '../../domain/ledger';
+import { formatMoney } from '../../domain/money';
+
+export const DPD_BUCKETS = ['1-30', '31-60', '61-90', '90+'] as const;
+export type DpdBucket = (typeof DPD_BUCKETS)[number];
+export const FUNNEL_STAGES = ['reminder', 'call', 'negotiation', 'legal'] as const;
+const RPC_EXCLUDED = new Set(['no_answer', 'wrong_number']);
+const DAY_MS = 86_400_000;
+
+export interface ReportOptions {
+  /** Facts recorded after this instant are left out; default now. */
+  asOf?: Date;
+  /** Only loans whose id starts with this (a demo run, a test's portfolio). Default: every loan. */
+  loanIdPrefix?: string;
+  /** Length of a "day" in milliseconds for durations and curves (default 86 400 000; the demo passes its scale). */
+  dayMs?: number;
+}
+
+export interface Rate {
+  numerator: number;
+  denominator: number;
+  /** numerator / denominator, or null when the denominator is 0. */
+  rate: number | null;
+}
+
+export interface RecoveryRow {
+  bucket: DpdBucket;
+  currency: string;
+  cases: number;
+  pastDueAtOpenMinor: number;
+  /** Collected while the case was open, each case capped at its past-due amount at open. */
+  recoveredMinor: number;
+  /** Everything collected while the case was open (uncapped). */
+  collectedMinor: number;
+  rate: number | null;
+}
+
+export interface RecoveryCurve {
+  bucket: DpdBucket;
+  cases: number;
+  /** points[d] = mean share recovered by the end of day d since case open, d = 0..days. */
+  points: Array<{ day: number; share: number }>;
+}
+
+export interface PortfolioReport {
+  asOf: string;
+  loanIdPrefix: string | null;
+  dayMs: number;
+  cases: { total: number; open: number; resolved: number };
+  /** Open cases by their current stage. */
+  byStage: Record<string, number>;
+  /** Resolved cases by outcome. */
+  byOutcome: Record<string, number>;
+  /** Cases that reached each stage of the ladder (all cases first). */
+  funnel: Array<{ stage: string; cases: number }>;
+  cureRate: Rate;
+  rightPartyContactRate: Rate;
+  promiseKeptRate: Rate;
+  recovery: RecoveryRow[];
+  curves: RecoveryCurve[];
+  contactsPerResolvedCase: { messages: number; calls: number; resolvedCases: number; perCase: number | null };
+  blockedByRule: Array<{ rule: string; contacts: number }>;
+  timeToResolutionDays: { median: number | null; p90: number | null; cases: number };
+}
+
+const rate = (numerator: number, denominator: number): Rate => ({ numerator, denominator, rate: denominator > 0 ? numerator / denominator : null });
+
+/** Nearest-rank percentile of a sorted list (p in 0..1); null for an empty list. */
+export function percentile(sorted: readonly number[], p: number): number | null {
+  if (sorted.length === 0) return null;
+  const rank = Math.max(1, Math.ceil(p * sorted.length));
+  return sorted[rank - 1]!;
+}
+
+interface CaseRow extends Record<string, unknown> {
+  id: string;
+  loan_id: string;
+  stage: string;
+  outcome: string | null;
+  opened_at: string | Date;
+  closed_at: string | Date | null;
+  currency: string;
+}
+
+const toDate = (v: string | Date) => (v instanceof Date ? v : new Date(v));
+const num = (v: unknown) => Number(v ?? 0);
+
+export async function buildReport(db: Database, options: ReportOptions = {}): Promise<PortfolioReport> {
+  const asOf = options.asOf ?? new Date();
+  const at = asOf.toISOString();
+  const dayMs = options.dayMs ?? DAY_MS;
+  const prefix = options.loanIdPrefix ?? '';
+  const like = `${prefix.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+
+  const caseRows = await queryRows<CaseRow>(
+    db,
+    sql`SELECT c.id, c.loan_id, c.stage,
+               CASE WHEN c.closed_at <= ${at}::timestamptz THEN c.outcome END AS outcome,
+               c.opened_at,
+               CASE WHEN c.closed_at <= ${at}::timestamptz THEN c.closed_at END AS closed_at,
+               l.currency
+        FROM collection_cases c JOIN loans l ON l.id = c.loan_id
+        WHERE c.loan_id LIKE ${like} AND c.opened_at <= ${at}::timestamptz
+        ORDER BY c.opened_at, c.id`,
+  );
+  const cases = caseRows.map((r) => ({
+    id: r.id,
+    loanId: r.loan_id,
+    stage: r.stage,
+    outcome: r.outcome,
+    openedAt: toDate(r.opened_at),
+    closedAt: r.closed_at ? toDate(r.closed_at) : null,
+    currency: r.currency,
+  }));
+  const resolved = cases.filter((c) => c.closedAt !== null);
+  const resolvedIds = new Set(resolved.map((c) => c.id));
+
+  const byStage: Record<string, number> = {};
+  const byOutcome: Record<string, number> = {};
+  for (const c of cases) {
+    if (c.closedAt) byOutcome[c.outcome!] = (byOutcome[c.outcome!] ?? 0) + 1;
+    else byStage[c.stage] = (byStage[c.stage] ?? 0) + 1;
+  }
+
+  // ---- audit trail: stages reached, conversations, promises ----
+  const auditRows = await queryRows<{ case_id: string; action: string; stage: string | null; outcome: string | null }>(
+    db,
+    sql`SELECT a.case_id, a.action, a.after->>'stage' AS stage, a.after->>'outcome' AS outcome
+        FROM audit_events a
+        WHERE a.loan_id LIKE ${like} AND a.at <= ${at}::timestamptz AND a.case_id IS NOT NULL
+          AND a.action IN ('case.opened', 'case.stage_changed', 'workflow.stage_entered', 'workflow.call_outcome',
+                           'workflow.promise_to_pay', 'workflow.payment_plan_agreed', 'workflow.promise_kept', 'workflow.promise_broken')`,
+  );
+  const caseIds = new Set(cases.map((c) => c.id));
+  const reached = new Map<string, Set<string>>(FUNNEL_STAGES.map((s) => [s, new Set<string>()]));
+  let conversations = 0;
+  let callOutcomes = 0;
+  let kept = 0;
+  let broken = 0;
+  const callsByCase = new Map<string, number>();
+  for (const row of auditRows) {
+    if (!caseIds.has(row.case_id)) continue;
+    switch (row.action) {
+      case 'case.opened':
+      case 'case.stage_changed':
+      case 'workflow.stage_entered':
+        if (row.stage) reached.get(row.stage)?.add(row.case_id);
+        break;
+      case 'workflow.call_outcome':
+        callOutcomes += 1;
+        if (row.outcome && !RPC_EXCLUDED.has(row.outcome)) conversations += 1;
+        callsByCase.set(row.case_id, (callsByCase.get(row.case_id) ?? 0) + 1);
+        break;
+      case 'workflow.promise_to_pay':
+      case 'workflow.payment_plan_agreed':
+        callOutcomes += 1;
+        conversations += 1;
+        callsByCase.set(row.case_id, (callsByCase.get(row.case_id) ?? 0) + 1);
+        break;
+      case 'workflow.promise_kept':
+        kept += 1;
+        break;
+      case 'workflow.promise_broken':
+        broken += 1;
+        break;
+    }
+  }
+  const funnel = [{ stage: 'opened', cases: cases.length }, ...FUNNEL_STAGES.map((stage) => ({ stage, cases: reached.get(stage)!.size })), { stage: 'resolved', cases: resolved.length }];
+
+  // ---- contact record ----
+  const contactRows = await queryRows<{ case_id: string | null; status: string; blocked_rule: string | null; n: number | string }>(
+    db,
+    sql`SELECT case_id, status, blocked_rule, count(*) AS n
+        FROM contact_attempts
+        WHERE loan_id LIKE ${like} AND created_at <= ${at}::timestamptz
+        GROUP BY case_id, status, blocked_rule`,
+  );
+  let messagesOnResolved = 0;
+  const blocked = new Map<string, number>();
+  for (const row of contactRows) {
+    if (row.case_id && !caseIds.has(row.case_id)) continue;
+    const n = num(row.n);
+    if ((row.status === 'sent' || row.status === 'presumed_sent') && row.case_id && resolvedIds.has(row.case_id)) messagesOnResolved += n;
+    if (row.status === 'blocked') blocked.set(row.blocked_rule ?? 'unknown', (blocked.get(row.blocked_rule ?? 'unknown') ?? 0) + n);
+  }
+  const callsOnResolved = [...callsByCase].filter(([id]) => resolvedIds.has(id)).reduce((sum, [, n]) => sum + n, 0);
+
+  // ---- ledger: past due and DPD at open, collections while open ----
+  const installmentRows = await queryRows<{ loan_id: string; seq: number; due_date: string; amount_due_minor: number | string; amount_paid_minor: number | string }>(
+    db,
+    sql`SELECT i.loan_id, i.seq, i.due_date::text AS due_date, i.amount_due_minor, i.amount_paid_minor
+        FROM installments i
+        WHERE i.loan_id IN (SELECT loan_id FROM collection_cases WHERE loan_id LIKE ${like})`,
+  );
+  const allocationRows = await queryRows<{ loan_id: string; seq: number; amount_minor: number | string; received_at: string | Date }>(
+    db,
+    sql`SELECT pa.loan_id, pa.installment_seq AS seq, pa.amount_minor, p.received_at
+        FROM payment_allocations pa JOIN payments p ON p.id = pa.payment_id
+        WHERE pa.loan_id IN (SELECT loan_id FROM collection_cases WHERE loan_id LIKE ${like})`,
+  );
+  const paymentRows = await queryRows<{ loan_id: string; amount_minor: number | string; unallocated_minor: number | string; received_at: string | Date }>(
+    db,
+    sql`SELECT p.loan_id, p.amount_minor, p.unallocated_minor, p.received_at
+        FROM payments p
+        WHERE p.loan_id IN (SELECT loan_id FROM collection_cases WHERE loan_id LIKE ${like}) AND p.received_at <= ${at}::timestamptz
+        ORDER BY p.received_at`,
+  );
+  const group = <T extends { loan_id: string }>(rows: T[]) => {
+    const map = new Map<string, T[]>();
+    for (const r of rows) {
+      const list = map.get(r.loan_id);
+      if (list) list.push(r);
+      else map.set(r.loan_id, [r]);
+    }
+    return map;
+  };
+  const installmentsByLoan = group(installmentRows);
+  const allocationsByLoan = group(allocationRows);
+  const paymentsByLoan = group(paymentRows);
+
+  const recovery = new Map<string, RecoveryRow>();
+  const curveCases = new Map<DpdBucket, Array<{ pastDue: number; payments: Array<{ day: number; amount: number }> }>>();
+  let maxDay = 0;
+  for (const c of cases) {
+    // Paid before the case opened = paid now minus what was allocated from payments received since.
+    const later = new Map<number, number>();
+    for (const a of allocationsByLoan.get(c.loanId) ?? []) {
+      if (toDate(a.received_at) >= c.openedAt) later.set(a.seq, (later.get(a.seq) ?? 0) + num(a.amount_minor));
+    }
+    const ledger: LedgerInstallment[] = (installmentsByLoan.get(c.loanId) ?? []).map((i) => ({
+      seq: i.seq,
+      dueDate: i.due_date,
+      amountDueMinor: num(i.amount_due_minor),
+      amountPaidMinor: Math.max(0, num(i.amount_paid_minor) - (later.get(i.seq) ?? 0)),
+    }));
+    if (ledger.length === 0) continue;
+    const atOpen = loanPosition(ledger, businessDate(c.openedAt));
+    if (atOpen.pastDueMinor <= 0) continue;
+    const b = dpdBucket(atOpen.dpd);
+    const bucket: DpdBucket = b === 'current' ? '1-30' : b;
+    const end = c.closedAt ?? asOf;
+    const during = (paymentsByLoan.get(c.loanId) ?? [])
+      .filter((p) => toDate(p.received_at) >= c.openedAt && toDate(p.received_at) <= end)
+      .map((p) => ({ day: Math.floor((toDate(p.received_at).getTime() - c.openedAt.getTime()) / dayMs), amount: num(p.amount_minor) - num(p.unallocated_minor) }));
+    const collected = during.reduce((sum, p) => sum + p.amount, 0);
+    const key = `${bucket}|${c.currency}`;
+    const row = recovery.get(key) ?? { bucket, currency: c.currency, cases: 0, pastDueAtOpenMinor: 0, recoveredMinor: 0, collectedMinor: 0, rate: null };
+    row.cases += 1;
+    row.pastDueAtOpenMinor += atOpen.pastDueMinor;
+    row.collectedMinor += collected;
+    row.recoveredMinor += Math.min(collected, atOpen.pastDueMinor);
+    recovery.set(key, row);
+    const members = curveCases.get(bucket) ?? [];
+    members.push({ pastDue: atOpen.pastDueMinor, payments: during });
+    curveCases.set(bucket, members);
+    maxDay = Math.max(maxDay, Math.floor((end.getTime() - c.openedAt.getTime()) / dayMs));
+  }
+  const recoveryRows = [...recovery.values()]
+    .map((r) => ({ ...r, rate: r.pastDueAtOpenMinor > 0 ? r.recoveredMinor / r.pastDueAtOpenMinor : null }))
+    .sort((a, b) => DPD_BUCKETS.indexOf(a.bucket) - DPD_BUCKETS.indexOf(b.bucket) || a.currency.localeCompare(b.currency));
+  const days = Math.min(maxDay, 365);
+  const curves: RecoveryCurve[] = DPD_BUCKETS.filter((b) => curveCases.has(b)).map((bucket) => {
+    const members = curveCases.get(bucket)!;
+    const points = [];
+    for (let day = 0; day <= days; day += 1) {
+      const total = members.reduce((sum, m) => {
+        const paid = m.payments.filter((p) => p.day <= day).reduce((s, p) => s + p.amount, 0);
+        return sum + Math.min(1, paid / m.pastDue);
+      }, 0);
+      points.push({ day, share: total / members.length });
+    }
+    return { bucket, cases: members.length, points };
+  });
+
+  const durations = resolved.map((c) => (c.closedAt!.getTime() - c.openedAt.getTime()) / dayMs).sort((a, b) => a - b);
+  const cured = resolved.filter((c) => c.outcome === 'cured' || c.outcome === 'paid').length;
+
+  return {
+    asOf: at,
+    loanIdPrefix: options.loanIdPrefix ?? null,
+    dayMs,
+    cases: { total: cases.length, open: cases.length - resolved.length, resolved: resolved.length },
+    byStage,
+    byOutcome,
+    funnel,
+    cureRate: rate(cured, resolved.length),
+    rightPartyContactRate: rate(conversations, callOutcomes),
+    promiseKeptRate: rate(kept, kept + broken),
+    recovery: recoveryRows,
+    curves,
+    contactsPerResolvedCase: {
+      messages: messagesOnResolved,
+      calls: callsOnResolved,
+      resolvedCases: resolved.length,
+      perCase: resolved.length > 0 ? (messagesOnResolved + callsOnResolved) / resolved.length : null,
+    },
+    blockedByRule: [...blocked].map(([rule, contacts]) => ({ rule, contacts })).sort((a, b) => b.contacts - a.contacts || a.rule.localeCompare(b.rule)),
+    timeToResolutionDays: { median: percentile(durations, 0.5), p90: percentile(durations, 0.9), cases: durations.length },
+  };
+}
+
+// ---- rendering ----
+
+export function formatRate(r: Rate | number | null): string {
+  const value = r !== null && typeof r === 'object' ? r.rate : r;
+  return value === null ? '—' : `${(value * 100).toFixed(1)}%`;
+}
+
+const fmtDays = (d: number | null) => (d === null ? '—' : `${d.toFixed(1)} d`);
+
+function table(headers: string[], rows: string[][]): string {
+  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+  return [line(headers), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
+}
+
+export function renderReportTable(report: PortfolioReport): string {
+  const out: string[] = [];
+  const scope = report.loanIdPrefix ? ` (loans ${report.loanIdPrefix}*)` : '';
+  out.push(`Portfolio report as of ${report.asOf}${scope}${report.dayMs !== DAY_MS ? ` — a day is ${report.dayMs / 1000} s` : ''}`);
+  out.push(`Cases: ${report.cases.total} (${report.cases.open} open, ${report.cases.resolved} resolved)`, '');
+  out.push(
+    table(
+      ['figure', 'value', 'of'],
+      [
+        ['cure rate (cured or paid / resolved)', formatRate(report.cureRate), `${report.cureRate.numerator}/${report.cureRate.denominator}`],
+        ['right-party contact (conversations / call outcomes)', formatRate(report.rightPartyContactRate), `${report.rightPartyContactRate.numerator}/${report.rightPartyContactRate.denominator}`],
+        ['promises kept (kept / kept + broken)', formatRate(report.promiseKeptRate), `${report.promiseKeptRate.numerator}/${report.promiseKeptRate.denominator}`],
+        [
+          'contacts per resolved case (messages + calls)',
+          report.contactsPerResolvedCase.perCase === null ? '—' : report.contactsPerResolvedCase.perCase.toFixed(2),
+          `${report.contactsPerResolvedCase.messages}+${report.contactsPerResolvedCase.calls}/${report.contactsPerResolvedCase.resolvedCases}`,
+        ],
+        ['time to resolution, median', fmtDays(report.timeToResolutionDays.median), String(report.timeToResolutionDays.cases)],
+        ['time to resolution, p90', fmtDays(report.timeToResolutionDays.p90), String(report.timeToResolutionDays.cases)],
+      ],
+    ),
+  );
+  out.push('', table(['funnel: reached stage', 'cases'], report.funnel.map((f) => [f.stage, String(f.cases)])));
+  const stages = Object.entries(report.byStage);
+  out.push('', table(['open cases by stage', 'cases'], stages.length ? stages.map(([s, n]) => [s, String(n)]) : [['(none)', '0']]));
+  const outcomes = Object.entries(report.byOutcome).sort((a, b) => b[1] - a[1]);
+  out.push('', table(['resolved cases by outcome', 'cases'], outcomes.length ? outcomes.map(([s, n]) => [s, String(n)]) : [['(none)', '0']]));
+  out.push(
+    '',
+    table(
+      ['recovery by DPD at open', 'currency', 'cases', 'past due at open', 'recovered', 'rate'],
+      report.recovery.map((r) => [r.bucket, r.currency, String(r.cases), formatMoney(r.pastDueAtOpenMinor, r.currency), formatMoney(r.recoveredMinor, r.currency), formatRate(r.rate)]),
+    ),
+  );
+  out.push('', table(['contacts blocked by rule', 'contacts'], report.blockedByRule.length ? report.blockedByRule.map((b) => [b.rule, String(b.contacts)]) : [['(none)', '0']]));
+  return out.join('\n');
+}
+
+const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+const CURVE_COLOURS: Record<DpdBucket, string> = { '1-30': '#2b8a3e', '31-60': '#1971c2', '61-90': '#e8590c', '90+': '#c92a2a' };
+
+/** The stage funnel as an inline SVG of horizontal bars. */
+export function funnelSvg(report: PortfolioReport): string {
+  const width = 560;
+  const bar = 26;
+  const gap = 8;
+  const label = 110;
+  const max = Math.max(1, ...report.funnel.map((f) => f.cases));
+  const height = report.funnel.length * (bar + gap) + gap;
+  const bars = report.funnel
+    .map((f, i) => {
+      const y = gap + i * (bar + gap);
+      const w = Math.max(1, Math.round(((width - label - 60) * f.cases) / max));
+      return `<g><text x="${label - 8}" y="${y + bar * 0.68}" text-anchor="end">${escapeHtml(f.stage)}</text><rect x="${label}" y="${y}" width="${w}" height="${bar}" fill="#1971c2" rx="3"/><text x="${label + w + 6}" y="${y + bar * 0.68}">${f.cases}</text></g>`;
+    })
+    .join('');
+  return `<svg id="funnel" xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img" aria-label="Stage funnel" font-family="system-ui, sans-serif" font-size="13">${bars}</svg>`;
+}
+
+/** Recovery curves (share recovered vs days since case open, one line per DPD bucket) as inline SVG. */
+export function curvesSvg(report: PortfolioReport): string {
+  const width = 560;
+  const height = 300;
+  const m = { left: 48, right: 110, top: 12, bottom: 36 };
+  const plotW = width - m.left - m.right;
+  const plotH = height - m.top - m.bottom;
+  const maxDay = Math.max(1, ...report.curves.map((c) => c.points.length - 1));
+  const x = (d: number) => m.left + (plotW * d) / maxDay;
+  const y = (s: number) => m.top + plotH * (1 - s);
+  const grid = [0, 0.25, 0.5, 0.75, 1]
+    .map((s) => `<line x1="${m.left}" x2="${m.left + plotW}" y1="${y(s)}" y2="${y(s)}" stroke="#ddd"/><text x="${m.left - 6}" y="${y(s) + 4}" text-anchor="end">${s * 100}%</text>`)
+    .join('');
+  const ticks = Array.from(new Set([0, Math.round(maxDay / 4), Math.round(maxDay / 2), Math.round((3 * maxDay) / 4), maxDay]))
+    .map((d) => `<text x="${x(d)}" y="${m.top + plotH + 16}" text-anchor="middle">${d}</text>`)
+    .join('');
+  const lines = report.curves
+    .map((c, i) => {
+      const path = c.points.map((p, j) => `${j === 0 ? 'M' : 'L'}${x(p.day).toFixed(1)},${y(p.share).toFixed(1)}`).join(' ');
+      const colour = CURVE_COLOURS[c.bucket];
+      return `<path class="curve" data-bucket="${c.bucket}" d="${path}" fill="none" stroke="${colour}" stroke-width="2"/><text x="${m.left + plotW + 8}" y="${m.top + 14 + i * 18}" fill="${colour}">${c.bucket} DPD (${c.cases})</text>`;
+    })
+    .join('');
+  return `<svg id="recovery-curves" xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img" aria-label="Recovery curves" font-family="system-ui, sans-serif" font-size="12">${grid}<line x1="${m.left}" x2="${m.left}" y1="${m.top}" y2="${m.top + plotH}" stroke="#888"/>${ticks}<text x="${m.left + plotW / 2}" y="${height - 4}" text-anchor="middle">days since case open</text>${lines}</svg>`;
+}
+
+/** A self-contained HTML page: inline CSS and SVG, no scripts, nothing fetched. */
+export function renderReportHtml(report: PortfolioReport): string {
+  const row = (cells: string[]) => `<tr>${cells.map((c, i) => (i === 0 ? `<th>${escapeHtml(c)}</th>` : `<td>${escapeHtml(c)}</td>`)).join('')}</tr>`;
+  const kv = (title: string, entries: Array<[string, string]>) => `<table><caption>${escapeHtml(title)}</caption>${entries.length ? entries.map(([k, v]) => row([k, v])).join('') : row(['(none)', '0'])}</table>`;
+  const headline = [
+    ['Cure rate', formatRate(report.cureRate), `${report.cureRate.numerator} of ${report.cureRate.denominator} resolved`],
+    ['Right-party contact', formatRate(report.rightPartyContactRate), `${report.rightPartyContactRate.numerator} of ${report.rightPartyContactRate.denominator} call outcomes`],
+    ['Promises kept', formatRate(report.promiseKeptRate), `${report.promiseKeptRate.numerator} of ${report.promiseKeptRate.denominator}`],
+    ['Contacts per resolved case', report.contactsPerResolvedCase.perCase === null ? '—' : report.contactsPerResolvedCase.perCase.toFixed(2), `${report.contactsPerResolvedCase.messages} messages, ${report.contactsPerResolvedCase.calls} calls`],
+    ['Time to resolution', `${fmtDays(report.timeToResolutionDays.median)} median`, `p90 ${fmtDays(report.timeToResolutionDays.p90)}`],
+  ]
+    .map(([k, v, s]) => `<div class="tile"><div class="k">${escapeHtml(k!)}</div><div class="v">${escapeHtml(v!)}</div><div class="s">${escapeHtml(s!)}</div></div>`)
+    .join('');
+  const recovery = `<table><caption>Recovery by DPD bucket at case open</caption><tr><th>bucket</th><th>currency</th><th>cases</th><th>past due at open</th><th>recovered</th><th>rate</th></tr>${report.recovery
+    .map((r) => `<tr><th>${r.bucket}</th><td>${r.currency}</td><td>${r.cases}</td><td>${escapeHtml(formatMoney(r.pastDueAtOpenMinor, r.currency))}</td><td>${escapeHtml(formatMoney(r.recoveredMinor, r.currency))}</td><td>${formatRate(r.rate)}</td></tr>`)
+    .join('')}</table>`;
+  const scale = report.dayMs !== DAY_MS ? ` · time-scaled: a day is ${report.dayMs / 1000} s` : '';
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Overdue portfolio report</title>
+<style>
+body{font-family:system-ui,sans-serif;margin:2rem;color:#222;max-width:1200px}
+h1{font-size:1.4rem}h2{font-size:1.1rem;margin-top:2rem}
+.tiles{display:flex;flex-wrap:wrap;gap:1rem}.tile{border:1px solid #ddd;border-radius:6px;padding:.8rem 1rem;min-width:180px}
+.k{color:#666;font-size:.85rem}.v{font-size:1.6rem;font-weight:600}.s{color:#666;font-size:.8rem}
+table{border-collapse:collapse;margin:1rem 2rem 1rem 0;display:inline-table;vertical-align:top}caption{text-align:left;font-weight:600;padding-bottom:.3rem}
+th,td{border-bottom:1px solid #eee;padding:.25rem .6rem;text-align:right}th:first-child{text-align:left}
+.charts{display:flex;flex-wrap:wrap;gap:2rem}.note{color:#666;font-size:.85rem}
+</style></head><body>
+<h1>Overdue portfolio report</h1>
+<p class="note">As of ${escapeHtml(report.asOf)}${report.loanIdPrefix ? ` · loans ${escapeHtml(report.loanIdPrefix)}*` : ''}${scale} · ${report.cases.total} cases, ${report.cases.open} open, ${report.cases.resolved} resolved</p>
+<div class="tiles">${headline}</div>
+<div class="charts">
+<section><h2>Stage funnel</h2>${funnelSvg(report)}</section>
+<section><h2>Recovery curves</h2>${curvesSvg(report)}<p class="note">Mean share of each case's past-due amount recovered by day <i>d</i> since the case opened, by DPD at open.</p></section>
+</div>
+${recovery}
+${kv('Open cases by stage', Object.entries(report.byStage).map(([k, v]) => [k, String(v)]))}
+${kv('Resolved cases by outcome', Object.entries(report.byOutcome).sort((a, b) => b[1] - a[1]).map(([k, v]) => [k, String(v)]))}
+${kv('Contacts blocked by rule', report.blockedByRule.map((b) => [b.rule, String(b.contacts)]))}
+</body></html>
+`;
+}
