@@ -18,6 +18,7 @@ import { migrateDb } from '../db/migrate';
 import { getStrategy, saveStrategy } from '../db/repository/strategies';
 import { seedPortfolio } from '../db/seed';
 import { findDefaultStrategy } from '../domain/strategy/defaults';
+import { parseDuration } from '../domain/strategy/duration';
 import { scaleStrategy } from '../domain/strategy/select';
 import type { Strategy } from '../domain/strategy/types';
 import { readConfig } from '../worker/config';
@@ -95,11 +96,28 @@ async function cleanup() {
 }
 
 /**
+ * A scaled call stage gives a collector a fraction of a second to answer (8 hours become 0.33 s at a
+ * second a day); the simulated collectors work in real time, so each call keeps at least
+ * MIN_CALL_OUTCOME_WAIT to be claimed and answered.
+ */
+const MIN_CALL_OUTCOME_WAIT = 'PT3S';
+function keepCallsAnswerable(strategy: Strategy): Strategy {
+  const floor = parseDuration(MIN_CALL_OUTCOME_WAIT);
+  const paths = Object.fromEntries(
+    Object.entries(strategy.paths).map(([id, stages]) => [
+      id,
+      stages.map((stage) => (stage.kind === 'call' && parseDuration(stage.outcomeTimeout) < floor ? { ...stage, outcomeTimeout: MIN_CALL_OUTCOME_WAIT } : stage)),
+    ]),
+  );
+  return { ...strategy, paths };
+}
+
+/**
  * Saves the scaled strategy as `demo-<id>`: the same document again reuses its version; a different
  * scale becomes the next version, because a version in use is immutable.
  */
 async function saveDemoStrategy(db: Parameters<typeof saveStrategy>[0], base: Strategy): Promise<Strategy> {
-  const scaled = scaleStrategy(base, daySeconds / 86_400);
+  const scaled = keepCallsAnswerable(scaleStrategy(base, daySeconds / 86_400));
   const id = `demo-${base.id}`;
   // The shipped rule packs hold real-clock rules (quiet hours 22:00-08:00, calls per day, 7-day
   // spacing): on a clock where a day lasts a second they would block almost every contact. The
