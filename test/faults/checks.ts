@@ -1,0 +1,229 @@
+// What the fault suite verifies after the run, from what a user or an auditor can observe: the
+// workflows' results and histories (Temporal), the contact record, ledger and facts (PostgreSQL), and
+// what actually reached the SMTP server and the SMS gateway.
+import type { Client } from '@temporalio/client';
+import { inArray } from 'drizzle-orm';
+import { messageIdFor } from '../../channels/email';
+import type { Database } from '../../db/client';
+import {
+  auditEvents,
+  collectionCases,
+  collectorTasks,
+  contactAttempts,
+  disputes,
+  installments,
+  paymentAllocations,
+  payments,
+  type ContactAttempt,
+} from '../../db/schema';
+import { findViolations, type AuditBorrower, type AuditChange, type AuditContact } from '../../domain/compliance/audit';
+import type { ContactKind } from '../../domain/compliance/types';
+import * as m from '../../workflows/messages';
+import { expectedOutcomes, type PlannedLoan } from './borrowers';
+import type { ReceivedMail, SmsRequest } from './infra';
+
+export interface Finding {
+  kind: 'duplicate' | 'violation' | 'lost' | 'outcome' | 'stuck' | 'ledger';
+  loanId?: string;
+  detail: string;
+}
+
+export interface Figures {
+  loans: number;
+  byPath: Record<string, number>;
+  byBehaviour: Record<string, number>;
+  outcomes: Record<string, number>;
+  contacts: Record<string, number>;
+  deliveredEmail: number;
+  deliveredSms: number;
+  /** presumed_sent contacts that never reached the provider: allowed (better missed than twice). */
+  missed: number;
+  /** presumed_sent contacts that did reach it. */
+  presumedDelivered: number;
+  callTasks: number;
+  payments: number;
+  duplicates: number;
+  violations: number;
+  lost: number;
+  findings: Finding[];
+}
+
+/** Final demands and forbearance offers are notices: a cease request or a dispute does not stop them. */
+const NOTICE_TEMPLATES = new Set(['final-demand', 'forbearance-offer', 'validation-notice']);
+const kindOf = (template: string): ContactKind => (NOTICE_TEMPLATES.has(template) ? 'notice' : 'collection');
+
+const count = <T>(items: readonly T[], key: (item: T) => string) => {
+  const map = new Map<string, number>();
+  for (const item of items) map.set(key(item), (map.get(key(item)) ?? 0) + 1);
+  return map;
+};
+
+export async function checkRun(options: {
+  db: Database;
+  client: Client;
+  loans: PlannedLoan[];
+  mail: ReceivedMail[];
+  sms: SmsRequest[];
+  paymentsMade: Map<string, { loanId: string; amountMinor: number }>;
+}): Promise<Figures> {
+  const { db, client, loans } = options;
+  const ids = loans.map((l) => l.loanId);
+  const findings: Finding[] = [];
+  const add = (kind: Finding['kind'], detail: string, loanId?: string) => findings.push({ kind, detail, ...(loanId ? { loanId } : {}) });
+
+  // ---- workflows: closed, completed, with the scripted outcome; no contact scheduled twice ----
+  const outcomes: Record<string, number> = {};
+  for (const loan of loans) {
+    const handle = client.workflow.getHandle(m.workflowIdForLoan(loan.loanId));
+    const description = await handle.describe();
+    if (description.status.name !== 'COMPLETED') {
+      // Say why: the last failed workflow task (a non-determinism error keeps a workflow RUNNING forever).
+      const events = (await handle.fetchHistory()).events ?? [];
+      const failed = [...events].reverse().find((e) => e.workflowTaskFailedEventAttributes)?.workflowTaskFailedEventAttributes?.failure?.message;
+      add('stuck', `workflow is ${description.status.name}, not COMPLETED${failed ? `; last workflow task failure: ${failed}` : ''}`, loan.loanId);
+      continue;
+    }
+    const result = (await handle.result()) as m.CollectionResult;
+    outcomes[result.outcome] = (outcomes[result.outcome] ?? 0) + 1;
+    if (!expectedOutcomes[loan.behaviour].includes(result.outcome)) {
+      add('outcome', `${loan.behaviour} on ${loan.pathId} ended ${result.outcome}, expected ${expectedOutcomes[loan.behaviour].join(' or ')}`, loan.loanId);
+    }
+    const history = await handle.fetchHistory();
+    const scheduled: string[] = [];
+    for (const event of history.events ?? []) {
+      const attrs = event.activityTaskScheduledEventAttributes;
+      if (!attrs || !/^send/.test(attrs.activityType?.name ?? '')) continue;
+      const payload = attrs.input?.payloads?.[0];
+      const request = payload?.data ? (JSON.parse(Buffer.from(payload.data).toString('utf8')) as { idempotencyKey?: string }) : {};
+      scheduled.push(request.idempotencyKey ?? '?');
+    }
+    for (const [key, n] of count(scheduled, (k) => k)) if (n > 1) add('duplicate', `history schedules contact ${key} ${n} times`, loan.loanId);
+  }
+
+  // ---- the contact record against what reached the providers ----
+  const rows = await db.select().from(contactAttempts).where(inArray(contactAttempts.loanId, ids));
+  const ourKeys = new Set(rows.map((r) => r.idempotencyKey));
+  const byMessageId = new Map(rows.filter((r) => r.channel === 'email').map((r) => [messageIdFor(r.idempotencyKey), r]));
+  const mailCount = count(options.mail, (mail) => mail.messageId);
+  const smsCount = count(options.sms, (call) => call.idempotencyKey);
+  for (const [messageId, n] of mailCount) {
+    const row = byMessageId.get(messageId);
+    if (n > 1) add('duplicate', `email ${messageId} (${row?.idempotencyKey ?? 'no record'}) reached the SMTP server ${n} times`, row?.loanId);
+    if (!row) add('violation', `email ${messageId} reached the SMTP server with no contact record`);
+    else if (row.status !== 'sent' && row.status !== 'presumed_sent') add('violation', `email ${row.idempotencyKey} reached the SMTP server but is recorded ${row.status}`, row.loanId);
+  }
+  for (const [key, n] of smsCount) {
+    const row = rows.find((r) => r.idempotencyKey === key);
+    if (n > 1) add('duplicate', `SMS ${key} reached the gateway ${n} times`, row?.loanId);
+    if (!ourKeys.has(key)) add('violation', `SMS ${key} reached the gateway with no contact record`);
+    else if (row && row.status !== 'sent' && row.status !== 'presumed_sent') add('violation', `SMS ${key} reached the gateway but is recorded ${row.status}`, row.loanId);
+  }
+  const arrival = (row: ContactAttempt): number | undefined => {
+    if (row.channel === 'email') return options.mail.find((mail) => mail.messageId === messageIdFor(row.idempotencyKey))?.at;
+    if (row.channel === 'sms') return options.sms.find((call) => call.idempotencyKey === row.idempotencyKey)?.at;
+    return row.sentAt?.getTime();
+  };
+  let missed = 0;
+  let presumedDelivered = 0;
+  const contacts: AuditContact[] = [];
+  for (const row of rows) {
+    if (row.status !== 'sent' && row.status !== 'presumed_sent') continue;
+    const at = arrival(row);
+    if (row.status === 'sent' && at === undefined) add('lost', `${row.channel} ${row.idempotencyKey} is recorded sent but never reached the provider`, row.loanId);
+    if (row.status === 'presumed_sent') {
+      if (at === undefined) missed += 1;
+      else presumedDelivered += 1;
+    }
+    if (at === undefined) continue;
+    contacts.push({ caseId: row.caseId ?? '', loanId: row.loanId, channel: row.channel, at: new Date(at).toISOString(), status: row.status, kind: kindOf(row.template) });
+  }
+  const tasks = await db.select().from(collectorTasks).where(inArray(collectorTasks.loanId, ids));
+  for (const task of tasks) {
+    contacts.push({ caseId: task.caseId ?? '', loanId: task.loanId, channel: 'call', at: task.createdAt.toISOString(), status: 'sent', kind: 'collection' });
+  }
+  for (const [key, n] of count(tasks, (t) => t.idempotencyKey)) if (n > 1) add('duplicate', `collector task ${key} queued ${n} times`);
+
+  // ---- compliance: every contact re-checked against the facts as they stood at its instant ----
+  const [disputeRows, paymentRows, allocationRows, installmentRows, factRows, caseRows] = await Promise.all([
+    db.select().from(disputes).where(inArray(disputes.loanId, ids)),
+    db.select().from(payments).where(inArray(payments.loanId, ids)),
+    db.select().from(paymentAllocations).where(inArray(paymentAllocations.loanId, ids)),
+    db.select().from(installments).where(inArray(installments.loanId, ids)),
+    db.select().from(auditEvents).where(inArray(auditEvents.loanId, ids)),
+    db.select().from(collectionCases).where(inArray(collectionCases.loanId, ids)),
+  ]);
+  const facts = new Map<string, AuditBorrower>();
+  for (const loan of loans) {
+    const changes: AuditChange[] = [];
+    for (const d of disputeRows.filter((r) => r.loanId === loan.loanId)) {
+      changes.push({ at: d.openedAt.toISOString(), set: { state: { disputed: true } } });
+      if (d.resolvedAt && d.outcome !== 'upheld') changes.push({ at: d.resolvedAt.toISOString(), set: { state: { disputed: false } } });
+    }
+    let paid = 0;
+    for (const p of paymentRows.filter((r) => r.loanId === loan.loanId).sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime())) {
+      paid += p.amountMinor;
+      if (paid >= loan.pastDueMinor) {
+        changes.push({ at: p.createdAt.toISOString(), set: { state: { nothingDue: true } } });
+        break;
+      }
+    }
+    for (const e of factRows.filter((r) => r.loanId === loan.loanId)) {
+      if (e.action === 'borrower.cease') changes.push({ at: e.at.toISOString(), set: { state: { ceaseRequested: true } } });
+      if (e.action === 'borrower.barred') changes.push({ at: e.at.toISOString(), set: { state: { bankruptcy: true } } });
+    }
+    facts.set(loan.loanId, {
+      pack: 'sandbox',
+      timeZone: 'Asia/Shanghai',
+      inconvenientTimes: [],
+      optedOut: [],
+      agreedToQuietHours: false,
+      state: { disputed: false, ceaseRequested: false, nothingDue: false, bankruptcy: false, deceased: false, representedByAttorney: false },
+      changes,
+    });
+  }
+  for (const v of findViolations(contacts, facts)) add('violation', `${v.detail}`, v.loanId);
+  // Nothing goes out once the case is closed, whatever the reason.
+  for (const c of contacts) {
+    const closed = caseRows.find((r) => r.loanId === c.loanId)?.closedAt;
+    if (closed && Date.parse(c.at) > closed.getTime()) add('violation', `${c.channel} at ${c.at} after the case closed at ${closed.toISOString()}`, c.loanId);
+  }
+
+  // ---- the ledger: every payment once, and the balances add up ----
+  for (const [paymentId, made] of options.paymentsMade) {
+    const found = paymentRows.filter((p) => p.id === paymentId);
+    if (found.length !== 1) add('lost', `payment ${paymentId} is in the ledger ${found.length} times`, made.loanId);
+    else if (found[0]!.amountMinor !== made.amountMinor || found[0]!.loanId !== made.loanId) add('ledger', `payment ${paymentId} recorded with other data`, made.loanId);
+  }
+  for (const p of paymentRows) if (!options.paymentsMade.has(p.id)) add('ledger', `payment ${p.id} in the ledger was never made`, p.loanId);
+  for (const loan of loans) {
+    const paid = paymentRows.filter((p) => p.loanId === loan.loanId);
+    const sumPayments = paid.reduce((s, p) => s + p.amountMinor, 0);
+    const unallocated = paid.reduce((s, p) => s + p.unallocatedMinor, 0);
+    const sumAllocations = allocationRows.filter((a) => a.loanId === loan.loanId).reduce((s, a) => s + a.amountMinor, 0);
+    const mine = installmentRows.filter((i) => i.loanId === loan.loanId);
+    const sumPaidOnInstallments = mine.reduce((s, i) => s + i.amountPaidMinor, 0);
+    if (sumAllocations + unallocated !== sumPayments) add('ledger', `allocations ${sumAllocations} + unallocated ${unallocated} != payments ${sumPayments}`, loan.loanId);
+    if (sumPaidOnInstallments !== sumAllocations) add('ledger', `instalments paid ${sumPaidOnInstallments} != allocations ${sumAllocations}`, loan.loanId);
+    for (const i of mine) if (i.amountPaidMinor > i.amountDueMinor) add('ledger', `instalment ${i.seq} paid ${i.amountPaidMinor} > due ${i.amountDueMinor}`, loan.loanId);
+  }
+
+  const tally = (key: (l: PlannedLoan) => string) => Object.fromEntries(count(loans, key));
+  const statuses = Object.fromEntries(count(rows, (r) => `${r.channel}:${r.status}`));
+  return {
+    loans: loans.length,
+    byPath: tally((l) => l.pathId),
+    byBehaviour: tally((l) => l.behaviour),
+    outcomes,
+    contacts: statuses,
+    deliveredEmail: options.mail.length,
+    deliveredSms: options.sms.length,
+    missed,
+    presumedDelivered,
+    callTasks: tasks.length,
+    payments: paymentRows.length,
+    duplicates: findings.filter((f) => f.kind === 'duplicate').length,
+    violations: findings.filter((f) => f.kind === 'violation' || f.kind === 'ledger').length,
+    lost: findings.filter((f) => f.kind === 'lost').length,
+    findings,
+  };
+}

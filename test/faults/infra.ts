@@ -1,0 +1,279 @@
+// The parts the fault suite breaks on purpose, each behind a small handle: an SMTP sink that can be
+// stopped and restarted on the same port (and told to answer 4xx/5xx), an SMS webhook sink that
+// timestamps every request, the worker as a real child process that can be SIGKILLed, PostgreSQL
+// refusing connections, and the Temporal dev server stopped and restarted on its persisted SQLite file.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
+import { createServer, type IncomingHttpHeaders } from 'node:http';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { simpleParser } from 'mailparser';
+import postgres from 'postgres';
+import { SMTPServer } from 'smtp-server';
+import { freePort, startTemporal, type TemporalServer } from '../../scripts/lib/temporal';
+
+export const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
+
+// ---- SMTP ----
+
+export interface ReceivedMail {
+  messageId: string;
+  subject: string;
+  at: number;
+}
+
+export interface RestartableSmtpSink {
+  url: string;
+  port: number;
+  messages: ReceivedMail[];
+  /** The next `count` transactions are refused with `code` (4xx: try later; 5xx: refused for good). */
+  failNext(count: number, code: number): void;
+  /** Stops listening: clients get connection refused until start(). */
+  stop(): Promise<void>;
+  /** Listens again on the same port. */
+  start(): Promise<void>;
+  readonly running: boolean;
+}
+
+export async function startRestartableSmtpSink(): Promise<RestartableSmtpSink> {
+  const port = await freePort();
+  const messages: ReceivedMail[] = [];
+  let failures = 0;
+  let failCode = 451;
+  let server: SMTPServer | undefined;
+
+  const create = () =>
+    new SMTPServer({
+      authOptional: true,
+      disabledCommands: ['STARTTLS'],
+      logger: false,
+      onData(stream, _session, callback) {
+        if (failures > 0) {
+          failures -= 1;
+          const code = failCode;
+          stream.resume();
+          stream.on('end', () => callback(Object.assign(new Error(code >= 500 ? 'rejected' : 'try again later'), { responseCode: code })));
+          return;
+        }
+        simpleParser(stream)
+          .then((mail) => {
+            messages.push({ messageId: mail.messageId ?? '', subject: mail.subject ?? '', at: Date.now() });
+            callback();
+          })
+          .catch(callback);
+      },
+    });
+
+  const sink: RestartableSmtpSink = {
+    url: `smtp://127.0.0.1:${port}`,
+    port,
+    messages,
+    failNext(count, code) {
+      failures = count;
+      failCode = code;
+    },
+    async stop() {
+      const current = server;
+      server = undefined;
+      if (current) await new Promise<void>((resolve) => current.close(() => resolve()));
+    },
+    async start() {
+      if (server) return;
+      const next = create();
+      await new Promise<void>((resolve, reject) => {
+        next.server.once('error', reject);
+        next.listen(port, '127.0.0.1', () => resolve());
+      });
+      server = next;
+    },
+    get running() {
+      return server !== undefined;
+    },
+  };
+  await sink.start();
+  return sink;
+}
+
+// ---- SMS webhook ----
+
+export interface SmsRequest {
+  idempotencyKey: string;
+  at: number;
+  headers: IncomingHttpHeaders;
+}
+
+export interface TimestampedWebhookSink {
+  url: string;
+  calls: SmsRequest[];
+  close(): Promise<void>;
+}
+
+export async function startTimestampedWebhookSink(): Promise<TimestampedWebhookSink> {
+  const calls: SmsRequest[] = [];
+  let seq = 0;
+  const server = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      calls.push({ idempotencyKey: String(req.headers['idempotency-key'] ?? ''), at: Date.now(), headers: req.headers });
+      seq += 1;
+      res.writeHead(202, { 'content-type': 'application/json' }).end(JSON.stringify({ id: `sms-${seq}` }));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  return {
+    url: `http://127.0.0.1:${port}/sms`,
+    calls,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+// ---- the worker process ----
+
+export interface WorkerProcess {
+  /** SIGKILLs the running worker (no shutdown, no cleanup) and starts a fresh one. */
+  killAndRestart(): Promise<void>;
+  /** How many worker processes were started, and how many exited without being killed by us. */
+  readonly starts: number;
+  readonly unexpectedExits: number;
+  stop(): Promise<void>;
+}
+
+/**
+ * Runs `node --import tsx worker/main.ts` as one process (so SIGKILL reaches the worker itself, not a
+ * wrapper). An exit we did not cause (e.g. Temporal or PostgreSQL unreachable at start-up) is followed by
+ * a restart a second later, the way a process supervisor would.
+ */
+export function superviseWorker(env: NodeJS.ProcessEnv, logDir: string): WorkerProcess {
+  mkdirSync(logDir, { recursive: true });
+  let child: ChildProcess | undefined;
+  let starts = 0;
+  let unexpectedExits = 0;
+  let stopping = false;
+  let log: WriteStream | undefined;
+
+  const launch = () => {
+    starts += 1;
+    log?.end();
+    log = createWriteStream(join(logDir, `worker-${starts}.log`));
+    const proc = spawn(process.execPath, ['--import', 'tsx', 'worker/main.ts'], { cwd: repoRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    proc.stdout?.pipe(log, { end: false });
+    proc.stderr?.pipe(log, { end: false });
+    proc.once('exit', () => {
+      if (child !== proc) return;
+      child = undefined;
+      if (stopping) return;
+      unexpectedExits += 1;
+      setTimeout(() => {
+        if (!stopping && !child) launch();
+      }, 1_000);
+    });
+    child = proc;
+  };
+  launch();
+
+  const killCurrent = async (signal: NodeJS.Signals) => {
+    const proc = child;
+    if (!proc || proc.exitCode !== null || proc.signalCode !== null) return;
+    child = undefined;
+    const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
+    proc.kill(signal);
+    const timer = setTimeout(() => proc.kill('SIGKILL'), 15_000);
+    await exited;
+    clearTimeout(timer);
+  };
+
+  return {
+    async killAndRestart() {
+      await killCurrent('SIGKILL');
+      if (!stopping) launch();
+    },
+    get starts() {
+      return starts;
+    },
+    get unexpectedExits() {
+      return unexpectedExits;
+    },
+    async stop() {
+      stopping = true;
+      await killCurrent('SIGTERM');
+      log?.end();
+    },
+  };
+}
+
+// ---- PostgreSQL ----
+
+export interface SuiteDatabase {
+  name: string;
+  url: string;
+  /** Refuses new connections and ends the open ones; `restore()` lets them in again. */
+  refuseConnections(): Promise<void>;
+  restore(): Promise<void>;
+  drop(): Promise<void>;
+}
+
+export async function createSuiteDatabase(adminUrl: string): Promise<SuiteDatabase> {
+  const name = `overdue_faults_${process.pid}_${Date.now()}`;
+  const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
+  await admin.unsafe(`CREATE DATABASE ${name}`);
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  return {
+    name,
+    url: url.toString(),
+    async refuseConnections() {
+      await admin.unsafe(`ALTER DATABASE ${name} ALLOW_CONNECTIONS false`);
+      await admin.unsafe(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '${name}' AND pid <> pg_backend_pid()`);
+    },
+    async restore() {
+      await admin.unsafe(`ALTER DATABASE ${name} ALLOW_CONNECTIONS true`);
+    },
+    async drop() {
+      await admin.unsafe(`ALTER DATABASE ${name} ALLOW_CONNECTIONS true`).catch(() => {});
+      await admin.unsafe(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await admin.end();
+    },
+  };
+}
+
+// ---- Temporal ----
+
+export interface RestartableTemporal {
+  address: string;
+  stop(): Promise<void>;
+  /** Starts the server again on the same port and SQLite file; resolves once it answers. */
+  start(): Promise<void>;
+}
+
+export async function startRestartableTemporal(dbFile: string, log: (line: string) => void): Promise<RestartableTemporal> {
+  const [port, uiPort] = [await freePort(), await freePort()];
+  // The suite must own its server to restart it: an inherited TEMPORAL_ADDRESS would make startTemporal reuse another.
+  delete process.env.TEMPORAL_ADDRESS;
+  let server: TemporalServer | undefined = await startTemporal({ dbFile, port, uiPort, log });
+  return {
+    address: server.address,
+    async stop() {
+      await server?.stop();
+      server = undefined;
+    },
+    async start() {
+      if (server) return;
+      // The old process may hold the port for a moment after exit.
+      for (let attempt = 1; ; attempt += 1) {
+        try {
+          server = await startTemporal({ dbFile, port, uiPort, log });
+          return;
+        } catch (error) {
+          if (attempt >= 20 || !/already in use/.test((error as Error).message)) throw error;
+          await new Promise((r) => setTimeout(r, 500));
+        }
+      }
+    },
+  };
+}
