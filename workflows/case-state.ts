@@ -39,6 +39,8 @@ export interface CaseState {
   waitingFor?: { what: string; until?: string };
   contacts: CollectionState['contacts'];
   lastBlocked?: CollectionState['lastBlocked'];
+  /** Work left by handlers for the main loop: re-read the ledger, write audit events. */
+  inbox: { refresh: boolean; audits: Array<{ action: string; detail: Record<string, unknown> }> };
   /** Recently seen payment ids (the same payment signalled twice counts once). */
   seenPayments: string[];
   outcome?: Outcome;
@@ -68,8 +70,13 @@ export function newCaseState(workflowId: string, facts: CaseFacts, treatment: Tr
     operatorPaused: false,
     forbearanceOffered: false,
     contacts: { sent: 0, blocked: 0, byChannel: {} },
+    inbox: { refresh: false, audits: [] },
     seenPayments: [],
   };
+}
+
+export function hasInbox(loan: CaseState): boolean {
+  return loan.inbox.refresh || loan.inbox.audits.length > 0;
 }
 
 export function isClosed(loan: CaseState): boolean {

@@ -23,6 +23,7 @@ import type { CallStage, LegalStage, MessageChannel, NegotiationStage, ReminderS
 import {
   applyPosition,
   contactContext,
+  hasInbox,
   currentStageKind,
   isClosed,
   newCaseState,
@@ -38,14 +39,6 @@ import * as sa from './search-attributes';
 // Ledger and case writes are short database calls: local activities keep them out of the history's
 // three-event activity records and run on the workflow's own worker.
 const caseDb = proxyLocalActivities<CaseActivities>({
-  startToCloseTimeout: '30s',
-  retry: { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '30s' },
-});
-
-// Handlers (signals, updates) run concurrently with the main loop. Their database calls are ordinary
-// activities: a local activity's marker, completed inside an update, does not replay in a fixed order
-// relative to the update's completion (found by the replay tests), an activity's events do.
-const handlerDb = proxyActivities<CaseActivities>({
   startToCloseTimeout: '30s',
   retry: { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '30s' },
 });
@@ -86,14 +79,7 @@ export async function collection(input: CollectionInput): Promise<CollectionResu
     if (!isClosed(loan)) await transition(loan, 'case_opened', { pathId: treatment.pathId, arm: treatment.arm });
   }
 
-  listen(loan, {
-    refreshPosition: async () => {
-      applyPosition(loan, await handlerDb.readPosition({ loanId: loan.loanId }));
-      publish(loan);
-    },
-    audit: (action, detail) => handlerDb.recordTransition({ caseId: loan.caseId, loanId: loan.loanId, action, detail }),
-    publish: () => publish(loan),
-  });
+  listen(loan);
   publish(loan);
 
   while (!isClosed(loan)) {
@@ -114,6 +100,7 @@ export async function collection(input: CollectionInput): Promise<CollectionResu
   }
 
   loan.waitingFor = undefined;
+  await serveInbox(loan);
   publish(loan);
   await caseDb.closeCase({ caseId: loan.caseId, loanId: loan.loanId, outcome: loan.outcome! });
   await condition(allHandlersFinished);
@@ -274,14 +261,35 @@ async function escalate(loan: CaseState, stage: LegalStage): Promise<Next> {
  * hardship, operator) does not stop the clock, but nothing is sent until it ends: see untilActive.
  */
 async function waitUntil(loan: CaseState, what: string, at: number, done: () => boolean = () => false): Promise<boolean> {
-  const ms = at - Date.now();
   loan.waitingFor = { what, until: new Date(Math.max(at, Date.now())).toISOString() };
   publish(loan);
-  if (ms > 0 && !done() && !isClosed(loan)) {
-    await condition(() => isClosed(loan) || done(), ms, { summary: `wait for ${what}` });
+  for (;;) {
+    await serveInbox(loan);
+    const ms = at - Date.now();
+    if (isClosed(loan) || done() || ms <= 0) break;
+    await condition(() => isClosed(loan) || done() || hasInbox(loan), ms, { summary: `wait for ${what}` });
   }
   loan.waitingFor = undefined;
   return isClosed(loan);
+}
+
+/**
+ * The main loop's half of every signal and update: re-reads the ledger after a payment and writes the
+ * audit events the handlers left, then publishes. Only the main loop issues commands, so a history
+ * replays in the same order however signals and updates were timed.
+ */
+async function serveInbox(loan: CaseState): Promise<void> {
+  if (!hasInbox(loan)) return;
+  while (hasInbox(loan)) {
+    if (loan.inbox.refresh) {
+      loan.inbox.refresh = false;
+      applyPosition(loan, await caseDb.readPosition({ loanId: loan.loanId }));
+    }
+    for (const { action, detail } of loan.inbox.audits.splice(0)) {
+      await caseDb.recordTransition({ caseId: loan.caseId, loanId: loan.loanId, action, detail });
+    }
+  }
+  publish(loan);
 }
 
 /** Blocks while the case is paused; returns when it is active again or closed. */
@@ -290,12 +298,13 @@ async function untilActive(loan: CaseState): Promise<void> {
     const current = pauses(loan, Date.now());
     loan.waitingFor = { what: `end of pause (${current.join(', ')})`, until: loan.pausedUntil };
     publish(loan);
-    const active = () => isClosed(loan) || pauses(loan, Date.now()).length === 0;
+    const wake = () => isClosed(loan) || pauses(loan, Date.now()).length === 0 || hasInbox(loan);
     if (current.length === 1 && current[0] === 'hardship' && loan.pausedUntil) {
-      await condition(active, Math.max(1, Date.parse(loan.pausedUntil) - Date.now()), { summary: 'wait for the end of the hardship pause' });
+      await condition(wake, Math.max(1, Date.parse(loan.pausedUntil) - Date.now()), { summary: 'wait for the end of the hardship pause' });
     } else {
-      await condition(active);
+      await condition(wake);
     }
+    await serveInbox(loan);
   }
   loan.waitingFor = undefined;
   publish(loan);

@@ -8,13 +8,12 @@ import type { NegotiationStage } from '../domain/strategy/types';
 import { currentStageKind, isClosed, pauses, rememberPayment, viewOf, type CaseState } from './case-state';
 import * as m from './messages';
 
-export interface HandlerEffects {
-  /** Re-reads the ledger and applies it (payments, adjustments). */
-  refreshPosition(reason: string): Promise<void>;
-  /** Writes an audit event for a decision taken by a handler. */
-  audit(action: string, detail: Record<string, unknown>): Promise<void>;
-  /** Publishes search attributes and current details after a change. */
-  publish(): void;
+// Handlers never issue commands themselves (no activities, no search-attribute upserts): they change
+// state and leave work in the case's inbox, which the main loop serves (workflows/collection.ts). One
+// coroutine issuing every command keeps the history's order the same on every replay, whatever the
+// timing of signals and updates (a handler awaiting a local activity did not: see the replay tests).
+function audit(loan: CaseState, action: string, detail: Record<string, unknown>): void {
+  loan.inbox.audits.push({ action, detail });
 }
 
 /** An update rejected by its validator: the client sees type ValidationError, the message and the field. */
@@ -70,83 +69,79 @@ function requireCollector(loan: CaseState, collectorId: unknown): void {
   }
 }
 
-export function listen(loan: CaseState, effects: HandlerEffects): void {
+export function listen(loan: CaseState): void {
   setHandler(m.getState, () => viewOf(loan, Date.now()));
 
-  setHandler(m.paymentReceived, async (payment) => {
+  setHandler(m.paymentReceived, (payment) => {
     if (!rememberPayment(loan, payment.paymentId)) return;
-    await effects.refreshPosition(`payment ${payment.paymentId}`);
+    loan.inbox.refresh = true;
   });
 
-  setHandler(m.loanAdjusted, async ({ reason }) => {
-    await effects.refreshPosition(`adjusted: ${reason}`);
+  setHandler(m.loanAdjusted, ({ reason }) => {
+    loan.inbox.refresh = true;
+    audit(loan, 'loan_adjusted', { reason });
   });
 
-  setHandler(m.closedByLender, async ({ outcome, reason }) => {
+  setHandler(m.closedByLender, ({ outcome, reason }) => {
     if (isClosed(loan)) return;
     loan.outcome = outcome;
-    await effects.audit('case_closed_by_lender', { outcome, reason });
+    audit(loan, 'case_closed_by_lender', { outcome, reason });
   });
 
-  setHandler(m.disputeOpened, async ({ disputeId }) => {
-    if (isClosed(loan) || loan.dispute?.status === 'open') return;
+  setHandler(m.disputeOpened, ({ disputeId }) => {
+    // A redelivered dispute (same id) never reopens one that was already resolved.
+    if (isClosed(loan) || loan.dispute?.status === 'open' || loan.dispute?.disputeId === disputeId) return;
     loan.dispute = { disputeId, status: 'open' };
-    effects.publish();
-    await effects.audit('dispute_opened', { disputeId });
+    audit(loan, 'dispute_opened', { disputeId });
   });
 
-  setHandler(m.disputeResolved, async ({ disputeId, outcome }) => {
+  setHandler(m.disputeResolved, ({ disputeId, outcome }) => {
     if (loan.dispute?.disputeId !== disputeId || loan.dispute.status !== 'open') return;
     loan.dispute = { disputeId, status: outcome };
     if (outcome === 'upheld' && !isClosed(loan)) loan.outcome = 'dispute_upheld';
-    effects.publish();
-    await effects.audit('dispute_resolved', { disputeId, outcome });
+    audit(loan, 'dispute_resolved', { disputeId, outcome });
   });
 
-  setHandler(m.ceaseRequested, async () => {
+  setHandler(m.ceaseRequested, () => {
     if (loan.borrower.ceaseRequested) return;
     loan.borrower.ceaseRequested = true;
-    await effects.audit('cease_requested', {});
+    audit(loan, 'cease_requested', {});
   });
 
-  setHandler(m.channelOptedOut, async ({ channel }) => {
+  setHandler(m.channelOptedOut, ({ channel }) => {
     if (loan.borrower.optedOut.includes(channel)) return;
     loan.borrower.optedOut = [...loan.borrower.optedOut, channel];
-    await effects.audit('channel_opted_out', { channel });
+    audit(loan, 'channel_opted_out', { channel });
   });
 
-  setHandler(m.hardshipReported, async () => {
+  setHandler(m.hardshipReported, () => {
     const until = new Date(Date.now() + parseDuration(loan.strategy.hardshipPause)).toISOString();
     loan.pausedUntil = until;
-    effects.publish();
-    await effects.audit('hardship_pause', { until });
+    audit(loan, 'hardship_pause', { until });
   });
 
-  setHandler(m.collectionBarred, async ({ reason }) => {
+  setHandler(m.collectionBarred, ({ reason }) => {
     if (reason === 'bankruptcy') loan.borrower.bankruptcy = true;
     else loan.borrower.deceased = true;
     if (!isClosed(loan)) loan.outcome = reason === 'bankruptcy' ? 'stopped_bankruptcy' : 'stopped_deceased';
-    await effects.audit('collection_barred', { reason });
+    audit(loan, 'collection_barred', { reason });
   });
 
-  setHandler(m.pauseRequested, async ({ reason, operator }) => {
+  setHandler(m.pauseRequested, ({ reason, operator }) => {
     if (loan.operatorPaused) return;
     loan.operatorPaused = true;
-    effects.publish();
-    await effects.audit('paused', { reason, operator });
+    audit(loan, 'paused', { reason, operator });
   });
 
-  setHandler(m.resumeRequested, async ({ operator }) => {
+  setHandler(m.resumeRequested, ({ operator }) => {
     if (!loan.operatorPaused) return;
     loan.operatorPaused = false;
-    effects.publish();
-    await effects.audit('resumed', { operator });
+    audit(loan, 'resumed', { operator });
   });
 
-  setHandler(m.collectorReassigned, async ({ collectorId, operator }) => {
+  setHandler(m.collectorReassigned, ({ collectorId, operator }) => {
     loan.assignedCollector = collectorId;
-    effects.publish();
-    await effects.audit('collector_reassigned', { collectorId, operator });
+    audit(loan, 'collector_reassigned', { collectorId, operator });
   });
 
   setHandler(m.legalOutcomeReported, ({ outcome }) => {
@@ -155,13 +150,12 @@ export function listen(loan: CaseState, effects: HandlerEffects): void {
 
   setHandler(
     m.recordCallOutcome,
-    async ({ outcome, collectorId }) => {
+    ({ outcome, collectorId }) => {
       loan.assignedCollector ??= collectorId;
       loan.callOutcome = outcome;
       if (outcome === 'dispute_raised') loan.dispute = { disputeId: `call-${loan.nextStep}`, status: 'open' };
       if (outcome === 'hardship') loan.pausedUntil = new Date(Date.now() + parseDuration(loan.strategy.hardshipPause)).toISOString();
-      effects.publish();
-      await effects.audit('call_outcome', { outcome, collectorId });
+      audit(loan, 'call_outcome', { outcome, collectorId });
       return viewOf(loan, Date.now());
     },
     {
@@ -180,12 +174,11 @@ export function listen(loan: CaseState, effects: HandlerEffects): void {
 
   setHandler(
     m.promiseToPay,
-    async ({ amountMinor, dueAt, collectorId }) => {
+    ({ amountMinor, dueAt, collectorId }) => {
       loan.assignedCollector ??= collectorId;
       loan.promise = { amountMinor, dueAt: new Date(Date.parse(dueAt)).toISOString(), paidBaselineMinor: loan.position.paidMinor, status: 'open' };
       if (loan.awaitingCallOutcome) loan.callOutcome = 'promise_to_pay';
-      effects.publish();
-      await effects.audit('promise_to_pay', { amountMinor, currency: loan.position.currency, dueAt, collectorId });
+      audit(loan, 'promise_to_pay', { amountMinor, currency: loan.position.currency, dueAt, collectorId });
       return viewOf(loan, Date.now());
     },
     {
@@ -202,7 +195,7 @@ export function listen(loan: CaseState, effects: HandlerEffects): void {
 
   setHandler(
     m.agreePaymentPlan,
-    async ({ installments, collectorId }) => {
+    ({ installments, collectorId }) => {
       loan.assignedCollector ??= collectorId;
       loan.plan = {
         paidBaselineMinor: loan.position.paidMinor,
@@ -210,8 +203,7 @@ export function listen(loan: CaseState, effects: HandlerEffects): void {
         status: 'open',
       };
       if (loan.awaitingCallOutcome) loan.callOutcome = 'right_party_contact';
-      effects.publish();
-      await effects.audit('payment_plan_agreed', { installments, currency: loan.position.currency, collectorId });
+      audit(loan, 'payment_plan_agreed', { installments, currency: loan.position.currency, collectorId });
       return viewOf(loan, Date.now());
     },
     {
