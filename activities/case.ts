@@ -11,6 +11,8 @@ import { getLoan, getLoanPosition, type LoanPosition } from '../db/repository/le
 import { cancelTask, enqueueTask } from '../db/repository/tasks';
 import { collectionCases, legalCases } from '../db/schema';
 import type { PastContact } from '../domain/compliance/types';
+import { closingOutcome } from '../domain/ledger';
+import { chooseTreatment } from '../domain/strategy/select';
 import type { Strategy } from '../domain/strategy/types';
 import type { CaseActivities, CaseFacts, Position } from './contracts';
 
@@ -53,15 +55,22 @@ export function createCaseActivities(deps: CaseActivityDeps): CaseActivities {
         .limit(1);
       // A retried or replayed openCase finds the case it opened; its pinned version wins over "latest".
       const strategy = await deps.loadStrategy(existing[0] && !existing[0].closedAt ? existing[0].strategyId : strategyId);
+      const position = await getLoanPosition(db, loanId);
+      const treatment = chooseTreatment(strategy, {
+        loanId,
+        dpd: position.dpd,
+        pastDueMinor: position.pastDueMinor,
+        riskScore: loan.riskScore ?? undefined,
+      });
       const { case: row } = await openCase(db, {
         loanId,
         workflowId,
         strategyId: strategy.id,
         strategyVersion: strategy.version,
+        segment: treatment.segment,
         actor: actor(workflowId),
       });
-      const [position, borrower, history, previous] = await Promise.all([
-        getLoanPosition(db, loanId),
+      const [borrower, history, previous] = await Promise.all([
         getBorrowerForLoan(db, loanId),
         recentHistory(db, loanId),
         db
@@ -75,6 +84,7 @@ export function createCaseActivities(deps: CaseActivityDeps): CaseActivities {
         caseId: row.id,
         loanId,
         strategy,
+        treatment,
         riskScore: loan.riskScore ?? null,
         position: toPosition(position),
         borrower: {
@@ -94,8 +104,12 @@ export function createCaseActivities(deps: CaseActivityDeps): CaseActivities {
       };
     },
 
-    async readPosition({ loanId }) {
-      return toPosition(await getLoanPosition(db, loanId));
+    async readPosition({ loanId, closeCaseIfSettled }) {
+      const position = toPosition(await getLoanPosition(db, loanId));
+      const outcome = closeCaseIfSettled ? closingOutcome(position) : undefined;
+      if (!outcome) return position;
+      await closeCase(db, closeCaseIfSettled!, outcome);
+      return { ...position, closedAs: outcome };
     },
 
     async recordTransition({ caseId, loanId, action, stage, segment, detail }) {

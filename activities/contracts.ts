@@ -2,7 +2,7 @@
 // the worker binds implementations built by createCaseActivities / createChannelActivities.
 // Inputs and results carry ids, amounts and codes — never names, addresses or phone numbers.
 import type { ContactKind, InconvenientTime, PastContact } from '../domain/compliance/types';
-import type { Channel, MessageChannel, StageKind, Strategy } from '../domain/strategy/types';
+import type { Channel, MessageChannel, StageKind, Strategy, Treatment } from '../domain/strategy/types';
 import type { Outcome } from '../workflows/messages';
 
 /** The loan's money as the ledger has it now. */
@@ -35,6 +35,8 @@ export interface CaseFacts {
   caseId: string;
   loanId: string;
   strategy: Strategy;
+  /** The segment and path chosen for this loan (chooseTreatment), recorded on the case. */
+  treatment: Treatment;
   riskScore: number | null;
   position: Position;
   borrower: BorrowerRules;
@@ -49,8 +51,12 @@ export interface CaseFacts {
 export interface CaseActivities {
   /** Opens (or finds) the case for the loan, pins the strategy version and loads the non-PII facts. */
   openCase(input: { loanId: string; workflowId: string; strategyId?: string }): Promise<CaseFacts>;
-  /** Re-reads the ledger: the workflow never trusts arithmetic on signal payloads. */
-  readPosition(input: { loanId: string }): Promise<Position>;
+  /**
+   * Re-reads the ledger (the workflow never trusts arithmetic on signal payloads). With `closeCaseIfSettled`
+   * and nothing past due any more, it also closes the case as cured or paid (closingOutcome) in the
+   * same call, and says so in `closedAs`.
+   */
+  readPosition(input: { loanId: string; closeCaseIfSettled?: string }): Promise<Position & { closedAs?: Outcome }>;
   /** Stage changes and decisions, written to the case row and the append-only audit trail. */
   recordTransition(input: {
     caseId: string;

@@ -309,7 +309,7 @@ try {
   const memLike = `${memPrefix}%`;
   await waitFor(
     'every workflow to open its case and wait',
-    async () => (await count(db, sql`SELECT count(*) AS n FROM audit_events WHERE loan_id LIKE ${memLike} AND action = 'workflow.case_opened'`)) >= memSeed.overdueLoanIds.length,
+    async () => (await count(db, sql`SELECT count(*) AS n FROM audit_events WHERE loan_id LIKE ${memLike} AND action = 'case.opened'`)) >= memSeed.overdueLoanIds.length,
     30 * 60_000,
     1000,
   );

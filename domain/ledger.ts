@@ -190,3 +190,14 @@ export function dpdBucket(dpd: number): 'current' | '1-30' | '31-60' | '61-90' |
   if (dpd <= 90) return '61-90';
   return '90+';
 }
+
+/**
+ * How a case closes on the ledger's word alone: `paid` when nothing at all is owed, `cured` when nothing
+ * is past due (the loan is current again); undefined while collection still has something to ask for.
+ * The workflow and the case activity both decide with this one function.
+ */
+export function closingOutcome(position: { pastDueMinor: number; outstandingMinor: number }): 'paid' | 'cured' | undefined {
+  if (position.outstandingMinor <= 0) return 'paid';
+  if (position.pastDueMinor <= 0) return 'cured';
+  return undefined;
+}

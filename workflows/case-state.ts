@@ -2,6 +2,7 @@
 // The workflow owns where the loan is in its treatment; the ledger stays the source of truth for money
 // (position is a cached copy refreshed through the readPosition activity).
 import type { BorrowerRules, CaseFacts, Position } from '../activities/contracts';
+import { closingOutcome } from '../domain/ledger';
 import type { ContactContext, ContactKind, PastContact } from '../domain/compliance/types';
 import type { Channel, StageKind, Strategy, Treatment } from '../domain/strategy/types';
 import type { CallOutcome, CollectionState, Outcome, PauseState } from './messages';
@@ -44,6 +45,10 @@ export interface CaseState {
   /** Recently seen payment ids (the same payment signalled twice counts once). */
   seenPayments: string[];
   outcome?: Outcome;
+  /** The search attribute values last upserted (a continued run inherits them with the attributes). */
+  publishedAttributes?: string;
+  /** The case row was already closed (by readPosition, when a payment cured the loan). */
+  closedInDatabase?: boolean;
 }
 
 const MAX_REMEMBERED_PAYMENTS = 500;
@@ -106,9 +111,7 @@ export function rememberPayment(loan: CaseState, paymentId: string): boolean {
 /** Applies a fresh ledger position; closes the case when nothing is past due any more. */
 export function applyPosition(loan: CaseState, position: Position): void {
   loan.position = position;
-  if (isClosed(loan)) return;
-  if (position.outstandingMinor <= 0) loan.outcome = 'paid';
-  else if (position.pastDueMinor <= 0) loan.outcome = 'cured';
+  if (!isClosed(loan)) loan.outcome = closingOutcome(position);
 }
 
 export function recordContact(loan: CaseState, contact: PastContact, nowMs: number): void {

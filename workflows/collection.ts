@@ -8,7 +8,6 @@ import {
   continueAsNew,
   patched,
   proxyActivities,
-  proxyLocalActivities,
   setCurrentDetails,
   upsertSearchAttributes,
   workflowInfo,
@@ -18,7 +17,6 @@ import { evaluateContact, mayEscalateToLegal, nextAllowedContact } from '../doma
 import type { ContactKind } from '../domain/compliance/types';
 import { formatMoney } from '../domain/money';
 import { parseDuration } from '../domain/strategy/duration';
-import { chooseTreatment } from '../domain/strategy/select';
 import type { CallStage, LegalStage, MessageChannel, NegotiationStage, ReminderStage, Stage, StageKind } from '../domain/strategy/types';
 import {
   applyPosition,
@@ -36,9 +34,10 @@ import { listen } from './handlers';
 import type { CallOutcome, CollectionInput, CollectionResult } from './messages';
 import * as sa from './search-attributes';
 
-// Ledger and case writes are short database calls: local activities keep them out of the history's
-// three-event activity records and run on the workflow's own worker.
-const caseDb = proxyLocalActivities<CaseActivities>({
+// Ledger and case writes are short database calls on the workflow's own task queue. They are ordinary
+// activities, not local ones: a local activity's result replays in a different workflow task than the
+// signals that arrived while it ran, which made replays diverge under the fault-injection suite.
+const caseDb = proxyActivities<CaseActivities>({
   startToCloseTimeout: '30s',
   retry: { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '30s' },
 });
@@ -68,15 +67,8 @@ export async function collection(input: CollectionInput): Promise<CollectionResu
     loan = input.carried as CaseState;
   } else {
     const facts = await caseDb.openCase({ loanId: input.loanId, workflowId, strategyId: input.strategyId });
-    const treatment = chooseTreatment(facts.strategy, {
-      loanId: facts.loanId,
-      dpd: facts.position.dpd,
-      pastDueMinor: facts.position.pastDueMinor,
-      riskScore: facts.riskScore ?? undefined,
-    });
-    loan = newCaseState(workflowId, facts, treatment);
+    loan = newCaseState(workflowId, facts, facts.treatment);
     applyPosition(loan, facts.position);
-    if (!isClosed(loan)) await transition(loan, 'case_opened', { pathId: treatment.pathId, arm: treatment.arm });
   }
 
   listen(loan);
@@ -102,7 +94,7 @@ export async function collection(input: CollectionInput): Promise<CollectionResu
   loan.waitingFor = undefined;
   await serveInbox(loan);
   publish(loan);
-  await caseDb.closeCase({ caseId: loan.caseId, loanId: loan.loanId, outcome: loan.outcome! });
+  if (!loan.closedInDatabase) await caseDb.closeCase({ caseId: loan.caseId, loanId: loan.loanId, outcome: loan.outcome! });
   await condition(allHandlersFinished);
   return {
     loanId: loan.loanId,
@@ -283,7 +275,9 @@ async function serveInbox(loan: CaseState): Promise<void> {
   while (hasInbox(loan)) {
     if (loan.inbox.refresh) {
       loan.inbox.refresh = false;
-      applyPosition(loan, await caseDb.readPosition({ loanId: loan.loanId }));
+      const position = await caseDb.readPosition({ loanId: loan.loanId, closeCaseIfSettled: isClosed(loan) ? undefined : loan.caseId });
+      applyPosition(loan, position);
+      if (position.closedAs) loan.closedInDatabase = true;
     }
     for (const { action, detail } of loan.inbox.audits.splice(0)) {
       await caseDb.recordTransition({ caseId: loan.caseId, loanId: loan.loanId, action, detail });
@@ -401,7 +395,7 @@ async function transition(loan: CaseState, action: string, detail: Record<string
 function publish(loan: CaseState): void {
   const stage = currentStageKind(loan);
   const p = loan.position;
-  upsertSearchAttributes([
+  const attributes = [
     { key: sa.CollectionStage, value: stage },
     { key: sa.DaysPastDue, value: p.dpd },
     { key: sa.PastDueMinor, value: p.pastDueMinor },
@@ -411,7 +405,14 @@ function publish(loan: CaseState): void {
     { key: sa.Disputed, value: loan.dispute?.status === 'open' },
     { key: sa.StrategyId, value: `${loan.strategy.id}@${loan.strategy.version}` },
     { key: sa.CollectionOutcome, value: loan.outcome ?? '' },
-  ]);
+  ];
+  // Only a change is written: every upsert is a history event. Derived from state alone, so a replay
+  // makes the same decision.
+  const published = JSON.stringify(attributes.map((a) => a.value));
+  if (published !== loan.publishedAttributes) {
+    upsertSearchAttributes(attributes);
+    loan.publishedAttributes = published;
+  }
   const paused = pauses(loan, Date.now());
   const lines = [
     `**Loan** ${loan.loanId} · case ${loan.caseId} · ${loan.strategy.id} v${loan.strategy.version} (${loan.treatment.segment}/${loan.treatment.pathId}, ${loan.treatment.arm})`,
