@@ -28,34 +28,11 @@ const money = (name: string) => bigint(name, { mode: 'number' });
 const instant = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
 const createdAt = () => instant('created_at').notNull().defaultNow();
 
-export const CHANNELS = ['email', 'sms', 'call', 'letter'] as const;
+import { CALL_OUTCOMES, CHANNELS, OUTCOMES, STAGES } from '../domain/vocabulary';
+export { CALL_OUTCOMES, CHANNELS, OUTCOMES, STAGES };
 export type ChannelName = (typeof CHANNELS)[number];
-
-export const STAGES = ['reminder', 'call', 'negotiation', 'legal', 'disputed', 'hardship', 'paused'] as const;
 export type CaseStage = (typeof STAGES)[number];
-
-export const OUTCOMES = [
-  'cured',
-  'paid',
-  'settled',
-  'dispute_upheld',
-  'written_off',
-  'stopped_bankruptcy',
-  'stopped_deceased',
-  'handed_to_legal',
-  'cancelled',
-] as const;
 export type CaseOutcome = (typeof OUTCOMES)[number];
-
-export const CALL_OUTCOMES = [
-  'no_answer',
-  'wrong_number',
-  'right_party_contact',
-  'promise_to_pay',
-  'refused',
-  'dispute_raised',
-  'hardship',
-] as const;
 export type CallOutcome = (typeof CALL_OUTCOMES)[number];
 
 export const CONTACT_STATUSES = ['planned', 'sending', 'sent', 'presumed_sent', 'failed', 'blocked'] as const;

@@ -4,6 +4,7 @@
 // No personal data travels here: ids, amounts, dates and codes only.
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { Channel, StageKind } from '../domain/strategy/types';
+import { CALL_OUTCOMES, type CallOutcome, type Outcome } from '../domain/vocabulary';
 
 export const TASK_QUEUE = 'collections';
 
@@ -13,27 +14,9 @@ export function workflowIdForLoan(loanId: string): string {
 
 export type PauseState = 'disputed' | 'hardship' | 'paused';
 
-export type Outcome =
-  | 'cured'
-  | 'paid'
-  | 'settled'
-  | 'dispute_upheld'
-  | 'written_off'
-  | 'stopped_bankruptcy'
-  | 'stopped_deceased'
-  | 'handed_to_legal'
-  | 'cancelled';
-
-export const callOutcomes = [
-  'no_answer',
-  'wrong_number',
-  'right_party_contact',
-  'promise_to_pay',
-  'refused',
-  'dispute_raised',
-  'hardship',
-] as const;
-export type CallOutcome = (typeof callOutcomes)[number];
+export type { CallOutcome, Outcome } from '../domain/vocabulary';
+/** The call outcomes a collector may record, in the one spelling used everywhere. */
+export const callOutcomes = CALL_OUTCOMES;
 
 export interface CollectionInput {
   loanId: string;
