@@ -4,11 +4,10 @@
 import { parseArgs } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
-import { createSweepActivities } from '../activities/sweep';
 import { buildApi } from '../api/server';
 import { readConfig } from '../worker/config';
-import { openRuntime } from '../worker/runtime';
-import { createWorkers, installRuntimeLogging } from '../worker/workers';
+import { createConfiguredWorkers, openRuntime } from '../worker/runtime';
+import { installRuntimeLogging } from '../worker/workers';
 import { startTemporal } from './lib/temporal';
 
 const { values } = parseArgs({ options: { help: { type: 'boolean', short: 'h' } } });
@@ -42,16 +41,7 @@ try {
   const clientConnection = await Connection.connect({ address: temporal.address });
   cleanups.push(() => clientConnection.close());
   const client = new Client({ connection: clientConnection, namespace: temporal.namespace });
-  const workers = await createWorkers({
-    connection,
-    namespace: temporal.namespace,
-    queues: config.queues,
-    emailPerSecond: config.emailPerSecond,
-    smsPerSecond: config.smsPerSecond,
-    caseActivities: runtime.caseActivities,
-    channelActivities: runtime.channelActivities,
-    sweepActivities: createSweepActivities({ db: runtime.database.db, client, taskQueue: config.queues.collections }),
-  });
+  const workers = await createConfiguredWorkers(config, runtime, { connection, client, namespace: temporal.namespace });
   const running = workers.run();
   log(`Workers polling ${Object.values(config.queues).join(', ')}`);
   const api = buildApi({ db: runtime.database.db, client, taskQueue: config.queues.collections, logger: false });

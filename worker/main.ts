@@ -3,10 +3,9 @@
 import { parseArgs } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
-import { createSweepActivities } from '../activities/sweep';
 import { readConfig } from './config';
-import { openRuntime } from './runtime';
-import { createWorkers, installRuntimeLogging } from './workers';
+import { createConfiguredWorkers, openRuntime } from './runtime';
+import { installRuntimeLogging } from './workers';
 
 const { values } = parseArgs({ options: { help: { type: 'boolean', short: 'h' } } });
 if (values.help) {
@@ -27,16 +26,7 @@ const connection = await NativeConnection.connect({ address }).catch((error: Err
   process.exit(1);
 });
 const client = new Client({ connection: await Connection.connect({ address }), namespace: config.temporalNamespace });
-const workers = await createWorkers({
-  connection,
-  namespace: config.temporalNamespace,
-  queues: config.queues,
-  emailPerSecond: config.emailPerSecond,
-  smsPerSecond: config.smsPerSecond,
-  caseActivities: runtime.caseActivities,
-  channelActivities: runtime.channelActivities,
-  sweepActivities: createSweepActivities({ db: runtime.database.db, client, taskQueue: config.queues.collections }),
-});
+const workers = await createConfiguredWorkers(config, runtime, { connection, client, namespace: config.temporalNamespace });
 for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => workers.shutdown());
 console.log(`Worker polling ${Object.values(config.queues).join(', ')} on ${address}`);
 await workers.run();

@@ -3,7 +3,10 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import nodemailer from 'nodemailer';
+import type { Client } from '@temporalio/client';
+import type { NativeConnection } from '@temporalio/worker';
 import { createCaseActivities } from '../activities/case';
+import { createSweepActivities } from '../activities/sweep';
 import { createChannelActivities } from '../activities/channels';
 import type { CaseActivities, ChannelActivities } from '../activities/contracts';
 import { createSmtpMailer, messageIdFor, type EmailSender } from '../channels/email';
@@ -14,6 +17,7 @@ import { migrateDb } from '../db/migrate';
 import { getLoanPosition } from '../db/repository/ledger';
 import type { Config } from './config';
 import { createStrategyLoader } from './strategies';
+import { createWorkers, type WorkerSet } from './workers';
 
 export interface Runtime {
   database: DatabaseHandle;
@@ -76,4 +80,18 @@ export async function openRuntime(config: Config, log: (line: string) => void = 
       await database.close();
     },
   };
+}
+
+/** The configured worker set for a runtime: every queue, its rate limit, and the sweep activity. */
+export function createConfiguredWorkers(config: Config, runtime: Runtime, temporal: { connection: NativeConnection; client: Client; namespace: string }): Promise<WorkerSet> {
+  return createWorkers({
+    connection: temporal.connection,
+    namespace: temporal.namespace,
+    queues: config.queues,
+    emailPerSecond: config.emailPerSecond,
+    smsPerSecond: config.smsPerSecond,
+    caseActivities: runtime.caseActivities,
+    channelActivities: runtime.channelActivities,
+    sweepActivities: createSweepActivities({ db: runtime.database.db, client: temporal.client, taskQueue: config.queues.collections }),
+  });
 }
