@@ -255,11 +255,18 @@ async function escalate(loan: CaseState, stage: LegalStage): Promise<Next> {
 async function waitUntil(loan: CaseState, what: string, at: number, done: () => boolean = () => false): Promise<boolean> {
   loan.waitingFor = { what, until: new Date(Math.max(at, Date.now())).toISOString() };
   publish(loan);
+  let waited = false;
   for (;;) {
     await serveInbox(loan);
+    if (isClosed(loan) || done()) break;
+    // Once a wait has begun, only its timer ends it. Re-reading the clock after the timer fired could
+    // decide differently on replay (the fault suite caught a worker, restarted after a workflow-task
+    // timeout, seeing time short of the timer and starting another one).
     const ms = at - Date.now();
-    if (isClosed(loan) || done() || ms <= 0) break;
-    await condition(() => isClosed(loan) || done() || hasInbox(loan), ms, { summary: `wait for ${what}` });
+    if (!waited && ms <= 0) break;
+    waited = true;
+    const woken = await condition(() => isClosed(loan) || done() || hasInbox(loan), Math.max(1, ms), { summary: `wait for ${what}` });
+    if (!woken) break;
   }
   loan.waitingFor = undefined;
   return isClosed(loan);
@@ -294,7 +301,9 @@ async function untilActive(loan: CaseState): Promise<void> {
     publish(loan);
     const wake = () => isClosed(loan) || pauses(loan, Date.now()).length === 0 || hasInbox(loan);
     if (current.length === 1 && current[0] === 'hardship' && loan.pausedUntil) {
-      await condition(wake, Math.max(1, Date.parse(loan.pausedUntil) - Date.now()), { summary: 'wait for the end of the hardship pause' });
+      const woken = await condition(wake, Math.max(1, Date.parse(loan.pausedUntil) - Date.now()), { summary: 'wait for the end of the hardship pause' });
+      // The pause's timer fired: it is over (a state change, not a second reading of the clock).
+      if (!woken) loan.pausedUntil = undefined;
     } else {
       await condition(wake);
     }

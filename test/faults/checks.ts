@@ -1,6 +1,8 @@
 // What the fault suite verifies after the run, from what a user or an auditor can observe: the
 // workflows' results and histories (Temporal), the contact record, ledger and facts (PostgreSQL), and
 // what actually reached the SMTP server and the SMS gateway.
+import { writeFileSync } from 'node:fs';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import type { Client } from '@temporalio/client';
 import { inArray } from 'drizzle-orm';
 import { messageIdFor } from '../../channels/email';
@@ -78,7 +80,10 @@ export async function checkRun(options: {
     const description = await handle.describe();
     if (description.status.name !== 'COMPLETED') {
       // Say why: the last failed workflow task (a non-determinism error keeps a workflow RUNNING forever).
-      const events = (await handle.fetchHistory()).events ?? [];
+      const history = await handle.fetchHistory();
+      const events = history.events ?? [];
+      // Kept beside the worker logs: the history is what a replay test needs to reproduce the failure.
+      if (process.env.FAULTS_KEEP_HISTORIES) writeFileSync(`${process.env.FAULTS_KEEP_HISTORIES}/${loan.loanId}.json`, historyToJSON(history));
       const failed = [...events].reverse().find((e) => e.workflowTaskFailedEventAttributes)?.workflowTaskFailedEventAttributes?.failure?.message;
       add('stuck', `workflow is ${description.status.name}, not COMPLETED${failed ? `; last workflow task failure: ${failed}` : ''}`, loan.loanId);
       continue;
