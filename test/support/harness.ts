@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { Client, Connection, WorkflowHandle } from '@temporalio/client';
 import type { SignalDefinition } from '@temporalio/common';
-import { NativeConnection, Runtime, DefaultLogger } from '@temporalio/worker';
+import { NativeConnection } from '@temporalio/worker';
 import { inject } from 'vitest';
 import { createCaseActivities } from '../../activities/case';
 import { createChannelActivities } from '../../activities/channels';
@@ -19,7 +19,7 @@ import { recordPayment, upsertLoan } from '../../db/repository/ledger';
 import { collection } from '../../workflows/collection';
 import { paymentReceived, TASK_QUEUE, workflowIdForLoan, type CollectionInput } from '../../workflows/messages';
 import { createStrategyLoader } from '../../worker/strategies';
-import { bundleWorkflows, createWorkers, type WorkerSet } from '../../worker/workers';
+import { bundleWorkflows, createWorkers, installRuntimeLogging, type WorkerSet } from '../../worker/workers';
 import { startSmtpSink, type SmtpSink } from './smtp-sink';
 import { startWebhookSink, type WebhookSink } from './webhook-sink';
 
@@ -28,7 +28,7 @@ function quietRuntime() {
   if (runtimeInstalled) return;
   runtimeInstalled = true;
   try {
-    Runtime.install({ logger: new DefaultLogger('WARN') });
+    installRuntimeLogging();
   } catch {
     // already installed by another harness in this worker process
   }
