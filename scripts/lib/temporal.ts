@@ -2,19 +2,22 @@
 //  1. TEMPORAL_ADDRESS set  -> use that server (fail clearly if it does not answer);
 //  2. otherwise a Temporal CLI: TEMPORAL_CLI, the per-user cache (~/.cache/overdue/bin), then PATH;
 //  3. none found but Go is available -> build the CLI into the cache with `go install` (minutes, once);
+//     if that module cannot be had, build the Temporal server itself and run it on SQLite (no UI);
 //  4. no Go either -> @temporalio/testing's own download (needs internet).
 // The dev server keeps its state in a SQLite file under .data/ (in memory for tests) and has the
 // project's search attributes registered at start.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { homedir } from 'node:os';
+import { homedir, tmpdir } from 'node:os';
 import { delimiter, dirname, join, resolve } from 'node:path';
 import { Connection } from '@temporalio/client';
+import { msToTs } from '@temporalio/common/lib/time';
 import { allSearchAttributes } from '../../workflows/search-attributes';
 
 export const TEMPORAL_CLI_VERSION = 'v1.5.1';
 const CLI_MODULE = `github.com/temporalio/cli/cmd/temporal@${TEMPORAL_CLI_VERSION}`;
+const SERVER_MODULE = 'go.temporal.io/server/cmd/server@v1.29.1';
 
 export interface TemporalServer {
   /** host:port of the frontend gRPC endpoint. */
@@ -79,18 +82,30 @@ export function findOrBuildTemporalCli(log: (line: string) => void = console.log
   const path = onPath('temporal');
   if (path) return path;
 
+  log('No Temporal CLI found.');
+  return goInstall(process.env.TEMPORAL_CLI_MODULE ?? CLI_MODULE, cached, log);
+}
+
+/** `go install module` into the per-user cache; the path of the binary, or undefined without Go or on failure. */
+function goInstall(module: string, binary: string, log: (line: string) => void): string | undefined {
   const go = findGo();
   if (!go) return undefined;
-  mkdirSync(dirname(cached), { recursive: true });
-  log(`No Temporal CLI found: building ${CLI_MODULE} into ${dirname(cached)}.`);
-  log('This first build takes several minutes; later runs reuse the binary.');
-  const built = spawnSync(go, ['install', CLI_MODULE], {
+  mkdirSync(dirname(binary), { recursive: true });
+  log(`Building ${module} into ${dirname(binary)}: the first build takes several minutes; later runs reuse it.`);
+  const built = spawnSync(go, ['install', module], {
     stdio: ['ignore', 'inherit', 'inherit'],
-    env: { ...process.env, GOBIN: dirname(cached), PATH: `${dirname(go)}${delimiter}${process.env.PATH ?? ''}` },
+    env: { ...process.env, GOBIN: dirname(binary), PATH: `${dirname(go)}${delimiter}${process.env.PATH ?? ''}` },
   });
-  if (built.status === 0 && existsSync(cached)) return cached;
-  log(`go install ${CLI_MODULE} failed (exit ${built.status}).`);
+  if (built.status === 0 && existsSync(binary)) return binary;
+  log(`go install ${module} failed (exit ${built.status}).`);
   return undefined;
+}
+
+/** The fallback: the Temporal server itself (module cmd/server), built into the cache. */
+export function findOrBuildTemporalServer(log: (line: string) => void = console.log): string | undefined {
+  const cached = join(cacheDir(), 'bin', 'server');
+  if (existsSync(cached)) return cached;
+  return goInstall(SERVER_MODULE, cached, log);
 }
 
 export async function freePort(): Promise<number> {
@@ -176,7 +191,11 @@ export async function startTemporal(options: StartTemporalOptions = {}): Promise
   const address = `127.0.0.1:${port}`;
 
   const cli = findOrBuildTemporalCli(log);
-  if (!cli) return startWithSdkDownload({ ...options, namespace, port, uiPort, log });
+  if (!cli) {
+    const server = findOrBuildTemporalServer(log);
+    if (server) return startServerBinary(server, { ...options, namespace, port, log });
+    return startWithSdkDownload({ ...options, namespace, port, uiPort, log });
+  }
 
   const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port), '--namespace', namespace, '--log-level', 'error'];
   for (const key of allSearchAttributes) args.push('--search-attribute', `${key.name}=${cliTypeName[key.type]}`);
@@ -201,14 +220,7 @@ export async function startTemporal(options: StartTemporalOptions = {}): Promise
     exitReason = `Temporal dev server exited (code ${code}, signal ${signal}): ${stderrTail.trim()}`;
   });
 
-  const stop = async () => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    const exited = new Promise<void>((r) => child.once('exit', () => r()));
-    child.kill('SIGTERM');
-    const killTimer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-    await exited;
-    clearTimeout(killTimer);
-  };
+  const stop = stopChild(child);
 
   try {
     await waitForTemporal(address, namespace, 60_000, () => exitReason);
@@ -222,6 +234,144 @@ export async function startTemporal(options: StartTemporalOptions = {}): Promise
     uiUrl: options.ephemeral ? undefined : `http://127.0.0.1:${uiPort}`,
     stop,
   };
+}
+
+/** Stops a child process: SIGTERM, then SIGKILL after ten seconds. */
+function stopChild(child: ChildProcess): () => Promise<void> {
+  return async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise<void>((r) => child.once('exit', () => r()));
+    child.kill('SIGTERM');
+    const killTimer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    await exited;
+    clearTimeout(killTimer);
+  };
+}
+
+/**
+ * Runs the plain Temporal server (the fallback when the CLI cannot be built) on SQLite: one history
+ * shard, every service in one process bound to 127.0.0.1, the schema created on first start. It has no
+ * UI and no default namespace, so the namespace is registered here, with the search attributes.
+ */
+async function startServerBinary(binary: string, options: StartTemporalOptions & { namespace: string; port: number; log: (line: string) => void }): Promise<TemporalServer> {
+  const dir = options.ephemeral ? mkdtempSync(join(tmpdir(), 'overdue-temporal-')) : resolve(dirname(options.dbFile ?? join('.data', 'temporal.sqlite')));
+  mkdirSync(dir, { recursive: true });
+  const dbFile = options.ephemeral ? join(dir, 'temporal.sqlite') : resolve(options.dbFile ?? join('.data', 'temporal.sqlite'));
+  const ports: number[] = [];
+  for (let i = 0; i < 8; i += 1) ports.push(await freePort());
+  const [httpPort, matching, matchingMember, history, historyMember, worker, workerMember, frontendMember] = ports as [number, number, number, number, number, number, number, number];
+  const store = (file: string) => `      sql:
+        pluginName: sqlite
+        databaseName: ${JSON.stringify(file)}
+        connectAddr: localhost
+        connectProtocol: tcp
+        connectAttributes:
+          mode: rwc
+          setup: true
+          journal_mode: wal
+          synchronous: 1
+        maxConns: 1
+        maxIdleConns: 1
+        maxConnLifetime: 1h`;
+  const service = (grpc: number, member: number, extra = '') => `    rpc:
+      grpcPort: ${grpc}
+      membershipPort: ${member}
+      bindOnLocalHost: true${extra}`;
+  const dynamicConfig = join(dir, 'temporal-dynamic.yaml');
+  writeFileSync(dynamicConfig, '{}\n');
+  // The server reads <root>/<config dir>/<environment>.yaml.
+  const config = join(dir, 'overdue-temporal.yaml');
+  writeFileSync(
+    config,
+    `log:
+  stdout: true
+  level: error
+persistence:
+  defaultStore: sqlite-default
+  visibilityStore: sqlite-visibility
+  numHistoryShards: 1
+  datastores:
+    sqlite-default:
+${store(dbFile)}
+    sqlite-visibility:
+${store(`${dbFile}.visibility`)}
+global:
+  membership:
+    maxJoinDuration: 30s
+    broadcastAddress: 127.0.0.1
+services:
+  frontend:
+${service(options.port, frontendMember, `\n      httpPort: ${httpPort}`)}
+  matching:
+${service(matching, matchingMember)}
+  history:
+${service(history, historyMember)}
+  worker:
+${service(worker, workerMember)}
+clusterMetadata:
+  enableGlobalNamespace: false
+  failoverVersionIncrement: 10
+  masterClusterName: active
+  currentClusterName: active
+  clusterInformation:
+    active:
+      enabled: true
+      initialFailoverVersion: 1
+      rpcName: frontend
+      rpcAddress: 127.0.0.1:${options.port}
+      httpAddress: 127.0.0.1:${httpPort}
+dcRedirectionPolicy:
+  policy: noop
+dynamicConfigClient:
+  filepath: ${JSON.stringify(dynamicConfig)}
+  pollInterval: 10s
+`,
+  );
+  options.log(`No Temporal CLI: running the Temporal server (${binary}) on SQLite at ${dbFile}; it has no web UI.`);
+  const child = spawn(binary, ['--root', dir, '--config', '.', '--env', 'overdue-temporal', '--allow-no-auth', 'start'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  const keep = (chunk: Buffer) => {
+    output = (output + chunk.toString()).slice(-2_000);
+  };
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
+  let exitReason: string | undefined;
+  child.on('exit', (code, signal) => {
+    exitReason = `Temporal server exited (code ${code}, signal ${signal}): ${output.trim()}`;
+  });
+  const stopServer = stopChild(child);
+  const stop = async () => {
+    await stopServer();
+    if (options.ephemeral) rmSync(dir, { recursive: true, force: true });
+  };
+  const address = `127.0.0.1:${options.port}`;
+  try {
+    await waitForTemporal(address, 'temporal-system', 120_000, () => exitReason);
+    const connection = await Connection.connect({ address });
+    try {
+      await connection.workflowService.describeNamespace({ namespace: options.namespace }).catch(async () => {
+        await connection.workflowService.registerNamespace({ namespace: options.namespace, workflowExecutionRetentionPeriod: msToTs('3 days') });
+      });
+    } finally {
+      await connection.close();
+    }
+    await waitForTemporal(address, options.namespace, 30_000, () => exitReason);
+    // A new namespace reaches every service's namespace cache within seconds; until then the
+    // operator service answers NOT_FOUND.
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        await ensureSearchAttributes(address, options.namespace);
+        break;
+      } catch (error) {
+        if (attempt >= 60 || exitReason) throw error;
+        await new Promise((r) => setTimeout(r, 500));
+      }
+    }
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { address, namespace: options.namespace, stop };
 }
 
 /** Last resort where neither a CLI nor Go exists: the SDK downloads a dev server (needs internet). */
