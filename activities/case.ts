@@ -10,6 +10,7 @@ import { beginContactAttempt, listContactHistory, markContactBlocked } from '../
 import { getLoan, getLoanPosition, type LoanPosition } from '../db/repository/ledger';
 import { cancelTask, enqueueTask } from '../db/repository/tasks';
 import { collectionCases, legalCases } from '../db/schema';
+import { CONTACT_HISTORY_LOOKBACK_MS } from '../domain/compliance';
 import type { PastContact } from '../domain/compliance/types';
 import { closingOutcome } from '../domain/ledger';
 import { chooseTreatment } from '../domain/strategy/select';
@@ -25,8 +26,6 @@ export interface CaseActivityDeps {
   notifyLegalTeam?(handOff: { idempotencyKey: string; legalCaseId: string; caseId: string; loanId: string }): Promise<void>;
 }
 
-/** Contacts older than this cannot matter to any rule's look-back (the longest is 7 days). */
-const HISTORY_LOOKBACK_MS = 8 * 24 * 3600 * 1000;
 
 export function toPosition(p: LoanPosition): Position {
   return {
@@ -154,7 +153,7 @@ export function createCaseActivities(deps: CaseActivityDeps): CaseActivities {
 }
 
 async function recentHistory(db: Database, loanId: string): Promise<PastContact[]> {
-  const rows = await listContactHistory(db, loanId, new Date(Date.now() - HISTORY_LOOKBACK_MS));
+  const rows = await listContactHistory(db, loanId, new Date(Date.now() - CONTACT_HISTORY_LOOKBACK_MS));
   return rows
     .filter((r) => r.status === 'sent' || r.status === 'presumed_sent')
     .map((r) => ({

@@ -37,7 +37,7 @@ import {
 import { RepositoryError } from '../db/repository/errors';
 import { getLoanPosition, type LoanPosition } from '../db/repository/ledger';
 import { collectionCases, contactAttempts, disputes, strategies, type ContactAttempt } from '../db/schema';
-import { evaluateContact, localDateOf, validationPeriodEnd } from '../domain/compliance';
+import { CONTACT_HISTORY_LOOKBACK_MS, evaluateContact, localDateOf, validationPeriodEnd } from '../domain/compliance';
 import type { ContactContext, PastContact } from '../domain/compliance/types';
 import { findDefaultStrategy } from '../domain/strategy/defaults';
 import type { MessageChannel, RulePackId } from '../domain/strategy/types';
@@ -64,9 +64,6 @@ export interface ChannelDeps {
   log?: ChannelLog;
 }
 
-/** How far back the contact history is read: longer than any rule window (7-in-7, 7-day cycle spacing). */
-const HISTORY_DAYS = 35;
-const DAY_MS = 86_400_000;
 
 /** Inside an activity, Temporal's activity logger (it tags workflow and activity ids); else the console. */
 function activityOrConsole(level: 'info' | 'warn') {
@@ -387,7 +384,7 @@ async function previousCycleEnd(db: Database, loanId: string, caseId: string, at
 
 /** Sent and presumed-sent contacts on the loan (any case), as the rules count them; this attempt excluded. */
 async function contactHistory(db: Database, loanId: string, idempotencyKey: string, at: Date): Promise<PastContact[]> {
-  const rows = await listContactHistory(db, loanId, new Date(at.getTime() - HISTORY_DAYS * DAY_MS));
+  const rows = await listContactHistory(db, loanId, new Date(at.getTime() - CONTACT_HISTORY_LOOKBACK_MS));
   return rows
     .filter((r) => r.idempotencyKey !== idempotencyKey && (r.status === 'sent' || r.status === 'presumed_sent'))
     .map((r) => ({

@@ -2,6 +2,7 @@
 // The workflow owns where the loan is in its treatment; the ledger stays the source of truth for money
 // (position is a cached copy refreshed through the readPosition activity).
 import type { BorrowerRules, CaseFacts, Position } from '../activities/contracts';
+import { CONTACT_HISTORY_LOOKBACK_MS } from '../domain/compliance';
 import { closingOutcome } from '../domain/ledger';
 import type { ContactContext, ContactKind, PastContact } from '../domain/compliance/types';
 import type { Channel, StageKind, Strategy, Treatment } from '../domain/strategy/types';
@@ -52,8 +53,6 @@ export interface CaseState {
 }
 
 const MAX_REMEMBERED_PAYMENTS = 500;
-/** Contacts older than the longest look-back of any rule (7 days) no longer matter to the caps. */
-const HISTORY_WINDOW_MS = 8 * 24 * 3600 * 1000;
 
 export function newCaseState(workflowId: string, facts: CaseFacts, treatment: Treatment): CaseState {
   return {
@@ -115,7 +114,7 @@ export function applyPosition(loan: CaseState, position: Position): void {
 }
 
 export function recordContact(loan: CaseState, contact: PastContact, nowMs: number): void {
-  loan.history = loan.history.filter((c) => nowMs - Date.parse(c.at) < HISTORY_WINDOW_MS);
+  loan.history = loan.history.filter((c) => nowMs - Date.parse(c.at) < CONTACT_HISTORY_LOOKBACK_MS);
   loan.history.push(contact);
   loan.contacts.sent += 1;
   loan.contacts.byChannel[contact.channel] = (loan.contacts.byChannel[contact.channel] ?? 0) + 1;

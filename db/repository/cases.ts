@@ -114,6 +114,19 @@ async function lockCase(db: Database, caseId: string): Promise<CollectionCase> {
   return row;
 }
 
+/** Updates a locked case and appends the audit event with the case before and after, in the caller's transaction. */
+async function changeCase(
+  tx: Database,
+  before: CollectionCase,
+  set: Partial<typeof collectionCases.$inferInsert>,
+  action: string,
+  actor: string,
+): Promise<CollectionCase> {
+  const [after] = await tx.update(collectionCases).set(set).where(eq(collectionCases.id, before.id)).returning();
+  await appendAudit(tx, { actor, action, caseId: before.id, loanId: before.loanId, before: caseSnapshot(before), after: caseSnapshot(after!) });
+  return after!;
+}
+
 /** Mirrors the workflow's stage onto the case (the workflow owns it); a no-op when unchanged. */
 export async function updateCaseStage(
   db: Database,
@@ -127,16 +140,7 @@ export async function updateCaseStage(
     if (before.closedAt) throw new ConflictError(`case ${caseId} is closed (${before.outcome}); its stage cannot change`, 'caseId');
     const segment = options.segment === undefined ? before.segment : options.segment;
     if (before.stage === stage && before.segment === segment) return before;
-    const [after] = await tx.update(collectionCases).set({ stage, segment }).where(eq(collectionCases.id, caseId)).returning();
-    await appendAudit(tx, {
-      actor: options.actor ?? `workflow:${before.workflowId}`,
-      action: 'case.stage_changed',
-      caseId,
-      loanId: before.loanId,
-      before: caseSnapshot(before),
-      after: caseSnapshot(after!),
-    });
-    return after!;
+    return changeCase(tx, before, { stage, segment }, 'case.stage_changed', options.actor ?? `workflow:${before.workflowId}`);
   });
 }
 
@@ -144,9 +148,7 @@ export async function assignCollector(db: Database, caseId: string, collectorId:
   return db.transaction(async (tx) => {
     const before = await lockCase(tx, caseId);
     if (before.assignedCollector === collectorId) return before;
-    const [after] = await tx.update(collectionCases).set({ assignedCollector: collectorId }).where(eq(collectionCases.id, caseId)).returning();
-    await appendAudit(tx, { actor, action: 'case.assigned', caseId, loanId: before.loanId, before: caseSnapshot(before), after: caseSnapshot(after!) });
-    return after!;
+    return changeCase(tx, before, { assignedCollector: collectorId }, 'case.assigned', actor);
   });
 }
 
@@ -167,20 +169,7 @@ export async function closeCase(
       if (before.outcome === outcome) return before;
       throw new ConflictError(`case ${caseId} is already closed as ${before.outcome}, not ${outcome}`, 'outcome');
     }
-    const [after] = await tx
-      .update(collectionCases)
-      .set({ closedAt: options.closedAt ?? new Date(), outcome })
-      .where(eq(collectionCases.id, caseId))
-      .returning();
-    await appendAudit(tx, {
-      actor: options.actor ?? `workflow:${before.workflowId}`,
-      action: 'case.closed',
-      caseId,
-      loanId: before.loanId,
-      before: caseSnapshot(before),
-      after: caseSnapshot(after!),
-    });
-    return after!;
+    return changeCase(tx, before, { closedAt: options.closedAt ?? new Date(), outcome }, 'case.closed', options.actor ?? `workflow:${before.workflowId}`);
   });
 }
 

@@ -2,6 +2,14 @@
 // gates with. No Temporal, database, network or Node built-in import; time is always an argument.
 export type { ContactContext, ContactDecision, ContactKind, InconvenientTime, PastContact } from './types';
 export { evaluateContact, nextAllowedContact } from './evaluate';
+
+/**
+ * How far back a contact can still matter to a rule: the longest window is 7 days (us-regf 7-in-7 and
+ * the 7 days after a conversation, 1006.14(b)(2)); one day more covers any local-day boundary. Cycle
+ * spacing (cn) reads the previous case's end, not the history. The workflow, the case activity and the
+ * send-time gate all keep or read this much history.
+ */
+export const CONTACT_HISTORY_LOOKBACK_MS = 8 * 24 * 3600 * 1000;
 export type { EvaluateOptions, NextContact, SearchOptions } from './evaluate';
 export { RULE_PACKS } from './packs';
 export type { RulePack, RulePacks, RuleSpec } from './packs';

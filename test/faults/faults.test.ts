@@ -6,6 +6,7 @@
 // out of order. Then the run is audited: outcomes, duplicates, compliance, ledger, stuck workflows.
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, rmSync } from 'node:fs';
+import { startWebhookSink, type WebhookSink } from '../support/webhook-sink';
 import { join } from 'node:path';
 import { Client, Connection, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -19,12 +20,10 @@ import {
   repoRoot,
   startRestartableSmtpSink,
   startRestartableTemporal,
-  startTimestampedWebhookSink,
   superviseWorker,
   type RestartableSmtpSink,
   type RestartableTemporal,
   type SuiteDatabase,
-  type TimestampedWebhookSink,
   type WorkerProcess,
 } from './infra';
 
@@ -44,7 +43,7 @@ let database: SuiteDatabase;
 let handle: DatabaseHandle;
 let temporal: RestartableTemporal;
 let smtp: RestartableSmtpSink;
-let sms: TimestampedWebhookSink;
+let sms: WebhookSink;
 let worker: WorkerProcess;
 let connection: Connection;
 let client: Client;
@@ -59,7 +58,7 @@ beforeAll(async () => {
   [temporal, smtp, sms] = await Promise.all([
     startRestartableTemporal(join(runDir, 'temporal.sqlite'), (line) => log(`[temporal] ${line}`)),
     startRestartableSmtpSink(),
-    startTimestampedWebhookSink(),
+    startWebhookSink(),
   ]);
   connection = await Connection.connect({ address: temporal.address });
   client = new Client({ connection });

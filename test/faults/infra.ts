@@ -4,7 +4,6 @@
 // refusing connections, and the Temporal dev server stopped and restarted on its persisted SQLite file.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
-import { createServer, type IncomingHttpHeaders } from 'node:http';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { simpleParser } from 'mailparser';
@@ -94,44 +93,9 @@ export async function startRestartableSmtpSink(): Promise<RestartableSmtpSink> {
   return sink;
 }
 
-// ---- SMS webhook ----
+// ---- SMS webhook: the shared test endpoint (test/support/webhook-sink.ts), which timestamps each call ----
 
-export interface SmsRequest {
-  idempotencyKey: string;
-  at: number;
-  headers: IncomingHttpHeaders;
-}
-
-export interface TimestampedWebhookSink {
-  url: string;
-  calls: SmsRequest[];
-  close(): Promise<void>;
-}
-
-export async function startTimestampedWebhookSink(): Promise<TimestampedWebhookSink> {
-  const calls: SmsRequest[] = [];
-  let seq = 0;
-  const server = createServer((req, res) => {
-    req.resume();
-    req.on('end', () => {
-      calls.push({ idempotencyKey: String(req.headers['idempotency-key'] ?? ''), at: Date.now(), headers: req.headers });
-      seq += 1;
-      res.writeHead(202, { 'content-type': 'application/json' }).end(JSON.stringify({ id: `sms-${seq}` }));
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
-  return {
-    url: `http://127.0.0.1:${port}/sms`,
-    calls,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
-}
+export type { WebhookCall as SmsRequest } from '../support/webhook-sink';
 
 // ---- the worker process ----
 

@@ -4,6 +4,10 @@ import { createServer, type IncomingHttpHeaders } from 'node:http';
 
 export interface WebhookCall {
   path: string;
+  /** The Idempotency-Key header: one contact's key. */
+  idempotencyKey: string;
+  /** When the request arrived (ms since the epoch). */
+  at: number;
   headers: IncomingHttpHeaders;
   rawBody: string;
   body: unknown;
@@ -36,7 +40,7 @@ export async function startWebhookSink(): Promise<WebhookSink> {
       } catch {
         body = rawBody;
       }
-      calls.push({ path: req.url ?? '/', headers: req.headers, rawBody, body });
+      calls.push({ path: req.url ?? '/', idempotencyKey: String(req.headers['idempotency-key'] ?? ''), at: Date.now(), headers: req.headers, rawBody, body });
       seq += 1;
       res.writeHead(202, { 'content-type': 'application/json' }).end(JSON.stringify({ id: `msg-${seq}` }));
     });
@@ -48,6 +52,10 @@ export async function startWebhookSink(): Promise<WebhookSink> {
     url: `http://127.0.0.1:${port}/sms`,
     calls,
     failNext: (...statuses) => failures.push(...statuses),
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }
