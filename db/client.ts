@@ -2,9 +2,11 @@
 // (production, tests), embedded PGlite under .data/pglite otherwise (zero-setup local runs).
 // Both speak the same SQL and get the same committed migrations.
 import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { PgDatabase, PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg-core';
 import type { ExtractTablesWithRelations } from 'drizzle-orm';
+import { lockEmbeddedDatabase } from './embedded-lock';
 import * as schema from './schema';
 
 export type Schema = typeof schema;
@@ -19,8 +21,15 @@ export interface DatabaseHandle {
   kind: 'postgres' | 'pglite';
 }
 
-/** Default data directory of the embedded database (repo-relative `.data/pglite`). */
-export const defaultPgliteDir = fileURLToPath(new URL('../.data/pglite', import.meta.url));
+/** Where local state lives (embedded database, dev-server store, outbox): DATA_DIR, else the repository's `.data`. */
+export function dataDir(env: NodeJS.ProcessEnv = process.env): string {
+  return env.DATA_DIR ? resolve(env.DATA_DIR) : fileURLToPath(new URL('../.data', import.meta.url));
+}
+
+/** Default directory of the embedded database: `<data dir>/pglite`. */
+export function defaultPgliteDir(): string {
+  return join(dataDir(), 'pglite');
+}
 
 export interface CreateDatabaseOptions {
   /** Max pooled connections (postgres.js). */
@@ -29,9 +38,11 @@ export interface CreateDatabaseOptions {
   pgliteDir?: string;
 }
 
+
 /**
  * Opens the database at `url` (postgres:// or postgresql://), or, when no URL is given and
- * DATABASE_URL is unset, an embedded PGlite database persisted under `.data/pglite`.
+ * DATABASE_URL is unset, an embedded PGlite database persisted under `<data dir>/pglite`, held by this
+ * process alone (a second process gets EmbeddedDatabaseBusyError naming the first).
  */
 export async function createDatabase(
   url: string | undefined = process.env.DATABASE_URL,
@@ -47,13 +58,23 @@ export async function createDatabase(
   if (url) {
     throw new Error(`DATABASE_URL must start with postgres:// or postgresql:// (got ${JSON.stringify(url)})`);
   }
-  const dir = options.pgliteDir ?? defaultPgliteDir;
+  const dir = options.pgliteDir ?? defaultPgliteDir();
   const { PGlite } = await import('@electric-sql/pglite');
   const { drizzle } = await import('drizzle-orm/pglite');
-  if (!dir.startsWith('memory://')) mkdirSync(dir, { recursive: true });
-  const client = await PGlite.create(dir);
-  const db = drizzle(client, { schema }) as unknown as Database;
-  return { db, kind: 'pglite', close: () => client.close() };
+  let release = () => {};
+  if (!dir.startsWith('memory://')) {
+    mkdirSync(dir, { recursive: true });
+    // One process at a time: see db/embedded-lock.ts.
+    release = lockEmbeddedDatabase(dir);
+  }
+  try {
+    const client = await PGlite.create(dir);
+    const db = drizzle(client, { schema }) as unknown as Database;
+    return { db, kind: 'pglite', close: () => client.close().finally(release) };
+  } catch (error) {
+    release();
+    throw error;
+  }
 }
 
 /** Rows of a raw `db.execute(sql...)` on either driver (postgres.js returns an array, PGlite `{ rows }`). */

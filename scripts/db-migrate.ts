@@ -22,7 +22,7 @@ if (values.help) {
 }
 
 const url = values.url ?? process.env.DATABASE_URL;
-const target = url ? url.replace(/\/\/[^@/]*@/, '//***@') : `PGlite at ${defaultPgliteDir}`;
+const target = url ? url.replace(/\/\/[^@/]*@/, '//***@') : `PGlite at ${defaultPgliteDir()}`;
 const started = Date.now();
 try {
   await migrateDatabase(url);

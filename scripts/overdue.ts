@@ -1,7 +1,7 @@
 #!/usr/bin/env -S npx tsx
 // `overdue`: the operator's command line. Same operations as the HTTP API (api/operations.ts), run
 // directly against DATABASE_URL (embedded PGlite when unset) and TEMPORAL_ADDRESS (default
-// 127.0.0.1:7233). Human tables by default, `--json` for scripts.
+// 127.0.0.1:TEMPORAL_PORT). Human tables by default, `--json` for scripts.
 import { randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { buildReport, renderReportHtml, renderReportTable } from './lib/report';
@@ -19,12 +19,12 @@ import {
   type OperationDeps,
   type Principal,
 } from '../api/operations';
-import { createDatabase, type DatabaseHandle } from '../db/client';
-import { migrateDb } from '../db/migrate';
+import type { DatabaseHandle } from '../db/client';
 import { createApiKey } from '../db/repository/apiKeys';
 import { API_ROLES, collectionCases, type ApiRole } from '../db/schema';
 import { callOutcomes, type CallOutcome } from '../workflows/messages';
 import { readConfig } from '../worker/config';
+import { connectTemporal, openDatabase } from '../worker/startup';
 import { createSweepSchedule, progressPrinter, runSweep, SWEEP_SCHEDULE_ID } from './lib/sweep';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
@@ -48,20 +48,14 @@ let database: DatabaseHandle | undefined;
 let connection: Connection | undefined;
 
 async function db() {
-  if (!database) {
-    database = await createDatabase(config.databaseUrl);
-    await migrateDb(database.db);
-  }
+  // The embedded database belongs to one process: while `npm start` holds it, this fails naming it.
+  database ??= await openDatabase(config);
   return database.db;
 }
 
 async function temporal(): Promise<Client> {
-  const address = config.temporalAddress ?? '127.0.0.1:7233';
-  if (!connection) {
-    connection = await Connection.connect({ address, connectTimeout: '5s' }).catch((error: Error) => {
-      throw new Error(`cannot reach Temporal at ${address} (set TEMPORAL_ADDRESS): ${error.message}`);
-    });
-  }
+  // TEMPORAL_ADDRESS, else 127.0.0.1:TEMPORAL_PORT: the address start, api and worker dial too.
+  connection ??= await connectTemporal(config);
   return new Client({ connection, namespace: config.temporalNamespace });
 }
 
@@ -313,8 +307,9 @@ ${Object.entries(commands)
   .map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`)
   .join('\n')}
 
-Connects to DATABASE_URL (embedded PGlite under .data/pglite when unset) and TEMPORAL_ADDRESS
-(default 127.0.0.1:7233). Collection workflows run on TASK_QUEUE (default collections).`;
+Connects to DATABASE_URL (embedded PGlite under .data/pglite when unset; it belongs to one process,
+so stop \`npm start\` first or use PostgreSQL) and TEMPORAL_ADDRESS (default 127.0.0.1:TEMPORAL_PORT,
+port 7233). Collection workflows run on TASK_QUEUE (default collections).`;
 }
 
 async function main(argv: string[]): Promise<number> {

@@ -1,9 +1,12 @@
 // Overdue's configuration: one validated reading of the environment. Every variable is listed with
 // its default in the README; a bad value fails at start-up with the variable named.
+import { dataDir } from '../db/client';
 
 export interface Config {
-  /** postgres://… for PostgreSQL; unset -> embedded PGlite under .data/pglite. */
+  /** postgres://… for PostgreSQL; unset -> embedded PGlite under <dataDir>/pglite. */
   databaseUrl?: string;
+  /** Local state: the embedded database, the dev server's store, the outbox. DATA_DIR, else the repository's .data. */
+  dataDir: string;
   /** An existing Temporal frontend; unset -> the project starts its own dev server. */
   temporalAddress?: string;
   temporalNamespace: string;
@@ -13,7 +16,7 @@ export interface Config {
   /** Provider rate limits, enforced by Temporal per task queue (maxTaskQueueActivitiesPerSecond). */
   emailPerSecond: number;
   smsPerSecond: number;
-  /** smtp://… ; unset -> messages are written as .eml files under .data/outbox (nothing leaves the machine). */
+  /** smtp://… ; unset -> messages are written as .eml files under <dataDir>/outbox (nothing leaves the machine). */
   smtpUrl?: string;
   smtpFrom: string;
   apiPort: number;
@@ -50,6 +53,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (smtpUrl && !/^smtps?:\/\//.test(smtpUrl)) throw new Error(`SMTP_URL must be an smtp:// or smtps:// URL (got ${JSON.stringify(smtpUrl)})`);
   return {
     databaseUrl,
+    dataDir: dataDir(env),
     temporalAddress: optional(env, 'TEMPORAL_ADDRESS'),
     temporalNamespace: text(env, 'TEMPORAL_NAMESPACE', 'default'),
     temporalPort: positiveNumber(env, 'TEMPORAL_PORT', 7233, { integer: true }),
@@ -68,4 +72,12 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
     apiHost: text(env, 'API_HOST', '127.0.0.1'),
     defaultStrategyId: text(env, 'DEFAULT_STRATEGY', 'cn-consumer'),
   };
+}
+
+/**
+ * The Temporal frontend every entry point dials (start, api, worker, the CLI): TEMPORAL_ADDRESS, else the
+ * dev server's port on this machine, 127.0.0.1:TEMPORAL_PORT.
+ */
+export function temporalAddress(config: Pick<Config, 'temporalAddress' | 'temporalPort'>): string {
+  return config.temporalAddress ?? `127.0.0.1:${config.temporalPort}`;
 }

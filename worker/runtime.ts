@@ -1,7 +1,7 @@
 // Wires Overdue's parts from the configuration: the database (migrated), the channel adapters and the
 // activities. Shared by `npm start` (everything in one process) and `npm run worker`.
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import nodemailer from 'nodemailer';
 import type { Client } from '@temporalio/client';
 import type { NativeConnection } from '@temporalio/worker';
@@ -12,10 +12,10 @@ import type { CaseActivities, ChannelActivities } from '../activities/contracts'
 import { createSmtpMailer, messageIdFor, type EmailSender } from '../channels/email';
 import { createLegalNotifierFromEnv } from '../channels/legal';
 import { createSmsProviderFromEnv } from '../channels/sms';
-import { createDatabase, type DatabaseHandle } from '../db/client';
-import { migrateDb } from '../db/migrate';
+import type { DatabaseHandle } from '../db/client';
 import { getLoanPosition } from '../db/repository/ledger';
 import type { Config } from './config';
+import { openDatabase } from './startup';
 import { createStrategyLoader } from './strategies';
 import { createWorkers, type WorkerSet } from './workers';
 
@@ -42,13 +42,12 @@ export function createOutboxMailer(dir: string, from: string): EmailSender {
 }
 
 export async function openRuntime(config: Config, log: (line: string) => void = console.log): Promise<Runtime> {
-  const database = await createDatabase(config.databaseUrl);
-  await migrateDb(database.db);
-  log(`Database: ${database.kind === 'postgres' ? 'PostgreSQL (DATABASE_URL)' : 'embedded PGlite in .data/pglite'}, migrated`);
+  const database = await openDatabase(config);
+  log(`Database: ${database.kind === 'postgres' ? 'PostgreSQL (DATABASE_URL)' : `embedded PGlite in ${join(config.dataDir, 'pglite')}`}, migrated`);
   const db = database.db;
 
-  const mailer = config.smtpUrl ? createSmtpMailer(config.smtpUrl, { from: config.smtpFrom }) : createOutboxMailer(resolve('.data', 'outbox'), config.smtpFrom);
-  if (!config.smtpUrl) log('Email: SMTP_URL unset, messages are written to .data/outbox/*.eml');
+  const mailer = config.smtpUrl ? createSmtpMailer(config.smtpUrl, { from: config.smtpFrom }) : createOutboxMailer(join(config.dataDir, 'outbox'), config.smtpFrom);
+  if (!config.smtpUrl) log(`Email: SMTP_URL unset, messages are written to ${join(config.dataDir, 'outbox')}/*.eml`);
   const legal = createLegalNotifierFromEnv(config.smtpUrl ? mailer : undefined);
 
   const caseActivities = createCaseActivities({

@@ -25,6 +25,8 @@ export interface TemporalServer {
   namespace: string;
   /** Web UI address, when this process started a server with the UI. */
   uiUrl?: string;
+  /** The dev server's process id, when this process started one. */
+  pid?: number;
   /** Stops the server if this process started it; a no-op for an external TEMPORAL_ADDRESS. */
   stop(): Promise<void>;
 }
@@ -39,6 +41,12 @@ export interface StartTemporalOptions {
   /** UI port; default TEMPORAL_UI_PORT or 8233. */
   uiPort?: number;
   namespace?: string;
+  /** An existing frontend to use instead of starting one; default TEMPORAL_ADDRESS. */
+  external?: string;
+  /** Called if the server this process started dies after it was ready, with its last output. */
+  onUnexpectedExit?: (reason: string) => void;
+  /** Aborting stops a server still starting (a signal during `npm start`'s start-up). */
+  abort?: AbortSignal;
   log?: (line: string) => void;
 }
 
@@ -148,7 +156,8 @@ export async function waitForTemporal(address: string, namespace: string, timeou
       await new Promise((r) => setTimeout(r, 250));
     }
   }
-  throw new Error(`Temporal at ${address} did not answer within ${timeoutMs / 1000}s: ${String(lastError)}`);
+  const last = lastError instanceof Error ? lastError.message : String(lastError);
+  throw new Error(`Temporal at ${address} did not answer within ${timeoutMs / 1000}s (${last.split('\n')[0]})`);
 }
 
 /** Registers the project's search attributes on a server we did not start (idempotent). */
@@ -172,12 +181,12 @@ export async function startTemporal(options: StartTemporalOptions = {}): Promise
   const log = options.log ?? ((line: string) => console.log(line));
   const namespace = options.namespace ?? process.env.TEMPORAL_NAMESPACE ?? 'default';
 
-  const external = process.env.TEMPORAL_ADDRESS;
+  const external = options.external ?? process.env.TEMPORAL_ADDRESS;
   if (external) {
     try {
-      await waitForTemporal(external, namespace, 10_000);
+      await waitForTemporal(external, namespace, 10_000, () => (options.abort?.aborted ? 'stopped while waiting for Temporal' : undefined));
     } catch (error) {
-      throw new Error(`TEMPORAL_ADDRESS=${external} is set but the server does not answer: ${(error as Error).message}. Start it, or unset TEMPORAL_ADDRESS to let Overdue run its own dev server.`);
+      throw new Error(`TEMPORAL_ADDRESS=${external} does not answer: ${(error as Error).message}. Start that server, or unset TEMPORAL_ADDRESS to let Overdue run its own dev server.`);
     }
     await ensureSearchAttributes(external, namespace);
     return { address: external, namespace, stop: async () => {} };
@@ -210,28 +219,55 @@ export async function startTemporal(options: StartTemporalOptions = {}): Promise
   }
 
   const child: ChildProcess = spawn(cli, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  let exitReason: string | undefined;
-  let stderrTail = '';
-  child.stderr?.on('data', (chunk: Buffer) => {
-    stderrTail = (stderrTail + chunk.toString()).slice(-2_000);
-  });
-  child.stdout?.resume();
-  child.on('exit', (code, signal) => {
-    exitReason = `Temporal dev server exited (code ${code}, signal ${signal}): ${stderrTail.trim()}`;
-  });
-
-  const stop = stopChild(child);
-
+  const watched = watchChild(child, 'Temporal dev server', options);
   try {
-    await waitForTemporal(address, namespace, 60_000, () => exitReason);
+    // Ready means a namespace describe answers, not that the port or the UI is open: the frontend
+    // accepts connections a moment before it serves the namespace.
+    await waitForTemporal(address, namespace, 60_000, watched.whyNotRunning);
   } catch (error) {
-    await stop();
+    await watched.stop();
     throw error;
   }
+  watched.ready();
   return {
     address,
     namespace,
     uiUrl: options.ephemeral ? undefined : `http://127.0.0.1:${uiPort}`,
+    pid: child.pid,
+    stop: watched.stop,
+  };
+}
+
+/**
+ * Keeps the last output of a server we started (stdout and stderr: the dev server logs to both), so a
+ * server that dies, while starting or later, is reported with its own words; stops it when asked or
+ * when `abort` fires.
+ */
+function watchChild(child: ChildProcess, what: string, options: Pick<StartTemporalOptions, 'onUnexpectedExit' | 'abort'>) {
+  let output = '';
+  const keep = (chunk: Buffer) => {
+    output = (output + chunk.toString()).slice(-4_000);
+  };
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
+  let exitReason: string | undefined;
+  let isReady = false;
+  let stopping = false;
+  const stopServer = stopChild(child);
+  const stop = async () => {
+    stopping = true;
+    await stopServer();
+  };
+  child.on('exit', (code, signal) => {
+    exitReason = `${what} exited (code ${code}, signal ${signal})${output.trim() ? `; its output:\n${output.trim()}` : ' without output'}`;
+    if (isReady && !stopping) options.onUnexpectedExit?.(exitReason);
+  });
+  options.abort?.addEventListener('abort', () => void stop(), { once: true });
+  return {
+    whyNotRunning: () => exitReason ?? (options.abort?.aborted ? `stopped while ${what} was starting` : undefined),
+    ready: () => {
+      isReady = true;
+    },
     stop,
   };
 }
@@ -329,24 +365,15 @@ dynamicConfigClient:
   );
   options.log(`No Temporal CLI: running the Temporal server (${binary}) on SQLite at ${dbFile}; it has no web UI.`);
   const child = spawn(binary, ['--root', dir, '--config', '.', '--env', 'overdue-temporal', '--allow-no-auth', 'start'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  const keep = (chunk: Buffer) => {
-    output = (output + chunk.toString()).slice(-2_000);
-  };
-  child.stdout?.on('data', keep);
-  child.stderr?.on('data', keep);
-  let exitReason: string | undefined;
-  child.on('exit', (code, signal) => {
-    exitReason = `Temporal server exited (code ${code}, signal ${signal}): ${output.trim()}`;
-  });
-  const stopServer = stopChild(child);
+  const watched = watchChild(child, 'Temporal server', options);
+  const exitReason = watched.whyNotRunning;
   const stop = async () => {
-    await stopServer();
+    await watched.stop();
     if (options.ephemeral) rmSync(dir, { recursive: true, force: true });
   };
   const address = `127.0.0.1:${options.port}`;
   try {
-    await waitForTemporal(address, 'temporal-system', 120_000, () => exitReason);
+    await waitForTemporal(address, 'temporal-system', 120_000, exitReason);
     const connection = await Connection.connect({ address });
     try {
       await connection.workflowService.describeNamespace({ namespace: options.namespace }).catch(async () => {
@@ -355,7 +382,7 @@ dynamicConfigClient:
     } finally {
       await connection.close();
     }
-    await waitForTemporal(address, options.namespace, 30_000, () => exitReason);
+    await waitForTemporal(address, options.namespace, 30_000, exitReason);
     // A new namespace reaches every service's namespace cache within seconds; until then the
     // operator service answers NOT_FOUND.
     for (let attempt = 1; ; attempt += 1) {
@@ -363,7 +390,7 @@ dynamicConfigClient:
         await ensureSearchAttributes(address, options.namespace);
         break;
       } catch (error) {
-        if (attempt >= 60 || exitReason) throw error;
+        if (attempt >= 60 || exitReason()) throw error;
         await new Promise((r) => setTimeout(r, 500));
       }
     }
@@ -371,7 +398,8 @@ dynamicConfigClient:
     await stop();
     throw error;
   }
-  return { address, namespace: options.namespace, stop };
+  watched.ready();
+  return { address, namespace: options.namespace, pid: child.pid, stop };
 }
 
 /** Last resort where neither a CLI nor Go exists: the SDK downloads a dev server (needs internet). */
