@@ -13,7 +13,7 @@ import { buildApi } from '../api/server';
 import type { Database } from '../db/client';
 import { createApiKey } from '../db/repository/apiKeys';
 import { apiKeys, type ApiRole } from '../db/schema';
-import { readConfig, temporalAddress } from '../worker/config';
+import { readConfig } from '../worker/config';
 import { createConfiguredWorkers, openRuntime } from '../worker/runtime';
 import { assertStartPortsFree, connectTemporal, connectWorkerTemporal, exitWithStartupError, StartupError } from '../worker/startup';
 import { installRuntimeLogging } from '../worker/workers';
@@ -86,34 +86,37 @@ try {
   const config = readConfig();
   await assertStartPortsFree(config);
 
+  const provisionTemporal = () =>
+    startTemporal({
+      external: config.temporalAddress,
+      port: config.temporalPort,
+      uiPort: config.temporalUiPort,
+      namespace: config.temporalNamespace,
+      dbFile: join(config.dataDir, 'temporal.sqlite'),
+      abort: startup.signal,
+      onUnexpectedExit(reason) {
+        console.error(`[overdue] ${reason}`);
+        stopping = true;
+        void stopAll(1);
+      },
+      log,
+    }).catch((error: Error) => {
+      throw new StartupError(error.message);
+    });
+  // The faster check first: an existing server answers (or not) in seconds, before the database's
+  // migrations; our own dev server takes longer to start than the database to open.
+  const external = config.temporalAddress ? await provisionTemporal() : undefined;
   const runtime = await openRuntime(config, log);
   cleanups.push(() => runtime.close());
-
-  const temporal = await startTemporal({
-    external: config.temporalAddress,
-    port: config.temporalPort,
-    uiPort: config.temporalUiPort,
-    namespace: config.temporalNamespace,
-    dbFile: join(config.dataDir, 'temporal.sqlite'),
-    abort: startup.signal,
-    onUnexpectedExit(reason) {
-      console.error(`[overdue] ${reason}`);
-      stopping = true;
-      void stopAll(1);
-    },
-    log,
-  }).catch((error: Error) => {
-    throw new StartupError(error.message);
-  });
+  const temporal = external ?? (await provisionTemporal());
   cleanups.push(() => temporal.stop());
   if (stopping) await new Promise(() => {}); // a signal arrived meanwhile: stopAll exits
   log(`Temporal at ${temporal.address}${temporal.pid ? ` (dev server pid ${temporal.pid})` : ''}${temporal.uiUrl ? `, UI at ${temporal.uiUrl}` : ''}`);
 
-  // The same address every entry point derives (worker/config temporalAddress).
-  const ours = { ...config, temporalAddress: config.temporalAddress ?? temporalAddress(config) };
-  const connection = await connectWorkerTemporal(ours);
+  // The address every entry point derives (worker/config temporalAddress), which the server above listens on.
+  const connection = await connectWorkerTemporal(config);
   cleanups.push(() => connection.close());
-  const clientConnection = await connectTemporal(ours);
+  const clientConnection = await connectTemporal(config);
   cleanups.push(() => clientConnection.close());
   const client = new Client({ connection: clientConnection, namespace: temporal.namespace });
 
