@@ -260,10 +260,18 @@ describe('collection workflow paths (fast-test strategy)', () => {
     const s = await waitForState(() => state(loan.loanId), (s) => s.contacts.blocked >= 2, { what: 'blocked reminders' });
     expect(s.contacts.sent).toBe(0);
     expect(s.lastBlocked?.rule).toMatch(/cease/);
-    const rows = await sentContacts(loan.loanId);
-    expect(rows.every((r) => r.status === 'blocked')).toBe(true);
+    // The case goes on to legal, whose final demand is a notice and may go out: the rows are read
+    // once it has, with the case closed, not while the workflow is still moving (reading them at an
+    // arbitrary moment made this test fail on a slow machine with the notice 'sent' or 'sending').
+    await waitForState(() => sentContacts(loan.loanId), (rows) => rows.some((r) => r.template === 'final-demand' && r.status === 'sent'), { what: 'the final-demand notice' });
     await handle.signal(m.closedByLender, { outcome: 'cancelled' });
     await handle.result();
+    const rows = await sentContacts(loan.loanId);
+    const notices = rows.filter((r) => r.template === 'final-demand');
+    const collection = rows.filter((r) => r.template !== 'final-demand');
+    expect(notices.map((r) => r.status)).toEqual(['sent']);
+    expect(collection.map((r) => r.channel).sort()).toEqual(['call', 'email', 'sms']);
+    expect(collection.every((r) => r.status === 'blocked' && r.blockedRule === 'common.cease')).toBe(true);
     await h.keepHistory(handle, 'cease-communication');
   });
 
