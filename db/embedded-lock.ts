@@ -2,8 +2,8 @@
 // opens the same directory works on its own copy, and neither sees the other's writes (a key made with
 // `overdue keys create` while `npm start` ran was refused by the running API until a restart). So the
 // directory belongs to one process at a time, recorded in a lock file beside it with the owner's pid.
-import { closeSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
-import { basename } from 'node:path';
+import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { basename, dirname } from 'node:path';
 
 /** The embedded database is held by another live process. */
 export class EmbeddedDatabaseBusyError extends Error {
@@ -75,6 +75,7 @@ export function lockEmbeddedDatabase(dir: string, owner: string = describeThisPr
     held.set(file, held.get(file)! + 1);
     return release;
   }
+  mkdirSync(dirname(file), { recursive: true });
   for (let attempt = 0; attempt < 2; attempt += 1) {
     try {
       const fd = openSync(file, 'wx');

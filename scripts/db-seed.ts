@@ -1,6 +1,7 @@
 // Seeds a synthetic portfolio (db/seed.ts) into DATABASE_URL or embedded PGlite, migrating first.
 import { parseArgs } from 'node:util';
 import { createDatabase } from '../db/client';
+import { explainDatabaseError, exitWithStartupError } from '../worker/startup';
 import { migrateDb } from '../db/migrate';
 import { seedPortfolio } from '../db/seed';
 
@@ -45,7 +46,9 @@ function number(name: string, raw: string | undefined, fallback: number): number
   return n;
 }
 
-const handle = await createDatabase(values.url ?? process.env.DATABASE_URL);
+const handle = await createDatabase(values.url ?? process.env.DATABASE_URL).catch((error) =>
+  exitWithStartupError('db:seed', explainDatabaseError(error, values.url ?? process.env.DATABASE_URL)),
+);
 try {
   await migrateDb(handle.db);
   const started = Date.now();

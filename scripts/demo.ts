@@ -14,6 +14,7 @@ import { createSmtpMailer } from '../channels/email';
 import { createConsoleLetterQueue } from '../channels/letter';
 import { createConsoleSmsProvider } from '../channels/sms';
 import { createDatabase, queryRows } from '../db/client';
+import { EmbeddedDatabaseBusyError } from '../db/embedded-lock';
 import { migrateDb } from '../db/migrate';
 import { getStrategy, saveStrategy } from '../db/repository/strategies';
 import { seedPortfolio } from '../db/seed';
@@ -238,7 +239,9 @@ try {
   await cleanup();
   process.exit(0);
 } catch (error) {
-  console.error(`[demo] failed: ${(error as Error).stack ?? error}`);
+  // A known start-up cause (the embedded database held by npm start, …) is one line; anything else keeps its stack.
+  const known = error instanceof EmbeddedDatabaseBusyError;
+  console.error(`[demo] failed: ${known ? error.message : ((error as Error).stack ?? error)}`);
   await cleanup();
   process.exit(1);
 }

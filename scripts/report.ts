@@ -5,6 +5,7 @@ import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createDatabase } from '../db/client';
+import { explainDatabaseError, exitWithStartupError } from '../worker/startup';
 import { migrateDb } from '../db/migrate';
 import { buildReport, renderReportHtml, renderReportTable } from './lib/report';
 
@@ -49,7 +50,7 @@ if (!(daySeconds > 0)) {
   process.exit(2);
 }
 
-const database = await createDatabase();
+const database = await createDatabase().catch((error) => exitWithStartupError('report', explainDatabaseError(error, process.env.DATABASE_URL)));
 try {
   await migrateDb(database.db);
   const report = await buildReport(database.db, { asOf, loanIdPrefix: values.prefix, dayMs: daySeconds * 1000 });
