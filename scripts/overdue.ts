@@ -43,7 +43,15 @@ interface Command {
 
 // ---- connections, opened only by the commands that need them ----
 
-const config = readConfig();
+const config = (() => {
+  try {
+    return readConfig();
+  } catch (error) {
+    // A bad variable (TEMPORAL_PORT=abc, DATABASE_URL=mysql://…) is one line naming it.
+    console.error(`overdue: ${(error as Error).message}`);
+    process.exit(2);
+  }
+})();
 let database: DatabaseHandle | undefined;
 let connection: Connection | undefined;
 
