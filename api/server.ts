@@ -83,6 +83,8 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
   const paths = methodsByPath();
   app.addHook('onRoute', (route) => paths.add(route.url ?? route.path, route.method));
 
+  // JSON only: a text/plain body is 415 "send the body as application/json", not a schema error.
+  app.removeContentTypeParser('text/plain');
   // An empty body is "no body" (POST .../resume with Content-Type: application/json is fine).
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
