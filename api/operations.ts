@@ -10,8 +10,10 @@ import { assignCollector, getOpenCase } from '../db/repository/cases';
 import { getLoan, recordPayment } from '../db/repository/ledger';
 import { createPaymentPlan, createPromiseToPay, openDispute, resolveDispute } from '../db/repository/negotiation';
 import { claimNextTask, completeTask } from '../db/repository/tasks';
+import { quote } from '../db/repository/validate';
 import { borrowers, collectorTasks, disputes, type CollectorTask } from '../db/schema';
 import type { ApiRole } from '../db/schema';
+import { defaultStrategies } from '../domain/strategy/defaults';
 import type { collection } from '../workflows/collection';
 import {
   agreePaymentPlan,
@@ -34,8 +36,6 @@ import {
   type CollectionState,
 } from '../workflows/messages';
 import * as sa from '../workflows/search-attributes';
-import { defaultStrategies } from '../domain/strategy/defaults';
-import { quote } from '../db/repository/validate';
 import { strategyExists } from '../worker/strategies';
 import { ApiError } from './errors';
 
