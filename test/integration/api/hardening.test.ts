@@ -16,7 +16,7 @@ import { getLoan } from '../../../db/repository/ledger';
 import { saveStrategy } from '../../../db/repository/strategies';
 import { borrowers, disputes, payments, strategies } from '../../../db/schema';
 import { findDefaultStrategy } from '../../../domain/strategy/defaults';
-import { getState, workflowIdForLoan } from '../../../workflows/messages';
+import { closedByLender, disputeOpened, getState, workflowIdForLoan } from '../../../workflows/messages';
 import { startHarness, waitForState, type Harness } from '../../support/harness';
 
 let h: Harness;
@@ -93,6 +93,28 @@ async function closedPort(): Promise<number> {
   const { port } = server.address() as { port: number };
   await new Promise<void>((resolve) => server.close(() => resolve()));
   return port;
+}
+
+/**
+ * Saves a copy of fast-test as a new strategy and holds its row: a case pinning it cannot open (openCase
+ * marks the version in use, which waits for the row) until the returned release is called.
+ */
+async function holdNewStrategy(strategyId: string): Promise<() => Promise<void>> {
+  await saveStrategy(h.db, { id: strategyId, version: 1, document: { ...findDefaultStrategy('fast-test')!, id: strategyId } });
+  let release!: () => void;
+  const released = new Promise<void>((resolve) => (release = resolve));
+  let holding!: () => void;
+  const held = new Promise<void>((resolve) => (holding = resolve));
+  const holder = h.db.transaction(async (tx) => {
+    await tx.select().from(strategies).where(eq(strategies.id, strategyId)).for('update');
+    holding();
+    await released;
+  });
+  await held;
+  return async () => {
+    release();
+    await holder;
+  };
 }
 
 describe('borrowers', () => {
@@ -199,20 +221,8 @@ describe('starting collection', () => {
   });
 
   it('answers stage "opening" while the case is being opened, and applies a signal sent meanwhile once it is open', async () => {
-    // A strategy version never used yet: openCase marks it in use, which waits while this test holds its row.
     const strategyId = `fast-test-held-${suffix}`;
-    await saveStrategy(h.db, { id: strategyId, version: 1, document: { ...findDefaultStrategy('fast-test')!, id: strategyId } });
-    let release!: () => void;
-    const released = new Promise<void>((resolve) => (release = resolve));
-    let holding!: () => void;
-    const held = new Promise<void>((resolve) => (holding = resolve));
-    const holder = h.db.transaction(async (tx) => {
-      await tx.select().from(strategies).where(eq(strategies.id, strategyId)).for('update');
-      holding();
-      await released;
-    });
-    await held;
-
+    const release = await holdNewStrategy(strategyId);
     const loan = await h.seedLoan();
     try {
       expect((await call('POST', `/v1/loans/${loan.loanId}/collection`, keys.backend, { strategyId })).status).toBe(201);
@@ -222,12 +232,30 @@ describe('starting collection', () => {
       expect((await call('POST', `/v1/loans/${loan.loanId}/collection/pause`, keys.operator, { reason: 'sent while opening' })).status).toBe(202);
       expect((await call('GET', `/v1/loans/${loan.loanId}/collection`, keys.operator)).body.stage).toBe('opening');
     } finally {
-      release();
-      await holder;
+      await release();
     }
     const open = await waitForState(() => state(loan.loanId), (s) => s.stage !== 'opening', { what: 'the case to open' });
     expect(open).toMatchObject({ stage: 'reminder', pauses: ['paused'], strategy: { id: strategyId }, caseId: expect.any(String) });
     await closeCase(loan.loanId);
+  });
+
+  it('applies signals sent while opening as the SDK used to deliver them: handler by handler, each in arrival order', async () => {
+    // Recorded from the code before handlers moved ahead of openCase (test/histories/signals-while-opening.json),
+    // so the replay test proves running loans replay unchanged. closedByLender's handler comes before
+    // disputeOpened's: the dispute, though sent first, then finds the case closed.
+    const strategyId = `fast-test-order-${suffix}`;
+    const release = await holdNewStrategy(strategyId);
+    const loan = await h.seedLoan();
+    const handle = await h.startCollection(loan.loanId, { strategyId });
+    try {
+      await handle.signal(disputeOpened, { disputeId: `d-early-${suffix}` });
+      await handle.signal(closedByLender, { outcome: 'cancelled' });
+    } finally {
+      await release();
+    }
+    expect(await handle.result()).toMatchObject({ outcome: 'cancelled' });
+    expect((await handle.query(getState)).dispute).toBeUndefined();
+    await h.keepHistory(handle, 'signals-while-opening');
   });
 
   it('answers 422 naming strategyId for an unknown strategy, before anything starts', async () => {
