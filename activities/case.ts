@@ -1,10 +1,13 @@
 // Case activities: the collection workflow's reads and writes of the system of record. Each is one
 // short database call, idempotent (a retried call finds its own earlier write), and returns ids,
-// amounts and codes only — contact details never enter the workflow's history.
+// amounts and codes only — contact details never enter the workflow's history. A permanent error
+// fails at once with its type (see failFast); anything else is retried by the workflow's policy.
+import { ApplicationFailure } from '@temporalio/common';
 import { and, desc, eq, isNotNull } from 'drizzle-orm';
 import type { Database } from '../db/client';
 import { appendAudit } from '../db/repository/audit';
 import { getBorrowerForLoan } from '../db/repository/borrowers';
+import { NotFoundError, ValidationError } from '../db/repository/errors';
 import { closeCase, getCase, openCase, updateCaseStage } from '../db/repository/cases';
 import { beginContactAttempt, listContactHistory, markContactBlocked } from '../db/repository/contacts';
 import { getLoan, getLoanPosition, type LoanPosition } from '../db/repository/ledger';
@@ -14,6 +17,7 @@ import { CONTACT_HISTORY_LOOKBACK_MS } from '../domain/compliance';
 import type { PastContact } from '../domain/compliance/types';
 import { closingOutcome } from '../domain/ledger';
 import { chooseTreatment } from '../domain/strategy/select';
+import { StrategyValidationError } from '../domain/strategy/validate';
 import type { Strategy } from '../domain/strategy/types';
 import type { CaseActivities, CaseFacts, Position } from './contracts';
 
@@ -38,14 +42,41 @@ export function toPosition(p: LoanPosition): Position {
   };
 }
 
+/**
+ * Errors a retry cannot cure — an unknown loan or strategy, input the repository refuses, a stored
+ * strategy that does not validate — become non-retryable failures typed by their class (NotFoundError,
+ * ValidationError, StrategyValidationError), so the workflow fails visibly instead of retrying for ever.
+ * Conflicts stay retryable: the repository's "changed concurrently; retry" resolves itself.
+ */
+function failFast(error: unknown): unknown {
+  if (error instanceof NotFoundError || error instanceof ValidationError || error instanceof StrategyValidationError) {
+    return ApplicationFailure.nonRetryable(error.message, error.name, { field: error.field });
+  }
+  return error;
+}
+
+function withFailFast<T extends object>(activities: T): T {
+  const wrapped = Object.entries(activities).map(([name, run]) => [
+    name,
+    async (...args: unknown[]) => {
+      try {
+        return await (run as (...a: unknown[]) => Promise<unknown>)(...args);
+      } catch (error) {
+        throw failFast(error);
+      }
+    },
+  ]);
+  return Object.fromEntries(wrapped) as T;
+}
+
 export function createCaseActivities(deps: CaseActivityDeps): CaseActivities {
   const { db } = deps;
   const actor = (caseWorkflowId: string) => `workflow:${caseWorkflowId}`;
 
-  return {
+  return withFailFast<CaseActivities>({
     async openCase({ loanId, workflowId, strategyId }) {
       const loan = await getLoan(db, loanId);
-      if (!loan) throw new Error(`loan ${loanId} not found: upsert it before starting collection`);
+      if (!loan) throw new NotFoundError(`loan ${loanId} not found: upsert it before starting collection`, 'loanId');
       const existing = await db
         .select()
         .from(collectionCases)
@@ -149,7 +180,7 @@ export function createCaseActivities(deps: CaseActivityDeps): CaseActivities {
     async closeCase({ caseId, outcome }) {
       await closeCase(db, caseId, outcome);
     },
-  };
+  });
 }
 
 async function recentHistory(db: Database, loanId: string): Promise<PastContact[]> {

@@ -1,5 +1,6 @@
 // Every failure leaves the API as JSON `{ error: { type, message, field? } }` (Stripe style): a type a
 // program can branch on, a message a person can act on, and the offending field when there is one.
+// That includes what the framework and Node's HTTP parser refuse, and no message echoes a long input.
 import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { RepositoryError } from '../db/repository/errors';
@@ -9,10 +10,14 @@ export type ApiErrorType =
   | 'unauthorized'
   | 'forbidden'
   | 'not_found'
+  | 'method_not_allowed'
+  | 'request_timeout'
   | 'conflict'
   | 'payload_too_large'
+  | 'uri_too_long'
   | 'unsupported_media_type'
   | 'validation_error'
+  | 'headers_too_large'
   | 'unavailable'
   | 'internal';
 
@@ -21,10 +26,14 @@ const STATUS: Record<ApiErrorType, number> = {
   unauthorized: 401,
   forbidden: 403,
   not_found: 404,
+  method_not_allowed: 405,
+  request_timeout: 408,
   conflict: 409,
   payload_too_large: 413,
+  uri_too_long: 414,
   unsupported_media_type: 415,
   validation_error: 422,
+  headers_too_large: 431,
   unavailable: 503,
   internal: 500,
 };
@@ -46,9 +55,18 @@ export interface ErrorBody {
   error: { type: ApiErrorType; message: string; field?: string };
 }
 
+/** Longest message sent: a safety net under quote(), for messages built from anything a caller sent. */
+const MESSAGE_MAX = 500;
+
 export function errorBody(error: ApiError): ErrorBody {
-  return { error: { type: error.type, message: error.message, ...(error.field ? { field: error.field } : {}) } };
+  const message = error.message.length > MESSAGE_MAX ? `${error.message.slice(0, MESSAGE_MAX - 1)}…` : error.message;
+  return { error: { type: error.type, message, ...(error.field ? { field: error.field } : {}) } };
 }
+
+export const ERROR_TYPES = Object.keys(STATUS) as ApiErrorType[];
+
+/** Longest path segment the router takes (Fastify's maxParamLength): longer than any id, so the route schema names the field. */
+export const MAX_PARAM_LENGTH = 256;
 
 interface FastifyLikeError {
   code?: string;
@@ -106,6 +124,11 @@ export function toApiError(error: unknown): ApiError {
     return new ApiError('invalid_request', `${where}${field ? ` ${field}` : ''} ${detail}`, field);
   }
   switch (e?.code) {
+    // Fastify's own messages for these quote the whole URL.
+    case 'FST_ERR_BAD_URL':
+      return new ApiError('invalid_request', 'the URL is not valid (a path segment is not correctly percent-encoded)');
+    case 'FST_ERR_MAX_PARAM_LENGTH':
+      return new ApiError('uri_too_long', `a path segment is longer than ${MAX_PARAM_LENGTH} characters; ids have at most 128`);
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
       return new ApiError('invalid_request', `request body is not valid JSON: ${e.message}`);
@@ -116,7 +139,7 @@ export function toApiError(error: unknown): ApiError {
   }
   if (e?.statusCode && e.statusCode >= 400 && e.statusCode < 500) {
     // SyntaxError from the JSON parser and other client errors Fastify already classified.
-    const type: ApiErrorType = e.statusCode === 413 ? 'payload_too_large' : e.statusCode === 415 ? 'unsupported_media_type' : 'invalid_request';
+    const type = ERROR_TYPES.find((t) => STATUS[t] === e.statusCode) ?? 'invalid_request';
     return new ApiError(type, e.message);
   }
   if (isUnavailable(error)) return new ApiError('unavailable', 'Temporal is not reachable; try again shortly');

@@ -33,6 +33,7 @@ export function buildOpenApi(routes: RouteSpec[]): OpenApiDocument {
       ...(route.description ? { description: route.description } : {}),
       tags: [route.tag],
       'x-roles': route.roles,
+      ...(route.public ? { security: [] } : {}),
       parameters: [...parameters('path', route.schema.params), ...parameters('query', route.schema.querystring)],
       ...(route.schema.body ? { requestBody: { required: true, content: { 'application/json': { schema: route.schema.body } } } } : {}),
       responses: Object.fromEntries(
@@ -50,12 +51,14 @@ export function buildOpenApi(routes: RouteSpec[]): OpenApiDocument {
       version: '1',
       description:
         'Collections pipeline API. Authenticate with `Authorization: Bearer <key>` (create keys with `overdue keys create --role backend|collector|operator`). ' +
-        'Errors are `{ "error": { "type", "message", "field" } }`.',
+        'Errors are `{ "error": { "type", "message", "field" } }`, including the framework\'s own (unknown route 404, method not allowed 405, ' +
+        'URI too long 414, body too large 413, not JSON 415, malformed JSON 400).',
     },
     tags: [
       { name: 'backends', description: 'Platform backends: loans, collection start, payments, disputes, borrower facts' },
       { name: 'collectors', description: 'Collectors: the task queue and call outcomes, promises and plans' },
       { name: 'operators', description: 'Operators: state, pause, resume, reassign, search' },
+      { name: 'probes', description: 'Liveness and readiness for load balancers and orchestrators (no API key)' },
     ],
     components: { securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'An Overdue API key' } } },
     security: [{ apiKey: [] }],
@@ -75,7 +78,8 @@ export function docsPage(doc: OpenApiDocument): string {
           const o = op as { summary: string; description?: string; 'x-roles': string[]; requestBody?: { content: Record<string, { schema: unknown }> }; responses: Record<string, { description: string }> };
           const body = o.requestBody ? `<details><summary>body</summary><pre>${escape(JSON.stringify(o.requestBody.content['application/json']!.schema, null, 2))}</pre></details>` : '';
           const responses = Object.entries(o.responses).map(([code, r]) => `<li><code>${code}</code> ${escape(r.description)}</li>`).join('');
-          return `<section><h3><code>${method.toUpperCase()} ${escape(path)}</code></h3><p>${escape(o.summary)}${o.description ? `<br>${escape(o.description)}` : ''}</p><p>roles: ${o['x-roles'].join(', ')}</p>${body}<ul>${responses}</ul></section>`;
+          const roles = o['x-roles'].length > 0 ? o['x-roles'].join(', ') : 'anyone, no API key';
+          return `<section><h3><code>${method.toUpperCase()} ${escape(path)}</code></h3><p>${escape(o.summary)}${o.description ? `<br>${escape(o.description)}` : ''}</p><p>roles: ${roles}</p>${body}<ul>${responses}</ul></section>`;
         }),
     );
     return `<h2>${escape(tag.name)}</h2><p>${escape(tag.description)}</p>${ops.join('')}`;

@@ -10,8 +10,10 @@ import { assignCollector, getOpenCase } from '../db/repository/cases';
 import { getLoan, recordPayment } from '../db/repository/ledger';
 import { createPaymentPlan, createPromiseToPay, openDispute, resolveDispute } from '../db/repository/negotiation';
 import { claimNextTask, completeTask } from '../db/repository/tasks';
+import { quote } from '../db/repository/validate';
 import { borrowers, collectorTasks, disputes, type CollectorTask } from '../db/schema';
 import type { ApiRole } from '../db/schema';
+import { defaultStrategies } from '../domain/strategy/defaults';
 import type { collection } from '../workflows/collection';
 import {
   agreePaymentPlan,
@@ -34,6 +36,7 @@ import {
   type CollectionState,
 } from '../workflows/messages';
 import * as sa from '../workflows/search-attributes';
+import { strategyExists } from '../worker/strategies';
 import { ApiError } from './errors';
 
 export interface OperationDeps {
@@ -62,21 +65,21 @@ export async function requireLoan(db: Database, loanId: string) {
 
 function requireAmount(value: unknown, field: string): number {
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value <= 0) {
-    throw new ApiError('validation_error', `${field} must be a positive integer in minor units (got ${JSON.stringify(value)})`, field);
+    throw new ApiError('validation_error', `${field} must be a positive integer in minor units (got ${quote(value)})`, field);
   }
   return value;
 }
 
 function requireCurrencyOf(loan: { id: string; currency: string }, currency: string, field = 'currency'): void {
   if (currency !== loan.currency) {
-    throw new ApiError('validation_error', `${field} must be ${loan.currency}, the currency of loan ${loan.id} (got ${JSON.stringify(currency)})`, field);
+    throw new ApiError('validation_error', `${field} must be ${loan.currency}, the currency of loan ${loan.id} (got ${quote(currency)})`, field);
   }
 }
 
 function requireInstant(value: string, field: string, { future = false } = {}): Date {
   const at = new Date(value);
-  if (Number.isNaN(at.getTime())) throw new ApiError('validation_error', `${field} must be an ISO-8601 instant (got ${JSON.stringify(value)})`, field);
-  if (future && at.getTime() <= Date.now()) throw new ApiError('validation_error', `${field} must be in the future (got ${value})`, field);
+  if (Number.isNaN(at.getTime())) throw new ApiError('validation_error', `${field} must be an ISO-8601 instant (got ${quote(value)})`, field);
+  if (future && at.getTime() <= Date.now()) throw new ApiError('validation_error', `${field} must be in the future (got ${quote(value)})`, field);
   return at;
 }
 
@@ -145,7 +148,15 @@ export async function startCollectionRun(
 /** Starts collection for a known loan, once: a second call while it runs returns the running case. */
 export async function startCollection(deps: OperationDeps, loanId: string, options: { strategyId?: string } = {}): Promise<StartResult> {
   await requireLoan(deps.db, loanId);
+  await requireKnownStrategy(deps.db, options.strategyId);
   return startCollectionRun(deps.client, deps.taskQueue, loanId, options);
+}
+
+/** Checked before the start: with a strategy it cannot load, the workflow could never open its case. */
+async function requireKnownStrategy(db: Database, strategyId: string | undefined): Promise<void> {
+  if (strategyId === undefined || (await strategyExists(db, strategyId))) return;
+  const shipped = defaultStrategies.map((s) => s.id).join(', ');
+  throw new ApiError('validation_error', `strategyId ${quote(strategyId)} is neither stored nor shipped with Overdue (shipped: ${shipped})`, 'strategyId');
 }
 
 export interface PaymentBody {
@@ -155,21 +166,18 @@ export interface PaymentBody {
   receivedAt: string;
 }
 
-/** Ledger first, then the signal; the same payment id again records nothing and signals again harmlessly. */
+/**
+ * Ledger first, then the signal; the same payment id again records nothing and signals again harmlessly.
+ * The ledger checks the amount, currency and receipt time (422) and a reused id (409).
+ */
 export async function submitPayment(deps: OperationDeps, loanId: string, body: PaymentBody, by: Principal) {
-  const loan = await requireLoan(deps.db, loanId);
-  requireAmount(body.amountMinor, 'amountMinor');
-  requireCurrencyOf(loan, body.currency);
-  const receivedAt = requireInstant(body.receivedAt, 'receivedAt');
-  if (receivedAt.getTime() > Date.now() + 5 * 60_000) {
-    throw new ApiError('validation_error', `receivedAt must not be in the future (got ${body.receivedAt})`, 'receivedAt');
-  }
+  await requireLoan(deps.db, loanId);
   const result = await recordPayment(deps.db, {
     paymentId: body.paymentId,
     loanId,
     amountMinor: body.amountMinor,
     currency: body.currency,
-    receivedAt,
+    receivedAt: new Date(body.receivedAt),
     actor: actorOf(by),
   });
   const signalled = await signalIfRunning(deps.client, loanId, (h) =>
@@ -199,13 +207,9 @@ export interface DisputeBody {
   currency?: string;
 }
 
+/** Recorded (the repository checks the amount, the currency and a reused key), then signalled. */
 export async function fileDispute(deps: OperationDeps, loanId: string, body: DisputeBody, by: Principal) {
-  const loan = await requireLoan(deps.db, loanId);
-  if (body.amountMinor !== undefined) {
-    requireAmount(body.amountMinor, 'amountMinor');
-    if (body.currency === undefined) throw new ApiError('validation_error', 'currency is required with amountMinor', 'currency');
-  }
-  if (body.currency !== undefined) requireCurrencyOf(loan, body.currency);
+  await requireLoan(deps.db, loanId);
   const open = await getOpenCase(deps.db, loanId);
   const { dispute, created } = await openDispute(deps.db, {
     idempotencyKey: body.idempotencyKey,
@@ -216,7 +220,6 @@ export async function fileDispute(deps: OperationDeps, loanId: string, body: Dis
     currency: body.currency ?? null,
     actor: actorOf(by),
   });
-  if (dispute.loanId !== loanId) throw new ApiError('conflict', `idempotencyKey ${body.idempotencyKey} was used for a dispute on another loan`, 'idempotencyKey');
   const signalled = await signalIfRunning(deps.client, loanId, (h) => h.signal(disputeOpened, { disputeId: dispute.id }));
   return { created, disputeId: dispute.id, loanId, status: dispute.outcome ?? 'open', signalled };
 }
@@ -338,13 +341,33 @@ async function claimedTaskFor(db: Database, loanId: string, collectorId: string)
 export async function readState(deps: OperationDeps, loanId: string): Promise<CollectionState> {
   await requireLoan(deps.db, loanId);
   try {
-    return await deps.client.workflow.getHandle(workflowIdForLoan(loanId)).query(getState);
+    const handle = deps.client.workflow.getHandle(workflowIdForLoan(loanId));
+    const state = await handle.query(getState);
+    if (state.stage === 'opening') await requireStillOpening(handle, loanId);
+    return state;
   } catch (error) {
     if (error instanceof WorkflowNotFoundError) {
       throw new ApiError('not_found', `no collection for loan ${loanId}; start it with POST /v1/loans/${loanId}/collection`, 'loanId');
     }
     throw error;
   }
+}
+
+/**
+ * A run that ended before its case opened (openCase failed for good: an unknown loan or strategy) has no
+ * case to show; the query alone would answer `opening` for ever.
+ */
+async function requireStillOpening(handle: ReturnType<Client['workflow']['getHandle']>, loanId: string): Promise<void> {
+  const { status } = await handle.describe();
+  if (status.name === 'RUNNING') return;
+  let cause: unknown = await handle.result().then(() => undefined, (error: unknown) => error);
+  while ((cause as { cause?: unknown } | undefined)?.cause) cause = (cause as { cause: unknown }).cause;
+  const reason = (cause as Error | undefined)?.message ?? status.name.toLowerCase();
+  throw new ApiError(
+    'not_found',
+    `collection of loan ${loanId} ended (${status.name}) before its case opened: ${reason}; start it again with POST /v1/loans/${loanId}/collection`,
+    'loanId',
+  );
 }
 
 /**

@@ -9,6 +9,7 @@ import { errorResponse } from './schemas';
 
 export interface RouteContext {
   deps: OperationDeps;
+  /** The caller's key; public routes have none and do not read it. */
   principal: Principal;
 }
 
@@ -19,8 +20,10 @@ export interface RouteSpec {
   operationId: string;
   summary: string;
   description?: string;
-  tag: 'backends' | 'collectors' | 'operators';
+  tag: 'backends' | 'collectors' | 'operators' | 'probes';
   roles: ApiRole[];
+  /** Answered without an API key (health probes carry none); `roles` is then empty. */
+  public?: true;
   schema: { params?: object; querystring?: object; body?: object };
   /** Successful responses: status -> description and (documentation) schema. */
   responses: Record<number, { description: string; schema?: object }>;
@@ -53,7 +56,7 @@ export function registerRoute(app: FastifyInstance, deps: OperationDeps, spec: R
     method: spec.method,
     url: spec.url,
     schema: spec.schema,
-    onRequest: authenticate(deps, spec.roles),
+    ...(spec.public ? {} : { onRequest: authenticate(deps, spec.roles) }),
     // A body whose fields are all optional may be left out entirely.
     preValidation: async (request) => {
       const required = (spec.schema.body as { required?: string[] } | undefined)?.required ?? [];
@@ -74,4 +77,5 @@ const ERROR_TEXT: Record<number, string> = {
   409: 'Conflicts with what is recorded (e.g. a payment id reused with another amount)',
   413: 'The body is larger than the limit',
   422: 'A value is not acceptable (amount, currency, date, or the workflow refused the action)',
+  503: 'A dependency (the database or Temporal) is not reachable; try again shortly',
 };

@@ -1,7 +1,10 @@
 // JSON Schemas of the API's inputs and outputs: Fastify validates requests with them and /openapi.json
 // publishes them. Schemas check shape (types, required and unknown fields: 400); rules about values
-// that need the loan or the clock (positive integer amounts, the loan's currency, future dates) are
-// checked by the operations and answered 422, so `amountMinor` is typed `number` here on purpose.
+// (positive integer amounts, ISO 4217 codes, email addresses, dates within bounds, the loan's currency)
+// are checked once in the repository (db/repository/validate.ts) or the operations and answered 422, so
+// `amountMinor` is typed `number` here on purpose. The descriptions say what the 422 checks.
+import { ERROR_TYPES } from './errors';
+
 export const id = (what: string) => ({
   type: 'string',
   pattern: '^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$',
@@ -12,7 +15,7 @@ export const amountMinor = {
   type: 'number',
   description: 'Amount in minor units (cents, fen): a positive integer; anything else is answered 422.',
 };
-export const currency = { type: 'string', pattern: '^[A-Z]{3}$', description: "ISO 4217 code; must be the loan's currency (422 otherwise)." };
+export const currency = { type: 'string', pattern: '^[A-Z]{3}$', description: "ISO 4217 code (\"ZZZ\" is 422); a payment's, promise's or dispute's must be the loan's currency (422 otherwise)." };
 export const instant = { type: 'string', format: 'date-time', description: 'ISO-8601 instant, e.g. 2025-03-01T09:00:00Z' };
 export const date = { type: 'string', format: 'date', description: "Calendar date 'YYYY-MM-DD'" };
 export const channel = { type: 'string', enum: ['email', 'sms', 'call', 'letter'] };
@@ -46,9 +49,9 @@ const consent = object({ consentedAt: { type: 'string' }, optedOutAt: { type: 's
 
 export const borrowerBody = object(
   {
-    externalRef: { type: 'string', minLength: 1, maxLength: 200 },
+    externalRef: { type: 'string', minLength: 1, maxLength: 200, description: "Your reference for the borrower; unique (another borrower's is 409)" },
     name: { type: 'string', minLength: 1, maxLength: 200 },
-    email: { type: ['string', 'null'], maxLength: 320 },
+    email: { type: ['string', 'null'], maxLength: 320, description: 'One address, name@example.com (422 otherwise)' },
     phone: { type: ['string', 'null'], description: 'E.164, e.g. +8613800000000' },
     timeZone: { type: 'string', description: 'IANA zone, e.g. Asia/Shanghai' },
     locale: { type: 'string', description: 'BCP 47, e.g. zh-CN, en' },
@@ -70,27 +73,51 @@ export const loanBody = object(
     currency,
     principalMinor: amountMinor,
     riskScore: { type: ['integer', 'null'] },
-    openedAt: instant,
+    openedAt: { ...instant, description: 'When the loan opened: from 1970 to now (422 otherwise)' },
     installments: {
       type: 'array',
       minItems: 1,
       maxItems: 600,
-      items: object({ seq: { type: 'integer', minimum: 1 }, dueDate: date, amountDueMinor: amountMinor }, ['seq', 'dueDate', 'amountDueMinor']),
+      items: object(
+        {
+          seq: { type: 'integer', minimum: 1 },
+          dueDate: { ...date, description: "'YYYY-MM-DD', from the day before openedAt to 50 years after it (422 otherwise)" },
+          amountDueMinor: amountMinor,
+        },
+        ['seq', 'dueDate', 'amountDueMinor'],
+      ),
     },
   },
   ['borrowerId', 'product', 'currency', 'principalMinor', 'openedAt', 'installments'],
 );
 
-export const startBody = object({ strategyId: { type: 'string', minLength: 1, maxLength: 100 } });
+export const startBody = object({
+  strategyId: {
+    type: 'string',
+    minLength: 1,
+    maxLength: 100,
+    description: 'A stored or shipped strategy (cn-consumer, us-consumer, fast-test; unknown is 422); default: DEFAULT_STRATEGY',
+  },
+});
 
 export const paymentBody = object(
-  { paymentId: { ...id('Payment id, the idempotency key'), minLength: 1 }, amountMinor, currency, receivedAt: instant },
+  {
+    paymentId: { ...id('Payment id, the idempotency key (the same id with another amount, currency or loan is 409)'), minLength: 1 },
+    amountMinor,
+    currency,
+    receivedAt: { ...instant, description: 'When the money arrived: not before the loan opened, not in the future (422 otherwise)' },
+  },
   ['paymentId', 'amountMinor', 'currency', 'receivedAt'],
 );
 
 export const disputeBody = object(
   {
-    idempotencyKey: { type: 'string', minLength: 1, maxLength: 200, description: 'Your id for this dispute; the same key again returns the same dispute.' },
+    idempotencyKey: {
+      type: 'string',
+      minLength: 1,
+      maxLength: 200,
+      description: 'Your id for this dispute; the same key again returns the same dispute, with other content it is 409.',
+    },
     reason: { type: 'string', minLength: 1, maxLength: 2000 },
     amountMinor,
     currency,
@@ -134,7 +161,7 @@ export const errorResponse = {
       {
         type: {
           type: 'string',
-          enum: ['invalid_request', 'unauthorized', 'forbidden', 'not_found', 'conflict', 'payload_too_large', 'unsupported_media_type', 'validation_error', 'unavailable', 'internal'],
+          enum: ERROR_TYPES,
         },
         message: { type: 'string' },
         field: { type: 'string' },
@@ -152,8 +179,8 @@ export const collectionState = {
   description: "The workflow's view of the case (query getState).",
   properties: {
     loanId: { type: 'string' },
-    caseId: { type: 'string' },
-    stage,
+    caseId: { type: 'string', description: 'Absent while the stage is opening' },
+    stage: { ...stage, enum: ['opening', ...stage.enum], description: 'opening: for a moment after the start, before the case is read (no caseId, strategy or amounts yet)' },
     pauses: { type: 'array', items: { type: 'string', enum: ['disputed', 'hardship', 'paused'] } },
     pausedUntil: instant,
     waitingFor: { type: 'string' },

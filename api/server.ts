@@ -1,14 +1,18 @@
 // The HTTP API: Fastify with JSON Schema validation on every route, API keys by role, JSON errors,
 // OpenAPI at /openapi.json and a docs page at /docs. Mounted by `npm run api` and by `npm start`.
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import { STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyServerOptions } from 'fastify';
 import type { Client } from '@temporalio/client';
 import type { Database } from '../db/client';
-import { ApiError, errorBody, toApiError } from './errors';
+import { quote } from '../db/repository/validate';
+import { ApiError, errorBody, MAX_PARAM_LENGTH, toApiError } from './errors';
 import { buildOpenApi, docsPage } from './openapi';
 import { registerRoute, type RouteSpec } from './route';
 import { backendRoutes } from './routes/backend';
 import { collectorRoutes } from './routes/collector';
 import { operatorRoutes } from './routes/operator';
+import { probeRoutes } from './routes/probes';
 
 export interface ApiDeps {
   db: Database;
@@ -21,7 +25,43 @@ export interface ApiDeps {
   logger?: FastifyServerOptions['logger'];
 }
 
-export const routes: RouteSpec[] = [...backendRoutes, ...collectorRoutes, ...operatorRoutes];
+export const routes: RouteSpec[] = [...backendRoutes, ...collectorRoutes, ...operatorRoutes, ...probeRoutes];
+
+/**
+ * What Node's HTTP parser refuses before Fastify sees a request (headers over 16 KiB, a malformed request
+ * line, a timeout) is answered in the same error shape; Fastify's default writes its own.
+ */
+function clientErrorHandler(error: NodeJS.ErrnoException, socket: Socket): void {
+  if (error.code === 'ECONNRESET' || !socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const apiError =
+    error.code === 'HPE_HEADER_OVERFLOW'
+      ? new ApiError('headers_too_large', 'the request line and headers are larger than 16 KiB; send long values in the body')
+      : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? new ApiError('request_timeout', 'the request took too long to arrive')
+        : new ApiError('invalid_request', 'malformed HTTP request');
+  const body = JSON.stringify(errorBody(apiError));
+  socket.end(
+    `HTTP/1.1 ${apiError.status} ${STATUS_CODES[apiError.status]}\r\nContent-Type: application/json; charset=utf-8\r\n` +
+      `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
+}
+
+/** Matches a request path against the registered routes' paths, to tell 404 (no such path) from 405. */
+function methodsByPath() {
+  const known: Array<{ pattern: RegExp; method: string }> = [];
+  return {
+    add(url: string, methods: string | string[]) {
+      const pattern = new RegExp(`^${url.split('/').map((part) => (part.startsWith(':') ? '[^/]+' : part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))).join('/')}$`);
+      for (const method of [methods].flat()) known.push({ pattern, method });
+    },
+    allowed(path: string): string[] {
+      return [...new Set(known.filter((k) => k.pattern.test(path)).map((k) => k.method))];
+    },
+  };
+}
 
 export function buildApi(deps: ApiDeps): FastifyInstance {
   const app = Fastify({
@@ -29,9 +69,22 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
     logger: deps.logger ?? false,
     // Types are not coerced ("500" is not an amount) and unknown fields are refused, not dropped.
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
+    // Longer than any id, so an over-long id reaches the route schema, which names the field.
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
+    // A bad percent-encoding or an over-long path segment, found before routing: same error shape.
+    frameworkErrors: (error, _request, reply) => {
+      const apiError = toApiError(error);
+      // Typed for the router's generic reply; it is an ordinary one.
+      void (reply as unknown as FastifyReply).status(apiError.status).send(errorBody(apiError));
+    },
+    clientErrorHandler,
   });
   const operationDeps = { db: deps.db, client: deps.client, taskQueue: deps.taskQueue };
+  const paths = methodsByPath();
+  app.addHook('onRoute', (route) => paths.add(route.url ?? route.path, route.method));
 
+  // JSON only: a text/plain body is 415 "send the body as application/json", not a schema error.
+  app.removeContentTypeParser('text/plain');
   // An empty body is "no body" (POST .../resume with Content-Type: application/json is fine).
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
@@ -50,7 +103,16 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
     void reply.status(apiError.status).send(errorBody(apiError));
   });
   app.setNotFoundHandler((request, reply) => {
-    void reply.status(404).send(errorBody(new ApiError('not_found', `no route ${request.method} ${request.url}; see /docs`)));
+    const path = request.url.split('?')[0]!;
+    const allowed = paths.allowed(path);
+    if (allowed.length > 0) {
+      void reply
+        .status(405)
+        .header('allow', allowed.join(', '))
+        .send(errorBody(new ApiError('method_not_allowed', `${quote(path)} takes ${allowed.join(', ')}, not ${request.method}; see /docs`)));
+      return;
+    }
+    void reply.status(404).send(errorBody(new ApiError('not_found', `no route ${request.method} ${quote(path)}; see /docs`)));
   });
 
   for (const route of routes) registerRoute(app, operationDeps, route);
@@ -58,6 +120,5 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
   const document = buildOpenApi(routes);
   app.get('/openapi.json', async () => document);
   app.get('/docs', async (_request, reply) => reply.type('text/html; charset=utf-8').send(docsPage(document)));
-  app.get('/healthz', async () => ({ ok: true }));
   return app;
 }

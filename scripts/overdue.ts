@@ -119,19 +119,20 @@ function pairs(record: Record<string, unknown>): string {
 function stateView(s: Awaited<ReturnType<typeof readState>>) {
   return {
     loanId: s.loanId,
-    caseId: s.caseId,
+    caseId: s.caseId ?? '-',
     stage: s.stage,
     pauses: s.pauses.join(', ') || '-',
     waitingFor: s.waitingFor ?? '-',
-    pastDue: `${s.pastDueMinor} ${s.currency}`,
-    outstanding: `${s.outstandingMinor} ${s.currency}`,
-    dpd: s.dpd,
+    // Absent while the run is still opening its case.
+    pastDue: s.currency ? `${s.pastDueMinor} ${s.currency}` : '-',
+    outstanding: s.currency ? `${s.outstandingMinor} ${s.currency}` : '-',
+    dpd: s.dpd ?? '-',
     assignedCollector: s.assignedCollector ?? '-',
     promise: s.promise ? `${s.promise.amountMinor} by ${s.promise.dueAt} (${s.promise.status})` : '-',
     plan: s.plan ? `${s.plan.installments.length} instalments (${s.plan.status})` : '-',
     dispute: s.dispute ? `${s.dispute.disputeId} (${s.dispute.status})` : '-',
     contacts: `${s.contacts.sent} sent, ${s.contacts.blocked} blocked`,
-    strategy: `${s.strategy.id} v${s.strategy.version} ${s.strategy.segment}/${s.strategy.pathId} (${s.strategy.arm})`,
+    strategy: s.strategy ? `${s.strategy.id} v${s.strategy.version} ${s.strategy.segment}/${s.strategy.pathId} (${s.strategy.arm})` : '-',
     outcome: s.outcome ?? '-',
   };
 }

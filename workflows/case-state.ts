@@ -6,7 +6,7 @@ import { CONTACT_HISTORY_LOOKBACK_MS } from '../domain/compliance';
 import { closingOutcome } from '../domain/ledger';
 import type { ContactContext, ContactKind, PastContact } from '../domain/compliance/types';
 import type { Channel, StageKind, Strategy, Treatment } from '../domain/strategy/types';
-import type { CallOutcome, CollectionState, Outcome, PauseState } from './messages';
+import type { CallOutcome, CollectionState, OpenCollectionState, Outcome, PauseState } from './messages';
 
 export interface CaseState {
   workflowId: string;
@@ -150,7 +150,21 @@ export function stepKey(loan: CaseState, what: string): string {
   return key;
 }
 
-export function viewOf(loan: CaseState, nowMs: number): CollectionState {
+/** The query's answer before the case is open: the loan and what the run is doing, nothing guessed. */
+export function openingView(loanId: string): CollectionState {
+  return {
+    loanId,
+    stage: 'opening',
+    pauses: [],
+    waitingFor: 'the case to open (reading the loan, pinning the strategy)',
+    assignedCollector: null,
+    ceaseRequested: false,
+    optedOut: [],
+    contacts: { sent: 0, blocked: 0, byChannel: {} },
+  };
+}
+
+export function viewOf(loan: CaseState, nowMs: number): OpenCollectionState {
   return {
     loanId: loan.loanId,
     caseId: loan.caseId,

@@ -62,6 +62,8 @@ const NEXT: Next = { kind: 'next' };
 
 export async function collection(input: CollectionInput): Promise<CollectionResult> {
   const { workflowId } = workflowInfo();
+  // Handlers before the first await: a query or signal sent right after the start must find them.
+  const handlers = listen(input.loanId);
   let loan: CaseState;
   if (input.carried) {
     loan = input.carried as CaseState;
@@ -71,7 +73,7 @@ export async function collection(input: CollectionInput): Promise<CollectionResu
     applyPosition(loan, facts.position);
   }
 
-  listen(loan);
+  handlers.opened(loan);
   publish(loan);
 
   while (!isClosed(loan)) {

@@ -5,7 +5,7 @@ import { ApplicationFailure, setHandler } from '@temporalio/workflow';
 import { assertAmountMinor } from '../domain/money';
 import { parseDuration } from '../domain/strategy/duration';
 import type { NegotiationStage } from '../domain/strategy/types';
-import { currentStageKind, isClosed, pauses, rememberPayment, viewOf, type CaseState } from './case-state';
+import { currentStageKind, isClosed, openingView, pauses, rememberPayment, viewOf, type CaseState } from './case-state';
 import * as m from './messages';
 
 // Handlers never issue commands themselves (no activities, no search-attribute upserts): they change
@@ -69,88 +69,113 @@ function requireCollector(loan: CaseState, collectorId: unknown): void {
   }
 }
 
-export function listen(loan: CaseState): void {
-  setHandler(m.getState, () => viewOf(loan, Date.now()));
+/**
+ * Registers every handler, and is called before the run's first await, so that a query or signal sent
+ * right after the start finds them. Until `opened` hands over the case (openCase has answered), the
+ * query answers stage `opening`, updates are refused, and signals wait; `opened` then applies them.
+ */
+export function listen(loanId: string): { opened(loan: CaseState): void } {
+  let open: CaseState | undefined;
+  const early: Array<{ rank: number; apply(loan: CaseState): void }> = [];
+  let handlers = 0;
 
-  setHandler(m.paymentReceived, (payment) => {
+  /** A signal handler that runs on the open case, or waits for it. */
+  function onSignal<A extends unknown[]>(handle: (loan: CaseState, ...args: A) => void): (...args: A) => void {
+    const rank = handlers++;
+    return (...args) => {
+      if (open) handle(open, ...args);
+      else early.push({ rank, apply: (loan) => handle(loan, ...args) });
+    };
+  }
+
+  /** The open case, for an update: a collector's action is refused while opening (none can be due yet). */
+  function requireOpen(): CaseState {
+    if (!open) throw invalid('stage', 'the case is still opening; try again in a moment');
+    return open;
+  }
+
+  setHandler(m.getState, () => (open ? viewOf(open, Date.now()) : openingView(loanId)));
+
+  setHandler(m.paymentReceived, onSignal((loan, payment) => {
     if (!rememberPayment(loan, payment.paymentId)) return;
     loan.inbox.refresh = true;
-  });
+  }));
 
-  setHandler(m.loanAdjusted, ({ reason }) => {
+  setHandler(m.loanAdjusted, onSignal((loan, { reason }) => {
     loan.inbox.refresh = true;
     audit(loan, 'loan_adjusted', { reason });
-  });
+  }));
 
-  setHandler(m.closedByLender, ({ outcome, reason }) => {
+  setHandler(m.closedByLender, onSignal((loan, { outcome, reason }) => {
     if (isClosed(loan)) return;
     loan.outcome = outcome;
     audit(loan, 'case_closed_by_lender', { outcome, reason });
-  });
+  }));
 
-  setHandler(m.disputeOpened, ({ disputeId }) => {
+  setHandler(m.disputeOpened, onSignal((loan, { disputeId }) => {
     // A redelivered dispute (same id) never reopens one that was already resolved.
     if (isClosed(loan) || loan.dispute?.status === 'open' || loan.dispute?.disputeId === disputeId) return;
     loan.dispute = { disputeId, status: 'open' };
     audit(loan, 'dispute_opened', { disputeId });
-  });
+  }));
 
-  setHandler(m.disputeResolved, ({ disputeId, outcome }) => {
-    if (loan.dispute?.disputeId !== disputeId || loan.dispute.status !== 'open') return;
+  setHandler(m.disputeResolved, onSignal((loan, { disputeId, outcome }) => {
+    if (loan.dispute?.disputeId !== disputeId || loan.dispute?.status !== 'open') return;
     loan.dispute = { disputeId, status: outcome };
     if (outcome === 'upheld' && !isClosed(loan)) loan.outcome = 'dispute_upheld';
     audit(loan, 'dispute_resolved', { disputeId, outcome });
-  });
+  }));
 
-  setHandler(m.ceaseRequested, () => {
+  setHandler(m.ceaseRequested, onSignal((loan) => {
     if (loan.borrower.ceaseRequested) return;
     loan.borrower.ceaseRequested = true;
     audit(loan, 'cease_requested', {});
-  });
+  }));
 
-  setHandler(m.channelOptedOut, ({ channel }) => {
+  setHandler(m.channelOptedOut, onSignal((loan, { channel }) => {
     if (loan.borrower.optedOut.includes(channel)) return;
     loan.borrower.optedOut = [...loan.borrower.optedOut, channel];
     audit(loan, 'channel_opted_out', { channel });
-  });
+  }));
 
-  setHandler(m.hardshipReported, () => {
+  setHandler(m.hardshipReported, onSignal((loan) => {
     const until = new Date(Date.now() + parseDuration(loan.strategy.hardshipPause)).toISOString();
     loan.pausedUntil = until;
     audit(loan, 'hardship_pause', { until });
-  });
+  }));
 
-  setHandler(m.collectionBarred, ({ reason }) => {
+  setHandler(m.collectionBarred, onSignal((loan, { reason }) => {
     if (reason === 'bankruptcy') loan.borrower.bankruptcy = true;
     else loan.borrower.deceased = true;
     if (!isClosed(loan)) loan.outcome = reason === 'bankruptcy' ? 'stopped_bankruptcy' : 'stopped_deceased';
     audit(loan, 'collection_barred', { reason });
-  });
+  }));
 
-  setHandler(m.pauseRequested, ({ reason, operator }) => {
+  setHandler(m.pauseRequested, onSignal((loan, { reason, operator }) => {
     if (loan.operatorPaused) return;
     loan.operatorPaused = true;
     audit(loan, 'paused', { reason, operator });
-  });
+  }));
 
-  setHandler(m.resumeRequested, ({ operator }) => {
+  setHandler(m.resumeRequested, onSignal((loan, { operator }) => {
     if (!loan.operatorPaused) return;
     loan.operatorPaused = false;
     audit(loan, 'resumed', { operator });
-  });
+  }));
 
-  setHandler(m.collectorReassigned, ({ collectorId, operator }) => {
+  setHandler(m.collectorReassigned, onSignal((loan, { collectorId, operator }) => {
     loan.assignedCollector = collectorId;
     audit(loan, 'collector_reassigned', { collectorId, operator });
-  });
+  }));
 
-  setHandler(m.legalOutcomeReported, ({ outcome }) => {
+  setHandler(m.legalOutcomeReported, onSignal((loan, { outcome }) => {
     loan.legalOutcome = outcome;
-  });
+  }));
 
   setHandler(
     m.recordCallOutcome,
     ({ outcome, collectorId }) => {
+      const loan = requireOpen();
       loan.assignedCollector ??= collectorId;
       loan.callOutcome = outcome;
       if (outcome === 'dispute_raised') loan.dispute = { disputeId: `call-${loan.nextStep}`, status: 'open' };
@@ -160,6 +185,7 @@ export function listen(loan: CaseState): void {
     },
     {
       validator: ({ outcome, collectorId }) => {
+        const loan = requireOpen();
         if (!(m.callOutcomes as readonly string[]).includes(outcome)) {
           throw invalid('outcome', `outcome must be one of ${m.callOutcomes.join(', ')} (got ${JSON.stringify(outcome)})`);
         }
@@ -175,6 +201,7 @@ export function listen(loan: CaseState): void {
   setHandler(
     m.promiseToPay,
     ({ amountMinor, dueAt, collectorId }) => {
+      const loan = requireOpen();
       loan.assignedCollector ??= collectorId;
       loan.promise = { amountMinor, dueAt: new Date(Date.parse(dueAt)).toISOString(), paidBaselineMinor: loan.position.paidMinor, status: 'open' };
       if (loan.awaitingCallOutcome) loan.callOutcome = 'promise_to_pay';
@@ -183,6 +210,7 @@ export function listen(loan: CaseState): void {
     },
     {
       validator: ({ amountMinor, currency, dueAt, collectorId }) => {
+        const loan = requireOpen();
         amount(amountMinor, 'amountMinor');
         requireCurrency(loan, currency, 'currency');
         const terms = requireOfferWindow(loan, 'promise to pay');
@@ -196,6 +224,7 @@ export function listen(loan: CaseState): void {
   setHandler(
     m.agreePaymentPlan,
     ({ installments, collectorId }) => {
+      const loan = requireOpen();
       loan.assignedCollector ??= collectorId;
       loan.plan = {
         paidBaselineMinor: loan.position.paidMinor,
@@ -208,6 +237,7 @@ export function listen(loan: CaseState): void {
     },
     {
       validator: ({ installments, currency, collectorId }) => {
+        const loan = requireOpen();
         requireCurrency(loan, currency, 'currency');
         const terms = requireOfferWindow(loan, 'payment plan');
         if (!Array.isArray(installments) || installments.length === 0) throw invalid('installments', 'installments must list at least one instalment');
@@ -230,4 +260,15 @@ export function listen(loan: CaseState): void {
       },
     },
   );
+
+  return {
+    opened(loan) {
+      open = loan;
+      // Handler by handler in the order registered above, each in arrival order: the order in which the
+      // SDK used to deliver buffered signals when these handlers were registered after openCase, so the
+      // histories of running loans replay unchanged. (Array.prototype.sort is stable.)
+      for (const signal of early.sort((a, b) => a.rank - b.rank)) signal.apply(loan);
+      early.length = 0;
+    },
+  };
 }

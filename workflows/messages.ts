@@ -73,7 +73,7 @@ export interface CallOutcomeInput {
   outcome: CallOutcome;
   collectorId: string;
 }
-export const recordCallOutcome = defineUpdate<CollectionState, [CallOutcomeInput]>('recordCallOutcome');
+export const recordCallOutcome = defineUpdate<OpenCollectionState, [CallOutcomeInput]>('recordCallOutcome');
 
 export interface PromiseInput {
   amountMinor: number;
@@ -82,14 +82,14 @@ export interface PromiseInput {
   dueAt: string;
   collectorId: string;
 }
-export const promiseToPay = defineUpdate<CollectionState, [PromiseInput]>('promiseToPay');
+export const promiseToPay = defineUpdate<OpenCollectionState, [PromiseInput]>('promiseToPay');
 
 export interface PlanInput {
   currency: string;
   installments: Array<{ dueAt: string; amountMinor: number }>;
   collectorId: string;
 }
-export const agreePaymentPlan = defineUpdate<CollectionState, [PlanInput]>('agreePaymentPlan');
+export const agreePaymentPlan = defineUpdate<OpenCollectionState, [PlanInput]>('agreePaymentPlan');
 
 // ---- query ----
 
@@ -98,19 +98,24 @@ export interface PlannedAction {
   at: string;
 }
 
+/**
+ * The case as the workflow sees it. For a moment after the start the run is still `opening` its case
+ * (reading the loan, pinning the strategy): then caseId, strategy and the money fields are absent, and
+ * signals sent meanwhile are applied as soon as the case is open. Updates always answer an open case.
+ */
 export interface CollectionState {
   loanId: string;
-  caseId: string;
-  strategy: { id: string; version: number; pathId: string; segment: string; arm: 'champion' | 'challenger' };
-  stage: StageKind | 'closed';
+  caseId?: string;
+  strategy?: { id: string; version: number; pathId: string; segment: string; arm: 'champion' | 'challenger' };
+  stage: StageKind | 'closed' | 'opening';
   pauses: PauseState[];
   pausedUntil?: string;
   waitingFor?: string;
   nextAction?: PlannedAction;
-  currency: string;
-  pastDueMinor: number;
-  outstandingMinor: number;
-  dpd: number;
+  currency?: string;
+  pastDueMinor?: number;
+  outstandingMinor?: number;
+  dpd?: number;
   assignedCollector: string | null;
   promise?: { amountMinor: number; dueAt: string; status: 'open' | 'kept' | 'broken' };
   plan?: { installments: Array<{ dueAt: string; amountMinor: number; status: 'open' | 'paid' | 'missed' }>; status: 'open' | 'completed' | 'broken' };
@@ -121,4 +126,6 @@ export interface CollectionState {
   lastBlocked?: { rule: string; until?: string; channel: Channel; at: string };
   outcome?: Outcome;
 }
+/** The state once the case is open: what updates answer (they are refused while the run is opening). */
+export type OpenCollectionState = CollectionState & Required<Pick<CollectionState, 'caseId' | 'strategy' | 'currency' | 'pastDueMinor' | 'outstandingMinor' | 'dpd'>>;
 export const getState = defineQuery<CollectionState>('getState');

@@ -10,8 +10,8 @@ import {
   type ContactConsents,
   type InconvenientTimeRow,
 } from '../schema';
-import { NotFoundError, ValidationError } from './errors';
-import { requirePhone, requireText, requireTimeZone } from './validate';
+import { brokenUniqueConstraint, ConflictError, NotFoundError, ValidationError } from './errors';
+import { quote, requireEmail, requirePhone, requireText, requireTimeZone } from './validate';
 
 export interface BorrowerInput {
   id: string;
@@ -40,10 +40,10 @@ function checkInconvenientTimes(times: InconvenientTimeRow[]): InconvenientTimeR
   times.forEach((t, i) => {
     const field = `inconvenientTimes[${i}]`;
     if (!HHMM.test(t.from) || !(HHMM.test(t.to) || t.to === '24:00')) {
-      throw new ValidationError(`${field} must have from/to as "HH:MM" (got ${JSON.stringify(t)})`, field);
+      throw new ValidationError(`${field} must have from/to as "HH:MM" (got ${quote(t)})`, field);
     }
     if (t.weekdays && !t.weekdays.every((d) => Number.isInteger(d) && d >= 1 && d <= 7)) {
-      throw new ValidationError(`${field}.weekdays must be ISO weekdays 1..7 (got ${JSON.stringify(t.weekdays)})`, field);
+      throw new ValidationError(`${field}.weekdays must be ISO weekdays 1..7 (got ${quote(t.weekdays)})`, field);
     }
   });
   return times;
@@ -56,7 +56,7 @@ export async function upsertBorrower(db: Database, input: BorrowerInput): Promis
     id: input.id,
     externalRef: requireText(input.externalRef, 'externalRef'),
     name: requireText(input.name, 'name'),
-    email: input.email ?? null,
+    email: input.email == null ? null : requireEmail(input.email),
     phone: input.phone == null ? null : requirePhone(input.phone),
     timeZone: requireTimeZone(input.timeZone),
     locale: requireText(input.locale, 'locale'),
@@ -74,8 +74,16 @@ export async function upsertBorrower(db: Database, input: BorrowerInput): Promis
   for (const key of Object.keys(values) as (keyof typeof values)[]) {
     if (key !== 'id' && (input as unknown as Record<string, unknown>)[key] !== undefined) set[key] = values[key];
   }
-  const [row] = await db.insert(borrowers).values(values).onConflictDoUpdate({ target: borrowers.id, set }).returning();
-  return row!;
+  try {
+    const [row] = await db.insert(borrowers).values(values).onConflictDoUpdate({ target: borrowers.id, set }).returning();
+    return row!;
+  } catch (error) {
+    // The unique index decides, so two borrowers racing for one reference cannot both win.
+    if (brokenUniqueConstraint(error) === 'borrowers_external_ref_unique') {
+      throw new ConflictError(`externalRef ${quote(values.externalRef)} belongs to another borrower`, 'externalRef');
+    }
+    throw error;
+  }
 }
 
 export interface BorrowerContactProfile {

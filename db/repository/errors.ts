@@ -32,3 +32,17 @@ export class ConflictError extends RepositoryError {
     super('conflict', message, field);
   }
 }
+
+/**
+ * The unique constraint a write broke (PostgreSQL 23505), or undefined for any other error. Reads both
+ * drivers' errors (postgres.js `constraint_name`, PGlite `constraint`) through drizzle's wrapping `cause`.
+ */
+export function brokenUniqueConstraint(error: unknown): string | undefined {
+  let e = error;
+  for (let depth = 0; depth < 5 && e && typeof e === 'object'; depth += 1) {
+    const { code, constraint_name, constraint } = e as Record<string, unknown>;
+    if (code === '23505') return String(constraint_name ?? constraint ?? '');
+    e = (e as { cause?: unknown }).cause;
+  }
+  return undefined;
+}

@@ -14,7 +14,7 @@ import {
 } from '../../domain/ledger';
 import { appendAudit } from './audit';
 import { ConflictError, NotFoundError, ValidationError } from './errors';
-import { requireCurrency, requireDate, requireInstant, requireMinor, requireText } from './validate';
+import { requireCurrency, requireDate, requireDueDate, requireInstant, requireMinor, requirePastInstant, requireText } from './validate';
 
 export interface InstallmentInput {
   seq: number;
@@ -46,7 +46,7 @@ export async function upsertLoan(db: Database, input: LoanInput): Promise<{ loan
   requireText(input.product, 'product');
   requireCurrency(input.currency);
   requireMinor(input.principalMinor, 'principalMinor');
-  requireInstant(input.openedAt, 'openedAt');
+  requirePastInstant(input.openedAt, 'openedAt');
   if (input.riskScore != null && !Number.isInteger(input.riskScore)) {
     throw new ValidationError(`riskScore must be an integer (got ${input.riskScore})`, 'riskScore');
   }
@@ -57,7 +57,7 @@ export async function upsertLoan(db: Database, input: LoanInput): Promise<{ loan
       throw new ValidationError(`installments[${n}].seq must be a unique positive integer (got ${i.seq})`, `installments[${n}].seq`);
     }
     seqs.add(i.seq);
-    requireDate(i.dueDate, `installments[${n}].dueDate`);
+    requireDueDate(i.dueDate, `installments[${n}].dueDate`, input.openedAt);
     requireMinor(i.amountDueMinor, `installments[${n}].amountDueMinor`);
   });
 
@@ -175,7 +175,9 @@ export interface RecordPaymentResult {
 /**
  * Records a payment once: stores it, allocates it to the oldest unpaid instalments first and appends
  * an audit event, all in one transaction. Recording the same payment id again changes nothing and
- * returns `recorded: false`; reusing the id with a different loan, amount or currency is a conflict.
+ * returns `recorded: false`; reusing the id with a different loan, amount or currency is a conflict. (A
+ * repeat's receivedAt is not compared: a client retrying with "now" as the receipt time means the same
+ * payment.) The payment must have been received already, and not before the loan opened.
  */
 export async function recordPayment(db: Database, input: PaymentInput): Promise<RecordPaymentResult> {
   requireText(input.paymentId, 'paymentId');
@@ -189,12 +191,17 @@ export async function recordPayment(db: Database, input: PaymentInput): Promise<
     // Locking the loan serialises payments on it, so allocation always sees the latest instalments.
     const [loan] = await tx.select().from(loans).where(eq(loans.id, input.loanId)).for('update');
     if (!loan) throw new NotFoundError(`loan ${input.loanId} not found`, 'loanId');
+    // A repeat is answered before the new content is checked against the loan: a reused id with other
+    // content is a conflict, whatever else is wrong with it.
+    const [earlier] = await tx.select().from(payments).where(eq(payments.id, input.paymentId));
+    if (earlier) return repeatedPayment(tx, earlier, input, loan, asOf);
     if (input.currency !== loan.currency) {
       throw new ValidationError(
         `payment currency ${input.currency} does not match loan ${loan.id} currency ${loan.currency}`,
         'currency',
       );
     }
+    requirePastInstant(input.receivedAt, 'receivedAt', { at: loan.openedAt, what: `loan ${loan.id} opened` });
 
     const [inserted] = await tx
       .insert(payments)
@@ -207,28 +214,10 @@ export async function recordPayment(db: Database, input: PaymentInput): Promise<
       })
       .onConflictDoNothing({ target: payments.id })
       .returning();
-
     if (!inserted) {
+      // Recorded meanwhile for another loan (payments on this loan wait for its lock).
       const [existing] = await tx.select().from(payments).where(eq(payments.id, input.paymentId));
-      if (
-        !existing ||
-        existing.loanId !== input.loanId ||
-        existing.amountMinor !== input.amountMinor ||
-        existing.currency !== input.currency
-      ) {
-        throw new ConflictError(
-          `payment ${input.paymentId} was already recorded with different data ` +
-            `(loan ${existing?.loanId}, ${existing?.amountMinor} ${existing?.currency})`,
-          'paymentId',
-        );
-      }
-      const allocations = await tx
-        .select({ seq: paymentAllocations.installmentSeq, amountMinor: paymentAllocations.amountMinor })
-        .from(paymentAllocations)
-        .where(eq(paymentAllocations.paymentId, existing.id))
-        .orderBy(asc(paymentAllocations.installmentSeq));
-      const rows = await tx.select().from(installments).where(eq(installments.loanId, loan.id)).orderBy(asc(installments.seq));
-      return { recorded: false, payment: existing, allocations, position: position(loan, rows, asOf) };
+      return repeatedPayment(tx, existing!, input, loan, asOf);
     }
 
     const before = await tx.select().from(installments).where(eq(installments.loanId, loan.id)).orderBy(asc(installments.seq));
@@ -268,6 +257,25 @@ export async function recordPayment(db: Database, input: PaymentInput): Promise<
     });
     return { recorded: true, payment, allocations, position: afterPosition };
   });
+}
+
+/** The answer to a payment id seen before: the same content is a no-op, other content a conflict. */
+async function repeatedPayment(tx: Database, existing: Payment, input: PaymentInput, loan: Loan, asOf: string): Promise<RecordPaymentResult> {
+  if (existing.loanId !== input.loanId || existing.amountMinor !== input.amountMinor || existing.currency !== input.currency) {
+    throw new ConflictError(
+      `payment ${input.paymentId} was already recorded with different data ` +
+        `(loan ${existing.loanId}, ${existing.amountMinor} ${existing.currency}); ` +
+        'a payment id is an idempotency key: send the same content again, or use a new id for a new payment',
+      'paymentId',
+    );
+  }
+  const allocations = await tx
+    .select({ seq: paymentAllocations.installmentSeq, amountMinor: paymentAllocations.amountMinor })
+    .from(paymentAllocations)
+    .where(eq(paymentAllocations.paymentId, existing.id))
+    .orderBy(asc(paymentAllocations.installmentSeq));
+  const rows = await tx.select().from(installments).where(eq(installments.loanId, loan.id)).orderBy(asc(installments.seq));
+  return { recorded: false, payment: existing, allocations, position: position(loan, rows, asOf) };
 }
 
 export async function getLoan(db: Database, loanId: string): Promise<Loan | null> {

@@ -17,7 +17,7 @@ import {
 } from '../schema';
 import { appendAudit } from './audit';
 import { ConflictError, NotFoundError, ValidationError } from './errors';
-import { requireCurrency, requireDate, requireMinor, requireOneOf, requireText } from './validate';
+import { quote, requireCurrency, requireDate, requireMinor, requireOneOf, requireText } from './validate';
 
 async function loanCurrency(db: Database, loanId: string): Promise<string> {
   const [loan] = await db.select({ currency: loans.currency }).from(loans).where(eq(loans.id, loanId));
@@ -176,6 +176,9 @@ export async function openDispute(db: Database, input: DisputeInput): Promise<{ 
     if (input.currency == null) throw new ValidationError('currency is required with amountMinor', 'currency');
   }
   return db.transaction(async (tx) => {
+    // A repeated key is answered before the new content is checked: other content is a conflict.
+    const [earlier] = await tx.select().from(disputes).where(eq(disputes.idempotencyKey, input.idempotencyKey));
+    if (earlier) return { dispute: sameDispute(earlier, input), created: false };
     if (input.currency != null) await requireLoanCurrency(tx, input.loanId, input.currency);
     else await loanCurrency(tx, input.loanId);
     const [created] = await tx
@@ -193,7 +196,7 @@ export async function openDispute(db: Database, input: DisputeInput): Promise<{ 
       .returning();
     if (!created) {
       const [existing] = await tx.select().from(disputes).where(eq(disputes.idempotencyKey, input.idempotencyKey));
-      return { dispute: existing!, created: false };
+      return { dispute: sameDispute(existing!, input), created: false };
     }
     await appendAudit(tx, {
       actor: input.actor ?? 'backend',
@@ -204,6 +207,23 @@ export async function openDispute(db: Database, input: DisputeInput): Promise<{ 
     });
     return { dispute: created, created: true };
   });
+}
+
+/** A dispute filed again with its key: the same one, or a conflict when the content differs. */
+function sameDispute(existing: Dispute, input: DisputeInput): Dispute {
+  const same =
+    existing.loanId === input.loanId &&
+    existing.reason === input.reason &&
+    existing.amountMinor === (input.amountMinor ?? null) &&
+    existing.currency === (input.currency ?? null);
+  if (!same) {
+    throw new ConflictError(
+      `idempotencyKey ${quote(input.idempotencyKey)} was already used for another dispute (loan ${existing.loanId}); ` +
+        'send the same content again, or use a new key for a new dispute',
+      'idempotencyKey',
+    );
+  }
+  return existing;
 }
 
 export async function resolveDispute(

@@ -219,7 +219,7 @@ export async function waitForState<T>(
       last = await read();
       if (predicate(last)) return last;
     } catch (error) {
-      // A workflow answers queries once its first task has run (after the case is opened).
+      // A workflow answers queries once its first workflow task has run (it registers the handlers).
       if ((error as Error).name !== 'QueryNotRegisteredError') throw error;
     }
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(last)}`);
