@@ -81,7 +81,13 @@ export const loanBody = object(
   ['borrowerId', 'product', 'currency', 'principalMinor', 'openedAt', 'installments'],
 );
 
-export const startBody = object({ strategyId: { type: 'string', minLength: 1, maxLength: 100 } });
+export const startBody = object({
+  strategyId: { type: 'string', minLength: 1, maxLength: 100 },
+  reopen: {
+    ...object({ reason: { type: 'string', minLength: 1, maxLength: 1000, description: 'Why the loan is collected again; audited with who asked.' } }, ['reason']),
+    description: 'Collect again after a terminal outcome (not after bankruptcy or death).',
+  },
+});
 
 export const paymentBody = object(
   { paymentId: { ...id('Payment id, the idempotency key'), minLength: 1 }, amountMinor, currency, receivedAt: instant },
