@@ -1,11 +1,11 @@
 // Case activities: the collection workflow's reads and writes of the system of record. Each is one
 // short database call, idempotent (a retried call finds its own earlier write), and returns ids,
 // amounts and codes only — contact details never enter the workflow's history.
+import { ApplicationFailure } from '@temporalio/common';
 import { and, desc, eq, isNotNull } from 'drizzle-orm';
 import type { Database } from '../db/client';
 import { appendAudit } from '../db/repository/audit';
 import { getBorrowerForLoan } from '../db/repository/borrowers';
-import { ApplicationFailure } from '@temporalio/common';
 import { closeCase, CollectionEndedError, getCase, openCase, updateCaseStage } from '../db/repository/cases';
 import { beginContactAttempt, listContactHistory, markContactBlocked } from '../db/repository/contacts';
 import { getLoan, getLoanPosition, type LoanPosition } from '../db/repository/ledger';
