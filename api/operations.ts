@@ -6,7 +6,7 @@ import { and, desc, eq, inArray, isNull, or, sql } from 'drizzle-orm';
 import type { Database } from '../db/client';
 import { appendAudit } from '../db/repository/audit';
 import { setChannelOptOut } from '../db/repository/borrowers';
-import { assignCollector, getOpenCase } from '../db/repository/cases';
+import { assignCollector, getLifecycleFacts, getOpenCase, recordReopenRequest } from '../db/repository/cases';
 import { getLoan, recordPayment } from '../db/repository/ledger';
 import { createPaymentPlan, createPromiseToPay, openDispute, resolveDispute } from '../db/repository/negotiation';
 import { claimNextTask, completeTask } from '../db/repository/tasks';
@@ -14,6 +14,8 @@ import { quote } from '../db/repository/validate';
 import { borrowers, collectorTasks, disputes, type CollectorTask } from '../db/schema';
 import type { ApiRole } from '../db/schema';
 import { defaultStrategies } from '../domain/strategy/defaults';
+import { businessDate } from '../domain/ledger';
+import { explainRefusal, mayOpenNewCase } from '../domain/lifecycle';
 import type { collection } from '../workflows/collection';
 import {
   agreePaymentPlan,
@@ -145,11 +147,55 @@ export async function startCollectionRun(
   }
 }
 
-/** Starts collection for a known loan, once: a second call while it runs returns the running case. */
-export async function startCollection(deps: OperationDeps, loanId: string, options: { strategyId?: string } = {}): Promise<StartResult> {
+export interface StartOptions {
+  strategyId?: string;
+  /** An explicit request to collect again after a terminal outcome; its reason is audited. */
+  reopen?: { reason: string };
+}
+
+/**
+ * Starts collection for a known loan, once: a second call while it runs returns the running case.
+ * Follows the sweep's rule (domain/lifecycle): after a terminal outcome only with a reopen reason
+ * (audited with who asked), never after bankruptcy or death, after a cure only once a new instalment
+ * is past due — otherwise 409 naming the outcome and what to do.
+ */
+export async function startCollection(deps: OperationDeps, loanId: string, options: StartOptions, by: Principal): Promise<StartResult> {
   await requireLoan(deps.db, loanId);
   await requireKnownStrategy(deps.db, options.strategyId);
-  return startCollectionRun(deps.client, deps.taskQueue, loanId, options);
+  const reason = options.reopen === undefined ? undefined : requireReopenReason(options.reopen.reason);
+  const facts = await getLifecycleFacts(deps.db, loanId);
+  const decision = mayOpenNewCase({ asOf: businessDate(new Date()), ...facts, reopen: reason !== undefined });
+  if (!decision.allowed) {
+    // A run started a moment ago may not have opened its case row yet: it is the running case.
+    const running = await runningCollection(deps.client, loanId);
+    if (running) return running;
+    throw new ApiError('conflict', explainRefusal(loanId, decision, facts.lastClosedCase?.closedAt), 'loanId');
+  }
+  if (decision.because === 'reopened') {
+    const running = await runningCollection(deps.client, loanId);
+    if (running) return running;
+    await recordReopenRequest(deps.db, { loanId, closed: facts.lastClosedCase!, reason: reason!, actor: actorOf(by) });
+  }
+  return startCollectionRun(deps.client, deps.taskQueue, loanId, { strategyId: options.strategyId });
+}
+
+function requireReopenReason(reason: unknown): string {
+  if (typeof reason !== 'string' || reason.trim() === '') {
+    throw new ApiError('validation_error', `reopen.reason must say why the loan is collected again (got ${JSON.stringify(reason)})`, 'reopen.reason');
+  }
+  return reason.trim();
+}
+
+/** The loan's running collection run, if there is one. */
+async function runningCollection(client: Client, loanId: string): Promise<StartResult | null> {
+  const workflowId = workflowIdForLoan(loanId);
+  try {
+    const description = await client.workflow.getHandle(workflowId).describe();
+    return description.status.name === 'RUNNING' ? { loanId, workflowId, runId: description.runId, started: false } : null;
+  } catch (error) {
+    if (error instanceof WorkflowNotFoundError) return null;
+    throw error;
+  }
 }
 
 /** Checked before the start: with a strategy it cannot load, the workflow could never open its case. */

@@ -98,6 +98,10 @@ export const startBody = object({
     maxLength: 100,
     description: 'A stored or shipped strategy (cn-consumer, us-consumer, fast-test; unknown is 422); default: DEFAULT_STRATEGY',
   },
+  reopen: {
+    ...object({ reason: { type: 'string', minLength: 1, maxLength: 1000, description: 'Why the loan is collected again; audited with who asked.' } }, ['reason']),
+    description: 'Collect again after a terminal outcome (not after bankruptcy or death).',
+  },
 });
 
 export const paymentBody = object(

@@ -141,11 +141,17 @@ function stateView(s: Awaited<ReturnType<typeof readState>>) {
 
 const commands: Record<string, Command> = {
   start: {
-    usage: 'overdue start <loanId> [--strategy ID]',
-    summary: 'start collection for a loan (returns the running case if there is one)',
-    options: { strategy: { type: 'string' } },
+    usage: 'overdue start <loanId> [--strategy ID] [--reopen-reason TEXT]',
+    summary: 'start collection for a loan (returns the running case if there is one); after a terminal outcome only with --reopen-reason (audited; never after bankruptcy or death)',
+    options: { strategy: { type: 'string' }, 'reopen-reason': { type: 'string' } },
     async run({ values, positionals, json }) {
-      const result = await startCollection(await deps(), one(positionals, 'loanId'), { strategyId: values.strategy as string | undefined });
+      const reason = values['reopen-reason'] as string | undefined;
+      const result = await startCollection(
+        await deps(),
+        one(positionals, 'loanId'),
+        { strategyId: values.strategy as string | undefined, ...(reason !== undefined ? { reopen: { reason } } : {}) },
+        cli,
+      );
       return json ? result : `${result.started ? 'started' : 'already running'}: ${result.workflowId} (run ${result.runId})`;
     },
   },
@@ -170,8 +176,13 @@ const commands: Record<string, Command> = {
       const summary = await runSweep({ ...d, asOf, concurrency: integer(values.concurrency as string | undefined, 'concurrency') ?? 8, onProgress: json ? undefined : printer.onProgress });
       if (!json) printer.finish();
       if (json) return summary;
-      const { failures, ...counts } = summary;
-      return [pairs(counts), failures.length ? `\nfailures:\n${table(failures)}` : ''].join('');
+      const { failures, skippedBy, ...counts } = summary;
+      const skips = Object.entries(skippedBy).map(([because, loans]) => ({ because, loans }));
+      return [
+        pairs(counts),
+        skips.length ? `\nskipped (the loan's last case ended collection; see README "A loan's collection lifecycle"):\n${table(skips)}` : '',
+        failures.length ? `\nfailures:\n${table(failures)}` : '',
+      ].join('');
     },
   },
   schedule: {

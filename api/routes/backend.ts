@@ -75,19 +75,23 @@ export const backendRoutes: RouteSpec[] = [
     url: '/v1/loans/:loanId/collection',
     operationId: 'startCollection',
     summary: 'Start collection for a loan (once)',
-    description: 'Starts the workflow `collection-<loanId>`. While it runs, calling again returns the same case with 200.',
+    description:
+      'Starts the workflow `collection-<loanId>`. While it runs, calling again returns the same case with 200. Follows the sweep’s lifecycle rule: '
+      + 'after a terminal outcome (dispute_upheld, handed_to_legal, written_off, settled, cancelled) it answers 409 unless the body gives `reopen.reason`, '
+      + 'which is audited; after stopped_bankruptcy or stopped_deceased, or for a borrower marked bankrupt or deceased, it answers 409 even with a reason; '
+      + 'after cured or paid it starts only once an instalment due since then is past due; with nothing past due it answers 409.',
     tag: 'backends',
     roles: ['backend', 'operator'],
     schema: { params: s.loanParams, body: s.startBody },
     responses: {
       201: { description: 'Collection started', schema: s.startResponse },
       200: { description: 'Already running: the running case', schema: s.startResponse },
-      ...common,
+      ...errorResponses(400, 401, 403, 404, 409, 413, 422),
     },
-    async handler(request, reply, { deps }) {
+    async handler(request, reply, { deps, principal }) {
       const { loanId } = request.params as LoanParams;
-      const body = (request.body ?? {}) as { strategyId?: string };
-      const result = await startCollection(deps, loanId, { strategyId: body.strategyId });
+      const body = (request.body ?? {}) as { strategyId?: string; reopen?: { reason: string } };
+      const result = await startCollection(deps, loanId, { strategyId: body.strategyId, reopen: body.reopen }, principal);
       reply.status(result.started ? 201 : 200);
       return result;
     },

@@ -1,9 +1,23 @@
-// Collection cases: at most one open case per loan (partial unique index), opened idempotently, and
-// the delinquency sweep that finds loans needing one.
-import { and, eq, isNull, sql } from 'drizzle-orm';
+// Collection cases: at most one open case per loan (partial unique index), opened idempotently and
+// never after a terminal outcome nobody reopened (domain/lifecycle), and the delinquency sweep that
+// finds loans needing one.
+import { and, desc, eq, isNotNull, isNull, sql } from 'drizzle-orm';
+import {
+  BARRED_OUTCOMES,
+  explainRefusal,
+  isBarred,
+  isTerminal,
+  outcomeAllowsNewCase,
+  TERMINAL_OUTCOMES,
+  type LifecycleInstallment,
+} from '../../domain/lifecycle';
 import { queryRows, type Database } from '../client';
 import {
+  auditEvents,
+  borrowers,
   collectionCases,
+  installments,
+  loans,
   OUTCOMES,
   STAGES,
   strategies,
@@ -30,10 +44,19 @@ export interface OpenCaseInput {
 
 export const workflowIdForLoan = (loanId: string) => `collection-${loanId}`;
 
+/** The audit action of an explicit request to collect again after a terminal outcome: it lets one new case open. */
+export const REOPEN_ACTION = 'collection.reopened';
+
+/** A new case was refused because the loan's last case ended collection (domain/lifecycle). Retrying cannot help. */
+export class CollectionEndedError extends ConflictError {}
+
 /**
  * Opens a case for the loan, or returns the one already open (`created: false`). Safe under
  * concurrency: the insert uses ON CONFLICT on the one-open-case-per-loan partial unique index.
  * Marks the pinned strategy version as in use (immutable from then on) when it is stored.
+ * Refuses (CollectionEndedError) a new case after a terminal outcome unless a reopen request for that
+ * case was audited (recordReopenRequest), and after bankruptcy or death always: the last line behind
+ * the API and the sweep, for a workflow started some other way.
  */
 export async function openCase(db: Database, input: OpenCaseInput): Promise<{ case: CollectionCase; created: boolean }> {
   requireText(input.loanId, 'loanId');
@@ -47,6 +70,9 @@ export async function openCase(db: Database, input: OpenCaseInput): Promise<{ ca
   // A concurrent close between our failed insert and the select could leave nothing to return: retry.
   for (let attempt = 0; attempt < 3; attempt++) {
     const result = await db.transaction(async (tx) => {
+      const open = await getOpenCase(tx, input.loanId);
+      if (open) return { case: open, created: false };
+      await requireCollectable(tx, input.loanId);
       const [created] = await tx
         .insert(collectionCases)
         .values({
@@ -81,6 +107,85 @@ export async function openCase(db: Database, input: OpenCaseInput): Promise<{ ca
     if (result) return result;
   }
   throw new ConflictError(`could not open a case for loan ${input.loanId}: it kept changing concurrently`, 'loanId');
+}
+
+/** Throws CollectionEndedError when the loan's last closed case forbids a new one. */
+async function requireCollectable(db: Database, loanId: string): Promise<void> {
+  const last = await getLastClosedCase(db, loanId);
+  if (!last) return;
+  const reopenRequested = isTerminal(last.outcome) && !isBarred(last.outcome) && (await hasReopenRequest(db, loanId, last.id));
+  if (outcomeAllowsNewCase(last.outcome, { reopenRequested })) return;
+  const because = isBarred(last.outcome) ? 'barred' : 'terminal';
+  throw new CollectionEndedError(
+    explainRefusal(loanId, { allowed: false, because, outcome: last.outcome, reopenable: because === 'terminal' }, last.closedAt),
+    'loanId',
+  );
+}
+
+/** A closed case: the schema's check makes outcome and closedAt present together. */
+export type ClosedCase = CollectionCase & { outcome: CaseOutcome; closedAt: Date };
+
+/** The loan's most recently closed case, or null when none has closed. */
+export async function getLastClosedCase(db: Database, loanId: string): Promise<ClosedCase | null> {
+  const [row] = await db
+    .select()
+    .from(collectionCases)
+    .where(and(eq(collectionCases.loanId, loanId), isNotNull(collectionCases.closedAt)))
+    .orderBy(desc(collectionCases.closedAt))
+    .limit(1);
+  return (row as ClosedCase | undefined) ?? null;
+}
+
+async function hasReopenRequest(db: Database, loanId: string, caseId: string): Promise<boolean> {
+  const [row] = await db
+    .select({ id: auditEvents.id })
+    .from(auditEvents)
+    .where(and(eq(auditEvents.loanId, loanId), eq(auditEvents.action, REOPEN_ACTION), sql`${auditEvents.before}->>'caseId' = ${caseId}`))
+    .limit(1);
+  return row !== undefined;
+}
+
+/**
+ * Audits an explicit request to collect a loan again after its terminal case `closed`: who asked and
+ * why. It is what lets openCase open one new case after that case (no column needed: the request names
+ * the case it reopens).
+ */
+export async function recordReopenRequest(
+  db: Database,
+  input: { loanId: string; closed: ClosedCase; reason: string; actor: string },
+): Promise<void> {
+  await appendAudit(db, {
+    actor: input.actor,
+    action: REOPEN_ACTION,
+    loanId: input.loanId,
+    caseId: input.closed.id,
+    before: { caseId: input.closed.id, outcome: input.closed.outcome, closedAt: input.closed.closedAt.toISOString() },
+    after: { reason: requireText(input.reason, 'reopen.reason') },
+  });
+}
+
+/** What the lifecycle rule needs about a loan: its last closed case, its instalments, its borrower's bars. */
+export interface LifecycleFacts {
+  lastClosedCase: ClosedCase | null;
+  installments: LifecycleInstallment[];
+  borrower: { bankruptcy: boolean; deceased: boolean };
+}
+
+export async function getLifecycleFacts(db: Database, loanId: string): Promise<LifecycleFacts> {
+  const [lastClosedCase, rows, [flags]] = await Promise.all([
+    getLastClosedCase(db, loanId),
+    db
+      .select({ dueDate: installments.dueDate, amountDueMinor: installments.amountDueMinor, amountPaidMinor: installments.amountPaidMinor })
+      .from(installments)
+      .where(eq(installments.loanId, loanId)),
+    db
+      .select({ bankruptcy: borrowers.bankruptcy, deceased: borrowers.deceased })
+      .from(loans)
+      .innerJoin(borrowers, eq(borrowers.id, loans.borrowerId))
+      .where(eq(loans.id, loanId)),
+  ]);
+  if (!flags) throw new NotFoundError(`loan ${loanId} not found`, 'loanId');
+  return { lastClosedCase, installments: rows, borrower: flags };
 }
 
 function caseSnapshot(c: CollectionCase) {
@@ -177,15 +282,31 @@ export interface DelinquentLoan {
   loanId: string;
   /** Oldest instalment due before asOf and not fully paid. */
   oldestUnpaidDueDate: string;
+  /**
+   * Why the loan gets no new case (domain/lifecycle mayOpenNewCase, stated in SQL), or null when it
+   * should get one. `outcome` is the last closed case's, or null when a borrower flag bars collection.
+   */
+  skip: { because: SweepSkip; outcome: CaseOutcome | null } | null;
 }
 
+export type SweepSkip = 'barred' | 'terminal' | 'no_new_lapse';
+
+const inList = (values: readonly string[]) => sql.join(values.map((v) => sql`${v}`), sql`, `);
+
 /**
- * Loans with an instalment due before `asOf` and not fully paid, and no open case: the daily
- * sweep's work list. Keyset paging by loan id (`afterLoanId` = last id of the previous page).
+ * Loans with an instalment due before `asOf` and not fully paid, and no open case: the daily sweep's
+ * work list, each with the lifecycle's verdict (`skip`). Keyset paging by loan id (`afterLoanId` =
+ * last id of the previous page).
+ *
+ * The verdict is domain/lifecycle's mayOpenNewCase in SQL, in the same order: a bankrupt or deceased
+ * borrower, then the last closed case's outcome (barred, terminal), then after a cure or payoff whether
+ * any past-due instalment fell due on or after the day it closed (UTC). test/integration/db/cases.test.ts
+ * checks the two agree.
  *
  * Driven by the partial index installments_unpaid_idx (loan_id, due_date) WHERE unpaid, read in
  * loan id order, so a page costs about `limit` index probes whatever the portfolio size; the open
- * case check probes collection_cases_one_open_per_loan.
+ * case check probes collection_cases_one_open_per_loan, the last closed case collection_cases_loan_idx,
+ * and the borrower's flags two primary keys — a few probes per loan of the page only.
  */
 export async function findDelinquentLoansWithoutOpenCase(
   db: Database,
@@ -195,21 +316,48 @@ export async function findDelinquentLoansWithoutOpenCase(
   if (!Number.isInteger(input.limit) || input.limit < 1 || input.limit > 10_000) {
     throw new ValidationError(`limit must be an integer 1..10000 (got ${input.limit})`, 'limit');
   }
-  const after = input.afterLoanId ?? null;
-  const rows = await queryRows<{ loan_id: string; oldest_unpaid_due_date: string }>(
+  const rows = await queryRows<{ loan_id: string; oldest_unpaid_due_date: string; skip: SweepSkip | null; outcome: CaseOutcome | null }>(
     db,
-    sql`
-      SELECT i.loan_id, min(i.due_date)::text AS oldest_unpaid_due_date
-      FROM installments i
-      WHERE i.amount_paid_minor < i.amount_due_minor
-        AND i.due_date < ${asOf}::date
-        ${after === null ? sql`` : sql`AND i.loan_id > ${after}`}
-        AND NOT EXISTS (
-          SELECT 1 FROM collection_cases c WHERE c.loan_id = i.loan_id AND c.closed_at IS NULL
-        )
-      GROUP BY i.loan_id
-      ORDER BY i.loan_id
-      LIMIT ${input.limit}`,
+    sweepPageQuery({ asOf, afterLoanId: input.afterLoanId ?? null, limit: input.limit }),
   );
-  return rows.map((r) => ({ loanId: r.loan_id, oldestUnpaidDueDate: r.oldest_unpaid_due_date }));
+  return rows.map((r) => ({
+    loanId: r.loan_id,
+    oldestUnpaidDueDate: r.oldest_unpaid_due_date,
+    // Barred by a borrower flag rather than by the outcome: the outcome did not decide.
+    skip: r.skip === null ? null : { because: r.skip, outcome: r.skip === 'barred' && r.outcome !== null && !isBarred(r.outcome) ? null : r.outcome },
+  }));
+}
+
+/** The sweep's page query (exported for bench/sweep.ts, which prints its plan). */
+export function sweepPageQuery(input: { asOf: string; afterLoanId: string | null; limit: number }) {
+  const { asOf, afterLoanId: after, limit } = input;
+  return sql`
+      SELECT d.loan_id, d.oldest_unpaid_due_date::text AS oldest_unpaid_due_date, last.outcome,
+        CASE
+          WHEN b.bankruptcy OR b.deceased OR last.outcome IN (${inList(BARRED_OUTCOMES)}) THEN 'barred'
+          WHEN last.outcome IN (${inList(TERMINAL_OUTCOMES)}) THEN 'terminal'
+          WHEN last.outcome IS NOT NULL AND d.newest_unpaid_due_date < (last.closed_at AT TIME ZONE 'UTC')::date THEN 'no_new_lapse'
+        END AS skip
+      FROM (
+        SELECT i.loan_id, min(i.due_date) AS oldest_unpaid_due_date, max(i.due_date) AS newest_unpaid_due_date
+        FROM installments i
+        WHERE i.amount_paid_minor < i.amount_due_minor
+          AND i.due_date < ${asOf}::date
+          ${after === null ? sql`` : sql`AND i.loan_id > ${after}`}
+          AND NOT EXISTS (
+            SELECT 1 FROM collection_cases c WHERE c.loan_id = i.loan_id AND c.closed_at IS NULL
+          )
+        GROUP BY i.loan_id
+        ORDER BY i.loan_id
+        LIMIT ${limit}
+      ) d
+      JOIN loans l ON l.id = d.loan_id
+      JOIN borrowers b ON b.id = l.borrower_id
+      LEFT JOIN LATERAL (
+        SELECT c.outcome, c.closed_at FROM collection_cases c
+        WHERE c.loan_id = d.loan_id AND c.closed_at IS NOT NULL
+        ORDER BY c.closed_at DESC
+        LIMIT 1
+      ) last ON true
+      ORDER BY d.loan_id`;
 }

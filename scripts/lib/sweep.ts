@@ -1,5 +1,7 @@
 // The delinquency sweep: every loan with an overdue unpaid instalment and no open case gets its
-// collection workflow, at most `concurrency` starts in flight. Idempotent by construction — a loan whose
+// collection workflow, at most `concurrency` starts in flight — unless its last case's outcome says it
+// may not be collected again (domain/lifecycle: terminal, bankruptcy or death, or cured with no new
+// lapse), which the sweep skips and counts. Idempotent by construction — a loan whose
 // workflow is already running (even one started a moment ago, before its first activity opened the
 // case row) is counted as alreadyRunning, so running the sweep twice starts nothing new.
 import type { Client } from '@temporalio/client';
@@ -12,13 +14,17 @@ export interface SweepSummary {
   asOf: string;
   found: number;
   started: number;
+  /** Found but not started: the lifecycle rule forbids a new case (see skippedBy). */
+  skipped: number;
+  /** Skips by reason and outcome, e.g. `terminal:written_off`, `barred:stopped_bankruptcy`, `barred:borrower`, `no_new_lapse:cured`. */
+  skippedBy: Record<string, number>;
   alreadyRunning: number;
   failed: number;
   /** The first few failures, for the operator. */
   failures: Array<{ loanId: string; error: string }>;
 }
 
-export type SweepProgress = Omit<SweepSummary, 'failures'> & { done: number; lastLoanId?: string };
+export type SweepProgress = Omit<SweepSummary, 'failures' | 'skippedBy'> & { done: number; lastLoanId?: string };
 
 export interface SweepOptions {
   db: Database;
@@ -39,12 +45,12 @@ export async function runSweep(options: SweepOptions): Promise<SweepSummary> {
   const asOf = options.asOf === undefined ? new Date().toISOString().slice(0, 10) : options.asOf instanceof Date ? options.asOf.toISOString().slice(0, 10) : options.asOf;
   const concurrency = Math.max(1, options.concurrency ?? 8);
   const pageSize = options.pageSize ?? 500;
-  const summary: SweepSummary = { asOf, found: 0, started: 0, alreadyRunning: 0, failed: 0, failures: [] };
+  const summary: SweepSummary = { asOf, found: 0, started: 0, skipped: 0, skippedBy: {}, alreadyRunning: 0, failed: 0, failures: [] };
   let done = 0;
   let after: string | null = null;
 
   const report = (lastLoanId?: string) => {
-    const { failures: _failures, ...counts } = summary;
+    const { failures: _failures, skippedBy: _skippedBy, ...counts } = summary;
     options.onProgress?.({ ...counts, done, lastLoanId });
   };
 
@@ -54,12 +60,20 @@ export async function runSweep(options: SweepOptions): Promise<SweepSummary> {
     if (page.length === 0) break;
     summary.found += page.length;
     after = page[page.length - 1]!.loanId;
+    const toStart = page.filter((loan) => {
+      if (!loan.skip) return true;
+      const key = `${loan.skip.because}:${loan.skip.outcome ?? 'borrower'}`;
+      summary.skipped += 1;
+      summary.skippedBy[key] = (summary.skippedBy[key] ?? 0) + 1;
+      done += 1;
+      return false;
+    });
     report();
 
     let next = 0;
     const worker = async () => {
-      while (next < page.length && !options.signal?.aborted) {
-        const { loanId } = page[next++]!;
+      while (next < toStart.length && !options.signal?.aborted) {
+        const { loanId } = toStart[next++]!;
         try {
           const result = await startCollectionRun(options.client, options.taskQueue, loanId);
           if (result.started) summary.started += 1;
@@ -72,7 +86,7 @@ export async function runSweep(options: SweepOptions): Promise<SweepSummary> {
         report(loanId);
       }
     };
-    await Promise.all(Array.from({ length: Math.min(concurrency, page.length) }, worker));
+    await Promise.all(Array.from({ length: Math.min(concurrency, toStart.length) }, worker));
     if (page.length < pageSize) break;
   }
   return summary;
@@ -87,7 +101,7 @@ export function progressPrinter(stream: NodeJS.WriteStream = process.stderr, eve
   let lastDraw = 0;
   return {
     onProgress(p: SweepProgress) {
-      const counts = `started ${p.started} · already running ${p.alreadyRunning} · failed ${p.failed}`;
+      const counts = `started ${p.started} · skipped ${p.skipped} · already running ${p.alreadyRunning} · failed ${p.failed}`;
       if (stream.isTTY) {
         const now = Date.now();
         if (now - lastDraw < 50 && p.done !== p.found) return;

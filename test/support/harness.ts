@@ -77,7 +77,7 @@ function isoDate(ms: number): string {
   return new Date(ms).toISOString().slice(0, 10);
 }
 
-export async function startHarness(name: string, options: { strategyId?: string } = {}): Promise<Harness> {
+export async function startHarness(name: string, options: { strategyId?: string; databaseUrl?: string } = {}): Promise<Harness> {
   quietRuntime();
   const suffix = randomUUID().slice(0, 8);
   const queues = {
@@ -87,7 +87,8 @@ export async function startHarness(name: string, options: { strategyId?: string 
     letter: `${name}-letter-${suffix}`,
   };
   const address = inject('temporalAddress');
-  const database = await createDatabase(inject('databaseUrl'), { max: 5 });
+  // A file whose assertions count rows across the whole database (the sweep's summary) brings its own.
+  const database = await createDatabase(options.databaseUrl ?? inject('databaseUrl'), { max: 5 });
   const db = database.db;
   const [smtp, sms, bundle, nativeConnection, connection] = await Promise.all([
     startSmtpSink(),

@@ -10,6 +10,10 @@ import {
   recordPayment,
   updateCaseStage,
 } from '../../../db/repository';
+import { upsertBorrower } from '../../../db/repository/borrowers';
+import { getLifecycleFacts, recordReopenRequest, CollectionEndedError } from '../../../db/repository/cases';
+import { mayOpenNewCase } from '../../../domain/lifecycle';
+import { OUTCOMES, type Outcome } from '../../../domain/vocabulary';
 import { connect, givenLoan, uniquePrefix } from './fixtures';
 
 let handle: DatabaseHandle;
@@ -67,7 +71,7 @@ describe('delinquency sweep', () => {
     // overdue but already has an open case
     await givenLoan(handle, `${p}-d-with-case`, ['2025-01-10']);
     await openCase(handle.db, caseFor(`${p}-d-with-case`));
-    // overdue, closed case: needs a new one
+    // overdue, closed case: found, and the lifecycle rule says whether it gets a new one
     await givenLoan(handle, `${p}-e-closed-case`, ['2025-02-01']);
     const old = await openCase(handle.db, caseFor(`${p}-e-closed-case`));
     await closeCase(handle.db, old.case.id, 'settled');
@@ -88,10 +92,72 @@ describe('delinquency sweep', () => {
       after = page[page.length - 1]!.loanId;
     }
     expect(found).toEqual([
-      { loanId: `${p}-b-overdue`, oldestUnpaidDueDate: '2025-03-19' },
-      { loanId: `${p}-c-overdue`, oldestUnpaidDueDate: '2025-01-10' },
-      { loanId: `${p}-e-closed-case`, oldestUnpaidDueDate: '2025-02-01' },
-      { loanId: `${p}-g-partial`, oldestUnpaidDueDate: '2025-02-01' },
+      { loanId: `${p}-b-overdue`, oldestUnpaidDueDate: '2025-03-19', skip: null },
+      { loanId: `${p}-c-overdue`, oldestUnpaidDueDate: '2025-01-10', skip: null },
+      { loanId: `${p}-e-closed-case`, oldestUnpaidDueDate: '2025-02-01', skip: { because: 'terminal', outcome: 'settled' } },
+      { loanId: `${p}-g-partial`, oldestUnpaidDueDate: '2025-02-01', skip: null },
     ]);
+  });
+});
+
+describe('the collection lifecycle in the database', () => {
+  const asOf = '2025-06-30';
+  const closedAt = new Date('2025-05-10T15:30:00Z');
+
+  async function loanClosedAs(loanId: string, dueDates: string[], outcome: Outcome | null, paidMinor = 0) {
+    await givenLoan(handle, loanId, dueDates);
+    if (paidMinor) await recordPayment(handle.db, { paymentId: `${loanId}-P`, loanId, amountMinor: paidMinor, currency: 'USD', receivedAt: closedAt });
+    if (outcome) {
+      const opened = await openCase(handle.db, { ...caseFor(loanId), openedAt: new Date('2025-04-01T00:00:00Z') });
+      await closeCase(handle.db, opened.case.id, outcome, { closedAt });
+    }
+  }
+
+  it('gives the sweep the same verdict as the pure rule, for every outcome and lapse', async () => {
+    const p = uniquePrefix('LC');
+    const loans: string[] = [];
+    for (const outcome of [null, ...OUTCOMES]) {
+      const shapes: Array<[string, string[], number]> = [
+        ['before', ['2025-04-01', '2025-05-01'], 10_000], // second instalment, due before the close, unpaid
+        ['sameday', ['2025-04-01', '2025-05-10'], 10_000], // due on the close's day: a new lapse
+        ['after', ['2025-04-01', '2025-06-01'], 10_000], // due after the close: a new lapse
+      ];
+      for (const [shape, dueDates, paid] of shapes) {
+        const loanId = `${p}-${outcome ?? 'none'}-${shape}`;
+        await loanClosedAs(loanId, dueDates, outcome, paid);
+        loans.push(loanId);
+      }
+    }
+    const flagged = `${p}-zz-flagged`;
+    await loanClosedAs(flagged, ['2025-06-01'], 'cured');
+    await upsertBorrower(handle.db, { id: `${flagged}-B`, externalRef: `${flagged}-B-ext`, name: 'Test Borrower', timeZone: 'UTC', locale: 'en', deceased: true });
+    loans.push(flagged);
+
+    const page = (await findDelinquentLoansWithoutOpenCase(handle.db, { asOf, afterLoanId: p, limit: 1000 })).filter((l) => l.loanId.startsWith(`${p}-`));
+    expect(page.map((l) => l.loanId).sort()).toEqual([...loans].sort());
+    for (const loan of page) {
+      const decision = mayOpenNewCase({ asOf, ...(await getLifecycleFacts(handle.db, loan.loanId)) });
+      expect({ loanId: loan.loanId, started: loan.skip === null }).toEqual({ loanId: loan.loanId, started: decision.allowed });
+      if (!decision.allowed) expect(loan.skip, loan.loanId).toEqual({ because: decision.because, outcome: decision.outcome ?? null });
+    }
+    expect(page.find((l) => l.loanId === flagged)!.skip).toEqual({ because: 'barred', outcome: null });
+  });
+
+  it('opens no case after a terminal outcome until a reopen request for that case is audited, and never after bankruptcy', async () => {
+    const p = uniquePrefix('LR');
+    await loanClosedAs(`${p}-settled`, ['2025-06-01'], 'settled');
+    await expect(openCase(handle.db, caseFor(`${p}-settled`))).rejects.toBeInstanceOf(CollectionEndedError);
+    const { lastClosedCase } = await getLifecycleFacts(handle.db, `${p}-settled`);
+    await recordReopenRequest(handle.db, { loanId: `${p}-settled`, closed: lastClosedCase!, reason: 'settlement bounced', actor: 'operator:ann' });
+    const reopened = await openCase(handle.db, caseFor(`${p}-settled`));
+    expect(reopened.created).toBe(true);
+    // The request reopened that one case: once the new case ends terminally, the loan is closed again.
+    await closeCase(handle.db, reopened.case.id, 'written_off');
+    await expect(openCase(handle.db, caseFor(`${p}-settled`))).rejects.toThrow(/written_off/);
+
+    await loanClosedAs(`${p}-bankrupt`, ['2025-06-01'], 'stopped_bankruptcy');
+    const bankrupt = await getLifecycleFacts(handle.db, `${p}-bankrupt`);
+    await recordReopenRequest(handle.db, { loanId: `${p}-bankrupt`, closed: bankrupt.lastClosedCase!, reason: 'the lender asks', actor: 'operator:ann' });
+    await expect(openCase(handle.db, caseFor(`${p}-bankrupt`))).rejects.toThrow(/stopped_bankruptcy/);
   });
 });
