@@ -9,8 +9,11 @@ import { setChannelOptOut } from '../db/repository/borrowers';
 import { assignCollector, getOpenCase } from '../db/repository/cases';
 import { getLoan, recordPayment } from '../db/repository/ledger';
 import { createPaymentPlan, createPromiseToPay, openDispute, resolveDispute } from '../db/repository/negotiation';
-import { claimNextTask, completeTask } from '../db/repository/tasks';
-import { borrowers, collectorTasks, disputes, type CollectorTask } from '../db/schema';
+import { cancelTasksForRule, setHardshipPause, setOperatorPause } from '../db/repository/pauses';
+import { claimNextTask, completeTask, latestTaskForLoan } from '../db/repository/tasks';
+import { borrowers, collectorTasks, disputes, strategies, type CollectionCase, type CollectorTask } from '../db/schema';
+import { findDefaultStrategy } from '../domain/strategy/defaults';
+import { parseDuration } from '../domain/strategy/duration';
 import type { ApiRole } from '../db/schema';
 import type { collection } from '../workflows/collection';
 import {
@@ -24,11 +27,15 @@ import {
   disputeResolved,
   getState,
   hardshipReported,
+  legalOutcomeReported,
   paymentReceived,
   pauseRequested,
   promiseToPay,
   recordCallOutcome,
   resumeRequested,
+  LEGAL_OUTCOME_WAIT,
+  planRowKey,
+  promiseRowKey,
   workflowIdForLoan,
   type CallOutcome,
   type CollectionState,
@@ -207,16 +214,22 @@ export async function fileDispute(deps: OperationDeps, loanId: string, body: Dis
   }
   if (body.currency !== undefined) requireCurrencyOf(loan, body.currency);
   const open = await getOpenCase(deps.db, loanId);
-  const { dispute, created } = await openDispute(deps.db, {
-    idempotencyKey: body.idempotencyKey,
-    loanId,
-    caseId: open?.id ?? null,
-    reason: body.reason,
-    amountMinor: body.amountMinor ?? null,
-    currency: body.currency ?? null,
-    actor: actorOf(by),
+  // The dispute and the cancellation of the loan's open call tasks commit together: no collector can
+  // claim (or keep) a call on a disputed debt.
+  const { dispute, created } = await deps.db.transaction(async (tx) => {
+    const filed = await openDispute(tx, {
+      idempotencyKey: body.idempotencyKey,
+      loanId,
+      caseId: open?.id ?? null,
+      reason: body.reason,
+      amountMinor: body.amountMinor ?? null,
+      currency: body.currency ?? null,
+      actor: actorOf(by),
+    });
+    if (filed.dispute.loanId !== loanId) throw new ApiError('conflict', `idempotencyKey ${body.idempotencyKey} was used for a dispute on another loan`, 'idempotencyKey');
+    if (!filed.dispute.resolvedAt) await cancelTasksForRule(tx, loanId, 'common.dispute', actorOf(by));
+    return filed;
   });
-  if (dispute.loanId !== loanId) throw new ApiError('conflict', `idempotencyKey ${body.idempotencyKey} was used for a dispute on another loan`, 'idempotencyKey');
   const signalled = await signalIfRunning(deps.client, loanId, (h) => h.signal(disputeOpened, { disputeId: dispute.id }));
   return { created, disputeId: dispute.id, loanId, status: dispute.outcome ?? 'open', signalled };
 }
@@ -267,11 +280,17 @@ export async function reportBorrowerFact(deps: OperationDeps, loanId: string, fa
           .set(fact.reason === 'bankruptcy' ? { bankruptcy: true, updatedAt: sql`now()` } : { deceased: true, updatedAt: sql`now()` })
           .where(eq(borrowers.id, loan.borrowerId));
         break;
-      case 'hardship':
-        // No borrower flag: the pause lasts the strategy's forbearance period, which the workflow owns.
+      case 'hardship': {
+        // No borrower flag: the case pauses for the strategy's forbearance period (the workflow keeps
+        // the same pause); the case row holds it for the task claim.
+        const open = await getOpenCase(tx, loanId);
+        if (open) await setHardshipPause(tx, loanId, new Date(Date.now() + (await hardshipPauseMs(tx, open))));
         break;
+      }
     }
     await appendAudit(tx, { actor, action: `borrower.${fact.kind}`, loanId, after: fact });
+    const rule = ruleStoppingCalls(fact);
+    if (rule) await cancelTasksForRule(tx, loanId, rule, actor);
   });
   const signalled = await signalIfRunning(deps.client, loanId, (h) => {
     switch (fact.kind) {
@@ -286,6 +305,30 @@ export async function reportBorrowerFact(deps: OperationDeps, loanId: string, fa
     }
   });
   return { loanId, recorded: fact.kind, signalled };
+}
+
+/** The rule under which a borrower fact stops the loan's calls at once, if it does. */
+function ruleStoppingCalls(fact: BorrowerFact): string | undefined {
+  switch (fact.kind) {
+    case 'cease':
+      return 'common.cease';
+    case 'opt_out':
+      return fact.channel === 'call' ? 'common.opt-out' : undefined;
+    case 'barred':
+      return fact.reason === 'bankruptcy' ? 'common.bankruptcy' : 'common.deceased';
+    case 'hardship':
+      return 'common.paused';
+  }
+}
+
+/** The hardship pause of the case's pinned strategy (stored version, else the shipped document). */
+async function hardshipPauseMs(db: Database, open: CollectionCase): Promise<number> {
+  const [row] = await db
+    .select({ document: strategies.document })
+    .from(strategies)
+    .where(and(eq(strategies.id, open.strategyId), eq(strategies.version, open.strategyVersion)));
+  const pause = (row?.document as { hardshipPause?: string } | undefined)?.hardshipPause ?? findDefaultStrategy(open.strategyId)?.hardshipPause;
+  return pause ? parseDuration(pause) : 0;
 }
 
 // ---- collectors ----
@@ -371,8 +414,32 @@ async function finishTask(db: Database, task: CollectorTask | null, collectorId:
   await completeTask(db, { taskId: task.id, collectorId, outcome });
 }
 
+/**
+ * Refuses (422) what a collector reports against a call the rules cancelled: the loan's latest call task
+ * was cancelled by a dispute, cease, bar, opt-out or pause, so no call may have been made on it. The
+ * refusal names the rule and when it applied, and is written to the audit trail.
+ */
+async function refuseIfCallCancelled(deps: OperationDeps, loanId: string, by: Principal, attempted: Record<string, unknown>): Promise<void> {
+  const task = await latestTaskForLoan(deps.db, loanId);
+  if (!task || task.status !== 'cancelled' || !task.cancelledRule) return;
+  const at = task.cancelledAt?.toISOString() ?? 'an unknown time';
+  await appendAudit(deps.db, {
+    actor: actorOf(by),
+    action: 'task.outcome_refused',
+    caseId: task.caseId,
+    loanId,
+    after: { taskId: task.id, rule: task.cancelledRule, cancelledAt: task.cancelledAt?.toISOString() ?? null, ...attempted },
+  });
+  throw new ApiError(
+    'validation_error',
+    `task ${task.id} (call attempt on loan ${loanId}) was cancelled by ${task.cancelledRule} at ${at}; no call may be recorded against it. Claim the next task when one is queued (POST /v1/tasks/claim)`,
+    'taskId',
+  );
+}
+
 export async function submitCallOutcome(deps: OperationDeps, loanId: string, outcome: CallOutcome, by: Principal): Promise<CollectionState> {
   const task = await authorizeCollector(deps, loanId, by);
+  await refuseIfCallCancelled(deps, loanId, by, { outcome });
   const collectorId = by.collectorId!;
   const state = await deps.client.workflow.getHandle(workflowIdForLoan(loanId)).executeUpdate(recordCallOutcome, { args: [{ outcome, collectorId }] });
   await finishTask(deps.db, task, collectorId, outcome);
@@ -390,7 +457,9 @@ async function borrowerZone(db: Database, borrowerId: string): Promise<string> {
 
 /**
  * Files a promise or plan the workflow has already accepted. The workflow is the source of truth for
- * it, so a failure here must not turn the accepted update into an error the caller would retry.
+ * it, so a failure here must not turn the accepted update into an error the caller would retry. The
+ * workflow settles the same row by the same key when it decides (kept, broken, completed), creating it
+ * if it got there first, so a fast decision never leaves an open row behind.
  */
 async function fileAfterUpdate(what: string, loanId: string, file: () => Promise<unknown>): Promise<void> {
   try {
@@ -413,12 +482,13 @@ export async function submitPromise(deps: OperationDeps, loanId: string, body: P
   requireCurrencyOf(loan, body.currency);
   requireInstant(body.dueAt, 'dueAt', { future: true });
   const task = await authorizeCollector(deps, loanId, by);
+  await refuseIfCallCancelled(deps, loanId, by, { promise: { amountMinor: body.amountMinor, currency: body.currency, dueAt: body.dueAt } });
   const collectorId = by.collectorId!;
   const state = await deps.client.workflow
     .getHandle(workflowIdForLoan(loanId))
     .executeUpdate(promiseToPay, { args: [{ amountMinor: body.amountMinor, currency: body.currency, dueAt: body.dueAt, collectorId }] });
   await fileAfterUpdate('promise', loanId, async () => createPromiseToPay(deps.db, {
-    idempotencyKey: `${state.caseId}/promise/${body.dueAt}/${body.amountMinor}`,
+    idempotencyKey: promiseRowKey(state.caseId, body),
     caseId: state.caseId,
     loanId,
     amountMinor: body.amountMinor,
@@ -443,13 +513,14 @@ export async function submitPlan(deps: OperationDeps, loanId: string, body: Plan
     requireInstant(i.dueAt, `installments[${n}].dueAt`, { future: true });
   });
   const task = await authorizeCollector(deps, loanId, by);
+  await refuseIfCallCancelled(deps, loanId, by, { plan: { currency: body.currency, installments: body.installments } });
   const collectorId = by.collectorId!;
   const state = await deps.client.workflow
     .getHandle(workflowIdForLoan(loanId))
     .executeUpdate(agreePaymentPlan, { args: [{ currency: body.currency, installments: body.installments, collectorId }] });
   const zone = await borrowerZone(deps.db, loan.borrowerId);
   await fileAfterUpdate('plan', loanId, () => createPaymentPlan(deps.db, {
-    idempotencyKey: `${state.caseId}/plan/${body.installments.map((i) => `${i.dueAt}:${i.amountMinor}`).join(',')}`,
+    idempotencyKey: planRowKey(state.caseId, body.installments),
     caseId: state.caseId,
     loanId,
     currency: body.currency,
@@ -462,16 +533,43 @@ export async function submitPlan(deps: OperationDeps, loanId: string, body: Plan
 
 // ---- operators ----
 
+/**
+ * Pauses the case: the pause on the case row and the cancellation of its open call tasks commit
+ * together (the claim reads the pause there), then the workflow is told.
+ */
 export async function pauseCollection(deps: OperationDeps, loanId: string, reason: string, by: Principal) {
   await requireLoan(deps.db, loanId);
-  await signalRunning(deps.client, loanId, (h) => h.signal(pauseRequested, { reason, operator: actorOf(by) }));
+  const actor = actorOf(by);
+  await deps.db.transaction(async (tx) => {
+    if (await setOperatorPause(tx, loanId, true)) await cancelTasksForRule(tx, loanId, 'common.paused', actor);
+  });
+  await signalRunning(deps.client, loanId, (h) => h.signal(pauseRequested, { reason, operator: actor }));
   return { loanId, accepted: true, signal: 'pauseRequested' };
 }
 
 export async function resumeCollection(deps: OperationDeps, loanId: string, by: Principal) {
   await requireLoan(deps.db, loanId);
+  await setOperatorPause(deps.db, loanId, false);
   await signalRunning(deps.client, loanId, (h) => h.signal(resumeRequested, { operator: actorOf(by) }));
   return { loanId, accepted: true, signal: 'resumeRequested' };
+}
+
+export type LegalOutcome = 'paid' | 'settled' | 'written_off';
+
+/**
+ * The legal team reports how a handed-off case ended. Accepted only while the workflow awaits it
+ * (a legal stage whose strategy says `afterHandOff: awaitOutcome`): 404 when no collection runs for the
+ * loan, 409 when it runs but waits for something else. Audited.
+ */
+export async function reportLegalOutcome(deps: OperationDeps, loanId: string, outcome: LegalOutcome, by: Principal) {
+  const state = await readState(deps, loanId);
+  if (state.waitingFor !== LEGAL_OUTCOME_WAIT) {
+    const now = state.outcome ? `its case is closed (${state.outcome})` : `it is in stage ${state.stage}${state.waitingFor ? `, waiting for ${state.waitingFor}` : ''}`;
+    throw new ApiError('conflict', `collection of loan ${loanId} is not awaiting a legal outcome: ${now}`, 'loanId');
+  }
+  await signalRunning(deps.client, loanId, (h) => h.signal(legalOutcomeReported, { outcome }));
+  await appendAudit(deps.db, { actor: actorOf(by), action: 'legal.outcome_reported', caseId: state.caseId, loanId, after: { outcome } });
+  return { loanId, accepted: true, signal: 'legalOutcomeReported', outcome };
 }
 
 export async function reassignCollection(deps: OperationDeps, loanId: string, collectorId: string | null, by: Principal) {

@@ -176,7 +176,7 @@ export function listen(loan: CaseState): void {
     m.promiseToPay,
     ({ amountMinor, dueAt, collectorId }) => {
       loan.assignedCollector ??= collectorId;
-      loan.promise = { amountMinor, dueAt: new Date(Date.parse(dueAt)).toISOString(), paidBaselineMinor: loan.position.paidMinor, status: 'open' };
+      loan.promise = { amountMinor, dueAt: new Date(Date.parse(dueAt)).toISOString(), paidBaselineMinor: loan.position.paidMinor, status: 'open', collectorId };
       if (loan.awaitingCallOutcome) loan.callOutcome = 'promise_to_pay';
       audit(loan, 'promise_to_pay', { amountMinor, currency: loan.position.currency, dueAt, collectorId });
       return viewOf(loan, Date.now());
@@ -199,6 +199,7 @@ export function listen(loan: CaseState): void {
       loan.assignedCollector ??= collectorId;
       loan.plan = {
         paidBaselineMinor: loan.position.paidMinor,
+        collectorId,
         installments: installments.map((i) => ({ dueAt: new Date(Date.parse(i.dueAt)).toISOString(), amountMinor: i.amountMinor, status: 'open' as const })),
         status: 'open',
       };
