@@ -87,7 +87,7 @@ export interface CaseActivities {
    */
   settlePromise(input: NegotiationRow & { amountMinor: number; dueAt: string; status: 'kept' | 'broken' }): Promise<void>;
   /** The same for a payment plan (key: planRowKey). */
-  settlePlan(input: NegotiationRow & { installments: Array<{ dueAt: string; amountMinor: number }>; status: 'completed' | 'broken' }): Promise<void>;
+  settlePlan(input: NegotiationRow & { installments: Array<{ dueAt: string; amountMinor: number }>; status: 'completed' | 'broken' | 'cancelled' }): Promise<void>;
   handOffToLegal(input: { idempotencyKey: string; caseId: string; loanId: string }): Promise<{ legalCaseId: string }>;
   closeCase(input: { caseId: string; loanId: string; outcome: Outcome }): Promise<void>;
 }

@@ -241,18 +241,23 @@ async function negotiate(loan: CaseState, stage: NegotiationStage): Promise<Next
       const target = cumulative;
       const paid = () => loan.position.paidMinor - plan.paidBaselineMinor >= target;
       await waitUntil(loan, `plan instalment ${index + 1} of ${plan.installments.length}`, Date.parse(installment.dueAt) + grace, paid);
-      if (isClosed(loan)) return NEXT;
+      if (isClosed(loan)) {
+        // The case closed under the plan: cured or repaid completes it (as a payment keeps a promise),
+        // anything else (bar, upheld dispute, lender's close) leaves the plan cancelled.
+        await settlePlanRow(loan, plan, loan.outcome === 'cured' || loan.outcome === 'paid' ? 'completed' : 'cancelled');
+        return NEXT;
+      }
       installment.status = paid() ? 'paid' : 'missed';
       if (installment.status === 'missed') {
         plan.status = 'broken';
-        await settlePlanRow(loan, plan);
+        await settlePlanRow(loan, plan, 'broken');
         await transition(loan, 'plan_broken', { instalment: index + 1 });
         loan.plan = undefined;
         return { kind: 'goto', stage: 'legal' };
       }
     }
     plan.status = 'completed';
-    await settlePlanRow(loan, plan);
+    await settlePlanRow(loan, plan, 'completed');
     await transition(loan, 'plan_completed', {});
     loan.plan = undefined;
     return { kind: 'restart' };
@@ -265,11 +270,11 @@ function negotiationRow(loan: CaseState, idempotencyKey: string, collectorId: st
   return { idempotencyKey, caseId: loan.caseId, loanId: loan.loanId, currency: loan.position.currency, ...(collectorId ? { collectorId } : {}) };
 }
 
-/** Writes the plan's end (completed or broken) to its row; histories before this change wrote nothing. */
-async function settlePlanRow(loan: CaseState, plan: NonNullable<CaseState['plan']>): Promise<void> {
-  if (plan.status === 'open' || !patched('negotiation-rows-follow-workflow')) return;
+/** Writes the plan's end to its row; histories before this change wrote nothing. */
+async function settlePlanRow(loan: CaseState, plan: NonNullable<CaseState['plan']>, status: 'completed' | 'broken' | 'cancelled'): Promise<void> {
+  if (!patched('negotiation-rows-follow-workflow')) return;
   const installments = plan.installments.map((i) => ({ dueAt: i.dueAt, amountMinor: i.amountMinor }));
-  await caseDb.settlePlan({ ...negotiationRow(loan, planRowKey(loan.caseId, installments), plan.collectorId), installments, status: plan.status });
+  await caseDb.settlePlan({ ...negotiationRow(loan, planRowKey(loan.caseId, installments), plan.collectorId), installments, status });
 }
 
 /** Legal: a final demand, the waiting period, then the hand-off. */
