@@ -129,8 +129,8 @@ export function createCaseActivities(deps: CaseActivityDeps): CaseActivities {
       return { taskId: task.id };
     },
 
-    async expireCollectorTask({ taskId }) {
-      await cancelTask(db, taskId);
+    async expireCollectorTask({ taskId, answered }) {
+      await cancelTask(db, taskId, answered ? { onlyQueued: true } : {});
     },
 
     async cancelCollectorTask({ taskId, rule }) {

@@ -78,7 +78,11 @@ export interface CaseActivities {
     until?: string;
   }): Promise<void>;
   queueCollectorTask(input: { idempotencyKey: string; caseId: string; loanId: string; attempt: number; collectorId: string | null }): Promise<{ taskId: string }>;
-  expireCollectorTask(input: { taskId: string }): Promise<void>;
+  /**
+   * Cancels a call task nobody answered in time. With `answered` (an outcome was reported) only a task
+   * still queued is cancelled: one a collector holds is theirs to complete.
+   */
+  expireCollectorTask(input: { taskId: string; answered?: boolean }): Promise<void>;
   /** Cancels a call task the rules now forbid (dispute, pause, cease, opt-out, bar), with the rule; idempotent. */
   cancelCollectorTask(input: { taskId: string; rule: string }): Promise<void>;
   /**

@@ -174,8 +174,9 @@ async function call(loan: CaseState, stage: CallStage): Promise<Next> {
     }
     const outcome: CallOutcome = reported ?? 'no_answer';
     loan.callOutcome = undefined;
-    // An answered task is the collector's to complete (the API does it after the update returns).
-    if (followsRules ? reported === undefined : !closed) await caseDb.expireCollectorTask({ taskId });
+    // An answered task the collector holds is theirs to complete (the API does it after the update
+    // returns): expiring it too would race them. One never claimed is still expired.
+    if (!closed) await caseDb.expireCollectorTask({ taskId, ...(followsRules ? { answered: reported !== undefined } : {}) });
     const connected = !['no_answer', 'wrong_number'].includes(outcome);
     recordContact(loan, { channel: 'call', at: new Date().toISOString(), connected, status: 'sent' }, Date.now());
     if (isClosed(loan)) return NEXT;

@@ -196,12 +196,15 @@ export async function completeTask(
   });
 }
 
-/** Cancels a task that is not done (e.g. the loan was cured). Returns null if it was already done. */
-export async function cancelTask(db: Database, taskId: string): Promise<CollectorTask | null> {
+/**
+ * Cancels a task that is not done (e.g. the loan was cured); with `onlyQueued`, only one nobody holds.
+ * Returns null if it was not cancelled.
+ */
+export async function cancelTask(db: Database, taskId: string, options: { onlyQueued?: boolean } = {}): Promise<CollectorTask | null> {
   const [row] = await db
     .update(collectorTasks)
     .set({ status: 'cancelled', leaseUntil: null })
-    .where(and(eq(collectorTasks.id, taskId), inArray(collectorTasks.status, ['queued', 'claimed'])))
+    .where(and(eq(collectorTasks.id, taskId), inArray(collectorTasks.status, options.onlyQueued ? ['queued'] : ['queued', 'claimed'])))
     .returning();
   return row ?? null;
 }

@@ -162,6 +162,22 @@ describe('collector tasks pass the rule gate', () => {
     await call('POST', `/v1/loans/${loan.loanId}/collection/close`, backendKey, { outcome: 'cancelled' });
   });
 
+  it('an outcome on a held task completes it; one recorded without claiming leaves no task behind in the queue', async () => {
+    const c = await collector('answered');
+    const held = await loanAwaitingCall(c.id);
+    expect((await call('POST', '/v1/tasks/claim', c.key, {})).body.task).toMatchObject({ loanId: held.loanId });
+    expect((await call('POST', `/v1/loans/${held.loanId}/collection/call-outcome`, c.key, { outcome: 'right_party_contact' })).status).toBe(200);
+    await waitForState(() => state(held.loanId), (s) => s.stage === 'negotiation', { what: 'negotiation' });
+    expect(await tasksOf(held.loanId)).toMatchObject([{ status: 'done', outcome: 'right_party_contact', claimedBy: c.id }]);
+
+    const unclaimed = await loanAwaitingCall(c.id);
+    expect((await call('POST', `/v1/loans/${unclaimed.loanId}/collection/call-outcome`, c.key, { outcome: 'right_party_contact' })).status).toBe(200);
+    await waitForState(() => state(unclaimed.loanId), (s) => s.stage === 'negotiation', { what: 'negotiation' });
+    await waitForState(() => tasksOf(unclaimed.loanId), (tasks) => tasks[0]?.status === 'cancelled', { what: 'the unclaimed task expired' });
+    expect((await call('GET', '/v1/tasks', c.key)).body.tasks).toEqual([]);
+    for (const loan of [held, unclaimed]) await call('POST', `/v1/loans/${loan.loanId}/collection/close`, backendKey, { outcome: 'cancelled' });
+  });
+
   it('a pause keeps the call from being queued until it is resumed, then queues a fresh task', async () => {
     const c = await collector('resume');
     const loan = await loanAwaitingCall(c.id);
@@ -219,6 +235,13 @@ describe('the claim checks the contact window and the facts in the database', ()
 });
 
 describe('the legal team reports back', () => {
+  it('is documented in the OpenAPI document like its neighbours', async () => {
+    const doc = (await api.inject({ method: 'GET', url: '/openapi.json' })).json();
+    const route = doc.paths['/v1/loans/{loanId}/collection/legal-outcome'].post;
+    expect(route.requestBody.content['application/json'].schema).toMatchObject({ required: ['outcome'], properties: { outcome: { enum: ['paid', 'settled', 'written_off'] } } });
+    expect(Object.keys(route.responses)).toEqual(expect.arrayContaining(['202', '404', '409']));
+  });
+
   it('closes a case awaiting its legal outcome, over HTTP, and refuses when nothing awaits it', async () => {
     const loan = await h.seedLoan({ dpd: 70 }); // straight-to-legal, awaiting the outcome
     expect((await call('POST', `/v1/loans/no-such-loan/collection/legal-outcome`, backendKey, { outcome: 'settled' })).status).toBe(404);
