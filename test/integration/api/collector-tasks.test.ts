@@ -138,6 +138,9 @@ describe('collector tasks pass the rule gate', () => {
     await waitForState(() => state(loan.loanId), (s) => s.stage === 'negotiation', { what: 'negotiation' });
     expect((await tasksOf(loan.loanId))[1]).toMatchObject({ status: 'done', outcome: 'right_party_contact' });
     await call('POST', `/v1/loans/${loan.loanId}/collection/close`, backendKey, { outcome: 'cancelled' });
+    expect((await result(loan.loanId)).outcome).toBe('cancelled');
+    // With RECORD_HISTORIES=1, kept for the replay test (the patched call stage).
+    await h.keepHistory(h.client.workflow.getHandle(workflowIdForLoan(loan.loanId)), 'call-task-cancelled-by-dispute');
   });
 
   it.each([
@@ -308,6 +311,7 @@ describe('promise and plan rows follow the workflow', () => {
     await h.pay(loan.loanId, loan.pastDueMinor);
     expect((await result(loan.loanId)).outcome).toBe('cured');
     expect(await promiseRows(loan.loanId)).toMatchObject([{ status: 'kept', amountMinor: loan.pastDueMinor, createdBy: `collector:${c.id}` }]);
+    await h.keepHistory(h.client.workflow.getHandle(workflowIdForLoan(loan.loanId)), 'promise-row-kept');
   });
 
   it('a promise not paid by its date and grace is broken', async () => {
@@ -336,6 +340,8 @@ describe('promise and plan rows follow the workflow', () => {
     await waitForState(() => planRows(loan.loanId), (rows) => rows[0]?.status === 'broken', { what: 'the broken plan row' });
     expect((await planRows(loan.loanId))[0]!.endedAt).toBeInstanceOf(Date);
     await call('POST', `/v1/loans/${loan.loanId}/collection/close`, backendKey, { outcome: 'cancelled' });
+    expect((await result(loan.loanId)).outcome).toBe('cancelled');
+    await h.keepHistory(h.client.workflow.getHandle(workflowIdForLoan(loan.loanId)), 'plan-row-broken');
   });
 });
 
