@@ -89,7 +89,7 @@ export interface CaseActivities {
    * Writes the workflow's decision on a promise to pay to its row, creating the row first if the API has
    * not filed it yet (same key: promiseRowKey). Idempotent.
    */
-  settlePromise(input: NegotiationRow & { amountMinor: number; dueAt: string; status: 'kept' | 'broken' }): Promise<void>;
+  settlePromise(input: NegotiationRow & { amountMinor: number; dueAt: string; status: 'kept' | 'broken' | 'cancelled' }): Promise<void>;
   /** The same for a payment plan (key: planRowKey). */
   settlePlan(input: NegotiationRow & { installments: Array<{ dueAt: string; amountMinor: number }>; status: 'completed' | 'broken' | 'cancelled' }): Promise<void>;
   handOffToLegal(input: { idempotencyKey: string; caseId: string; loanId: string }): Promise<{ legalCaseId: string }>;

@@ -420,7 +420,9 @@ async function finishTask(db: Database, task: CollectorTask | null, collectorId:
  * refusal names the rule and when it applied, and is written to the audit trail.
  */
 async function refuseIfCallCancelled(deps: OperationDeps, loanId: string, by: Principal, attempted: Record<string, unknown>): Promise<void> {
-  const task = await latestTaskForLoan(deps.db, loanId);
+  const open = await getOpenCase(deps.db, loanId);
+  if (!open) return;
+  const task = await latestTaskForLoan(deps.db, loanId, { caseId: open.id });
   if (!task || task.status !== 'cancelled' || !task.cancelledRule) return;
   const at = task.cancelledAt?.toISOString() ?? 'an unknown time';
   await appendAudit(deps.db, {
@@ -534,23 +536,26 @@ export async function submitPlan(deps: OperationDeps, loanId: string, body: Plan
 // ---- operators ----
 
 /**
- * Pauses the case: the pause on the case row and the cancellation of its open call tasks commit
- * together (the claim reads the pause there), then the workflow is told.
+ * Pauses the case: the pause on the case row (the claim reads it there) and the cancellation of its open
+ * call tasks commit together, and only once the workflow has the signal: with no collection running
+ * (404) nothing is written.
  */
 export async function pauseCollection(deps: OperationDeps, loanId: string, reason: string, by: Principal) {
   await requireLoan(deps.db, loanId);
   const actor = actorOf(by);
   await deps.db.transaction(async (tx) => {
     if (await setOperatorPause(tx, loanId, true)) await cancelTasksForRule(tx, loanId, 'common.paused', actor);
+    await signalRunning(deps.client, loanId, (h) => h.signal(pauseRequested, { reason, operator: actor }));
   });
-  await signalRunning(deps.client, loanId, (h) => h.signal(pauseRequested, { reason, operator: actor }));
   return { loanId, accepted: true, signal: 'pauseRequested' };
 }
 
 export async function resumeCollection(deps: OperationDeps, loanId: string, by: Principal) {
   await requireLoan(deps.db, loanId);
-  await setOperatorPause(deps.db, loanId, false);
-  await signalRunning(deps.client, loanId, (h) => h.signal(resumeRequested, { operator: actorOf(by) }));
+  await deps.db.transaction(async (tx) => {
+    await setOperatorPause(tx, loanId, false);
+    await signalRunning(deps.client, loanId, (h) => h.signal(resumeRequested, { operator: actorOf(by) }));
+  });
   return { loanId, accepted: true, signal: 'resumeRequested' };
 }
 

@@ -94,6 +94,7 @@ export async function collection(input: CollectionInput): Promise<CollectionResu
   loan.waitingFor = undefined;
   await serveInbox(loan);
   publish(loan);
+  await settleOffersLeftOpen(loan);
   if (!loan.closedInDatabase) await caseDb.closeCase({ caseId: loan.caseId, loanId: loan.loanId, outcome: loan.outcome! });
   await condition(allHandlersFinished);
   return {
@@ -242,12 +243,8 @@ async function negotiate(loan: CaseState, stage: NegotiationStage): Promise<Next
       const target = cumulative;
       const paid = () => loan.position.paidMinor - plan.paidBaselineMinor >= target;
       await waitUntil(loan, `plan instalment ${index + 1} of ${plan.installments.length}`, Date.parse(installment.dueAt) + grace, paid);
-      if (isClosed(loan)) {
-        // The case closed under the plan: cured or repaid completes it (as a payment keeps a promise),
-        // anything else (bar, upheld dispute, lender's close) leaves the plan cancelled.
-        await settlePlanRow(loan, plan, loan.outcome === 'cured' || loan.outcome === 'paid' ? 'completed' : 'cancelled');
-        return NEXT;
-      }
+      // A case closed under the plan settles it on the way out (settleOffersLeftOpen).
+      if (isClosed(loan)) return NEXT;
       installment.status = paid() ? 'paid' : 'missed';
       if (installment.status === 'missed') {
         plan.status = 'broken';
@@ -264,6 +261,31 @@ async function negotiate(loan: CaseState, stage: NegotiationStage): Promise<Next
     return { kind: 'restart' };
   }
   return NEXT;
+}
+
+/**
+ * A promise or plan the case closed under before negotiation watched it to its end (a payment that
+ * cured the loan while the call stage was still moving on, a bar, the lender's close): a cure or
+ * repayment keeps or completes it, anything else cancels it. Histories before this change wrote nothing.
+ */
+async function settleOffersLeftOpen(loan: CaseState): Promise<void> {
+  const promise = loan.promise?.status === 'open' ? loan.promise : undefined;
+  const plan = loan.plan?.status === 'open' ? loan.plan : undefined;
+  if ((!promise && !plan) || !patched('negotiation-rows-follow-workflow')) return;
+  const repaid = loan.outcome === 'cured' || loan.outcome === 'paid';
+  if (promise) {
+    if (repaid) promise.status = 'kept';
+    await caseDb.settlePromise({
+      ...negotiationRow(loan, promiseRowKey(loan.caseId, promise), promise.collectorId),
+      amountMinor: promise.amountMinor,
+      dueAt: promise.dueAt,
+      status: repaid ? 'kept' : 'cancelled',
+    });
+  }
+  if (plan) {
+    if (repaid) plan.status = 'completed';
+    await settlePlanRow(loan, plan, repaid ? 'completed' : 'cancelled');
+  }
 }
 
 /** Which promise or plan row a decision is about. */

@@ -158,12 +158,18 @@ export async function cancelOpenTasksForLoan(db: Database, loanId: string, rule:
     .returning();
 }
 
-/** The newest task on the loan, whatever its status. */
-export async function latestTaskForLoan(db: Database, loanId: string, kind = 'call'): Promise<CollectorTask | null> {
+/** The newest task of `kind` on the loan (on one case of it, with `caseId`), whatever its status. */
+export async function latestTaskForLoan(db: Database, loanId: string, options: { kind?: string; caseId?: string } = {}): Promise<CollectorTask | null> {
   const [row] = await db
     .select()
     .from(collectorTasks)
-    .where(and(eq(collectorTasks.loanId, loanId), eq(collectorTasks.kind, kind)))
+    .where(
+      and(
+        eq(collectorTasks.loanId, loanId),
+        eq(collectorTasks.kind, options.kind ?? 'call'),
+        options.caseId ? eq(collectorTasks.caseId, options.caseId) : undefined,
+      ),
+    )
     .orderBy(desc(collectorTasks.createdAt))
     .limit(1);
   return row ?? null;

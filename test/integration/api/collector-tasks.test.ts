@@ -16,7 +16,7 @@ import { createApiKey } from '../../../db/repository/apiKeys';
 import { openCase } from '../../../db/repository/cases';
 import { saveStrategy } from '../../../db/repository/strategies';
 import { enqueueTask } from '../../../db/repository/tasks';
-import { auditEvents, borrowers, collectorTasks, paymentPlans, promisesToPay } from '../../../db/schema';
+import { auditEvents, borrowers, collectionCases, collectorTasks, paymentPlans, promisesToPay } from '../../../db/schema';
 import { findDefaultStrategy } from '../../../domain/strategy/defaults';
 import { getState, workflowIdForLoan, type CollectionResult, type CollectionState } from '../../../workflows/messages';
 import { startHarness, waitForState, type Harness } from '../../support/harness';
@@ -226,6 +226,16 @@ describe('the claim checks the contact window and the facts in the database', ()
     const c = await collector('inconvenient');
     await queuedCall(c.id, STRATEGY, { inconvenientTimes: [{ from: '00:00', to: '24:00' }] });
     expect((await call('POST', '/v1/tasks/claim', c.key, {})).body).toEqual({ task: null });
+  });
+
+  it('writes no pause and cancels nothing when no collection runs for the case (404)', async () => {
+    const c = await collector('no-run');
+    const task = await queuedCall(c.id, STRATEGY, {});
+    const paused = await call('POST', `/v1/loans/${task.loanId}/collection/pause`, operatorKey, { reason: 'review' });
+    expect(paused).toMatchObject({ status: 404, body: { error: { type: 'not_found', field: 'loanId' } } });
+    expect((await h.db.select().from(collectorTasks).where(eq(collectorTasks.id, task.id)))[0]).toMatchObject({ status: 'queued', cancelledRule: null });
+    expect((await h.db.select().from(collectionCases).where(eq(collectionCases.id, task.caseId!)))[0]!.operatorPausedAt).toBeNull();
+    expect((await call('POST', '/v1/tasks/claim', c.key, {})).body.task).toMatchObject({ id: task.id });
   });
 
   it('cancels, with its rule, a task whose borrower the database already knows asked to cease', async () => {
