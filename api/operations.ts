@@ -550,12 +550,14 @@ export async function pauseCollection(deps: OperationDeps, loanId: string, reaso
   return { loanId, accepted: true, signal: 'pauseRequested' };
 }
 
+/**
+ * Resumes the case: the pause is cleared (committed) before the workflow hears of it, so the contact the
+ * workflow makes next never meets the old pause at the send-time gate.
+ */
 export async function resumeCollection(deps: OperationDeps, loanId: string, by: Principal) {
   await requireLoan(deps.db, loanId);
-  await deps.db.transaction(async (tx) => {
-    await setOperatorPause(tx, loanId, false);
-    await signalRunning(deps.client, loanId, (h) => h.signal(resumeRequested, { operator: actorOf(by) }));
-  });
+  await setOperatorPause(deps.db, loanId, false);
+  await signalRunning(deps.client, loanId, (h) => h.signal(resumeRequested, { operator: actorOf(by) }));
   return { loanId, accepted: true, signal: 'resumeRequested' };
 }
 

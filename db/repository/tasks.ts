@@ -6,6 +6,7 @@ import type { Database } from '../client';
 import { evaluateContact } from '../../domain/compliance';
 import type { Channel } from '../../domain/strategy/types';
 import { collectionCases, collectorTasks, type CollectorTask } from '../schema';
+import { appendAudit } from './audit';
 import { contactContextOf, loadContactFacts } from './contact-facts';
 import { ConflictError, NotFoundError, ValidationError } from './errors';
 import { requireText } from './validate';
@@ -60,6 +61,7 @@ export async function claimNextTask(
   db: Database,
   collectorId: string,
   leaseMs: number,
+  /** `now`: the instant the rules judge the calls at (default: the clock). */
   options: { kinds?: string[]; now?: Date } = {},
 ): Promise<CollectorTask | null> {
   requireText(collectorId, 'collectorId');
@@ -89,7 +91,16 @@ export async function claimNextTask(
       const decision = await judgeContact(tx, candidate, options.now ?? new Date());
       if (!decision.allowed) {
         passed.push(candidate.id);
-        if (decision.until === undefined) await cancelTaskByRule(tx, candidate.id, decision.rule);
+        if (decision.until === undefined) {
+          const cancelled = await cancelTaskByRule(tx, candidate.id, decision.rule);
+          await appendAudit(tx, {
+            actor: 'rules',
+            action: 'task.cancelled',
+            caseId: candidate.caseId,
+            loanId: candidate.loanId,
+            after: { taskId: candidate.id, rule: decision.rule, cancelledAt: cancelled?.cancelledAt?.toISOString() ?? null, at: 'claim' },
+          });
+        }
         continue;
       }
       const [task] = await tx

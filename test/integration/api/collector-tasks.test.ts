@@ -18,7 +18,7 @@ import { saveStrategy } from '../../../db/repository/strategies';
 import { enqueueTask } from '../../../db/repository/tasks';
 import { auditEvents, borrowers, collectionCases, collectorTasks, paymentPlans, promisesToPay } from '../../../db/schema';
 import { findDefaultStrategy } from '../../../domain/strategy/defaults';
-import { getState, workflowIdForLoan, type CollectionResult, type CollectionState } from '../../../workflows/messages';
+import { getState, promiseToPay, workflowIdForLoan, type CollectionResult, type CollectionState } from '../../../workflows/messages';
 import { startHarness, waitForState, type Harness } from '../../support/harness';
 
 const STRATEGY = 'tasks-test';
@@ -331,6 +331,19 @@ describe('promise and plan rows follow the workflow', () => {
     await waitForState(() => promiseRows(loan.loanId), (rows) => rows[0]?.status === 'broken', { what: 'the broken promise row' });
     expect(await promiseRows(loan.loanId)).toMatchObject([{ status: 'broken' }]);
     expect((await promiseRows(loan.loanId))[0]!.resolvedAt).toBeInstanceOf(Date);
+    await call('POST', `/v1/loans/${loan.loanId}/collection/close`, backendKey, { outcome: 'cancelled' });
+  });
+
+  it('the workflow writes the row itself when it decides before the API filed it', async () => {
+    const { c, loan } = await negotiating('unfiled');
+    // Straight to the workflow, as if the API had died after the update: no row is filed.
+    const dueAt = new Date(Date.now() + 2_000).toISOString();
+    await h.client.workflow
+      .getHandle(workflowIdForLoan(loan.loanId))
+      .executeUpdate(promiseToPay, { args: [{ amountMinor: 1_000, currency: loan.currency, dueAt, collectorId: c.id }] });
+    expect(await promiseRows(loan.loanId)).toEqual([]);
+    await waitForState(() => promiseRows(loan.loanId), (rows) => rows.length > 0, { what: 'the promise row' });
+    expect(await promiseRows(loan.loanId)).toMatchObject([{ status: 'broken', amountMinor: 1_000, createdBy: `collector:${c.id}` }]);
     await call('POST', `/v1/loans/${loan.loanId}/collection/close`, backendKey, { outcome: 'cancelled' });
   });
 
