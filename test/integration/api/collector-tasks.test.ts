@@ -19,6 +19,7 @@ import { enqueueTask } from '../../../db/repository/tasks';
 import { auditEvents, borrowers, collectionCases, collectorTasks, paymentPlans, promisesToPay } from '../../../db/schema';
 import { findDefaultStrategy } from '../../../domain/strategy/defaults';
 import { getState, promiseToPay, workflowIdForLoan, type CollectionResult, type CollectionState } from '../../../workflows/messages';
+import { auditContacts } from '../../../scripts/lib/compliance-audit';
 import { startHarness, waitForState, type Harness } from '../../support/harness';
 
 const STRATEGY = 'tasks-test';
@@ -139,6 +140,8 @@ describe('collector tasks pass the rule gate', () => {
     expect((await tasksOf(loan.loanId))[1]).toMatchObject({ status: 'done', outcome: 'right_party_contact' });
     await call('POST', `/v1/loans/${loan.loanId}/collection/close`, backendKey, { outcome: 'cancelled' });
     expect((await result(loan.loanId)).outcome).toBe('cancelled');
+    // The auditor's check (npm run compliance-report -- --loan): the one call on record came after the dispute.
+    expect(await auditContacts(h.db, { loanId: loan.loanId })).toMatchObject({ checked: 1, violations: [] });
     // With RECORD_HISTORIES=1, kept for the replay test (the patched call stage).
     await h.keepHistory(h.client.workflow.getHandle(workflowIdForLoan(loan.loanId)), 'call-task-cancelled-by-dispute');
   });
