@@ -11,8 +11,8 @@ import { getLoan, recordPayment } from '../db/repository/ledger';
 import { createPaymentPlan, createPromiseToPay, openDispute, resolveDispute } from '../db/repository/negotiation';
 import { cancelTasksForRule, setHardshipPause, setOperatorPause } from '../db/repository/pauses';
 import { claimNextTask, completeTask, latestTaskForLoan } from '../db/repository/tasks';
-import { borrowers, collectorTasks, disputes, strategies, type CollectionCase, type CollectorTask } from '../db/schema';
-import { findDefaultStrategy } from '../domain/strategy/defaults';
+import { pinnedStrategy } from '../db/repository/contact-facts';
+import { borrowers, collectorTasks, disputes, type CollectionCase, type CollectorTask } from '../db/schema';
 import { parseDuration } from '../domain/strategy/duration';
 import type { ApiRole } from '../db/schema';
 import type { collection } from '../workflows/collection';
@@ -321,13 +321,9 @@ function ruleStoppingCalls(fact: BorrowerFact): string | undefined {
   }
 }
 
-/** The hardship pause of the case's pinned strategy (stored version, else the shipped document). */
+/** The hardship pause of the case's pinned strategy. */
 async function hardshipPauseMs(db: Database, open: CollectionCase): Promise<number> {
-  const [row] = await db
-    .select({ document: strategies.document })
-    .from(strategies)
-    .where(and(eq(strategies.id, open.strategyId), eq(strategies.version, open.strategyVersion)));
-  const pause = (row?.document as { hardshipPause?: string } | undefined)?.hardshipPause ?? findDefaultStrategy(open.strategyId)?.hardshipPause;
+  const pause = (await pinnedStrategy(db, open.strategyId, open.strategyVersion))?.hardshipPause;
   return pause ? parseDuration(pause) : 0;
 }
 

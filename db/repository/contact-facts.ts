@@ -8,7 +8,7 @@ import { collectionCases, collectorTasks, contactAttempts, disputes, strategies,
 import { CONTACT_HISTORY_LOOKBACK_MS } from '../../domain/compliance';
 import type { ContactContext, ContactKind, PastContact } from '../../domain/compliance/types';
 import { findDefaultStrategy } from '../../domain/strategy/defaults';
-import type { Channel, RulePackId } from '../../domain/strategy/types';
+import type { Channel, RulePackId, Strategy } from '../../domain/strategy/types';
 import { getBorrowerForLoan, type BorrowerContactProfile } from './borrowers';
 import { getLoanPosition, type LoanPosition } from './ledger';
 import { listContactHistory } from './contacts';
@@ -94,14 +94,18 @@ function casePausedUntil(row: CollectionCase, at: Date): string | undefined {
   return undefined;
 }
 
-/** The rule pack of the case's pinned strategy: the stored version, else the shipped document of that id. */
-export async function rulePackOf(db: Database, strategyId: string, version: number): Promise<RulePackId> {
+/** A case's pinned strategy document: the stored version, else the shipped document of that id. */
+export async function pinnedStrategy(db: Database, strategyId: string, version: number): Promise<Partial<Strategy> | undefined> {
   const [row] = await db
     .select({ document: strategies.document })
     .from(strategies)
     .where(and(eq(strategies.id, strategyId), eq(strategies.version, version)));
-  const stored = (row?.document as { rulePack?: RulePackId } | undefined)?.rulePack;
-  const pack = stored ?? findDefaultStrategy(strategyId)?.rulePack;
+  return (row?.document as Partial<Strategy> | undefined) ?? findDefaultStrategy(strategyId);
+}
+
+/** The rule pack of the case's pinned strategy. */
+export async function rulePackOf(db: Database, strategyId: string, version: number): Promise<RulePackId> {
+  const pack = (await pinnedStrategy(db, strategyId, version))?.rulePack;
   if (!pack) {
     throw new NotFoundError(`strategy ${strategyId} v${version} not found (neither stored nor shipped); cannot choose the compliance rule pack`, 'strategyId');
   }
