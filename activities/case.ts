@@ -11,9 +11,10 @@ import { NotFoundError, ValidationError } from '../db/repository/errors';
 import { closeCase, CollectionEndedError, getCase, openCase, updateCaseStage } from '../db/repository/cases';
 import { beginContactAttempt, listContactHistory, markContactBlocked } from '../db/repository/contacts';
 import { getLoan, getLoanPosition, type LoanPosition } from '../db/repository/ledger';
-import { cancelTask, enqueueTask } from '../db/repository/tasks';
+import { createPaymentPlan, createPromiseToPay, resolvePromiseToPay, setPaymentPlanStatus } from '../db/repository/negotiation';
+import { cancelTask, cancelTaskByRule, enqueueTask, getTask } from '../db/repository/tasks';
 import { collectionCases, legalCases, type CollectionCase } from '../db/schema';
-import { CONTACT_HISTORY_LOOKBACK_MS } from '../domain/compliance';
+import { CONTACT_HISTORY_LOOKBACK_MS, localDateOf } from '../domain/compliance';
 import type { PastContact } from '../domain/compliance/types';
 import { closingOutcome } from '../domain/ledger';
 import { chooseTreatment } from '../domain/strategy/select';
@@ -164,8 +165,44 @@ export function createCaseActivities(deps: CaseActivityDeps): CaseActivities {
       return { taskId: task.id };
     },
 
-    async expireCollectorTask({ taskId }) {
-      await cancelTask(db, taskId);
+    async expireCollectorTask({ taskId, answered }) {
+      await cancelTask(db, taskId, answered ? { onlyQueued: true } : {});
+    },
+
+    async cancelCollectorTask({ taskId, rule }) {
+      const before = await getTask(db, taskId);
+      const after = await cancelTaskByRule(db, taskId, rule);
+      // Audited once: when this call did the cancelling (the API may have cancelled it already).
+      if (before && before.status !== 'cancelled' && after?.status === 'cancelled') {
+        await appendAudit(db, { actor: 'rules', action: 'task.cancelled', caseId: after.caseId, loanId: after.loanId, after: { taskId, rule, cancelledAt: after.cancelledAt?.toISOString() ?? null } });
+      }
+    },
+
+    async settlePromise({ idempotencyKey, caseId, loanId, currency, collectorId, amountMinor, dueAt, status }) {
+      const { timeZone } = await getBorrowerForLoan(db, loanId);
+      const { promise } = await createPromiseToPay(db, {
+        idempotencyKey,
+        caseId,
+        loanId,
+        amountMinor,
+        currency,
+        promisedFor: localDateOf(dueAt, timeZone),
+        createdBy: collectorId ? `collector:${collectorId}` : actor(`collection-${loanId}`),
+      });
+      if (promise.status === 'open') await resolvePromiseToPay(db, promise.id, status, actor(`collection-${loanId}`));
+    },
+
+    async settlePlan({ idempotencyKey, caseId, loanId, currency, collectorId, installments, status }) {
+      const { timeZone } = await getBorrowerForLoan(db, loanId);
+      const { plan } = await createPaymentPlan(db, {
+        idempotencyKey,
+        caseId,
+        loanId,
+        currency,
+        createdBy: collectorId ? `collector:${collectorId}` : actor(`collection-${loanId}`),
+        installments: installments.map((i, n) => ({ seq: n + 1, dueDate: localDateOf(i.dueAt, timeZone), amountMinor: i.amountMinor })),
+      });
+      if (plan.status === 'active') await setPaymentPlanStatus(db, plan.id, status, actor(`collection-${loanId}`));
     },
 
     async handOffToLegal({ idempotencyKey, caseId, loanId }) {

@@ -7,8 +7,8 @@
 //     as recorded, never sent again. An attempt found in 'sending' means an earlier run may have handed the
 //     message to the provider and then died: it becomes presumed_sent, is not sent again, and counts
 //     against the contact caps (a missed reminder is better than a double one).
-//  2. The gate: borrower, loan position, open disputes and contact history are read from the database and
-//     evaluateContact decides. A refusal is recorded as 'blocked' with the rule and returned (not thrown).
+//  2. The gate: borrower, loan position, open disputes, the case's pauses and contact history are read from
+//     the database (db/repository/contact-facts, shared with the task claim) and evaluateContact decides. A refusal is recorded as 'blocked' with the rule and returned (not thrown).
 //  3. The attempt is claimed ('planned' → 'sending', committed) before the provider is called, then marked
 //     'sent' with the provider's message id. A failure that proves nothing was taken (connection refused,
 //     SMTP 4xx, HTTP 5xx) puts the attempt back to 'planned' and throws a retryable ApplicationFailure, so
@@ -21,26 +21,22 @@
 // addresses itself, and failure messages never include them.
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import { and, desc, eq, isNotNull, isNull, lte, ne, sql } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import type { ContactRequest, ContactResult, ChannelActivities } from './contracts';
 import type { Database } from '../db/client';
-import { getBorrowerForLoan, type BorrowerContactProfile } from '../db/repository/borrowers';
-import { getCase } from '../db/repository/cases';
 import {
   beginContactAttempt,
-  listContactHistory,
   markContactBlocked,
   markContactFailed,
   markContactPresumedSent,
   markContactSent,
 } from '../db/repository/contacts';
 import { RepositoryError } from '../db/repository/errors';
-import { getLoanPosition, type LoanPosition } from '../db/repository/ledger';
-import { collectionCases, contactAttempts, disputes, strategies, type ContactAttempt } from '../db/schema';
-import { CONTACT_HISTORY_LOOKBACK_MS, evaluateContact, localDateOf, validationPeriodEnd } from '../domain/compliance';
-import type { ContactContext, PastContact } from '../domain/compliance/types';
-import { findDefaultStrategy } from '../domain/strategy/defaults';
-import type { MessageChannel, RulePackId } from '../domain/strategy/types';
+import { contactContextOf, loadContactFacts, type ContactFacts } from '../db/repository/contact-facts';
+import { contactAttempts, type ContactAttempt } from '../db/schema';
+import { evaluateContact, localDateOf, validationPeriodEnd } from '../domain/compliance';
+import type { ContactContext } from '../domain/compliance/types';
+import type { MessageChannel } from '../domain/strategy/types';
 import type { EmailSender } from '../channels/email';
 import { ChannelError } from '../channels/errors';
 import { createConsoleLetterQueue, type LetterProvider } from '../channels/letter';
@@ -263,31 +259,12 @@ function checkRequest(request: ContactRequest, channel: MessageChannel): void {
 
 // ---- what the gate reads ----
 
-interface SendFacts {
-  borrower: BorrowerContactProfile;
-  position: LoanPosition;
-  pack: RulePackId;
-  disputed: boolean;
-  history: PastContact[];
-  previousCycleEndedAt?: string;
-}
+type SendFacts = ContactFacts;
 
+/** The shared facts (db/repository/contact-facts), with repository errors made non-retryable failures. */
 async function loadFacts(db: Database, request: ContactRequest, at: Date): Promise<SendFacts> {
   try {
-    const [borrower, position, caseRow, disputed, history, previousCycleEndedAt] = await Promise.all([
-      getBorrowerForLoan(db, request.loanId),
-      getLoanPosition(db, request.loanId, at),
-      getCase(db, request.caseId),
-      hasOpenDispute(db, request.loanId),
-      contactHistory(db, request.loanId, request.idempotencyKey, at),
-      previousCycleEnd(db, request.loanId, request.caseId, at),
-    ]);
-    if (!caseRow) throw ApplicationFailure.nonRetryable(`case ${request.caseId} not found`, 'NotFoundError', { field: 'caseId' });
-    if (caseRow.loanId !== request.loanId) {
-      throw ApplicationFailure.nonRetryable(`case ${request.caseId} belongs to loan ${caseRow.loanId}, not ${request.loanId}`, 'ValidationError', { field: 'loanId' });
-    }
-    const pack = await rulePackOf(db, caseRow.strategyId, caseRow.strategyVersion);
-    return { borrower, position, pack, disputed, history, ...(previousCycleEndedAt ? { previousCycleEndedAt } : {}) };
+    return await loadContactFacts(db, { loanId: request.loanId, caseId: request.caseId, at, excludeKey: request.idempotencyKey });
   } catch (err) {
     // Validation, not-found and conflict errors do not get better by retrying (db/repository/errors.ts).
     if (err instanceof RepositoryError) throw ApplicationFailure.nonRetryable(err.message, err.name, { field: err.field });
@@ -296,45 +273,7 @@ async function loadFacts(db: Database, request: ContactRequest, at: Date): Promi
 }
 
 function contactContext(facts: SendFacts, request: ContactRequest, channel: MessageChannel): ContactContext {
-  const { borrower, position } = facts;
-  return {
-    pack: facts.pack,
-    channel,
-    kind: request.kind,
-    timeZone: borrower.timeZone,
-    inconvenientTimes: borrower.inconvenientTimes,
-    optedOut: borrower.optedOut,
-    agreedToQuietHours: borrower.agreedToQuietHours,
-    history: facts.history,
-    state: {
-      disputed: facts.disputed,
-      ceaseRequested: borrower.ceaseRequestedAt !== null,
-      nothingDue: position.pastDueMinor === 0,
-      // Pauses (hardship, debt-adviser hold, operator pause) live in the workflow, which does not send while paused.
-      bankruptcy: borrower.flags.bankruptcy,
-      deceased: borrower.flags.deceased,
-      representedByAttorney: borrower.flags.representedByAttorney,
-    },
-    ...(facts.previousCycleEndedAt ? { previousCycleEndedAt: facts.previousCycleEndedAt } : {}),
-  };
-}
-
-/** The rule pack of the case's pinned strategy: the stored version, else the shipped document of that id. */
-async function rulePackOf(db: Database, strategyId: string, version: number): Promise<RulePackId> {
-  const [row] = await db
-    .select({ document: strategies.document })
-    .from(strategies)
-    .where(and(eq(strategies.id, strategyId), eq(strategies.version, version)));
-  const stored = (row?.document as { rulePack?: RulePackId } | undefined)?.rulePack;
-  const pack = stored ?? findDefaultStrategy(strategyId)?.rulePack;
-  if (!pack) {
-    throw ApplicationFailure.nonRetryable(
-      `strategy ${strategyId} v${version} not found (neither stored nor shipped); cannot choose the compliance rule pack`,
-      'NotFoundError',
-      { field: 'strategyId' },
-    );
-  }
-  return pack;
+  return contactContextOf(facts, channel, request.kind);
 }
 
 // ---- queries not (yet) in db/repository ----
@@ -362,35 +301,3 @@ async function releaseForRetry(db: Database, idempotencyKey: string, error: stri
     .where(and(eq(contactAttempts.idempotencyKey, idempotencyKey), eq(contactAttempts.status, 'sending')));
 }
 
-async function hasOpenDispute(db: Database, loanId: string): Promise<boolean> {
-  const [row] = await db
-    .select({ id: disputes.id })
-    .from(disputes)
-    .where(and(eq(disputes.loanId, loanId), isNull(disputes.resolvedAt)))
-    .limit(1);
-  return row !== undefined;
-}
-
-/** When the previous collection case on the loan closed (cn 7-day cycle spacing). */
-async function previousCycleEnd(db: Database, loanId: string, caseId: string, at: Date): Promise<string | undefined> {
-  const [row] = await db
-    .select({ closedAt: collectionCases.closedAt })
-    .from(collectionCases)
-    .where(and(eq(collectionCases.loanId, loanId), ne(collectionCases.id, caseId), isNotNull(collectionCases.closedAt), lte(collectionCases.closedAt, at)))
-    .orderBy(desc(collectionCases.closedAt))
-    .limit(1);
-  return row?.closedAt?.toISOString();
-}
-
-/** Sent and presumed-sent contacts on the loan (any case), as the rules count them; this attempt excluded. */
-async function contactHistory(db: Database, loanId: string, idempotencyKey: string, at: Date): Promise<PastContact[]> {
-  const rows = await listContactHistory(db, loanId, new Date(at.getTime() - CONTACT_HISTORY_LOOKBACK_MS));
-  return rows
-    .filter((r) => r.idempotencyKey !== idempotencyKey && (r.status === 'sent' || r.status === 'presumed_sent'))
-    .map((r) => ({
-      channel: r.channel,
-      at: (r.sentAt ?? r.createdAt).toISOString(),
-      status: r.status as 'sent' | 'presumed_sent',
-      ...(r.connected != null ? { connected: r.connected } : {}),
-    }));
-}

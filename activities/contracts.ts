@@ -78,9 +78,32 @@ export interface CaseActivities {
     until?: string;
   }): Promise<void>;
   queueCollectorTask(input: { idempotencyKey: string; caseId: string; loanId: string; attempt: number; collectorId: string | null }): Promise<{ taskId: string }>;
-  expireCollectorTask(input: { taskId: string }): Promise<void>;
+  /**
+   * Cancels a call task nobody answered in time. With `answered` (an outcome was reported) only a task
+   * still queued is cancelled: one a collector holds is theirs to complete.
+   */
+  expireCollectorTask(input: { taskId: string; answered?: boolean }): Promise<void>;
+  /** Cancels a call task the rules now forbid (dispute, pause, cease, opt-out, bar), with the rule; idempotent. */
+  cancelCollectorTask(input: { taskId: string; rule: string }): Promise<void>;
+  /**
+   * Writes the workflow's decision on a promise to pay to its row, creating the row first if the API has
+   * not filed it yet (same key: promiseRowKey). Idempotent.
+   */
+  settlePromise(input: NegotiationRow & { amountMinor: number; dueAt: string; status: 'kept' | 'broken' | 'cancelled' }): Promise<void>;
+  /** The same for a payment plan (key: planRowKey). */
+  settlePlan(input: NegotiationRow & { installments: Array<{ dueAt: string; amountMinor: number }>; status: 'completed' | 'broken' | 'cancelled' }): Promise<void>;
   handOffToLegal(input: { idempotencyKey: string; caseId: string; loanId: string }): Promise<{ legalCaseId: string }>;
   closeCase(input: { caseId: string; loanId: string; outcome: Outcome }): Promise<void>;
+}
+
+/** Which promise or plan row a workflow decision is about, and who agreed it. */
+export interface NegotiationRow {
+  idempotencyKey: string;
+  caseId: string;
+  loanId: string;
+  currency: string;
+  /** The collector who recorded it (the row's createdBy is `collector:<id>`); absent for older runs. */
+  collectorId?: string;
 }
 
 export interface ContactRequest {

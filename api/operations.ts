@@ -9,9 +9,12 @@ import { setChannelOptOut } from '../db/repository/borrowers';
 import { assignCollector, getLifecycleFacts, getOpenCase, recordReopenRequest } from '../db/repository/cases';
 import { getLoan, recordPayment } from '../db/repository/ledger';
 import { createPaymentPlan, createPromiseToPay, openDispute, resolveDispute } from '../db/repository/negotiation';
-import { claimNextTask, completeTask } from '../db/repository/tasks';
+import { cancelTasksForRule, setHardshipPause, setOperatorPause } from '../db/repository/pauses';
+import { claimNextTask, completeTask, latestTaskForLoan } from '../db/repository/tasks';
+import { pinnedStrategy } from '../db/repository/contact-facts';
+import { borrowers, collectorTasks, disputes, type CollectionCase, type CollectorTask } from '../db/schema';
+import { parseDuration } from '../domain/strategy/duration';
 import { quote } from '../db/repository/validate';
-import { borrowers, collectorTasks, disputes, type CollectorTask } from '../db/schema';
 import type { ApiRole } from '../db/schema';
 import { defaultStrategies } from '../domain/strategy/defaults';
 import { businessDate } from '../domain/ledger';
@@ -28,11 +31,15 @@ import {
   disputeResolved,
   getState,
   hardshipReported,
+  legalOutcomeReported,
   paymentReceived,
   pauseRequested,
   promiseToPay,
   recordCallOutcome,
   resumeRequested,
+  LEGAL_OUTCOME_WAIT,
+  planRowKey,
+  promiseRowKey,
   workflowIdForLoan,
   type CallOutcome,
   type CollectionState,
@@ -257,14 +264,21 @@ export interface DisputeBody {
 export async function fileDispute(deps: OperationDeps, loanId: string, body: DisputeBody, by: Principal) {
   await requireLoan(deps.db, loanId);
   const open = await getOpenCase(deps.db, loanId);
-  const { dispute, created } = await openDispute(deps.db, {
-    idempotencyKey: body.idempotencyKey,
-    loanId,
-    caseId: open?.id ?? null,
-    reason: body.reason,
-    amountMinor: body.amountMinor ?? null,
-    currency: body.currency ?? null,
-    actor: actorOf(by),
+  // The dispute and the cancellation of the loan's open call tasks commit together: no collector can
+  // claim (or keep) a call on a disputed debt.
+  const { dispute, created } = await deps.db.transaction(async (tx) => {
+    const filed = await openDispute(tx, {
+      idempotencyKey: body.idempotencyKey,
+      loanId,
+      caseId: open?.id ?? null,
+      reason: body.reason,
+      amountMinor: body.amountMinor ?? null,
+      currency: body.currency ?? null,
+      actor: actorOf(by),
+    });
+    if (filed.dispute.loanId !== loanId) throw new ApiError('conflict', `idempotencyKey ${body.idempotencyKey} was used for a dispute on another loan`, 'idempotencyKey');
+    if (!filed.dispute.resolvedAt) await cancelTasksForRule(tx, loanId, 'common.dispute', actorOf(by));
+    return filed;
   });
   const signalled = await signalIfRunning(deps.client, loanId, (h) => h.signal(disputeOpened, { disputeId: dispute.id }));
   return { created, disputeId: dispute.id, loanId, status: dispute.outcome ?? 'open', signalled };
@@ -316,11 +330,17 @@ export async function reportBorrowerFact(deps: OperationDeps, loanId: string, fa
           .set(fact.reason === 'bankruptcy' ? { bankruptcy: true, updatedAt: sql`now()` } : { deceased: true, updatedAt: sql`now()` })
           .where(eq(borrowers.id, loan.borrowerId));
         break;
-      case 'hardship':
-        // No borrower flag: the pause lasts the strategy's forbearance period, which the workflow owns.
+      case 'hardship': {
+        // No borrower flag: the case pauses for the strategy's forbearance period (the workflow keeps
+        // the same pause); the case row holds it for the task claim.
+        const open = await getOpenCase(tx, loanId);
+        if (open) await setHardshipPause(tx, loanId, new Date(Date.now() + (await hardshipPauseMs(tx, open))));
         break;
+      }
     }
     await appendAudit(tx, { actor, action: `borrower.${fact.kind}`, loanId, after: fact });
+    const rule = ruleStoppingCalls(fact);
+    if (rule) await cancelTasksForRule(tx, loanId, rule, actor);
   });
   const signalled = await signalIfRunning(deps.client, loanId, (h) => {
     switch (fact.kind) {
@@ -335,6 +355,26 @@ export async function reportBorrowerFact(deps: OperationDeps, loanId: string, fa
     }
   });
   return { loanId, recorded: fact.kind, signalled };
+}
+
+/** The rule under which a borrower fact stops the loan's calls at once, if it does. */
+function ruleStoppingCalls(fact: BorrowerFact): string | undefined {
+  switch (fact.kind) {
+    case 'cease':
+      return 'common.cease';
+    case 'opt_out':
+      return fact.channel === 'call' ? 'common.opt-out' : undefined;
+    case 'barred':
+      return fact.reason === 'bankruptcy' ? 'common.bankruptcy' : 'common.deceased';
+    case 'hardship':
+      return 'common.paused';
+  }
+}
+
+/** The hardship pause of the case's pinned strategy. */
+async function hardshipPauseMs(db: Database, open: CollectionCase): Promise<number> {
+  const pause = (await pinnedStrategy(db, open.strategyId, open.strategyVersion))?.hardshipPause;
+  return pause ? parseDuration(pause) : 0;
 }
 
 // ---- collectors ----
@@ -440,8 +480,34 @@ async function finishTask(db: Database, task: CollectorTask | null, collectorId:
   await completeTask(db, { taskId: task.id, collectorId, outcome });
 }
 
+/**
+ * Refuses (422) what a collector reports against a call the rules cancelled: the loan's latest call task
+ * was cancelled by a dispute, cease, bar, opt-out or pause, so no call may have been made on it. The
+ * refusal names the rule and when it applied, and is written to the audit trail.
+ */
+async function refuseIfCallCancelled(deps: OperationDeps, loanId: string, by: Principal, attempted: Record<string, unknown>): Promise<void> {
+  const open = await getOpenCase(deps.db, loanId);
+  if (!open) return;
+  const task = await latestTaskForLoan(deps.db, loanId, { caseId: open.id });
+  if (!task || task.status !== 'cancelled' || !task.cancelledRule) return;
+  const at = task.cancelledAt?.toISOString() ?? 'an unknown time';
+  await appendAudit(deps.db, {
+    actor: actorOf(by),
+    action: 'task.outcome_refused',
+    caseId: task.caseId,
+    loanId,
+    after: { taskId: task.id, rule: task.cancelledRule, cancelledAt: task.cancelledAt?.toISOString() ?? null, ...attempted },
+  });
+  throw new ApiError(
+    'validation_error',
+    `task ${task.id} (call attempt on loan ${loanId}) was cancelled by ${task.cancelledRule} at ${at}; no call may be recorded against it. Claim the next task when one is queued (POST /v1/tasks/claim)`,
+    'taskId',
+  );
+}
+
 export async function submitCallOutcome(deps: OperationDeps, loanId: string, outcome: CallOutcome, by: Principal): Promise<CollectionState> {
   const task = await authorizeCollector(deps, loanId, by);
+  await refuseIfCallCancelled(deps, loanId, by, { outcome });
   const collectorId = by.collectorId!;
   const state = await deps.client.workflow.getHandle(workflowIdForLoan(loanId)).executeUpdate(recordCallOutcome, { args: [{ outcome, collectorId }] });
   await finishTask(deps.db, task, collectorId, outcome);
@@ -459,7 +525,9 @@ async function borrowerZone(db: Database, borrowerId: string): Promise<string> {
 
 /**
  * Files a promise or plan the workflow has already accepted. The workflow is the source of truth for
- * it, so a failure here must not turn the accepted update into an error the caller would retry.
+ * it, so a failure here must not turn the accepted update into an error the caller would retry. The
+ * workflow settles the same row by the same key when it decides (kept, broken, completed), creating it
+ * if it got there first, so a fast decision never leaves an open row behind.
  */
 async function fileAfterUpdate(what: string, loanId: string, file: () => Promise<unknown>): Promise<void> {
   try {
@@ -482,12 +550,13 @@ export async function submitPromise(deps: OperationDeps, loanId: string, body: P
   requireCurrencyOf(loan, body.currency);
   requireInstant(body.dueAt, 'dueAt', { future: true });
   const task = await authorizeCollector(deps, loanId, by);
+  await refuseIfCallCancelled(deps, loanId, by, { promise: { amountMinor: body.amountMinor, currency: body.currency, dueAt: body.dueAt } });
   const collectorId = by.collectorId!;
   const state = await deps.client.workflow
     .getHandle(workflowIdForLoan(loanId))
     .executeUpdate(promiseToPay, { args: [{ amountMinor: body.amountMinor, currency: body.currency, dueAt: body.dueAt, collectorId }] });
   await fileAfterUpdate('promise', loanId, async () => createPromiseToPay(deps.db, {
-    idempotencyKey: `${state.caseId}/promise/${body.dueAt}/${body.amountMinor}`,
+    idempotencyKey: promiseRowKey(state.caseId, body),
     caseId: state.caseId,
     loanId,
     amountMinor: body.amountMinor,
@@ -512,13 +581,14 @@ export async function submitPlan(deps: OperationDeps, loanId: string, body: Plan
     requireInstant(i.dueAt, `installments[${n}].dueAt`, { future: true });
   });
   const task = await authorizeCollector(deps, loanId, by);
+  await refuseIfCallCancelled(deps, loanId, by, { plan: { currency: body.currency, installments: body.installments } });
   const collectorId = by.collectorId!;
   const state = await deps.client.workflow
     .getHandle(workflowIdForLoan(loanId))
     .executeUpdate(agreePaymentPlan, { args: [{ currency: body.currency, installments: body.installments, collectorId }] });
   const zone = await borrowerZone(deps.db, loan.borrowerId);
   await fileAfterUpdate('plan', loanId, () => createPaymentPlan(deps.db, {
-    idempotencyKey: `${state.caseId}/plan/${body.installments.map((i) => `${i.dueAt}:${i.amountMinor}`).join(',')}`,
+    idempotencyKey: planRowKey(state.caseId, body.installments),
     caseId: state.caseId,
     loanId,
     currency: body.currency,
@@ -531,16 +601,48 @@ export async function submitPlan(deps: OperationDeps, loanId: string, body: Plan
 
 // ---- operators ----
 
+/**
+ * Pauses the case: the pause on the case row (the claim reads it there) and the cancellation of its open
+ * call tasks commit together, and only once the workflow has the signal: with no collection running
+ * (404) nothing is written.
+ */
 export async function pauseCollection(deps: OperationDeps, loanId: string, reason: string, by: Principal) {
   await requireLoan(deps.db, loanId);
-  await signalRunning(deps.client, loanId, (h) => h.signal(pauseRequested, { reason, operator: actorOf(by) }));
+  const actor = actorOf(by);
+  await deps.db.transaction(async (tx) => {
+    if (await setOperatorPause(tx, loanId, true)) await cancelTasksForRule(tx, loanId, 'common.paused', actor);
+    await signalRunning(deps.client, loanId, (h) => h.signal(pauseRequested, { reason, operator: actor }));
+  });
   return { loanId, accepted: true, signal: 'pauseRequested' };
 }
 
+/**
+ * Resumes the case: the pause is cleared (committed) before the workflow hears of it, so the contact the
+ * workflow makes next never meets the old pause at the send-time gate.
+ */
 export async function resumeCollection(deps: OperationDeps, loanId: string, by: Principal) {
   await requireLoan(deps.db, loanId);
+  await setOperatorPause(deps.db, loanId, false);
   await signalRunning(deps.client, loanId, (h) => h.signal(resumeRequested, { operator: actorOf(by) }));
   return { loanId, accepted: true, signal: 'resumeRequested' };
+}
+
+export type LegalOutcome = 'paid' | 'settled' | 'written_off';
+
+/**
+ * The legal team reports how a handed-off case ended. Accepted only while the workflow awaits it
+ * (a legal stage whose strategy says `afterHandOff: awaitOutcome`): 404 when no collection runs for the
+ * loan, 409 when it runs but waits for something else. Audited.
+ */
+export async function reportLegalOutcome(deps: OperationDeps, loanId: string, outcome: LegalOutcome, by: Principal) {
+  const state = await readState(deps, loanId);
+  if (state.waitingFor !== LEGAL_OUTCOME_WAIT) {
+    const now = state.outcome ? `its case is closed (${state.outcome})` : `it is in stage ${state.stage}${state.waitingFor ? `, waiting for ${state.waitingFor}` : ''}`;
+    throw new ApiError('conflict', `collection of loan ${loanId} is not awaiting a legal outcome: ${now}`, 'loanId');
+  }
+  await signalRunning(deps.client, loanId, (h) => h.signal(legalOutcomeReported, { outcome }));
+  await appendAudit(deps.db, { actor: actorOf(by), action: 'legal.outcome_reported', caseId: state.caseId, loanId, after: { outcome } });
+  return { loanId, accepted: true, signal: 'legalOutcomeReported', outcome };
 }
 
 export async function reassignCollection(deps: OperationDeps, loanId: string, collectorId: string | null, by: Principal) {

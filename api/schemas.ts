@@ -135,6 +135,7 @@ export const closeBody = object(
   ['outcome'],
 );
 export const optOutBody = object({ channel }, ['channel']);
+export const legalOutcomeBody = object({ outcome: { type: 'string', enum: ['paid', 'settled', 'written_off'] } }, ['outcome']);
 export const barBody = object({ reason: { type: 'string', enum: ['bankruptcy', 'deceased'] } }, ['reason']);
 
 export const claimBody = object({ leaseSeconds: { type: 'integer', minimum: 30, maximum: 86_400, default: 900 } });

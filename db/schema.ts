@@ -199,6 +199,13 @@ export const collectionCases = pgTable(
     openedAt: instant('opened_at').notNull().defaultNow(),
     closedAt: instant('closed_at'),
     outcome: text('outcome').$type<CaseOutcome>(),
+    /**
+     * The case's pauses as the API wrote them, so a task claim can check them inside its transaction
+     * (the workflow holds the same pauses in its state): an operator pause until resumed, a hardship
+     * pause until the instant.
+     */
+    operatorPausedAt: instant('operator_paused_at'),
+    hardshipUntil: instant('hardship_until'),
   },
   (t) => [
     // At most one open case per loan; openCase() relies on it with ON CONFLICT.
@@ -357,6 +364,9 @@ export const collectorTasks = pgTable(
     completedAt: instant('completed_at'),
     outcome: text('outcome'),
     notes: text('notes'),
+    /** Why the task was cancelled by the rules (e.g. `common.dispute`) and when; null for other cancels. */
+    cancelledRule: text('cancelled_rule'),
+    cancelledAt: instant('cancelled_at'),
     payload: jsonb('payload').$type<Record<string, unknown>>().notNull().default({}),
     createdAt: createdAt(),
   },

@@ -11,11 +11,13 @@ import { count } from 'drizzle-orm';
 import { ApiError, toApiError } from '../api/errors';
 import {
   readState,
+  reportLegalOutcome,
   startCollection,
   submitCallOutcome,
   submitPayment,
   submitPromise,
   fileDispute,
+  type LegalOutcome,
   type OperationDeps,
   type Principal,
 } from '../api/operations';
@@ -28,6 +30,8 @@ import { connectTemporal, openDatabase } from '../worker/startup';
 import { createSweepSchedule, progressPrinter, runSweep, SWEEP_SCHEDULE_ID } from './lib/sweep';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
+
+const LEGAL_OUTCOMES = ['paid', 'settled', 'written_off'] as const;
 
 /** Thrown for a bad command line: printed with the command's usage hint, exit code 2. */
 class UsageError extends Error {}
@@ -99,7 +103,7 @@ function instant(value: string, flag: string): string {
   return new Date(value).toISOString();
 }
 
-const FLAG_OF: Record<string, string> = { amountMinor: '--amount', currency: '--currency', dueAt: '--due-at', receivedAt: '--received-at', paymentId: '--payment-id', outcome: '--outcome', collectorId: '--collector', loanId: '<loanId>' };
+const FLAG_OF: Record<string, string> = { amountMinor: '--amount', currency: '--currency', dueAt: '--due-at', receivedAt: '--received-at', paymentId: '--payment-id', outcome: '--outcome', collectorId: '--collector', loanId: '<loanId> / --loan' };
 
 // ---- output ----
 
@@ -267,6 +271,21 @@ const commands: Record<string, Command> = {
         asCollector(need(values, 'collector')),
       );
       return json ? state : pairs(stateView(state));
+    },
+  },
+  'legal-outcome': {
+    usage: `overdue legal-outcome --loan ID --outcome OUTCOME   (OUTCOME: ${LEGAL_OUTCOMES.join(', ')}; the loan id may also be given as <loanId>)`,
+    summary: 'report how a case handed to legal ended; accepted only while the workflow awaits it (audited)',
+    options: { loan: { type: 'string' }, outcome: { type: 'string' } },
+    async run({ values, positionals, json }) {
+      const loanId = (values.loan as string | undefined) ?? one(positionals, 'loanId');
+      if (values.loan !== undefined && positionals.length) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[0])} (the loan is already given by --loan)`);
+      const outcome = need(values, 'outcome');
+      if (!(LEGAL_OUTCOMES as readonly string[]).includes(outcome)) {
+        throw new UsageError(`--outcome must be one of ${LEGAL_OUTCOMES.join(', ')} (got ${JSON.stringify(outcome)})`);
+      }
+      const result = await reportLegalOutcome(await deps(), loanId, outcome as LegalOutcome, cli);
+      return json ? result : `legal outcome ${result.outcome} reported for loan ${loanId}; the case closes as ${result.outcome}`;
     },
   },
   report: {

@@ -31,9 +31,10 @@ export interface CaseState {
   forbearanceOffered: boolean;
   awaitingCallOutcome?: { attempt: number; taskId: string };
   callOutcome?: CallOutcome;
-  promise?: { amountMinor: number; dueAt: string; paidBaselineMinor: number; status: 'open' | 'kept' | 'broken' };
+  promise?: { amountMinor: number; dueAt: string; paidBaselineMinor: number; status: 'open' | 'kept' | 'broken'; collectorId?: string };
   plan?: {
     paidBaselineMinor: number;
+    collectorId?: string;
     installments: Array<{ dueAt: string; amountMinor: number; status: 'open' | 'paid' | 'missed' }>;
     status: 'open' | 'completed' | 'broken';
   };

@@ -12,7 +12,7 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { CaseActivities, ChannelActivities, ContactRequest } from '../activities/contracts';
+import type { CaseActivities, ChannelActivities, ContactRequest, NegotiationRow } from '../activities/contracts';
 import { evaluateContact, mayEscalateToLegal, nextAllowedContact } from '../domain/compliance';
 import type { ContactKind } from '../domain/compliance/types';
 import { formatMoney } from '../domain/money';
@@ -31,7 +31,7 @@ import {
   type CaseState,
 } from './case-state';
 import { listen } from './handlers';
-import type { CallOutcome, CollectionInput, CollectionResult } from './messages';
+import { LEGAL_OUTCOME_WAIT, planRowKey, promiseRowKey, type CallOutcome, type CollectionInput, type CollectionResult } from './messages';
 import * as sa from './search-attributes';
 
 // Ledger and case writes are short database calls on the workflow's own task queue. They are ordinary
@@ -96,6 +96,7 @@ export async function collection(input: CollectionInput): Promise<CollectionResu
   loan.waitingFor = undefined;
   await serveInbox(loan);
   publish(loan);
+  await settleOffersLeftOpen(loan);
   if (!loan.closedInDatabase) await caseDb.closeCase({ caseId: loan.caseId, loanId: loan.loanId, outcome: loan.outcome! });
   await condition(allHandlersFinished);
   return {
@@ -140,7 +141,11 @@ async function remind(loan: CaseState, stage: ReminderStage): Promise<Next> {
   return NEXT;
 }
 
-/** Call: a collector task per attempt, each waiting for its outcome, retried within the caps. */
+/**
+ * Call: a collector task per attempt, each waiting for its outcome, retried within the caps. A task is a
+ * contact: when a pause, dispute, cease, bar or call opt-out stops the call while it waits, the task is
+ * cancelled with the rule, and the same attempt is queued afresh (new step key) once the rules allow it.
+ */
 async function call(loan: CaseState, stage: CallStage): Promise<Next> {
   for (let attempt = 1; attempt <= stage.attempts; attempt += 1) {
     if (!(await waitForAllowedContact(loan, 'call', 'collection', `call attempt ${attempt}`))) return NEXT;
@@ -153,16 +158,28 @@ async function call(loan: CaseState, stage: CallStage): Promise<Next> {
     });
     loan.awaitingCallOutcome = { attempt, taskId };
     loan.callOutcome = undefined;
-    const answered = await waitUntil(
+    // Running loans whose histories predate this change waited through pauses and expired answered tasks.
+    const followsRules = patched('call-task-follows-contact-rules');
+    const closed = await waitUntil(
       loan,
       `outcome of call attempt ${attempt}`,
       Date.now() + parseDuration(stage.outcomeTimeout),
-      () => loan.callOutcome !== undefined,
+      () => loan.callOutcome !== undefined || (followsRules && callStopRule(loan) !== undefined),
     );
     loan.awaitingCallOutcome = undefined;
-    const outcome: CallOutcome = (loan.callOutcome as CallOutcome | undefined) ?? 'no_answer';
+    const reported = loan.callOutcome as CallOutcome | undefined;
+    const stopRule = followsRules && reported === undefined ? callStopRule(loan) : undefined;
+    if (stopRule) {
+      await caseDb.cancelCollectorTask({ taskId, rule: stopRule });
+      if (isClosed(loan)) return NEXT;
+      attempt -= 1;
+      continue;
+    }
+    const outcome: CallOutcome = reported ?? 'no_answer';
     loan.callOutcome = undefined;
-    if (!answered) await caseDb.expireCollectorTask({ taskId });
+    // An answered task the collector holds is theirs to complete (the API does it after the update
+    // returns): expiring it too would race them. One never claimed is still expired.
+    if (!closed) await caseDb.expireCollectorTask({ taskId, ...(followsRules ? { answered: reported !== undefined } : {}) });
     const connected = !['no_answer', 'wrong_number'].includes(outcome);
     recordContact(loan, { channel: 'call', at: new Date().toISOString(), connected, status: 'sent' }, Date.now());
     if (isClosed(loan)) return NEXT;
@@ -181,6 +198,19 @@ async function call(loan: CaseState, stage: CallStage): Promise<Next> {
   return NEXT;
 }
 
+/**
+ * The rule that stops a waiting call now, if any: a pause (dispute, hardship, operator), or a fact no time
+ * lifts (cease, call opt-out, bankruptcy, death, nothing due). Time windows and caps do not stop a call
+ * already handed to a collector; the claim checked them.
+ */
+function callStopRule(loan: CaseState): string | undefined {
+  const paused = pauses(loan, Date.now());
+  if (paused.includes('disputed')) return 'common.dispute';
+  if (paused.length > 0) return 'common.paused';
+  const decision = evaluateContact(contactContext(loan, 'call', 'collection'), new Date().toISOString());
+  return !decision.allowed && decision.until === undefined ? decision.rule : undefined;
+}
+
 /** Negotiation: wait for a promise or plan, then watch it with timers until kept or broken. */
 async function negotiate(loan: CaseState, stage: NegotiationStage): Promise<Next> {
   if (!loan.promise && !loan.plan) {
@@ -194,6 +224,14 @@ async function negotiate(loan: CaseState, stage: NegotiationStage): Promise<Next
     const kept = () => loan.position.paidMinor - promise.paidBaselineMinor >= promise.amountMinor;
     await waitUntil(loan, 'promised payment', Date.parse(promise.dueAt) + grace, kept);
     promise.status = kept() || isClosed(loan) ? 'kept' : 'broken';
+    if (patched('negotiation-rows-follow-workflow')) {
+      await caseDb.settlePromise({
+        ...negotiationRow(loan, promiseRowKey(loan.caseId, promise), promise.collectorId),
+        amountMinor: promise.amountMinor,
+        dueAt: promise.dueAt,
+        status: promise.status,
+      });
+    }
     await transition(loan, promise.status === 'kept' ? 'promise_kept' : 'promise_broken', { amountMinor: promise.amountMinor, dueAt: promise.dueAt });
     loan.promise = undefined;
     return promise.status === 'kept' ? { kind: 'restart' } : NEXT;
@@ -207,21 +245,61 @@ async function negotiate(loan: CaseState, stage: NegotiationStage): Promise<Next
       const target = cumulative;
       const paid = () => loan.position.paidMinor - plan.paidBaselineMinor >= target;
       await waitUntil(loan, `plan instalment ${index + 1} of ${plan.installments.length}`, Date.parse(installment.dueAt) + grace, paid);
+      // A case closed under the plan settles it on the way out (settleOffersLeftOpen).
       if (isClosed(loan)) return NEXT;
       installment.status = paid() ? 'paid' : 'missed';
       if (installment.status === 'missed') {
         plan.status = 'broken';
+        await settlePlanRow(loan, plan, 'broken');
         await transition(loan, 'plan_broken', { instalment: index + 1 });
         loan.plan = undefined;
         return { kind: 'goto', stage: 'legal' };
       }
     }
     plan.status = 'completed';
+    await settlePlanRow(loan, plan, 'completed');
     await transition(loan, 'plan_completed', {});
     loan.plan = undefined;
     return { kind: 'restart' };
   }
   return NEXT;
+}
+
+/**
+ * A promise or plan the case closed under before negotiation watched it to its end (a payment that
+ * cured the loan while the call stage was still moving on, a bar, the lender's close): a cure or
+ * repayment keeps or completes it, anything else cancels it. Histories before this change wrote nothing.
+ */
+async function settleOffersLeftOpen(loan: CaseState): Promise<void> {
+  const promise = loan.promise?.status === 'open' ? loan.promise : undefined;
+  const plan = loan.plan?.status === 'open' ? loan.plan : undefined;
+  if ((!promise && !plan) || !patched('negotiation-rows-follow-workflow')) return;
+  const repaid = loan.outcome === 'cured' || loan.outcome === 'paid';
+  if (promise) {
+    if (repaid) promise.status = 'kept';
+    await caseDb.settlePromise({
+      ...negotiationRow(loan, promiseRowKey(loan.caseId, promise), promise.collectorId),
+      amountMinor: promise.amountMinor,
+      dueAt: promise.dueAt,
+      status: repaid ? 'kept' : 'cancelled',
+    });
+  }
+  if (plan) {
+    if (repaid) plan.status = 'completed';
+    await settlePlanRow(loan, plan, repaid ? 'completed' : 'cancelled');
+  }
+}
+
+/** Which promise or plan row a decision is about. */
+function negotiationRow(loan: CaseState, idempotencyKey: string, collectorId: string | undefined): NegotiationRow {
+  return { idempotencyKey, caseId: loan.caseId, loanId: loan.loanId, currency: loan.position.currency, ...(collectorId ? { collectorId } : {}) };
+}
+
+/** Writes the plan's end to its row; histories before this change wrote nothing. */
+async function settlePlanRow(loan: CaseState, plan: NonNullable<CaseState['plan']>, status: 'completed' | 'broken' | 'cancelled'): Promise<void> {
+  if (!patched('negotiation-rows-follow-workflow')) return;
+  const installments = plan.installments.map((i) => ({ dueAt: i.dueAt, amountMinor: i.amountMinor }));
+  await caseDb.settlePlan({ ...negotiationRow(loan, planRowKey(loan.caseId, installments), plan.collectorId), installments, status });
 }
 
 /** Legal: a final demand, the waiting period, then the hand-off. */
@@ -241,7 +319,7 @@ async function escalate(loan: CaseState, stage: LegalStage): Promise<Next> {
   await transition(loan, 'handed_to_legal', {});
   if (stage.afterHandOff === 'awaitOutcome') {
     const timeout = stage.outcomeTimeout ? parseDuration(stage.outcomeTimeout) : UNTIL_TOLD_MS;
-    await waitUntil(loan, 'legal outcome', Date.now() + timeout, () => loan.legalOutcome !== undefined);
+    await waitUntil(loan, LEGAL_OUTCOME_WAIT, Date.now() + timeout, () => loan.legalOutcome !== undefined);
     if (!isClosed(loan) && loan.legalOutcome) loan.outcome = loan.legalOutcome;
   }
   if (!isClosed(loan)) loan.outcome = 'handed_to_legal';

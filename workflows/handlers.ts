@@ -203,7 +203,7 @@ export function listen(loanId: string): { opened(loan: CaseState): void } {
     ({ amountMinor, dueAt, collectorId }) => {
       const loan = requireOpen();
       loan.assignedCollector ??= collectorId;
-      loan.promise = { amountMinor, dueAt: new Date(Date.parse(dueAt)).toISOString(), paidBaselineMinor: loan.position.paidMinor, status: 'open' };
+      loan.promise = { amountMinor, dueAt: new Date(Date.parse(dueAt)).toISOString(), paidBaselineMinor: loan.position.paidMinor, status: 'open', collectorId };
       if (loan.awaitingCallOutcome) loan.callOutcome = 'promise_to_pay';
       audit(loan, 'promise_to_pay', { amountMinor, currency: loan.position.currency, dueAt, collectorId });
       return viewOf(loan, Date.now());
@@ -228,6 +228,7 @@ export function listen(loanId: string): { opened(loan: CaseState): void } {
       loan.assignedCollector ??= collectorId;
       loan.plan = {
         paidBaselineMinor: loan.position.paidMinor,
+        collectorId,
         installments: installments.map((i) => ({ dueAt: new Date(Date.parse(i.dueAt)).toISOString(), amountMinor: i.amountMinor, status: 'open' as const })),
         status: 'open',
       };

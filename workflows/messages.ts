@@ -64,8 +64,10 @@ export const collectionBarred = defineSignal<[{ reason: 'bankruptcy' | 'deceased
 export const pauseRequested = defineSignal<[{ reason: string; operator: string }]>('pauseRequested');
 export const resumeRequested = defineSignal<[{ operator: string }]>('resumeRequested');
 export const collectorReassigned = defineSignal<[{ collectorId: string | null; operator: string }]>('collectorReassigned');
-/** The legal team reports how the handed-off case ended. */
+/** The legal team reports how the handed-off case ended (POST …/collection/legal-outcome, `overdue legal-outcome`). */
 export const legalOutcomeReported = defineSignal<[{ outcome: 'paid' | 'settled' | 'written_off' }]>('legalOutcomeReported');
+/** What the workflow says it waits for (getState's waitingFor) while a handed-off case awaits its legal outcome. */
+export const LEGAL_OUTCOME_WAIT = 'legal outcome';
 
 // ---- updates (collectors) ----
 
@@ -129,3 +131,15 @@ export interface CollectionState {
 /** The state once the case is open: what updates answer (they are refused while the run is opening). */
 export type OpenCollectionState = CollectionState & Required<Pick<CollectionState, 'caseId' | 'strategy' | 'currency' | 'pastDueMinor' | 'outstandingMinor' | 'dpd'>>;
 export const getState = defineQuery<CollectionState>('getState');
+
+// ---- keys of the negotiation rows ----
+// The API files a promise or plan after the workflow accepted it, and the workflow settles the same row
+// when it decides (kept, broken, completed): both name it by these keys, built from the accepted terms.
+
+export function promiseRowKey(caseId: string, promise: { dueAt: string; amountMinor: number }): string {
+  return `${caseId}/promise/${new Date(Date.parse(promise.dueAt)).toISOString()}/${promise.amountMinor}`;
+}
+
+export function planRowKey(caseId: string, installments: ReadonlyArray<{ dueAt: string; amountMinor: number }>): string {
+  return `${caseId}/plan/${installments.map((i) => `${new Date(Date.parse(i.dueAt)).toISOString()}:${i.amountMinor}`).join(',')}`;
+}

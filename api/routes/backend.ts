@@ -8,10 +8,12 @@ import {
   closeByLender,
   fileDispute,
   reportBorrowerFact,
+  reportLegalOutcome,
   settleDispute,
   startCollection,
   submitPayment,
   type DisputeBody,
+  type LegalOutcome,
   type PaymentBody,
 } from '../operations';
 import { errorResponses, type RouteSpec } from '../route';
@@ -122,7 +124,7 @@ export const backendRoutes: RouteSpec[] = [
     url: '/v1/loans/:loanId/disputes',
     operationId: 'openDispute',
     summary: 'File a dispute (idempotent by idempotencyKey)',
-    description: 'Recorded, then signalled: contact pauses until the dispute is resolved.',
+    description: 'Recorded together with the cancellation of the loan’s open collector tasks (rule `common.dispute`), then signalled: contact pauses until the dispute is resolved.',
     tag: 'backends',
     roles: ['backend'],
     schema: { params: s.loanParams, body: s.disputeBody },
@@ -163,6 +165,23 @@ export const backendRoutes: RouteSpec[] = [
       const { outcome, reason } = request.body as { outcome: 'settled' | 'written_off' | 'cancelled'; reason?: string };
       reply.status(202);
       return closeByLender(deps, loanId, outcome, reason, principal);
+    },
+  },
+  {
+    method: 'POST',
+    url: '/v1/loans/:loanId/collection/legal-outcome',
+    operationId: 'reportLegalOutcome',
+    summary: 'The legal team reports how a handed-off case ended: paid, settled or written off',
+    description:
+      'Accepted while the collection awaits its legal outcome (a legal stage with `afterHandOff: awaitOutcome`); the case then closes with that outcome. 404 when no collection runs for the loan, 409 when it is not awaiting a legal outcome. Audited.',
+    tag: 'backends',
+    roles: ['backend', 'operator'],
+    schema: { params: s.loanParams, body: s.legalOutcomeBody },
+    responses: { 202: { description: 'Signalled to the collection awaiting it', schema: s.acceptedResponse }, ...errorResponses(400, 401, 403, 404, 409, 413) },
+    async handler(request, reply, { deps, principal }) {
+      const { outcome } = request.body as { outcome: LegalOutcome };
+      reply.status(202);
+      return reportLegalOutcome(deps, (request.params as LoanParams).loanId, outcome, principal);
     },
   },
   {

@@ -49,6 +49,8 @@ export const collectorRoutes: RouteSpec[] = [
     url: '/v1/tasks/claim',
     operationId: 'claimTask',
     summary: 'Claim the next task (leased; an unassigned case becomes yours)',
+    description:
+      'Hands out only a task whose call the rules allow now (local contact hours, stated inconvenient times, call caps, pauses, disputes, cease, bankruptcy or death, a call opt-out), checked in the claim’s transaction; `task: null` when there is none. A task blocked for good is cancelled with its rule.',
     tag: 'collectors',
     roles: ['collector'],
     schema: { body: s.claimBody },
@@ -67,6 +69,7 @@ export const collectorRoutes: RouteSpec[] = [
     url: '/v1/loans/:loanId/collection/call-outcome',
     operationId: 'recordCallOutcome',
     summary: 'Record the outcome of a call',
+    description: 'Refused with 422 (`field: taskId`, naming the rule and when it applied) when the call’s task was cancelled by a dispute, pause, cease, bar or opt-out; the refusal is audited.',
     tag: 'collectors',
     roles: ['collector'],
     schema: { params: s.loanParams, body: s.callOutcomeBody },

@@ -1,9 +1,13 @@
 // The collector work queue. Claims take a time-limited lease with FOR UPDATE SKIP LOCKED, so many
 // collectors can pull concurrently without ever getting the same task; an expired lease makes the
-// task claimable again.
-import { and, asc, eq, inArray, isNull, lt, lte, or, sql } from 'drizzle-orm';
+// task claimable again. A task is a contact: the claim hands out only what the rules allow now.
+import { and, asc, desc, eq, inArray, isNull, lt, lte, notInArray, or, sql } from 'drizzle-orm';
 import type { Database } from '../client';
-import { collectorTasks, type CollectorTask } from '../schema';
+import { evaluateContact } from '../../domain/compliance';
+import type { Channel } from '../../domain/strategy/types';
+import { collectionCases, collectorTasks, type CollectorTask } from '../schema';
+import { appendAudit } from './audit';
+import { contactContextOf, loadContactFacts } from './contact-facts';
 import { ConflictError, NotFoundError, ValidationError } from './errors';
 import { requireText } from './validate';
 
@@ -42,49 +46,144 @@ export async function enqueueTask(db: Database, input: EnqueueTaskInput): Promis
   return { task: existing!, created: false };
 }
 
+/** How many blocked candidates one claim looks past before saying there is nothing to do. */
+const MAX_CANDIDATES_PER_CLAIM = 25;
+
 /**
- * Claims the oldest available task for this collector (assigned to them or to anyone), leasing it
- * for `leaseMs`. Returns null when there is nothing to do.
+ * Claims the oldest available task for this collector (assigned to them or to anyone) whose contact the
+ * rules allow now, leasing it for `leaseMs`. A call is a contact like a message: inside the claim's
+ * transaction each candidate is judged by evaluateContact on the facts the send-time gate reads
+ * (borrower flags, open disputes, the case's pauses, contact history, local time). A candidate blocked
+ * for now (quiet hours, a cap, a pause) is left queued; one blocked for good (dispute, cease, bar,
+ * opt-out) is cancelled with its rule. Returns null when there is nothing the collector may do now.
  */
 export async function claimNextTask(
   db: Database,
   collectorId: string,
   leaseMs: number,
-  options: { kinds?: string[] } = {},
+  /** `now`: the instant the rules judge the calls at (default: the clock). */
+  options: { kinds?: string[]; now?: Date } = {},
 ): Promise<CollectorTask | null> {
   requireText(collectorId, 'collectorId');
   if (!Number.isInteger(leaseMs) || leaseMs < 1) {
     throw new ValidationError(`leaseMs must be a positive integer (got ${leaseMs})`, 'leaseMs');
   }
   return db.transaction(async (tx) => {
-    const [candidate] = await tx
-      .select({ id: collectorTasks.id })
-      .from(collectorTasks)
-      .where(
-        and(
-          inArray(collectorTasks.status, ['queued', 'claimed']),
-          or(eq(collectorTasks.status, 'queued'), lt(collectorTasks.leaseUntil, sql`now()`)),
-          lte(collectorTasks.availableAt, sql`now()`),
-          or(isNull(collectorTasks.collectorId), eq(collectorTasks.collectorId, collectorId)),
-          options.kinds?.length ? inArray(collectorTasks.kind, options.kinds) : undefined,
-        ),
-      )
-      .orderBy(asc(collectorTasks.availableAt), asc(collectorTasks.createdAt))
-      .limit(1)
-      .for('update', { skipLocked: true });
-    if (!candidate) return null;
-    const [task] = await tx
-      .update(collectorTasks)
-      .set({
-        status: 'claimed',
-        claimedBy: collectorId,
-        claimedAt: sql`now()`,
-        leaseUntil: sql`now() + make_interval(secs => ${leaseMs / 1000})`,
-      })
-      .where(eq(collectorTasks.id, candidate.id))
-      .returning();
-    return task ?? null;
+    const passed: string[] = [];
+    for (let n = 0; n < MAX_CANDIDATES_PER_CLAIM; n += 1) {
+      const [candidate] = await tx
+        .select({ id: collectorTasks.id, loanId: collectorTasks.loanId, caseId: collectorTasks.caseId, kind: collectorTasks.kind })
+        .from(collectorTasks)
+        .where(
+          and(
+            inArray(collectorTasks.status, ['queued', 'claimed']),
+            or(eq(collectorTasks.status, 'queued'), lt(collectorTasks.leaseUntil, sql`now()`)),
+            lte(collectorTasks.availableAt, sql`now()`),
+            or(isNull(collectorTasks.collectorId), eq(collectorTasks.collectorId, collectorId)),
+            options.kinds?.length ? inArray(collectorTasks.kind, options.kinds) : undefined,
+            passed.length ? notInArray(collectorTasks.id, passed) : undefined,
+          ),
+        )
+        .orderBy(asc(collectorTasks.availableAt), asc(collectorTasks.createdAt))
+        .limit(1)
+        .for('update', { skipLocked: true });
+      if (!candidate) return null;
+      const decision = await judgeContact(tx, candidate, options.now ?? new Date());
+      if (!decision.allowed) {
+        passed.push(candidate.id);
+        if (decision.until === undefined) {
+          const cancelled = await cancelTaskByRule(tx, candidate.id, decision.rule);
+          await appendAudit(tx, {
+            actor: 'rules',
+            action: 'task.cancelled',
+            caseId: candidate.caseId,
+            loanId: candidate.loanId,
+            after: { taskId: candidate.id, rule: decision.rule, cancelledAt: cancelled?.cancelledAt?.toISOString() ?? null, at: 'claim' },
+          });
+        }
+        continue;
+      }
+      const [task] = await tx
+        .update(collectorTasks)
+        .set({
+          status: 'claimed',
+          claimedBy: collectorId,
+          claimedAt: sql`now()`,
+          leaseUntil: sql`now() + make_interval(secs => ${leaseMs / 1000})`,
+        })
+        .where(eq(collectorTasks.id, candidate.id))
+        .returning();
+      return task ?? null;
+    }
+    return null;
   });
+}
+
+/** Task kinds and the channel of the contact they make. */
+const CHANNEL_OF_KIND: Record<string, Channel> = { call: 'call' };
+
+/**
+ * The rules' answer for a task's contact now. A task outside any collection case (no case on the task or
+ * open on the loan) has no rule pack to judge it by and is not a collection contact: it is allowed.
+ */
+async function judgeContact(
+  db: Database,
+  task: { loanId: string; caseId: string | null; kind: string },
+  at: Date,
+): Promise<{ allowed: true } | { allowed: false; rule: string; until?: string }> {
+  const caseId = task.caseId ?? (await openCaseId(db, task.loanId));
+  if (!caseId) return { allowed: true };
+  const facts = await loadContactFacts(db, { loanId: task.loanId, caseId, at });
+  return evaluateContact(contactContextOf(facts, CHANNEL_OF_KIND[task.kind] ?? 'call', 'collection'), at.toISOString());
+}
+
+async function openCaseId(db: Database, loanId: string): Promise<string | null> {
+  const [row] = await db
+    .select({ id: collectionCases.id })
+    .from(collectionCases)
+    .where(and(eq(collectionCases.loanId, loanId), isNull(collectionCases.closedAt)));
+  return row?.id ?? null;
+}
+
+/**
+ * Cancels a task the rules now forbid (dispute, cease, bar, opt-out, pause), recording the rule and the
+ * instant. Idempotent: a task already done or cancelled is left as it is; returns the row either way.
+ */
+export async function cancelTaskByRule(db: Database, taskId: string, rule: string): Promise<CollectorTask | null> {
+  requireText(rule, 'rule');
+  const [row] = await db
+    .update(collectorTasks)
+    .set({ status: 'cancelled', leaseUntil: null, cancelledRule: rule, cancelledAt: sql`now()` })
+    .where(and(eq(collectorTasks.id, taskId), inArray(collectorTasks.status, ['queued', 'claimed'])))
+    .returning();
+  return row ?? getTask(db, taskId);
+}
+
+/** Cancels every open task on the loan with the rule that now forbids its contact; returns those cancelled. */
+export async function cancelOpenTasksForLoan(db: Database, loanId: string, rule: string): Promise<CollectorTask[]> {
+  requireText(rule, 'rule');
+  return db
+    .update(collectorTasks)
+    .set({ status: 'cancelled', leaseUntil: null, cancelledRule: rule, cancelledAt: sql`now()` })
+    .where(and(eq(collectorTasks.loanId, loanId), inArray(collectorTasks.status, ['queued', 'claimed'])))
+    .returning();
+}
+
+/** The newest task of `kind` on the loan (on one case of it, with `caseId`), whatever its status. */
+export async function latestTaskForLoan(db: Database, loanId: string, options: { kind?: string; caseId?: string } = {}): Promise<CollectorTask | null> {
+  const [row] = await db
+    .select()
+    .from(collectorTasks)
+    .where(
+      and(
+        eq(collectorTasks.loanId, loanId),
+        eq(collectorTasks.kind, options.kind ?? 'call'),
+        options.caseId ? eq(collectorTasks.caseId, options.caseId) : undefined,
+      ),
+    )
+    .orderBy(desc(collectorTasks.createdAt))
+    .limit(1);
+  return row ?? null;
 }
 
 /**
@@ -114,12 +213,15 @@ export async function completeTask(
   });
 }
 
-/** Cancels a task that is not done (e.g. the loan was cured). Returns null if it was already done. */
-export async function cancelTask(db: Database, taskId: string): Promise<CollectorTask | null> {
+/**
+ * Cancels a task that is not done (e.g. the loan was cured); with `onlyQueued`, only one nobody holds.
+ * Returns null if it was not cancelled.
+ */
+export async function cancelTask(db: Database, taskId: string, options: { onlyQueued?: boolean } = {}): Promise<CollectorTask | null> {
   const [row] = await db
     .update(collectorTasks)
     .set({ status: 'cancelled', leaseUntil: null })
-    .where(and(eq(collectorTasks.id, taskId), inArray(collectorTasks.status, ['queued', 'claimed'])))
+    .where(and(eq(collectorTasks.id, taskId), inArray(collectorTasks.status, options.onlyQueued ? ['queued'] : ['queued', 'claimed'])))
     .returning();
   return row ?? null;
 }

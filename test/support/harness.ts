@@ -8,12 +8,14 @@ import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { Client, Connection, WorkflowHandle } from '@temporalio/client';
 import type { SignalDefinition } from '@temporalio/common';
 import { NativeConnection } from '@temporalio/worker';
+import postgres from 'postgres';
 import { inject } from 'vitest';
 import { createCaseActivities } from '../../activities/case';
 import { createChannelActivities } from '../../activities/channels';
 import { createSmtpMailer } from '../../channels/email';
 import { createWebhookSmsProvider } from '../../channels/sms';
 import { createDatabase, type DatabaseHandle } from '../../db/client';
+import { migrateDatabase } from '../../db/migrate';
 import { upsertBorrower, type BorrowerInput } from '../../db/repository/borrowers';
 import { recordPayment, upsertLoan } from '../../db/repository/ledger';
 import { collection } from '../../workflows/collection';
@@ -36,6 +38,8 @@ function quietRuntime() {
 
 export interface Harness {
   db: DatabaseHandle['db'];
+  /** The URL of `db` (for child processes such as the CLI). */
+  databaseUrl: string;
   client: Client;
   queues: { collections: string; email: string; sms: string; letter: string };
   smtp: SmtpSink;
@@ -77,7 +81,36 @@ function isoDate(ms: number): string {
   return new Date(ms).toISOString().slice(0, 10);
 }
 
-export async function startHarness(name: string, options: { strategyId?: string; databaseUrl?: string } = {}): Promise<Harness> {
+export interface HarnessOptions {
+  strategyId?: string;
+  /**
+   * A database of this file's own (created, migrated, dropped on close) instead of the run's shared one:
+   * for tests of the collector queue, where a claim takes any unassigned task in the table and would
+   * otherwise take (and assign) another file's.
+   */
+  ownDatabase?: boolean;
+  /** A database the file made itself (a file whose assertions count rows across the whole database). */
+  databaseUrl?: string;
+}
+
+/** Creates and migrates a fresh database next to the run's shared one; `drop` removes it. */
+async function createOwnDatabase(sharedUrl: string, name: string): Promise<{ url: string; drop(): Promise<void> }> {
+  const dbName = `${new URL(sharedUrl).pathname.slice(1)}_${name.replace(/[^a-z0-9]/gi, '_')}_${randomUUID().slice(0, 8)}`.toLowerCase();
+  const admin = postgres(sharedUrl, { max: 1, onnotice: () => {} });
+  await admin.unsafe(`CREATE DATABASE ${dbName}`);
+  const url = new URL(sharedUrl);
+  url.pathname = `/${dbName}`;
+  await migrateDatabase(url.toString());
+  return {
+    url: url.toString(),
+    async drop() {
+      await admin.unsafe(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
+      await admin.end();
+    },
+  };
+}
+
+export async function startHarness(name: string, options: HarnessOptions = {}): Promise<Harness> {
   quietRuntime();
   const suffix = randomUUID().slice(0, 8);
   const queues = {
@@ -87,8 +120,9 @@ export async function startHarness(name: string, options: { strategyId?: string;
     letter: `${name}-letter-${suffix}`,
   };
   const address = inject('temporalAddress');
-  // A file whose assertions count rows across the whole database (the sweep's summary) brings its own.
-  const database = await createDatabase(options.databaseUrl ?? inject('databaseUrl'), { max: 5 });
+  const own = options.ownDatabase ? await createOwnDatabase(inject('databaseUrl'), name) : undefined;
+  const databaseUrl = own?.url ?? options.databaseUrl ?? inject('databaseUrl');
+  const database = await createDatabase(databaseUrl, { max: 5 });
   const db = database.db;
   const [smtp, sms, bundle, nativeConnection, connection] = await Promise.all([
     startSmtpSink(),
@@ -121,6 +155,7 @@ export async function startHarness(name: string, options: { strategyId?: string;
   let counter = 0;
   return {
     db,
+    databaseUrl,
     client,
     queues,
     smtp,
@@ -203,6 +238,7 @@ export async function startHarness(name: string, options: { strategyId?: string;
       workerSet.shutdown();
       await running.catch(() => {});
       await Promise.all([smtp.close(), sms.close(), nativeConnection.close(), connection.close(), database.close()]);
+      await own?.drop();
     },
   };
 }

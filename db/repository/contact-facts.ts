@@ -1,0 +1,171 @@
+// What the rule gate knows of a loan at one instant, read from the database: the borrower's profile and
+// flags, the past-due amount, open disputes, the case's pauses, the contact history (messages and calls)
+// and the rule pack of the case's pinned strategy. The send-time gate (activities/channels.ts) and the
+// collector task claim (./tasks.ts) both read it here, so a message and a call are judged on the same facts.
+import { and, desc, eq, gte, inArray, isNotNull, isNull, lte, ne } from 'drizzle-orm';
+import type { Database } from '../client';
+import { collectionCases, collectorTasks, contactAttempts, disputes, strategies, type CollectionCase } from '../schema';
+import { CONTACT_HISTORY_LOOKBACK_MS } from '../../domain/compliance';
+import type { ContactContext, ContactKind, PastContact } from '../../domain/compliance/types';
+import { findDefaultStrategy } from '../../domain/strategy/defaults';
+import type { Channel, RulePackId, Strategy } from '../../domain/strategy/types';
+import { getBorrowerForLoan, type BorrowerContactProfile } from './borrowers';
+import { getLoanPosition, type LoanPosition } from './ledger';
+import { listContactHistory } from './contacts';
+import { NotFoundError, ValidationError } from './errors';
+
+/** Call outcomes in which nobody was reached: such a call counts as unanswered in the caps. */
+const UNANSWERED_CALLS = new Set(['no_answer', 'wrong_number']);
+
+/** An operator pause has no end of its own: the rules see it as lasting until this instant. */
+const OPERATOR_PAUSE_UNTIL = '9999-12-31T23:59:59.000Z';
+
+export interface ContactFacts {
+  borrower: BorrowerContactProfile;
+  position: LoanPosition;
+  pack: RulePackId;
+  disputed: boolean;
+  /** The case's pause as the rules see it (operator pause or hardship), when one is on at the instant. */
+  pausedUntil?: string;
+  history: PastContact[];
+  previousCycleEndedAt?: string;
+}
+
+/**
+ * Reads the facts for a contact on `caseId` at `at`. `excludeKey` leaves the contact being decided out
+ * of its own history (a retried send must not count itself against the caps).
+ */
+export async function loadContactFacts(
+  db: Database,
+  input: { loanId: string; caseId: string; at: Date; excludeKey?: string },
+): Promise<ContactFacts> {
+  const { loanId, caseId, at } = input;
+  const [borrower, position, caseRow, disputed, history, previousCycleEndedAt] = await Promise.all([
+    getBorrowerForLoan(db, loanId),
+    getLoanPosition(db, loanId, at),
+    db.select().from(collectionCases).where(eq(collectionCases.id, caseId)).then((rows) => rows[0]),
+    hasOpenDispute(db, loanId),
+    contactHistory(db, loanId, at, input.excludeKey),
+    previousCycleEnd(db, loanId, caseId, at),
+  ]);
+  if (!caseRow) throw new NotFoundError(`case ${caseId} not found`, 'caseId');
+  if (caseRow.loanId !== loanId) throw new ValidationError(`case ${caseId} belongs to loan ${caseRow.loanId}, not ${loanId}`, 'loanId');
+  const pack = await rulePackOf(db, caseRow.strategyId, caseRow.strategyVersion);
+  const pausedUntil = casePausedUntil(caseRow, at);
+  return {
+    borrower,
+    position,
+    pack,
+    disputed,
+    history,
+    ...(pausedUntil ? { pausedUntil } : {}),
+    ...(previousCycleEndedAt ? { previousCycleEndedAt } : {}),
+  };
+}
+
+/** The rules' view of the facts for one contact on `channel`. */
+export function contactContextOf(facts: ContactFacts, channel: Channel, kind: ContactKind): ContactContext {
+  const { borrower, position } = facts;
+  return {
+    pack: facts.pack,
+    channel,
+    kind,
+    timeZone: borrower.timeZone,
+    inconvenientTimes: borrower.inconvenientTimes,
+    optedOut: borrower.optedOut,
+    agreedToQuietHours: borrower.agreedToQuietHours,
+    history: facts.history,
+    state: {
+      disputed: facts.disputed,
+      ceaseRequested: borrower.ceaseRequestedAt !== null,
+      nothingDue: position.pastDueMinor === 0,
+      ...(facts.pausedUntil ? { pausedUntil: facts.pausedUntil } : {}),
+      bankruptcy: borrower.flags.bankruptcy,
+      deceased: borrower.flags.deceased,
+      representedByAttorney: borrower.flags.representedByAttorney,
+    },
+    ...(facts.previousCycleEndedAt ? { previousCycleEndedAt: facts.previousCycleEndedAt } : {}),
+  };
+}
+
+function casePausedUntil(row: CollectionCase, at: Date): string | undefined {
+  if (row.operatorPausedAt) return OPERATOR_PAUSE_UNTIL;
+  if (row.hardshipUntil && row.hardshipUntil.getTime() > at.getTime()) return row.hardshipUntil.toISOString();
+  return undefined;
+}
+
+/** A case's pinned strategy document: the stored version, else the shipped document of that id. */
+export async function pinnedStrategy(db: Database, strategyId: string, version: number): Promise<Partial<Strategy> | undefined> {
+  const [row] = await db
+    .select({ document: strategies.document })
+    .from(strategies)
+    .where(and(eq(strategies.id, strategyId), eq(strategies.version, version)));
+  return (row?.document as Partial<Strategy> | undefined) ?? findDefaultStrategy(strategyId);
+}
+
+/** The rule pack of the case's pinned strategy. */
+export async function rulePackOf(db: Database, strategyId: string, version: number): Promise<RulePackId> {
+  const pack = (await pinnedStrategy(db, strategyId, version))?.rulePack;
+  if (!pack) {
+    throw new NotFoundError(`strategy ${strategyId} v${version} not found (neither stored nor shipped); cannot choose the compliance rule pack`, 'strategyId');
+  }
+  return pack;
+}
+
+async function hasOpenDispute(db: Database, loanId: string): Promise<boolean> {
+  const [row] = await db
+    .select({ id: disputes.id })
+    .from(disputes)
+    .where(and(eq(disputes.loanId, loanId), isNull(disputes.resolvedAt)))
+    .limit(1);
+  return row !== undefined;
+}
+
+/** When the previous collection case on the loan closed (cn 7-day cycle spacing). */
+async function previousCycleEnd(db: Database, loanId: string, caseId: string, at: Date): Promise<string | undefined> {
+  const [row] = await db
+    .select({ closedAt: collectionCases.closedAt })
+    .from(collectionCases)
+    .where(and(eq(collectionCases.loanId, loanId), ne(collectionCases.id, caseId), isNotNull(collectionCases.closedAt), lte(collectionCases.closedAt, at)))
+    .orderBy(desc(collectionCases.closedAt))
+    .limit(1);
+  return row?.closedAt?.toISOString();
+}
+
+/**
+ * Sent and presumed-sent messages on the loan (any case), and the calls collectors completed (a call's
+ * instant on record is its outcome's, as the compliance report counts it), within the look-back.
+ */
+async function contactHistory(db: Database, loanId: string, at: Date, excludeKey?: string): Promise<PastContact[]> {
+  const since = new Date(at.getTime() - CONTACT_HISTORY_LOOKBACK_MS);
+  const [messages, calls] = await Promise.all([
+    listContactHistory(db, loanId, since),
+    db
+      .select({ outcome: collectorTasks.outcome, completedAt: collectorTasks.completedAt })
+      .from(collectorTasks)
+      .where(
+        and(
+          eq(collectorTasks.loanId, loanId),
+          eq(collectorTasks.kind, 'call'),
+          inArray(collectorTasks.status, ['done']),
+          isNotNull(collectorTasks.outcome),
+          gte(collectorTasks.completedAt, since),
+        ),
+      ),
+  ]);
+  const sent: PastContact[] = messages
+    .filter((r) => r.idempotencyKey !== excludeKey && (r.status === 'sent' || r.status === 'presumed_sent'))
+    .map((r) => ({
+      channel: r.channel,
+      at: (r.sentAt ?? r.createdAt).toISOString(),
+      status: r.status as 'sent' | 'presumed_sent',
+      ...(r.connected != null ? { connected: r.connected } : {}),
+    }));
+  const called: PastContact[] = calls.map((c) => ({
+    channel: 'call',
+    at: c.completedAt!.toISOString(),
+    status: 'sent',
+    connected: !UNANSWERED_CALLS.has(c.outcome!),
+  }));
+  return [...sent, ...called];
+}
