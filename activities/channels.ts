@@ -37,10 +37,11 @@ import {
 import { RepositoryError } from '../db/repository/errors';
 import { getLoanPosition, type LoanPosition } from '../db/repository/ledger';
 import { collectionCases, contactAttempts, disputes, strategies, type ContactAttempt } from '../db/schema';
-import { CONTACT_HISTORY_LOOKBACK_MS, evaluateContact, localDateOf, validationPeriodEnd } from '../domain/compliance';
+import { CONTACT_HISTORY_LOOKBACK_MS, contactKindOf, evaluateContact, localDateOf, validationPeriodEnd } from '../domain/compliance';
 import type { ContactContext, PastContact } from '../domain/compliance/types';
 import { findDefaultStrategy } from '../domain/strategy/defaults';
-import type { MessageChannel, RulePackId } from '../domain/strategy/types';
+import { minMessageGapMs } from '../domain/strategy/duration';
+import type { MessageChannel, RulePackId, Strategy } from '../domain/strategy/types';
 import type { EmailSender } from '../channels/email';
 import { ChannelError } from '../channels/errors';
 import { createConsoleLetterQueue, type LetterProvider } from '../channels/letter';
@@ -267,6 +268,8 @@ interface SendFacts {
   borrower: BorrowerContactProfile;
   position: LoanPosition;
   pack: RulePackId;
+  /** The pinned strategy's minimum gap between two messages, ms (0: none stated). */
+  minMessageGapMs: number;
   disputed: boolean;
   history: PastContact[];
   previousCycleEndedAt?: string;
@@ -286,8 +289,8 @@ async function loadFacts(db: Database, request: ContactRequest, at: Date): Promi
     if (caseRow.loanId !== request.loanId) {
       throw ApplicationFailure.nonRetryable(`case ${request.caseId} belongs to loan ${caseRow.loanId}, not ${request.loanId}`, 'ValidationError', { field: 'loanId' });
     }
-    const pack = await rulePackOf(db, caseRow.strategyId, caseRow.strategyVersion);
-    return { borrower, position, pack, disputed, history, ...(previousCycleEndedAt ? { previousCycleEndedAt } : {}) };
+    const { pack, minMessageGapMs } = await contactRulesOf(db, caseRow.strategyId, caseRow.strategyVersion);
+    return { borrower, position, pack, minMessageGapMs, disputed, history, ...(previousCycleEndedAt ? { previousCycleEndedAt } : {}) };
   } catch (err) {
     // Validation, not-found and conflict errors do not get better by retrying (db/repository/errors.ts).
     if (err instanceof RepositoryError) throw ApplicationFailure.nonRetryable(err.message, err.name, { field: err.field });
@@ -300,7 +303,8 @@ function contactContext(facts: SendFacts, request: ContactRequest, channel: Mess
   return {
     pack: facts.pack,
     channel,
-    kind: request.kind,
+    // The rule module classifies the message by its template; a caller cannot exempt one by its label.
+    kind: contactKindOf(request.template),
     timeZone: borrower.timeZone,
     inconvenientTimes: borrower.inconvenientTimes,
     optedOut: borrower.optedOut,
@@ -316,25 +320,35 @@ function contactContext(facts: SendFacts, request: ContactRequest, channel: Mess
       representedByAttorney: borrower.flags.representedByAttorney,
     },
     ...(facts.previousCycleEndedAt ? { previousCycleEndedAt: facts.previousCycleEndedAt } : {}),
+    minMessageGapMs: facts.minMessageGapMs,
   };
 }
 
-/** The rule pack of the case's pinned strategy: the stored version, else the shipped document of that id. */
-async function rulePackOf(db: Database, strategyId: string, version: number): Promise<RulePackId> {
+/**
+ * What the case's pinned strategy tells the rules: its rule pack and minimum message gap. The stored
+ * version, else the shipped document of that id.
+ */
+async function contactRulesOf(db: Database, strategyId: string, version: number): Promise<{ pack: RulePackId; minMessageGapMs: number }> {
   const [row] = await db
     .select({ document: strategies.document })
     .from(strategies)
     .where(and(eq(strategies.id, strategyId), eq(strategies.version, version)));
-  const stored = (row?.document as { rulePack?: RulePackId } | undefined)?.rulePack;
-  const pack = stored ?? findDefaultStrategy(strategyId)?.rulePack;
-  if (!pack) {
+  const stored = row?.document as Partial<Strategy> | undefined;
+  const doc = stored?.rulePack ? stored : findDefaultStrategy(strategyId);
+  if (!doc?.rulePack) {
     throw ApplicationFailure.nonRetryable(
       `strategy ${strategyId} v${version} not found (neither stored nor shipped); cannot choose the compliance rule pack`,
       'NotFoundError',
       { field: 'strategyId' },
     );
   }
-  return pack;
+  let gap: number;
+  try {
+    gap = minMessageGapMs(doc);
+  } catch (err) {
+    throw ApplicationFailure.nonRetryable(`strategy ${strategyId} v${version} minMessageGap: ${String(err)}`, 'ValidationError', { field: 'minMessageGap' });
+  }
+  return { pack: doc.rulePack, minMessageGapMs: gap };
 }
 
 // ---- queries not (yet) in db/repository ----

@@ -19,7 +19,7 @@ beforeAll(async () => {
   const ladder = structuredClone(fastTest.paths['full-ladder']!);
   const reminder = ladder[0] as ReminderStage;
   reminder.steps[1]!.after = 'PT8S';
-  await saveStrategy(h.db, { id: 'fast-test-slow-second', version: 1, document: { ...fastTest, id: 'fast-test-slow-second', paths: { ...fastTest.paths, 'full-ladder': ladder } } });
+  await saveStrategy(h.db, { id: 'fast-test-slow-second', version: 1, document: { ...fastTest, id: 'fast-test-slow-second', version: 1, paths: { ...fastTest.paths, 'full-ladder': ladder } } });
 });
 afterAll(async () => {
   await h?.close();
