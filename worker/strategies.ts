@@ -8,10 +8,11 @@ import { findDefaultStrategy } from '../domain/strategy/defaults';
 import type { Strategy } from '../domain/strategy/types';
 import { parseStrategy } from '../domain/strategy/validate';
 
-export function createStrategyLoader(db: Database, defaultStrategyId: string) {
+/** `findShipped`: the strategies shipped with Overdue (tests hand in their own documents). */
+export function createStrategyLoader(db: Database, defaultStrategyId: string, findShipped: (id: string) => Strategy | undefined = findDefaultStrategy) {
   return async function loadStrategy(strategyId: string | undefined): Promise<Strategy> {
     const id = strategyId ?? defaultStrategyId;
-    const shipped = findDefaultStrategy(id);
+    const shipped = findShipped(id);
     let row = await getStrategy(db, id);
     if (shipped && (!row || row.version < shipped.version)) {
       row = await saveStrategy(db, { id: shipped.id, version: shipped.version, document: shipped });
