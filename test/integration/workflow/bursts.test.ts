@@ -53,7 +53,7 @@ const skipped = (loanId: string) =>
     .select()
     .from(auditEvents)
     .where(and(eq(auditEvents.loanId, loanId), eq(auditEvents.action, 'workflow.reminder_skipped')))
-    .orderBy(asc(auditEvents.at));
+    .orderBy(asc(auditEvents.id));
 
 /** Messages that reached the SMTP sink or the SMS webhook for this loan's borrower. */
 function delivered(loan: { loanId: string; borrowerId: string }): number {
