@@ -254,7 +254,7 @@ describe('collection workflow paths (fast-test strategy)', () => {
     await h.keepHistory(handle, 'dispute-upheld');
   });
 
-  it('after a cease request only notices go out: reminders are recorded as blocked', async () => {
+  it('after a cease request reminders are recorded as blocked (only 1006.6(c)(2) messages may go out)', async () => {
     const loan = await h.seedLoan({ dpd: 3 });
     const handle = await h.startWithSignal(loan.loanId, m.ceaseRequested, []);
     const s = await waitForState(() => state(loan.loanId), (s) => s.contacts.blocked >= 2, { what: 'blocked reminders' });
