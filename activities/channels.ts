@@ -34,7 +34,7 @@ import {
 import { RepositoryError } from '../db/repository/errors';
 import { contactContextOf, loadContactFacts, type ContactFacts } from '../db/repository/contact-facts';
 import { contactAttempts, type ContactAttempt } from '../db/schema';
-import { evaluateContact, localDateOf, validationPeriodEnd } from '../domain/compliance';
+import { contactKindOf, evaluateContact, localDateOf, validationPeriodEnd } from '../domain/compliance';
 import type { ContactContext } from '../domain/compliance/types';
 import type { MessageChannel } from '../domain/strategy/types';
 import type { EmailSender } from '../channels/email';
@@ -273,7 +273,8 @@ async function loadFacts(db: Database, request: ContactRequest, at: Date): Promi
 }
 
 function contactContext(facts: SendFacts, request: ContactRequest, channel: MessageChannel): ContactContext {
-  return contactContextOf(facts, channel, request.kind);
+  // The rule module classifies the message by its template; a caller cannot exempt one by its label.
+  return contactContextOf(facts, channel, contactKindOf(request.template));
 }
 
 // ---- queries not (yet) in db/repository ----

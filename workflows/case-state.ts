@@ -5,6 +5,7 @@ import type { BorrowerRules, CaseFacts, Position } from '../activities/contracts
 import { CONTACT_HISTORY_LOOKBACK_MS } from '../domain/compliance';
 import { closingOutcome } from '../domain/ledger';
 import type { ContactContext, ContactKind, PastContact } from '../domain/compliance/types';
+import { minMessageGapMs } from '../domain/strategy/duration';
 import type { Channel, StageKind, Strategy, Treatment } from '../domain/strategy/types';
 import type { CallOutcome, CollectionState, OpenCollectionState, Outcome, PauseState } from './messages';
 
@@ -142,6 +143,7 @@ export function contactContext(loan: CaseState, channel: Channel, kind: ContactK
       representedByAttorney: b.representedByAttorney,
     },
     previousCycleEndedAt: loan.previousCycleEndedAt,
+    minMessageGapMs: minMessageGapMs(loan.strategy),
   };
 }
 

@@ -13,11 +13,11 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { CaseActivities, ChannelActivities, ContactRequest, NegotiationRow } from '../activities/contracts';
-import { evaluateContact, mayEscalateToLegal, nextAllowedContact } from '../domain/compliance';
+import { contactKindOf, evaluateContact, mayEscalateToLegal, nextAllowedContact } from '../domain/compliance';
 import type { ContactKind } from '../domain/compliance/types';
 import { formatMoney } from '../domain/money';
 import { parseDuration } from '../domain/strategy/duration';
-import type { CallStage, LegalStage, MessageChannel, NegotiationStage, ReminderStage, Stage, StageKind } from '../domain/strategy/types';
+import type { CallStage, LegalStage, MessageChannel, NegotiationStage, ReminderStage, ReminderStep, Stage, StageKind } from '../domain/strategy/types';
 import {
   applyPosition,
   contactContext,
@@ -126,19 +126,53 @@ const stages: { [K in StageKind]: (loan: CaseState, stage: Extract<Stage, { kind
   legal: escalate,
 };
 
-/** Reminder: the strategy's messages at their offsets, then a last wait for payment. */
+/**
+ * Reminder: the strategy's messages at their offsets, then a last wait for payment. Steps whose time has
+ * passed together (a case that opens late, a pause that ends) collapse into the latest of them: only it
+ * is sent, the others are recorded as skipped, and the rule gate's message gap spaces what follows.
+ */
 async function remind(loan: CaseState, stage: ReminderStage): Promise<Next> {
   const enteredAt = Date.now();
   const dueAt = loan.position.oldestUnpaidDueDate ? Date.parse(loan.position.oldestUnpaidDueDate) : enteredAt;
-  for (const [index, step] of stage.steps.entries()) {
-    const at = (step.from === 'dueDate' ? dueAt : enteredAt) + parseDuration(step.after);
+  const timeOf = (step: ReminderStep) => (step.from === 'dueDate' ? dueAt : enteredAt) + parseDuration(step.after);
+  // Running loans planned before this change sent every passed step: they keep doing so on replay.
+  const collapse = patched('collapse-passed-reminders');
+  for (let index = 0; index < stage.steps.length; index += 1) {
+    const first = stage.steps[index]!;
+    if (await waitUntil(loan, `${ordinal(index + 1)} reminder (${first.channel}) at`, timeOf(first))) return NEXT;
+    if (collapse) {
+      index = await skipPassedSteps(loan, stage, index, timeOf);
+      if (isClosed(loan)) return NEXT;
+    }
+    const step = stage.steps[index]!;
     const label = `${ordinal(index + 1)} reminder (${step.channel})`;
-    if (await waitUntil(loan, `${label} at`, at)) return NEXT;
-    await sendMessage(loan, step.channel, step.template, 'collection', label);
+    await sendMessage(loan, step.channel, step.template, contactKindOf(step.template), label);
     if (isClosed(loan)) return NEXT;
   }
   await waitUntil(loan, 'payment after the last reminder', Date.now() + parseDuration(stage.waitAfterLast));
   return NEXT;
+}
+
+/**
+ * Once contact may resume (the pause is over), the index of the latest step whose time has passed; every
+ * passed step before it is recorded as skipped (workflow.reminder_skipped) rather than sent in a burst.
+ */
+async function skipPassedSteps(loan: CaseState, stage: ReminderStage, index: number, timeOf: (step: ReminderStep) => number): Promise<number> {
+  await untilActive(loan);
+  if (isClosed(loan)) return index;
+  let latest = index;
+  while (latest + 1 < stage.steps.length && timeOf(stage.steps[latest + 1]!) <= Date.now()) latest += 1;
+  for (let skipped = index; skipped < latest; skipped += 1) {
+    const step = stage.steps[skipped]!;
+    await transition(loan, 'reminder_skipped', {
+      step: skipped + 1,
+      channel: step.channel,
+      template: step.template,
+      dueAt: new Date(timeOf(step)).toISOString(),
+      supersededBy: latest + 1,
+    });
+  }
+  return latest;
 }
 
 /**
@@ -306,11 +340,11 @@ async function settlePlanRow(loan: CaseState, plan: NonNullable<CaseState['plan'
 async function escalate(loan: CaseState, stage: LegalStage): Promise<Next> {
   if (!mayEscalateToLegal({ pack: loan.strategy.rulePack, forbearanceOffered: loan.forbearanceOffered })) {
     // uk-conc: forbearance must be offered before legal escalation (CONC 7.3.4R).
-    await sendMessage(loan, stage.finalDemand.channel, 'forbearance-offer', 'notice', 'forbearance offer');
+    await sendMessage(loan, stage.finalDemand.channel, 'forbearance-offer', contactKindOf('forbearance-offer'), 'forbearance offer', legacyNotice());
     loan.forbearanceOffered = true;
     if (await waitUntil(loan, 'answer to the forbearance offer', Date.now() + parseDuration(stage.waitingPeriod))) return NEXT;
   }
-  await sendMessage(loan, stage.finalDemand.channel, stage.finalDemand.template, 'notice', 'final demand');
+  await sendMessage(loan, stage.finalDemand.channel, stage.finalDemand.template, contactKindOf(stage.finalDemand.template), 'final demand', legacyNotice());
   if (await waitUntil(loan, 'end of the final-demand waiting period', Date.now() + parseDuration(stage.waitingPeriod))) return NEXT;
   await untilActive(loan);
   if (isClosed(loan)) return NEXT;
@@ -324,6 +358,16 @@ async function escalate(loan: CaseState, stage: LegalStage): Promise<Next> {
   }
   if (!isClosed(loan)) loan.outcome = 'handed_to_legal';
   return NEXT;
+}
+
+/**
+ * A final demand and a forbearance offer ask for payment: collection, which a dispute or a cease request
+ * stops (domain/compliance/kinds). Loans that reached this stage before that change planned them as
+ * notices exempt from both; on replay they keep planning so, and the send-time gate, which classifies by
+ * template, is what stops them.
+ */
+function legacyNotice(): boolean {
+  return !patched('legal-notices-are-collection');
 }
 
 // ---- waiting and contacting ----
@@ -397,11 +441,19 @@ async function untilActive(loan: CaseState): Promise<void> {
  * Waits for the pause to end and for the rules to allow a contact on `channel`. Returns false when the
  * contact may never happen (cease, opt-out, ...), after recording it as blocked with the rule.
  */
-async function waitForAllowedContact(loan: CaseState, channel: MessageChannel | 'call', kind: ContactKind, label: string, template: string = channel): Promise<boolean> {
+async function waitForAllowedContact(
+  loan: CaseState,
+  channel: MessageChannel | 'call',
+  kind: ContactKind,
+  label: string,
+  template: string = channel,
+  legacyNotice = false,
+): Promise<boolean> {
   for (;;) {
     await untilActive(loan);
     if (isClosed(loan)) return false;
     const context = contactContext(loan, channel, kind);
+    if (legacyNotice) context.state = { ...context.state, disputed: false, ceaseRequested: false };
     const now = new Date().toISOString();
     const decision = evaluateContact(context, now);
     if (decision.allowed) return true;
@@ -428,8 +480,8 @@ async function waitForAllowedContact(loan: CaseState, channel: MessageChannel | 
   }
 }
 
-async function sendMessage(loan: CaseState, channel: MessageChannel, template: string, kind: ContactKind, label: string): Promise<void> {
-  if (!(await waitForAllowedContact(loan, channel, kind, label, template))) return;
+async function sendMessage(loan: CaseState, channel: MessageChannel, template: string, kind: ContactKind, label: string, legacyNotice = false): Promise<void> {
+  if (!(await waitForAllowedContact(loan, channel, kind, label, template, legacyNotice))) return;
   const stage = currentStageKind(loan);
   const request: ContactRequest = {
     idempotencyKey: stepKey(loan, `${stage}-${channel}`),

@@ -8,6 +8,7 @@ import { collectionCases, collectorTasks, contactAttempts, disputes, strategies,
 import { CONTACT_HISTORY_LOOKBACK_MS } from '../../domain/compliance';
 import type { ContactContext, ContactKind, PastContact } from '../../domain/compliance/types';
 import { findDefaultStrategy } from '../../domain/strategy/defaults';
+import { minMessageGapMs } from '../../domain/strategy/duration';
 import type { Channel, RulePackId, Strategy } from '../../domain/strategy/types';
 import { getBorrowerForLoan, type BorrowerContactProfile } from './borrowers';
 import { getLoanPosition, type LoanPosition } from './ledger';
@@ -24,6 +25,8 @@ export interface ContactFacts {
   borrower: BorrowerContactProfile;
   position: LoanPosition;
   pack: RulePackId;
+  /** The pinned strategy's minimum gap between two messages, ms (0: none stated). */
+  minMessageGapMs: number;
   disputed: boolean;
   /** The case's pause as the rules see it (operator pause or hardship), when one is on at the instant. */
   pausedUntil?: string;
@@ -50,12 +53,13 @@ export async function loadContactFacts(
   ]);
   if (!caseRow) throw new NotFoundError(`case ${caseId} not found`, 'caseId');
   if (caseRow.loanId !== loanId) throw new ValidationError(`case ${caseId} belongs to loan ${caseRow.loanId}, not ${loanId}`, 'loanId');
-  const pack = await rulePackOf(db, caseRow.strategyId, caseRow.strategyVersion);
+  const { pack, minMessageGapMs } = await contactRulesOf(db, caseRow.strategyId, caseRow.strategyVersion);
   const pausedUntil = casePausedUntil(caseRow, at);
   return {
     borrower,
     position,
     pack,
+    minMessageGapMs,
     disputed,
     history,
     ...(pausedUntil ? { pausedUntil } : {}),
@@ -85,6 +89,7 @@ export function contactContextOf(facts: ContactFacts, channel: Channel, kind: Co
       representedByAttorney: borrower.flags.representedByAttorney,
     },
     ...(facts.previousCycleEndedAt ? { previousCycleEndedAt: facts.previousCycleEndedAt } : {}),
+    minMessageGapMs: facts.minMessageGapMs,
   };
 }
 
@@ -103,13 +108,19 @@ export async function pinnedStrategy(db: Database, strategyId: string, version: 
   return (row?.document as Partial<Strategy> | undefined) ?? findDefaultStrategy(strategyId);
 }
 
-/** The rule pack of the case's pinned strategy. */
-export async function rulePackOf(db: Database, strategyId: string, version: number): Promise<RulePackId> {
-  const pack = (await pinnedStrategy(db, strategyId, version))?.rulePack;
-  if (!pack) {
+/** What the case's pinned strategy tells the rules: its rule pack and minimum gap between messages. */
+export async function contactRulesOf(db: Database, strategyId: string, version: number): Promise<{ pack: RulePackId; minMessageGapMs: number }> {
+  const strategy = await pinnedStrategy(db, strategyId, version);
+  if (!strategy?.rulePack) {
     throw new NotFoundError(`strategy ${strategyId} v${version} not found (neither stored nor shipped); cannot choose the compliance rule pack`, 'strategyId');
   }
-  return pack;
+  let gap: number;
+  try {
+    gap = minMessageGapMs(strategy);
+  } catch (err) {
+    throw new ValidationError(`strategy ${strategyId} v${version} minMessageGap: ${(err as Error).message}`, 'minMessageGap');
+  }
+  return { pack: strategy.rulePack, minMessageGapMs: gap };
 }
 
 async function hasOpenDispute(db: Database, loanId: string): Promise<boolean> {

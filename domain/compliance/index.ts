@@ -2,6 +2,7 @@
 // gates with. No Temporal, database, network or Node built-in import; time is always an argument.
 export type { ContactContext, ContactDecision, ContactKind, InconvenientTime, PastContact } from './types';
 export { evaluateContact, nextAllowedContact } from './evaluate';
+export { KIND_PASSES, contactKindOf, passesCease, passesDispute } from './kinds';
 
 /**
  * How far back a contact can still matter to a rule: the longest window is 7 days (us-regf 7-in-7 and

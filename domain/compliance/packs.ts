@@ -16,6 +16,8 @@ export type RuleSpec =
   /** Timed stops. */
   | { rule: 'common.paused'; check: 'paused' }
   | { rule: 'common.inconvenient-time'; check: 'inconvenientTime' }
+  /** The strategy's minimum gap between two messages (ContactContext.minMessageGapMs). */
+  | { rule: 'common.message-gap'; check: 'messageGap' }
   | { rule: string; check: 'holiday' }
   | {
       rule: string;
@@ -64,14 +66,14 @@ export interface RulePack {
 
 export type RulePacks = Record<RulePackId, RulePack>;
 
-// Rules every pack applies. Kind 'notice' (validation notice, "collection stops", remedy notice) passes
-// dispute and cease, nothing else.
+// Rules every pack applies. Which contact kinds pass a dispute or a cease request: ./kinds.
 const COMMON: RuleSpec[] = [
   // Contacting after the debt was paid is the first complaint in collections.md ("What goes wrong").
   { rule: 'common.nothing-due', check: 'nothingDue' },
   // Reg F 1006.38 (dispute stops collection until verification is sent); CONC 7.14 (suspend meanwhile).
+  // Only required disclosures pass (validation notice, the answer to the dispute).
   { rule: 'common.dispute', check: 'dispute' },
-  // Reg F 1006.6(c): after a cease request only "collection stops" / remedy notices.
+  // Reg F 1006.6(c): after a cease request only what 1006.6(c)(2) allows ("collection stops", remedies).
   { rule: 'common.cease', check: 'cease' },
   // FICO Debt Manager-style bankruptcy and deceased screening (collections.md, "the bar to beat").
   { rule: 'common.bankruptcy', check: 'bankruptcy' },
@@ -85,6 +87,10 @@ const COMMON: RuleSpec[] = [
   { rule: 'common.paused', check: 'paused' },
   // Reg F 1006.6(b)(1)(i): times the consumer names as inconvenient must be honoured.
   { rule: 'common.inconvenient-time', check: 'inconvenientTime' },
+  // No bursts: a case that opens late or leaves a pause must not send every passed reminder at once.
+  // Reg F 1006.14(b)(1) forbids contact repeated with intent to annoy; CONC 7.9.5R / 7.2.1R ask for no
+  // excessive contact. No rule names a number, so each strategy states its own gap (minMessageGap).
+  { rule: 'common.message-gap', check: 'messageGap' },
 ];
 
 export const RULE_PACKS: RulePacks = {

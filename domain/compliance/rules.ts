@@ -2,6 +2,7 @@
 // or nothing. A block names its rule and, when time alone lifts it, the exact instant it lifts.
 // Which rules run, with which numbers, is data in ./packs.
 import type { ContactContext, InconvenientTime } from './types';
+import { passesCease, passesDispute } from './kinds';
 import type { RulePack, RuleSpec } from './packs';
 import {
   isoWeekday,
@@ -63,11 +64,12 @@ const stop = (rule: string): Block => ({ rule });
 
 const nothingDue: Check<SpecOf<'nothingDue'>> = (s, { ctx }) => (ctx.state.nothingDue ? stop(s.rule) : undefined);
 
+// Which kinds pass a dispute or a cease request is decided in ./kinds, with the law that says so.
 const dispute: Check<SpecOf<'dispute'>> = (s, { ctx }) =>
-  ctx.state.disputed && ctx.kind !== 'notice' ? stop(s.rule) : undefined;
+  ctx.state.disputed && !passesDispute(ctx.kind) ? stop(s.rule) : undefined;
 
 const cease: Check<SpecOf<'cease'>> = (s, { ctx }) =>
-  ctx.state.ceaseRequested && ctx.kind !== 'notice' ? stop(s.rule) : undefined;
+  ctx.state.ceaseRequested && !passesCease(ctx.kind) ? stop(s.rule) : undefined;
 
 const bankruptcy: Check<SpecOf<'bankruptcy'>> = (s, { ctx }) => (ctx.state.bankruptcy ? stop(s.rule) : undefined);
 
@@ -200,6 +202,22 @@ const cycleSpacing: Check<SpecOf<'cycleSpacing'>> = (s, input) => {
   return input.local.day < firstDay ? { rule: s.rule, until: input.startOf(firstDay) } : undefined;
 };
 
+/**
+ * No message closer than the strategy's gap to the last message sent (calls have their own caps). Only
+ * messages at or before the instant count: the gate and the planner look back, never forward.
+ */
+const messageGap: Check<SpecOf<'messageGap'>> = (s, { ctx, at }) => {
+  const gap = ctx.minMessageGapMs ?? 0;
+  if (!(gap > 0) || ctx.channel === 'call') return undefined;
+  let last: number | undefined;
+  for (const p of ctx.history) {
+    if (p.channel === 'call') continue;
+    const sent = parseInstant(p.at, 'history[].at');
+    if (sent <= at && (last === undefined || sent > last)) last = sent;
+  }
+  return last !== undefined && at < last + gap ? { rule: s.rule, until: last + gap } : undefined;
+};
+
 /** Run one rule of a pack. */
 export function applyRule(spec: RuleSpec, input: RuleInput): Block | undefined {
   switch (spec.check) {
@@ -218,6 +236,7 @@ export function applyRule(spec: RuleSpec, input: RuleInput): Block | undefined {
     case 'rollingCallCap': return rollingCallCap(spec, input);
     case 'afterConversation': return afterConversation(spec, input);
     case 'cycleSpacing': return cycleSpacing(spec, input);
+    case 'messageGap': return messageGap(spec, input);
   }
 }
 

@@ -2,11 +2,16 @@
 // the send-time gate builds it from the database; both ask the same functions (domain/compliance).
 import type { Channel, RulePackId } from '../strategy/types';
 
-export type ContactKind =
-  /** A collection message or call. */
-  | 'collection'
-  /** A notice a rule allows even under cease/dispute: validation notice, "collection stops", remedy notice. */
-  | 'notice';
+/**
+ * What a contact is, for the dispute and cease rules (./kinds decides it per template, with the law):
+ * - collection: asks for payment (reminders, calls, final demand, forbearance offer); a dispute or a cease
+ *   request stops it;
+ * - required_disclosure: a disclosure the law requires (validation notice 1006.34, the answer to a dispute
+ *   1006.38(d)(2)); it may go out during a dispute, not after a cease request;
+ * - cease_permitted: what Reg F 1006.6(c)(2) allows after a cease request (collection stops, remedies,
+ *   intent to invoke a remedy); a dispute still stops it.
+ */
+export type ContactKind = 'collection' | 'required_disclosure' | 'cease_permitted';
 
 /** One past contact attempt, as the rules count it. */
 export interface PastContact {
@@ -54,6 +59,11 @@ export interface ContactContext {
     deceased: boolean;
     representedByAttorney: boolean;
   };
+  /**
+   * The strategy's minimum gap between two messages (email, SMS, letter) to this borrower, in ms
+   * (Strategy.minMessageGap). Absent or 0: no gap (strategies written before it existed).
+   */
+  minMessageGapMs?: number;
   /** End of the previous collection cycle on this product, for the cn 7-day spacing rule. */
   previousCycleEndedAt?: string;
   /** The number (or address) this contact would use; see PastContact.address. */

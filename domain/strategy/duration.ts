@@ -107,3 +107,8 @@ export function scaleDuration(iso: string, factor: number): string {
   if (ms === 0) return 'PT0S';
   return formatDuration(Math.max(1, Math.round(ms * factor)));
 }
+
+/** A strategy's minimum gap between two messages in ms; 0 when it states none (versions before the field). */
+export function minMessageGapMs(strategy: { minMessageGap?: string }): number {
+  return strategy.minMessageGap === undefined ? 0 : parseDuration(strategy.minMessageGap);
+}

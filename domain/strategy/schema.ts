@@ -47,6 +47,12 @@ export const strategyJsonSchema = {
       additionalProperties: { type: 'array', minItems: 1, items: { $ref: '#/$defs/stage' } },
     },
     hardshipPause: duration,
+    minMessageGap: {
+      ...duration,
+      description:
+        'Least time between two messages (email, SMS, letter) to one borrower, at most 8 days (the contact history the gate reads). ' +
+        'A late case sends only the latest passed reminder step. Absent: no gap.',
+    },
   },
   $defs: {
     duration,

@@ -141,5 +141,6 @@ export function scaleStrategy(strategy: Strategy, factor: number): Strategy {
       Object.entries(strategy.paths).map(([id, stages]) => [id, stages.map((stage) => scaleStage(stage, factor))]),
     ),
     hardshipPause: scaleDuration(strategy.hardshipPause, factor),
+    ...(strategy.minMessageGap === undefined ? {} : { minMessageGap: scaleDuration(strategy.minMessageGap, factor) }),
   };
 }

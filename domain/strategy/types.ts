@@ -94,6 +94,12 @@ export interface Strategy {
   paths: Record<string, Stage[]>;
   /** Hardship forbearance: contact pauses this long when the borrower reports hardship. */
   hardshipPause: IsoDuration;
+  /**
+   * Least time between two messages (email, SMS, letter) to one borrower; the rule gate enforces it
+   * (common.message-gap) and a late case sends only the latest passed reminder. Calls have their own caps.
+   * Optional so that versions pinned before it existed stay valid: absent means no gap.
+   */
+  minMessageGap?: IsoDuration;
 }
 
 /** The path chosen for one loan, recorded on the case and in search attributes. */

@@ -2,6 +2,7 @@
 // with `new Function`, which Temporal's workflow sandbox forbids, and the workflow re-validates the
 // strategy it pins. Every error names the field the way a person would find it in the JSON:
 // `paths.standard[1].attempts must be a positive integer (got 0)`.
+import { CONTACT_HISTORY_LOOKBACK_MS } from '../compliance';
 import { isCurrencyCode } from '../money';
 import { DurationError, parseDuration } from './duration';
 import type { Strategy } from './types';
@@ -137,24 +138,25 @@ class Checker {
     return false;
   }
 
-  /** `positive`: zero is rejected, for waits that must actually wait (timeouts, pauses). */
-  duration(value: unknown, field: string, positive: boolean): void {
+  /** `positive`: zero is rejected, for waits that must actually wait (timeouts, pauses). Returns the ms. */
+  duration(value: unknown, field: string, positive: boolean): number | undefined {
     if (typeof value !== 'string') {
       this.fail(field, `must be an ISO-8601 duration string such as "P3D" or "PT1.5S" (got ${describe(value)})`);
-      return;
+      return undefined;
     }
     let ms: number;
     try {
       ms = parseDuration(value);
     } catch (err) {
       this.fail(field, err instanceof DurationError ? err.message.replace(/^duration /, '') : String(err));
-      return;
+      return undefined;
     }
     if (positive && ms === 0) this.fail(field, `must be longer than zero (got ${describe(value)})`);
+    return ms;
   }
 }
 
-const TOP_LEVEL = ['$schema', 'id', 'version', 'name', 'description', 'rulePack', 'currency', 'segments', 'paths', 'hardshipPause'];
+const TOP_LEVEL = ['$schema', 'id', 'version', 'name', 'description', 'rulePack', 'currency', 'segments', 'paths', 'hardshipPause', 'minMessageGap'];
 const SEGMENT = ['id', 'when', 'path', 'challenger'];
 const WHEN = ['minDpd', 'maxDpd', 'minPastDueMinor', 'maxPastDueMinor', 'minRiskScore', 'maxRiskScore'];
 const CHALLENGER = ['path', 'percent'];
@@ -302,6 +304,17 @@ function checkSegments(c: Checker, value: unknown, pathIds: Set<string>): void {
   }
 }
 
+/**
+ * The gate reads CONTACT_HISTORY_LOOKBACK_MS of contact history, so a longer gap could not be enforced:
+ * refuse it rather than promise it.
+ */
+function checkMessageGap(c: Checker, value: unknown): void {
+  const ms = c.duration(value, 'minMessageGap', false);
+  if (ms !== undefined && ms > CONTACT_HISTORY_LOOKBACK_MS) {
+    c.fail('minMessageGap', `must be at most P8D, the contact history the rule gate reads (got ${describe(value)})`);
+  }
+}
+
 /** Checks a parsed JSON document; on success returns a copy typed as a Strategy (without "$schema"). */
 export function validateStrategy(doc: unknown): StrategyValidation {
   const c = new Checker();
@@ -318,6 +331,7 @@ export function validateStrategy(doc: unknown): StrategyValidation {
   const pathIds = checkPaths(c, top.paths);
   checkSegments(c, top.segments, pathIds);
   c.duration(top.hardshipPause, 'hardshipPause', true);
+  if (top.minMessageGap !== undefined) checkMessageGap(c, top.minMessageGap);
   if (c.errors.length > 0) return { ok: false, errors: c.errors };
 
   const { $schema: _schema, ...strategy } = top;

@@ -29,11 +29,11 @@ import {
   type ChannelName,
   type CollectionCase,
 } from '../../db/schema';
-import { findViolations, type AuditBorrower, type AuditContact, type Violation } from '../../domain/compliance';
+import { contactKindOf, findViolations, type AuditBorrower, type AuditContact, type Violation } from '../../domain/compliance';
 import type { AuditChange } from '../../domain/compliance/audit';
 import { loanPosition, type LedgerInstallment } from '../../domain/ledger';
 import { findDefaultStrategy } from '../../domain/strategy/defaults';
-import { parseDuration } from '../../domain/strategy/duration';
+import { minMessageGapMs, parseDuration } from '../../domain/strategy/duration';
 import type { RulePackId, Strategy } from '../../domain/strategy/types';
 
 export type { Violation } from '../../domain/compliance';
@@ -60,8 +60,6 @@ export const UNKNOWN_STRATEGY_RULE = 'audit.unknown-strategy';
 
 /** Call outcomes in which nobody was spoken to (the same reading as the workflow's call stage). */
 const UNANSWERED = new Set(['no_answer', 'wrong_number']);
-/** Templates the workflow sends as kind 'notice' besides each strategy's final-demand templates. */
-const NOTICE_TEMPLATES = new Set(['forbearance-offer']);
 /** An operator pause with no resume on record: still paused. Reported without an "allowed from". */
 const NEVER = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
 /** How long after the workflow audits a call outcome the collector's task may be marked done. */
@@ -146,7 +144,7 @@ interface LoanRecord {
   events: AuditEvent[];
   messages: Array<typeof contactAttempts.$inferSelect>;
   calls: Array<typeof collectorTasks.$inferSelect>;
-  strategies: Map<string, { pack?: RulePackId; hardshipPauseMs?: number; noticeTemplates: Set<string> }>;
+  strategies: Map<string, { pack?: RulePackId; hardshipPauseMs?: number; minMessageGapMs: number }>;
 }
 
 /** Audit actions that describe the borrower rather than one loan (opt-outs and cease live on the borrower). */
@@ -199,7 +197,7 @@ async function loadLoan(db: Database, loanId: string): Promise<LoanRecord> {
   };
 }
 
-/** The rule pack, hardship pause and notice templates of each pinned strategy version, keyed "id@version". */
+/** The rule pack, hardship pause and message gap of each pinned strategy version, keyed "id@version". */
 async function strategiesOf(db: Database, cases: CollectionCase[]): Promise<LoanRecord['strategies']> {
   const out: LoanRecord['strategies'] = new Map();
   for (const c of cases) {
@@ -217,11 +215,13 @@ async function strategiesOf(db: Database, cases: CollectionCase[]): Promise<Loan
     } catch {
       hardshipPauseMs = undefined;
     }
-    const noticeTemplates = new Set(NOTICE_TEMPLATES);
-    for (const stages of Object.values(doc?.paths ?? {})) {
-      for (const stage of stages) if (stage.kind === 'legal') noticeTemplates.add(stage.finalDemand.template);
+    let gapMs = 0;
+    try {
+      gapMs = doc ? minMessageGapMs(doc) : 0;
+    } catch {
+      gapMs = 0;
     }
-    out.set(key, { pack: doc?.rulePack, hardshipPauseMs, noticeTemplates });
+    out.set(key, { pack: doc?.rulePack, hardshipPauseMs, minMessageGapMs: gapMs });
   }
   return out;
 }
@@ -253,7 +253,8 @@ async function auditLoanRecord(
       at: at.toISOString(),
       ms: at.getTime(),
       status: m.status,
-      kind: strategyOf(c).noticeTemplates.has(m.template) ? 'notice' : 'collection',
+      // The rule module's own classification, as the send-time gate uses it.
+      kind: contactKindOf(m.template),
       ...(m.channel === 'call' && m.connected !== null ? { connected: m.connected } : {}),
     });
   }
@@ -295,7 +296,12 @@ async function auditLoanRecord(
     }
     // Only this pack's cases are re-checked, but every contact on the loan stays in their history.
     const hardshipPauseMs = cases.filter((c) => caseIds.has(c.id)).map((c) => strategyOf(c).hardshipPauseMs).find((ms) => ms !== undefined);
-    const borrower = timeline(record, pack as RulePackId, hardshipPauseMs);
+    // The gap of the strategy pinned by the case open at each instant (a later case may pin another).
+    const gaps = cases
+      .filter((c) => caseIds.has(c.id))
+      .map((c) => ({ from: c.openedAt.getTime(), ms: strategyOf(c).minMessageGapMs }))
+      .sort((a, b) => a.from - b.from);
+    const borrower = timeline(record, pack as RulePackId, hardshipPauseMs, gaps);
     const found = findViolations(contacts, new Map([[loanId, borrower]]));
     for (const v of found) if (caseIds.has(v.caseId) && inScope(v)) violations.push(withoutNever(v));
   }
@@ -318,7 +324,12 @@ type Facts = Omit<AuditBorrower, 'changes'>;
  * change carries the whole state (not a delta), computed from the record by `factsAt`, so overlapping
  * disputes or pauses never have to be reconciled event by event.
  */
-function timeline(record: LoanRecord, pack: RulePackId, hardshipPauseMs: number | undefined): AuditBorrower {
+function timeline(
+  record: LoanRecord,
+  pack: RulePackId,
+  hardshipPauseMs: number | undefined,
+  gaps: Array<{ from: number; ms: number }>,
+): AuditBorrower {
   const { borrower } = record;
   const byAction = (...actions: string[]) => record.events.filter((e) => actions.includes(e.action));
   const detail = (e: AuditEvent) => (e.after ?? {}) as Record<string, unknown>;
@@ -393,6 +404,7 @@ function timeline(record: LoanRecord, pack: RulePackId, hardshipPauseMs: number 
       pausedUntil = Math.max(pausedUntil ?? 0, resumed ? resumed.at : NEVER);
     }
     const previousCycleEnd = previousCycleEnds.filter((c) => c <= t).pop();
+    const gap = gaps.filter((g) => g.from <= t).pop() ?? gaps[0];
     const facts: Facts = {
       pack,
       timeZone: borrower.timeZone,
@@ -411,6 +423,8 @@ function timeline(record: LoanRecord, pack: RulePackId, hardshipPauseMs: number 
       },
     };
     if (previousCycleEnd !== undefined) facts.previousCycleEndedAt = new Date(previousCycleEnd).toISOString();
+    // Always present: each change replaces the whole state, so a case without a gap clears the last one.
+    facts.minMessageGapMs = gap?.ms ?? 0;
     return facts;
   };
 
@@ -423,6 +437,7 @@ function timeline(record: LoanRecord, pack: RulePackId, hardshipPauseMs: number 
     ...hardships.flatMap((h) => [h.at, h.until]),
     ...operator.map((o) => o.at),
     ...previousCycleEnds,
+    ...gaps.map((g) => g.from),
     ...record.allocations.map((a) => a.receivedAt),
     // An instalment is past due from the day after its due date (UTC business date, as getLoanPosition).
     ...record.ledger.map((i) => Date.parse(`${i.dueDate}T00:00:00Z`) + DAY),

@@ -19,7 +19,9 @@ import {
   type ContactAttempt,
 } from '../../db/schema';
 import { findViolations, type AuditBorrower, type AuditChange, type AuditContact } from '../../domain/compliance/audit';
-import type { ContactKind } from '../../domain/compliance/types';
+// The rule module's own classification (a final demand is collection; only required disclosures pass a
+// dispute), the same the send-time gate and the auditor's report use.
+import { contactKindOf } from '../../domain/compliance/kinds';
 import * as m from '../../workflows/messages';
 import { expectedOutcomes, type PlannedLoan } from './borrowers';
 import type { ReceivedMail, SmsRequest } from './infra';
@@ -50,9 +52,6 @@ export interface Figures {
   findings: Finding[];
 }
 
-/** Final demands and forbearance offers are notices: a cease request or a dispute does not stop them. */
-const NOTICE_TEMPLATES = new Set(['final-demand', 'forbearance-offer', 'validation-notice']);
-const kindOf = (template: string): ContactKind => (NOTICE_TEMPLATES.has(template) ? 'notice' : 'collection');
 
 const count = <T>(items: readonly T[], key: (item: T) => string) => {
   const map = new Map<string, number>();
@@ -156,7 +155,7 @@ export async function checkRun(options: {
       else presumedDelivered += 1;
     }
     if (at === undefined) continue;
-    contacts.push({ caseId: row.caseId ?? '', loanId: row.loanId, channel: row.channel, at: new Date(at).toISOString(), status: row.status, kind: kindOf(row.template) });
+    contacts.push({ caseId: row.caseId ?? '', loanId: row.loanId, channel: row.channel, at: new Date(at).toISOString(), status: row.status, kind: contactKindOf(row.template) });
   }
   const tasks = await db.select().from(collectorTasks).where(inArray(collectorTasks.loanId, ids));
   for (const task of tasks) {

@@ -127,14 +127,35 @@ describe('compliance report', () => {
     expect(rules(report)).toEqual(['email@2025-03-10T15:00:00.000Z common.dispute']);
   });
 
-  it('flags an SMS after the borrower opted out of SMS, but not an email at the same time', async () => {
+  it('flags an SMS after the borrower opted out of SMS, but not an email the next day', async () => {
     const c = await givenCase('us', 'America/New_York');
     await sent(c, 'sms', '2025-03-08T15:00:00.000Z');
     await setChannelOptOut(handle.db, c.borrowerId, 'sms', new Date('2025-03-09T00:00:00Z'));
     await sent(c, 'sms', '2025-03-10T15:00:00.000Z');
-    await sent(c, 'email', '2025-03-10T15:00:00.000Z');
+    await sent(c, 'email', '2025-03-11T15:00:00.000Z');
     const report = await auditContacts(handle.db, { loanId: c.loanId });
     expect(rules(report)).toEqual(['sms@2025-03-10T15:00:00.000Z common.opt-out']);
+  });
+
+  it('flags a final demand sent during a dispute, but not the validation notice', async () => {
+    const c = await givenCase('us', 'America/New_York');
+    await openDispute(handle.db, { idempotencyKey: `${c.caseId}/dispute`, loanId: c.loanId, caseId: c.caseId, reason: 'not my debt', openedAt: new Date('2025-03-06T12:00:00Z') });
+    await sent(c, 'letter', '2025-03-07T15:00:00.000Z', 'validation-notice');
+    await sent(c, 'letter', '2025-03-09T15:00:00.000Z', 'final-demand');
+    const report = await auditContacts(handle.db, { loanId: c.loanId });
+    expect(rules(report)).toEqual(['letter@2025-03-09T15:00:00.000Z common.dispute']);
+  });
+
+  it('flags a message closer than the pinned strategy\'s gap to the previous one, and not a call', async () => {
+    // us-consumer: minMessageGap PT20H.
+    const c = await givenCase('us', 'America/New_York');
+    await sent(c, 'email', '2025-03-06T14:00:00.000Z'); // 09:00 New York
+    await called(c, '2025-03-06T15:00:00.000Z', 'no_answer');
+    await sent(c, 'sms', '2025-03-06T23:00:00.000Z'); // 18:00 local, 9 h after the email
+    await sent(c, 'email', '2025-03-08T20:00:00.000Z'); // 15:00 local two days later
+    const report = await auditContacts(handle.db, { loanId: c.loanId });
+    expect(rules(report)).toEqual(['sms@2025-03-06T23:00:00.000Z common.message-gap']);
+    expect(report.violations[0]!.allowedFrom).toBe('2025-03-07T10:00:00.000Z');
   });
 
   it('flags an email sent after a payment cured the loan', async () => {

@@ -7,6 +7,7 @@ import { createConsoleSmsProvider } from '../../../channels/sms';
 import { createDatabase, type DatabaseHandle } from '../../../db/client';
 import { setChannelOptOut } from '../../../db/repository/borrowers';
 import { recordPayment } from '../../../db/repository/ledger';
+import { openDispute } from '../../../db/repository/negotiation';
 import { attemptRow, closedPort, contactRequest, NOW, quietLog, seedOverdueLoan, startSmtpSink, type SmtpSink } from './fixtures';
 
 let handle: DatabaseHandle;
@@ -171,6 +172,29 @@ describe('sendEmail', () => {
     const result = await activities({ now: lateEvening }).sendEmail(request);
     expect(result).toMatchObject({ status: 'blocked', rule: 'us-regf.hours', until: '2025-03-13T12:00:00.000Z' });
     expect((await attemptRow(handle.db, request.idempotencyKey))!.blockedUntil).toEqual(new Date('2025-03-13T12:00:00Z'));
+  });
+
+  it('refuses a message inside the strategy\'s gap to the last one, says when the gap ends, and sends then', async () => {
+    // The case pins us-consumer, whose minMessageGap is 20 hours.
+    const loan = await seedOverdueLoan(handle.db);
+    const evening = new Date('2025-03-13T00:30:00Z'); // 20:30 in New York
+    expect((await activities({ now: evening }).sendEmail(contactRequest(loan, 'email'))).status).toBe('sent');
+    const gapEnds = new Date('2025-03-13T20:30:00Z'); // 16:30 the next day, inside the contact hours
+    const tooSoon = contactRequest(loan, 'email', 'reminder-firm');
+    expect(await activities({ now: new Date(gapEnds.getTime() - 1) }).sendEmail(tooSoon)).toEqual({ status: 'blocked', rule: 'common.message-gap', until: gapEnds.toISOString() });
+    expect(await attemptRow(handle.db, tooSoon.idempotencyKey)).toMatchObject({ status: 'blocked', blockedRule: 'common.message-gap', blockedUntil: gapEnds });
+    expect((await activities({ now: gapEnds }).sendEmail(contactRequest(loan, 'email', 'reminder-firm'))).status).toBe('sent');
+    expect(messagesTo(loan.borrowerId.slice(5))).toHaveLength(2);
+  });
+
+  it('classifies the message by its template: a final demand does not pass an open dispute, whatever the request calls it', async () => {
+    const loan = await seedOverdueLoan(handle.db);
+    await openDispute(handle.db, { idempotencyKey: `D-${loan.loanId}`, loanId: loan.loanId, caseId: loan.caseId, reason: 'not my debt', openedAt: NOW });
+    const demand = { ...contactRequest(loan, 'email', 'final-demand'), kind: 'cease_permitted' as const };
+    expect(await activities().sendEmail(demand)).toEqual({ status: 'blocked', rule: 'common.dispute' });
+    // The validation notice is a disclosure the law requires (Reg F 1006.34): it may go out.
+    expect((await activities().sendEmail(contactRequest(loan, 'email', 'validation-notice'))).status).toBe('sent');
+    expect(messagesTo(loan.borrowerId.slice(5)).map((m) => m.subject)).toHaveLength(1);
   });
 
   it('fails, without sending, a borrower with no email address or an unknown template', async () => {

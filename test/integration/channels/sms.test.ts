@@ -138,7 +138,7 @@ describe('sendLetter', () => {
   it('queues one letter with the rendered statement', async () => {
     const loan = await seedOverdueLoan(handle.db);
     const request = contactRequest(loan, 'letter', 'validation-notice');
-    request.kind = 'notice';
+    request.kind = 'required_disclosure';
     const letters: Letter[] = [];
     expect((await activities(letters).sendLetter(request)).status).toBe('sent');
     expect((await activities(letters).sendLetter(request)).status).toBe('sent');

@@ -13,7 +13,7 @@ let h: Harness;
 beforeAll(async () => {
   h = await startHarness('deferral');
   const fast = findDefaultStrategy('fast-test')!;
-  await saveStrategy(h.db, { id: 'fast-test-cn', version: 1, document: { ...fast, id: 'fast-test-cn', rulePack: 'cn' } });
+  await saveStrategy(h.db, { id: 'fast-test-cn', version: 1, document: { ...fast, id: 'fast-test-cn', version: 1, rulePack: 'cn' } });
 });
 afterAll(async () => {
   await h?.close();

@@ -19,7 +19,7 @@ beforeAll(async () => {
   const ladder = structuredClone(fastTest.paths['full-ladder']!);
   const reminder = ladder[0] as ReminderStage;
   reminder.steps[1]!.after = 'PT8S';
-  await saveStrategy(h.db, { id: 'fast-test-slow-second', version: 1, document: { ...fastTest, id: 'fast-test-slow-second', paths: { ...fastTest.paths, 'full-ladder': ladder } } });
+  await saveStrategy(h.db, { id: 'fast-test-slow-second', version: 1, document: { ...fastTest, id: 'fast-test-slow-second', version: 1, paths: { ...fastTest.paths, 'full-ladder': ladder } } });
 });
 afterAll(async () => {
   await h?.close();
@@ -254,7 +254,7 @@ describe('collection workflow paths (fast-test strategy)', () => {
     await h.keepHistory(handle, 'dispute-upheld');
   });
 
-  it('after a cease request only notices go out: reminders are recorded as blocked', async () => {
+  it('after a cease request reminders are recorded as blocked (only 1006.6(c)(2) messages may go out)', async () => {
     const loan = await h.seedLoan({ dpd: 3 });
     const handle = await h.startWithSignal(loan.loanId, m.ceaseRequested, []);
     const s = await waitForState(() => state(loan.loanId), (s) => s.contacts.blocked >= 2, { what: 'blocked reminders' });

@@ -80,14 +80,31 @@ describe('the auditor check', () => {
       c('2025-01-08T03:00:00Z', { channel: 'email' }), // 22:00 local
       c('2025-01-09T15:00:00Z', { status: 'failed' }), // never sent: not checked
       c('2025-01-21T15:00:00Z', { channel: 'email' }), // disputed by then
-      c('2025-01-21T16:00:00Z', { channel: 'letter', kind: 'notice' }), // notices pass a dispute
+      c('2025-01-21T16:00:00Z', { channel: 'letter', kind: 'required_disclosure' }), // a required disclosure passes a dispute
+      c('2025-01-21T16:30:00Z', { channel: 'letter', kind: 'collection' }), // a final demand does not
       c('2025-01-21T17:00:00Z', { loanId: 'L2' }),
     ];
     expect(findViolations(contacts, { L1: borrower }).map((v) => [v.at, v.rule, v.allowedFrom])).toEqual([
       ['2025-01-07T15:00:00Z', 'us-regf.after-conversation', '2025-01-13T05:00:00.000Z'],
       ['2025-01-08T03:00:00Z', 'us-regf.hours', '2025-01-08T13:00:00.000Z'],
       ['2025-01-21T15:00:00Z', 'common.dispute', undefined],
+      ['2025-01-21T16:30:00Z', 'common.dispute', undefined],
       ['2025-01-21T17:00:00Z', 'audit.unknown-loan', undefined],
+    ]);
+  });
+
+  it('finds two messages closer than the gap of the strategy in force, and ignores calls between them', () => {
+    const gap: AuditBorrower = { ...borrower, pack: 'sandbox', changes: [{ at: '2025-02-01T00:00:00Z', set: { minMessageGapMs: 20 * 3_600_000 } }] };
+    const contacts = [
+      c('2025-01-30T15:00:00Z', { channel: 'email' }),
+      c('2025-01-30T16:00:00Z', { channel: 'sms' }), // no gap stated yet
+      c('2025-02-03T15:00:00Z', { channel: 'email' }),
+      c('2025-02-03T16:00:00Z'), // a call: its own caps
+      c('2025-02-04T10:59:59.999Z', { channel: 'sms' }), // 19:59:59.999 after the email
+      c('2025-02-05T15:00:00Z', { channel: 'letter' }),
+    ];
+    expect(findViolations(contacts, { L1: gap }).map((v) => [v.at, v.rule, v.allowedFrom])).toEqual([
+      ['2025-02-04T10:59:59.999Z', 'common.message-gap', '2025-02-04T11:00:00.000Z'],
     ]);
   });
 

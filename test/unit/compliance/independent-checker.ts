@@ -17,12 +17,21 @@ export interface Facts {
   inconvenientTimes: Array<{ from: string; to: string; weekdays?: number[] }>;
   agreedToQuietHours: boolean;
   previousCycleEndedAt?: number;
+  /** The strategy's least time between two messages, ms; undefined or 0 = none. */
+  minMessageGapMs?: number;
 }
+
+/**
+ * Restated from the law, not from domain/compliance/kinds: a dispute stops everything but the
+ * disclosures the law requires (Reg F 1006.34 validation notice, 1006.38(d)(2) verification); a cease
+ * request everything but what 1006.6(c)(2) lists.
+ */
+export type Kind = 'collection' | 'required_disclosure' | 'cease_permitted';
 
 export interface Attempt {
   at: number;
   channel: Channel;
-  kind: 'collection' | 'notice';
+  kind: Kind;
   address?: string;
   /** Calls only; undefined = outcome not known yet (a planned call: it may connect or not). */
   connected?: boolean;
@@ -76,8 +85,8 @@ const HOURS: Record<RulePackId, { from: number; to: number; waivable: boolean } 
 export function factStops(a: Pick<Attempt, 'channel' | 'kind'>, f: Facts): string[] {
   const out: string[] = [];
   if (f.nothingDue) out.push('nothing-due');
-  if (f.disputed && a.kind !== 'notice') out.push('dispute');
-  if (f.ceaseRequested && a.kind !== 'notice') out.push('cease');
+  if (f.disputed && a.kind !== 'required_disclosure') out.push('dispute');
+  if (f.ceaseRequested && a.kind !== 'cease_permitted') out.push('cease');
   if (f.bankruptcy) out.push('bankruptcy');
   if (f.deceased) out.push('deceased');
   if (f.representedByAttorney) out.push('attorney');
@@ -109,7 +118,11 @@ export function problems(a: Attempt, before: readonly Attempt[], f: Facts, b: Bo
   if (b.pack === 'cn' && f.previousCycleEndedAt !== undefined) {
     if (w.day < wall(f.previousCycleEndedAt, b.timeZone).day + 8) out.push('cycle-spacing');
   }
-  if (a.channel !== 'call') return out;
+  if (a.channel !== 'call') {
+    const gap = f.minMessageGapMs ?? 0;
+    if (gap > 0 && before.some((m) => m.channel !== 'call' && m.at <= a.at && a.at - m.at < gap)) out.push('message-gap');
+    return out;
+  }
 
   const calls = before.filter((c) => c.channel === 'call');
   const sameDay = calls.filter((c) => wall(c.at, b.timeZone).day === w.day);
@@ -138,10 +151,21 @@ export function problems(a: Attempt, before: readonly Attempt[], f: Facts, b: Bo
   return out;
 }
 
-/** Whole-timeline check with known outcomes: the caps as a regulator would count them afterwards. */
-export function capBreaches(attempts: readonly Attempt[], b: Borrower): string[] {
+/**
+ * Whole-timeline check with known outcomes: the caps as a regulator would count them afterwards.
+ * `gapAt(ms)`: the message gap in force at an instant (ms), for the pairs of messages it separates.
+ */
+export function capBreaches(attempts: readonly Attempt[], b: Borrower, gapAt: (at: number) => number = () => 0): string[] {
   const calls = attempts.filter((c) => c.channel === 'call').map((c) => ({ ...c, day: wall(c.at, b.timeZone).day }));
   const out: string[] = [];
+  const messages = attempts.filter((m) => m.channel !== 'call');
+  for (const [i, later] of messages.entries()) {
+    for (const earlier of messages.slice(0, i)) {
+      if (later.at - earlier.at < gapAt(later.at)) {
+        out.push(`messages at ${new Date(earlier.at).toISOString()} and ${new Date(later.at).toISOString()} closer than ${gapAt(later.at)} ms`);
+      }
+    }
+  }
   const days = [...new Set(calls.map((c) => c.day))];
   if (b.pack === 'cn') {
     for (const d of days) {

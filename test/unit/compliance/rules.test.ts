@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { RULE_PACKS, evaluateContact, nextAllowedContact } from '../../../domain/compliance';
+import { KIND_PASSES, RULE_PACKS, contactKindOf, evaluateContact, nextAllowedContact } from '../../../domain/compliance';
 import type { ContactContext, PastContact } from '../../../domain/compliance/types';
 
 // Each rule at its boundaries. Instants are written in UTC with the borrower-local reading beside them.
@@ -160,12 +160,19 @@ describe('cn calls', () => {
 describe('common stops', () => {
   it.each([
     [{ nothingDue: true }, 'collection', 'common.nothing-due'],
-    [{ nothingDue: true }, 'notice', 'common.nothing-due'],
+    [{ nothingDue: true }, 'required_disclosure', 'common.nothing-due'],
+    [{ nothingDue: true }, 'cease_permitted', 'common.nothing-due'],
+    // Reg F 1006.38 / CONC 7.14: a dispute stops collection; only required disclosures pass.
     [{ disputed: true }, 'collection', 'common.dispute'],
-    [{ disputed: true }, 'notice', null],
+    [{ disputed: true }, 'required_disclosure', null],
+    [{ disputed: true }, 'cease_permitted', 'common.dispute'],
+    // Reg F 1006.6(c): after a cease request only what 1006.6(c)(2) allows.
     [{ ceaseRequested: true }, 'collection', 'common.cease'],
-    [{ ceaseRequested: true }, 'notice', null],
-    [{ bankruptcy: true }, 'notice', 'common.bankruptcy'],
+    [{ ceaseRequested: true }, 'required_disclosure', 'common.cease'],
+    [{ ceaseRequested: true }, 'cease_permitted', null],
+    [{ disputed: true, ceaseRequested: true }, 'required_disclosure', 'common.cease'],
+    [{ bankruptcy: true }, 'required_disclosure', 'common.bankruptcy'],
+    [{ bankruptcy: true }, 'cease_permitted', 'common.bankruptcy'],
     [{ deceased: true }, 'collection', 'common.deceased'],
     [{ representedByAttorney: true }, 'collection', 'common.attorney'],
   ] as const)('%j blocks a %s: %s', (state, kind, rule) => {
@@ -227,5 +234,79 @@ describe('common stops', () => {
     expect(() => evaluateContact(ctx(), '2025-01-15 17:00')).toThrow(/at must be an ISO-8601 instant/);
     expect(() => evaluateContact(ctx({ timeZone: 'Mars/Olympus' }), '2025-01-15T17:00:00Z')).toThrow(/IANA time zone/);
     expect(() => evaluateContact(ctx({ inconvenientTimes: [{ from: '9am', to: '10:00' }] }), '2025-01-15T17:00:00Z')).toThrow(/HH:MM/);
+  });
+});
+
+describe('contact kinds', () => {
+  it.each([
+    ['validation-notice', 'required_disclosure'], // Reg F 1006.34
+    ['final-demand', 'collection'], // asks for payment: a dispute or cease stops it
+    ['forbearance-offer', 'collection'],
+    ['reminder-friendly', 'collection'],
+    ['reminder-firm', 'collection'],
+    ['a-template-nobody-classified', 'collection'],
+    ['constructor', 'collection'], // not an inherited property of the table
+  ] as const)('%s is %s', (template, kind) => {
+    expect(contactKindOf(template)).toBe(kind);
+  });
+
+  it('lets only required disclosures through a dispute and only 1006.6(c)(2) messages through a cease', () => {
+    expect(KIND_PASSES).toEqual({
+      collection: { dispute: false, cease: false },
+      required_disclosure: { dispute: true, cease: false },
+      cease_permitted: { dispute: false, cease: true },
+    });
+  });
+
+  it('blocks a final demand during a dispute and after a cease request, whatever the caller calls it', () => {
+    for (const state of [{ disputed: true }, { ceaseRequested: true }]) {
+      const d = evaluateContact(ctx({ pack: 'sandbox', channel: 'letter', kind: contactKindOf('final-demand') }, state), '2025-01-15T17:00:00Z');
+      expect(d.allowed).toBe(false);
+    }
+    // A kind the vocabulary does not know (the retired 'notice') passes neither stop.
+    const legacy = ctx({ pack: 'sandbox', channel: 'letter', kind: 'notice' as never }, { disputed: true });
+    expect(evaluateContact(legacy, '2025-01-15T17:00:00Z')).toMatchObject({ allowed: false, rule: 'common.dispute' });
+  });
+});
+
+describe('message gap', () => {
+  const HOUR = 3_600_000;
+  const sent = (channel: PastContact['channel'], at: string): PastContact => ({ channel, at, status: 'sent' });
+  const gapCtx = (over: Partial<ContactContext> = {}) =>
+    ctx({ pack: 'sandbox', channel: 'sms', minMessageGapMs: 20 * HOUR, history: [sent('email', '2025-01-15T10:00:00Z')], ...over });
+
+  it.each([
+    ['email', '2025-01-15T10:00:00Z', 'common.message-gap'], // the same instant
+    ['sms', '2025-01-16T05:59:59.999Z', 'common.message-gap'], // 1 ms short of 20 h
+    ['sms', '2025-01-16T06:00:00Z', null], // exactly 20 h
+    ['letter', '2025-01-15T12:00:00Z', 'common.message-gap'],
+    ['call', '2025-01-15T12:00:00Z', null], // calls have their own caps
+  ] as const)('a %s at %s after an email at 10:00 → %s', (channel, at, rule) => {
+    const d = evaluateContact(gapCtx({ channel }), at);
+    expect(d.allowed ? null : d.rule).toBe(rule);
+  });
+
+  it('says the gap lifts at the last message plus the gap, and plans the next message then', () => {
+    expect(evaluateContact(gapCtx(), '2025-01-15T11:00:00Z')).toEqual({ allowed: false, rule: 'common.message-gap', until: '2025-01-16T06:00:00.000Z' });
+    expect(nextAllowedContact(gapCtx(), '2025-01-15T11:00:00Z')).toEqual({ at: '2025-01-16T06:00:00.000Z' });
+  });
+
+  it('counts from the latest message, not from a call after it nor a message after the instant', () => {
+    const history = [sent('sms', '2025-01-15T08:00:00Z'), sent('email', '2025-01-15T10:00:00Z'), sent('call', '2025-01-15T11:00:00Z'), sent('email', '2025-01-20T00:00:00Z')];
+    expect(evaluateContact(gapCtx({ history }), '2025-01-15T12:00:00Z')).toMatchObject({ until: '2025-01-16T06:00:00.000Z' });
+  });
+
+  it('is off when the strategy states no gap, or a zero one', () => {
+    expect(evaluateContact(gapCtx({ minMessageGapMs: undefined }), '2025-01-15T10:00:00Z').allowed).toBe(true);
+    expect(evaluateContact(gapCtx({ minMessageGapMs: 0 }), '2025-01-15T10:00:00Z').allowed).toBe(true);
+  });
+
+  it('is a rule of every pack, binding with the contact window', () => {
+    for (const pack of ['cn', 'us-regf', 'uk-conc', 'sandbox'] as const) {
+      expect(RULE_PACKS[pack].rules.some((r) => r.rule === 'common.message-gap')).toBe(true);
+    }
+    // us-regf: 20 h after 10:00 New York is 06:00, before the 08:00 window: the window binds.
+    const c = gapCtx({ pack: 'us-regf', history: [sent('email', '2025-01-15T15:00:00Z')] });
+    expect(nextAllowedContact(c, '2025-01-15T16:00:00Z')).toEqual({ at: '2025-01-16T13:00:00.000Z' });
   });
 });

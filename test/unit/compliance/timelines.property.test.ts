@@ -3,7 +3,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { RULE_PACKS, evaluateContact, nextAllowedContact, type RulePacks } from '../../../domain/compliance';
 import type { ContactContext, PastContact } from '../../../domain/compliance/types';
 import type { Channel, RulePackId } from '../../../domain/strategy/types';
-import { capBreaches, factStops, problems, wall, type Attempt, type Borrower, type Facts } from './independent-checker';
+import { capBreaches, factStops, problems, wall, type Attempt, type Borrower, type Facts, type Kind } from './independent-checker';
 
 // Random borrower timelines: facts change, contacts are planned with nextAllowedContact exactly as the
 // workflow does, each planned contact is appended to the history with a random outcome, and an
@@ -44,12 +44,14 @@ type Event =
   | { type: 'pause'; forMs: number }
   | { type: 'inconvenient'; from: string; to: string; weekdays?: number[] }
   | { type: 'agree-quiet-hours'; on: boolean }
-  | { type: 'bankruptcy' };
+  | { type: 'bankruptcy' }
+  /** The case now runs under a strategy with another message gap (a new case, a new version). */
+  | { type: 'message-gap'; ms: number | undefined };
 
 interface Step {
   gapMs: number;
   channel: Channel;
-  kind: 'collection' | 'notice';
+  kind: Kind;
   address: 'A' | 'B' | undefined;
   /** 0..99; the call connects when below the timeline's connect percentage. */
   roll: number;
@@ -59,6 +61,11 @@ interface Step {
 const hhmm = fc
   .tuple(fc.integer({ min: 0, max: 23 }), fc.constantFrom(0, 15, 30, 45))
   .map(([h, m]) => `${String(h).padStart(2, '0')}:${String(m).padStart(2, '0')}`);
+
+/** No gap, the fast-test one, and the hours of the shipped strategies. */
+function gapArb(): fc.Arbitrary<number | undefined> {
+  return fc.constantFrom(undefined, 0, 500, 30 * 60_000, 20 * HOUR, 24 * HOUR);
+}
 
 const eventArb: fc.Arbitrary<Event> = fc.oneof(
   { weight: 1, arbitrary: fc.constant<Event>({ type: 'paid' }) },
@@ -75,6 +82,7 @@ const eventArb: fc.Arbitrary<Event> = fc.oneof(
   },
   { weight: 2, arbitrary: fc.boolean().map((on): Event => ({ type: 'agree-quiet-hours', on })) },
   { weight: 1, arbitrary: fc.constant<Event>({ type: 'bankruptcy' }) },
+  { weight: 1, arbitrary: gapArb().map((ms): Event => ({ type: 'message-gap', ms })) },
 );
 
 const stepArb: fc.Arbitrary<Step> = fc.record({
@@ -86,7 +94,7 @@ const stepArb: fc.Arbitrary<Step> = fc.record({
     { weight: 1, arbitrary: fc.integer({ min: 0, max: 9 * DAY }) },
   ),
   channel: fc.constantFrom<Channel>('call', 'call', 'call', 'sms', 'email', 'letter'),
-  kind: fc.constantFrom<'collection' | 'notice'>('collection', 'collection', 'collection', 'notice'),
+  kind: fc.constantFrom<Kind>('collection', 'collection', 'collection', 'required_disclosure', 'cease_permitted'),
   address: fc.constantFrom<'A' | 'B' | undefined>('A', 'A', 'B', undefined),
   roll: fc.integer({ min: 0, max: 99 }),
   // Facts change on about one step in eight, so timelines live long enough to reach the caps.
@@ -102,6 +110,7 @@ const timelineArb = fc.record({
   ),
   /** Holidays as offsets in days from the start's local date. */
   holidayOffsets: fc.uniqueArray(fc.integer({ min: 0, max: 20 }), { maxLength: 4 }),
+  minMessageGapMs: gapArb(),
   previousCycleEndedBeforeStartMs: fc.option(fc.integer({ min: 0, max: 10 * DAY }), { nil: undefined }),
   /** Borrowers who never pick up reach the unanswered caps; chatty ones the conversation rules. */
   connectPercent: fc.constantFrom(0, 10, 30, 60),
@@ -136,6 +145,7 @@ function simulate(t: Timeline) {
     inconvenientTimes: [],
     agreedToQuietHours: false,
     previousCycleEndedAt: t.previousCycleEndedBeforeStartMs === undefined ? undefined : t.start - t.previousCycleEndedBeforeStartMs,
+    minMessageGapMs: t.minMessageGapMs,
   };
   const made: Array<Attempt & { facts: Facts }> = [];
   let cursor = t.start;
@@ -165,6 +175,7 @@ function simulate(t: Timeline) {
         pausedUntil: facts.pausedUntil === undefined ? undefined : iso(facts.pausedUntil),
       },
       previousCycleEndedAt: facts.previousCycleEndedAt === undefined ? undefined : iso(facts.previousCycleEndedAt),
+      minMessageGapMs: facts.minMessageGapMs,
       address: attempt.address,
     };
     const plan = nextAllowedContact(ctx, iso(cursor), { packs, horizonDays: 60 });
@@ -198,7 +209,9 @@ function simulate(t: Timeline) {
     made.push({ ...attempt, facts: { ...facts } });
     cursor = at;
   }
-  expect(capBreaches(made, borrower)).toEqual([]);
+  // Each message was planned under the gap in force then; the pair check reads it per later message.
+  const gapOf = new Map(made.map((m) => [m.at, m.facts.minMessageGapMs ?? 0]));
+  expect(capBreaches(made, borrower, (at) => gapOf.get(at) ?? 0)).toEqual([]);
   return made.length;
 }
 
@@ -216,6 +229,7 @@ function applyEvent(f: Facts, e: Event | undefined, now: number): void {
     case 'inconvenient': f.inconvenientTimes.push({ from: e.from, to: e.to, weekdays: e.weekdays }); break;
     case 'agree-quiet-hours': f.agreedToQuietHours = e.on; break;
     case 'bankruptcy': f.bankruptcy = true; break;
+    case 'message-gap': f.minMessageGapMs = e.ms; break;
   }
 }
 

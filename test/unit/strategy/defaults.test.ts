@@ -25,14 +25,29 @@ function allDurations(strategy: Strategy): number[] {
 const kinds = (stages: Stage[]) => stages.map((s) => s.kind);
 
 describe('shipped strategies', () => {
-  it('are cn-consumer, us-consumer and fast-test, each at version 1 with a name', () => {
+  it('are cn-consumer, us-consumer and fast-test, each at version 2 (the message gap) with a name', () => {
     expect(defaultStrategies.map((s) => s.id)).toEqual(['cn-consumer', 'us-consumer', 'fast-test']);
     for (const s of defaultStrategies) {
-      expect(s.version).toBe(1);
+      expect(s.version).toBe(2);
       expect(s.name.length).toBeGreaterThan(0);
     }
     expect(findDefaultStrategy('us-consumer')?.rulePack).toBe('us-regf');
     expect(findDefaultStrategy('nope')).toBeUndefined();
+  });
+
+  it('state a message gap of hours for real borrowers and under a second for fast-test', () => {
+    expect(findDefaultStrategy('cn-consumer')?.minMessageGap).toBe('PT20H');
+    expect(findDefaultStrategy('us-consumer')?.minMessageGap).toBe('PT20H');
+    // Less than the 1 s between fast-test's reminder steps, so its paths send what they always did.
+    const fast = findDefaultStrategy('fast-test')!;
+    expect(parseDuration(fast.minMessageGap!)).toBeLessThan(1000);
+    for (const stages of Object.values(fast.paths)) {
+      for (const stage of stages) {
+        if (stage.kind !== 'reminder') continue;
+        const offsets = stage.steps.map((s) => parseDuration(s.after));
+        for (let i = 1; i < offsets.length; i += 1) expect(offsets[i]! - offsets[i - 1]!).toBeGreaterThan(parseDuration(fast.minMessageGap!));
+      }
+    }
   });
 
   it.each(Object.entries(documents))('%s validates as shipped', (_id, doc) => {

@@ -142,7 +142,7 @@ describe('champion/challenger split', () => {
 });
 
 function durations(strategy: Strategy): string[] {
-  const out = [strategy.hardshipPause];
+  const out = [strategy.hardshipPause, ...(strategy.minMessageGap ? [strategy.minMessageGap] : [])];
   for (const stages of Object.values(strategy.paths)) {
     for (const stage of stages) {
       if (stage.kind === 'reminder') out.push(...stage.steps.map((s) => s.after), stage.waitAfterLast);
@@ -173,10 +173,12 @@ describe('scaleStrategy', () => {
     const cn = findDefaultStrategy('cn-consumer')!;
     const scaled = scaleStrategy(cn, 1 / 86_400);
     expect(scaled.hardshipPause).toBe('PT30S');
+    expect(scaled.minMessageGap).toBe('PT0.833S'); // 20 hours when a day is a second
     expect(scaled.paths.early![0]).toMatchObject({ kind: 'reminder', steps: [{ after: 'PT1S' }, { after: 'PT3S' }, { after: 'PT5S' }] });
     expect(scaled.paths.early![1]).toMatchObject({ kind: 'call', attempts: 10, retryAfter: 'PT1S' });
     expect(scaled.segments).toEqual(cn.segments);
-    expect({ ...scaled, paths: undefined, hardshipPause: undefined }).toEqual({ ...cn, paths: undefined, hardshipPause: undefined });
+    const rest = (s: typeof cn) => ({ ...s, paths: undefined, hardshipPause: undefined, minMessageGap: undefined });
+    expect(rest(scaled)).toEqual(rest(cn));
   });
 
   it('rejects a factor that is not a positive number', () => {

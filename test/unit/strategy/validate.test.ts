@@ -66,6 +66,9 @@ const cases: Case[] = [
   ['a missing hardship pause', (d) => { delete d.hardshipPause; }, 'hardshipPause', 'hardshipPause must be an ISO-8601 duration string such as "P3D" or "PT1.5S" (got nothing)'],
   ['a zero hardship pause', (d) => { d.hardshipPause = 'PT0S'; }, 'hardshipPause', 'hardshipPause must be longer than zero (got "PT0S")'],
   ['a hardship pause in months', (d) => { d.hardshipPause = 'P1M'; }, 'hardshipPause', 'years and months have no fixed length'],
+  ['a message gap that is not a duration', (d) => { d.minMessageGap = 20; }, 'minMessageGap', 'minMessageGap must be an ISO-8601 duration string such as "P3D" or "PT1.5S" (got 20)'],
+  ['a message gap in months', (d) => { d.minMessageGap = 'P1M'; }, 'minMessageGap', 'years and months have no fixed length'],
+  ['a message gap longer than the history the gate reads', (d) => { d.minMessageGap = 'P8DT1S'; }, 'minMessageGap', 'minMessageGap must be at most P8D, the contact history the rule gate reads (got "P8DT1S")'],
   ['no segments', (d) => { d.segments = []; }, 'segments', 'segments must list at least one segment (got an empty list)'],
   ['segments as an object', (d) => { d.segments = {}; }, 'segments', 'segments must be a list of segments (got an object)'],
   ['a segment path that does not exist', (d) => { d.segments[0].path = 'standrd'; }, 'segments[0].path', 'segments[0].path names no path in paths (got "standrd"; paths are: standard, gentle)'],
@@ -144,6 +147,15 @@ describe('validateStrategy', () => {
     const doc = validDoc();
     doc.segments = [{ id: 'all', when: {}, path: 'gentle' }];
     expect(validateStrategy(doc).ok).toBe(true);
+  });
+
+  it('accepts a message gap up to eight days, and a document without one (no gap)', () => {
+    for (const gap of ['PT0S', 'PT0.5S', 'PT20H', 'P8D']) {
+      const doc = validDoc();
+      doc.minMessageGap = gap;
+      expect(parseStrategy(doc).minMessageGap).toBe(gap);
+    }
+    expect(parseStrategy(validDoc()).minMessageGap).toBeUndefined();
   });
 
   it('accepts a zero-percent challenger (an experiment switched off)', () => {
