@@ -19,6 +19,12 @@ export async function saveStrategy(
     throw new ValidationError(`version must be a positive integer (got ${input.version})`, 'version');
   }
   const document = input.document as Record<string, unknown>;
+  // The loader pins the version written in the document: a row filed under another number could never be found.
+  for (const field of ['id', 'version'] as const) {
+    if (document[field] !== undefined && document[field] !== input[field]) {
+      throw new ValidationError(`document.${field} is ${JSON.stringify(document[field])} but the strategy is saved as ${JSON.stringify(input[field])}`, `document.${field}`);
+    }
+  }
   return db.transaction(async (tx) => {
     const [created] = await tx
       .insert(strategies)

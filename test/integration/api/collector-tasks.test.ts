@@ -32,7 +32,7 @@ const suffix = randomUUID().slice(0, 6);
 
 beforeAll(async () => {
   h = await startHarness('tasks', { strategyId: STRATEGY, ownDatabase: true });
-  await saveStrategy(h.db, { id: STRATEGY, version: 1, document: patientStrategy() });
+  await saveStrategy(h.db, { id: STRATEGY, version: 1, document: { ...patientStrategy(), version: 1 } });
   api = buildApi({ db: h.db, client: h.client, taskQueue: h.queues.collections });
   backendKey = (await createApiKey(h.db, { role: 'backend' })).key;
   operatorKey = (await createApiKey(h.db, { role: 'operator' })).key;

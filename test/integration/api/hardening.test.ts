@@ -100,7 +100,7 @@ async function closedPort(): Promise<number> {
  * marks the version in use, which waits for the row) until the returned release is called.
  */
 async function holdNewStrategy(strategyId: string): Promise<() => Promise<void>> {
-  await saveStrategy(h.db, { id: strategyId, version: 1, document: { ...findDefaultStrategy('fast-test')!, id: strategyId } });
+  await saveStrategy(h.db, { id: strategyId, version: 1, document: { ...findDefaultStrategy('fast-test')!, id: strategyId, version: 1 } });
   let release!: () => void;
   const released = new Promise<void>((resolve) => (release = resolve));
   let holding!: () => void;

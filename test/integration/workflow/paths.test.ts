@@ -260,18 +260,15 @@ describe('collection workflow paths (fast-test strategy)', () => {
     const s = await waitForState(() => state(loan.loanId), (s) => s.contacts.blocked >= 2, { what: 'blocked reminders' });
     expect(s.contacts.sent).toBe(0);
     expect(s.lastBlocked?.rule).toMatch(/cease/);
-    // The case goes on to legal, whose final demand is a notice and may go out: the rows are read
-    // once it has, with the case closed, not while the workflow is still moving (reading them at an
-    // arbitrary moment made this test fail on a slow machine with the notice 'sent' or 'sending').
-    await waitForState(() => sentContacts(loan.loanId), (rows) => rows.some((r) => r.template === 'final-demand' && r.status === 'sent'), { what: 'the final-demand notice' });
+    // The case goes on to legal, whose final demand is collection too (a cease allows only 1006.6(c)(2)
+    // messages): the rows are read once the demand was decided, with the case closed, not while the
+    // workflow is still moving (reading them at an arbitrary moment made this test fail on a slow machine).
+    await waitForState(() => sentContacts(loan.loanId), (rows) => rows.some((r) => r.template === 'final-demand' && r.status === 'blocked'), { what: 'the blocked final demand' });
     await handle.signal(m.closedByLender, { outcome: 'cancelled' });
     await handle.result();
     const rows = await sentContacts(loan.loanId);
-    const notices = rows.filter((r) => r.template === 'final-demand');
-    const collection = rows.filter((r) => r.template !== 'final-demand');
-    expect(notices.map((r) => r.status)).toEqual(['sent']);
-    expect(collection.map((r) => r.channel).sort()).toEqual(['call', 'email', 'sms']);
-    expect(collection.every((r) => r.status === 'blocked' && r.blockedRule === 'common.cease')).toBe(true);
+    expect(rows.map((r) => r.template).sort()).toEqual(['call', 'final-demand', 'reminder-firm', 'reminder-friendly']);
+    expect(rows.every((r) => r.status === 'blocked' && r.blockedRule === 'common.cease')).toBe(true);
     await h.keepHistory(handle, 'cease-communication');
   });
 
