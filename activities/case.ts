@@ -13,7 +13,7 @@ import { beginContactAttempt, listContactHistory, markContactBlocked } from '../
 import { getLoan, getLoanPosition, type LoanPosition } from '../db/repository/ledger';
 import { createPaymentPlan, createPromiseToPay, resolvePromiseToPay, setPaymentPlanStatus } from '../db/repository/negotiation';
 import { cancelTask, cancelTaskByRule, enqueueTask, getTask } from '../db/repository/tasks';
-import { collectionCases, legalCases, type CollectionCase } from '../db/schema';
+import { collectionCases, legalCases } from '../db/schema';
 import { CONTACT_HISTORY_LOOKBACK_MS, localDateOf } from '../domain/compliance';
 import type { PastContact } from '../domain/compliance/types';
 import { closingOutcome } from '../domain/ledger';
@@ -84,7 +84,6 @@ export function createCaseActivities(deps: CaseActivityDeps): CaseActivities {
         .where(and(eq(collectionCases.loanId, loanId), eq(collectionCases.workflowId, workflowId)))
         .orderBy(desc(collectionCases.openedAt))
         .limit(1);
-      await refuseBarredBorrower(db, loanId, existing[0] && !existing[0].closedAt ? existing[0] : null, actor(workflowId));
       // A retried or replayed openCase finds the case it opened; its pinned version wins over "latest".
       const strategy = await deps.loadStrategy(existing[0] && !existing[0].closedAt ? existing[0].strategyId : strategyId);
       const position = await getLoanPosition(db, loanId);
@@ -223,23 +222,6 @@ export function createCaseActivities(deps: CaseActivityDeps): CaseActivities {
       await closeCase(db, caseId, outcome);
     },
   });
-}
-
-/**
- * Defense in depth behind the API and the sweep: a workflow started some other way for a bankrupt or
- * deceased borrower fails at once instead of planning reminders. A case this workflow already opened (an
- * earlier attempt whose answer was lost) is closed as stopped, so no open case is left without a run.
- */
-async function refuseBarredBorrower(db: Database, loanId: string, opened: CollectionCase | null, actor: string): Promise<void> {
-  const { flags } = await getBorrowerForLoan(db, loanId);
-  if (!flags.bankruptcy && !flags.deceased) return;
-  const outcome = flags.bankruptcy ? 'stopped_bankruptcy' : 'stopped_deceased';
-  if (opened) await closeCase(db, opened.id, outcome, { actor });
-  throw ApplicationFailure.nonRetryable(
-    `the borrower of loan ${loanId} is marked ${flags.bankruptcy ? 'bankrupt' : 'deceased'}: collection may not start`,
-    'CollectionBarred',
-    { field: 'loanId', outcome },
-  );
 }
 
 async function recentHistory(db: Database, loanId: string): Promise<PastContact[]> {

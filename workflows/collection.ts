@@ -71,6 +71,12 @@ export async function collection(input: CollectionInput): Promise<CollectionResu
     const facts = await caseDb.openCase({ loanId: input.loanId, workflowId, strategyId: input.strategyId });
     loan = newCaseState(workflowId, facts, facts.treatment);
     applyPosition(loan, facts.position);
+    // A borrower marked bankrupt or deceased by the time the case opened (the API and the sweep refuse to
+    // start one; a start racing the bar, or one made some other way, gets here): the case closes at once
+    // with that outcome and nothing is planned. Guarded: older runs went on to plan (blocked) contacts.
+    if (!isClosed(loan) && (loan.borrower.bankruptcy || loan.borrower.deceased) && patched('barred-borrower-closes-at-open')) {
+      loan.outcome = loan.borrower.bankruptcy ? 'stopped_bankruptcy' : 'stopped_deceased';
+    }
   }
 
   handlers.opened(loan);

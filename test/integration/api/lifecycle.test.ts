@@ -227,12 +227,14 @@ describe('a collection workflow started some other way', () => {
     return cause as ApplicationFailure;
   }
 
-  it('fails fast for a bankrupt or deceased borrower, planning no contact and leaving no open case', async () => {
+  it('closes at once as stopped for a bankrupt or deceased borrower, planning no contact and leaving no open case', async () => {
     for (const flag of ['bankruptcy', 'deceased'] as const) {
       const loan = await h.seedLoan({ borrower: { [flag]: true } });
-      const cause = await failure(loan.loanId);
-      expect(cause.message, flag).toMatch(flag === 'bankruptcy' ? /bankrupt/ : /deceased/);
+      const result = await (await h.startCollection(loan.loanId)).result();
+      expect(result.outcome, flag).toBe(flag === 'bankruptcy' ? 'stopped_bankruptcy' : 'stopped_deceased');
+      expect(result.contactsSent, flag).toBe(0);
       expect(await getOpenCase(h.db, loan.loanId), flag).toBeNull();
+      expect((await casesOf(loan.loanId)).map((c) => c.outcome), flag).toEqual([result.outcome]);
       expect(await h.db.select().from(contactAttempts).where(eq(contactAttempts.loanId, loan.loanId)), flag).toEqual([]);
     }
   });
@@ -246,13 +248,13 @@ describe('a collection workflow started some other way', () => {
     expect(await h.db.select().from(contactAttempts).where(eq(contactAttempts.loanId, loan.loanId))).toEqual([]);
   });
 
-  it('closes a case it opened before the borrower was marked bankrupt, when its open is retried', async () => {
+  it('closes as stopped a case it opened before the borrower was marked bankrupt, when its open is retried', async () => {
     // The first attempt opened the case; the borrower is then marked bankrupt; a retried openCase
     // must not leave that case open with no workflow behind it.
     const loan = await h.seedLoan();
     await openCase(h.db, { loanId: loan.loanId, workflowId: workflowIdForLoan(loan.loanId), strategyId: 'fast-test', strategyVersion: 1 });
     await h.db.update(borrowers).set({ bankruptcy: true }).where(eq(borrowers.id, loan.borrowerId));
-    await failure(loan.loanId);
+    expect((await (await h.startCollection(loan.loanId)).result()).outcome).toBe('stopped_bankruptcy');
     expect((await casesOf(loan.loanId)).map((c) => c.outcome)).toEqual(['stopped_bankruptcy']);
   });
 });
