@@ -179,29 +179,34 @@ export function createCaseActivities(deps: CaseActivityDeps): CaseActivities {
 
     async settlePromise({ idempotencyKey, caseId, loanId, currency, collectorId, amountMinor, dueAt, status }) {
       const { timeZone } = await getBorrowerForLoan(db, loanId);
-      const { promise } = await createPromiseToPay(db, {
-        idempotencyKey,
-        caseId,
-        loanId,
-        amountMinor,
-        currency,
-        promisedFor: localDateOf(dueAt, timeZone),
-        createdBy: collectorId ? `collector:${collectorId}` : actor(`collection-${loanId}`),
+      // One transaction: a reader never sees the row the workflow files for its decision still open.
+      await db.transaction(async (tx) => {
+        const { promise } = await createPromiseToPay(tx, {
+          idempotencyKey,
+          caseId,
+          loanId,
+          amountMinor,
+          currency,
+          promisedFor: localDateOf(dueAt, timeZone),
+          createdBy: collectorId ? `collector:${collectorId}` : actor(`collection-${loanId}`),
+        });
+        if (promise.status === 'open') await resolvePromiseToPay(tx, promise.id, status, actor(`collection-${loanId}`));
       });
-      if (promise.status === 'open') await resolvePromiseToPay(db, promise.id, status, actor(`collection-${loanId}`));
     },
 
     async settlePlan({ idempotencyKey, caseId, loanId, currency, collectorId, installments, status }) {
       const { timeZone } = await getBorrowerForLoan(db, loanId);
-      const { plan } = await createPaymentPlan(db, {
-        idempotencyKey,
-        caseId,
-        loanId,
-        currency,
-        createdBy: collectorId ? `collector:${collectorId}` : actor(`collection-${loanId}`),
-        installments: installments.map((i, n) => ({ seq: n + 1, dueDate: localDateOf(i.dueAt, timeZone), amountMinor: i.amountMinor })),
+      await db.transaction(async (tx) => {
+        const { plan } = await createPaymentPlan(tx, {
+          idempotencyKey,
+          caseId,
+          loanId,
+          currency,
+          createdBy: collectorId ? `collector:${collectorId}` : actor(`collection-${loanId}`),
+          installments: installments.map((i, n) => ({ seq: n + 1, dueDate: localDateOf(i.dueAt, timeZone), amountMinor: i.amountMinor })),
+        });
+        if (plan.status === 'active') await setPaymentPlanStatus(tx, plan.id, status, actor(`collection-${loanId}`));
       });
-      if (plan.status === 'active') await setPaymentPlanStatus(db, plan.id, status, actor(`collection-${loanId}`));
     },
 
     async handOffToLegal({ idempotencyKey, caseId, loanId }) {
