@@ -288,10 +288,14 @@ describe('the legal team reports back', () => {
     const loan = await h.seedLoan({ dpd: 70 });
     expect((await call('POST', `/v1/loans/${loan.loanId}/collection`, backendKey, {})).status).toBe(201);
     const env = { ...process.env, DATABASE_URL: h.databaseUrl, TEMPORAL_ADDRESS: inject('temporalAddress'), TASK_QUEUE: h.queues.collections };
-    const help = await overdue(['legal-outcome', '--help'], env);
+    // Each CLI run is a fresh tsx process (seconds on a loaded 2-core machine): the two that need no
+    // workflow run side by side.
+    const [help, bad] = await Promise.all([
+      overdue(['legal-outcome', '--help'], env),
+      overdue(['legal-outcome', '--loan', loan.loanId, '--outcome', 'won'], env),
+    ]);
     expect(help.code).toBe(0);
     expect(help.stdout).toContain('overdue legal-outcome --loan ID --outcome OUTCOME');
-    const bad = await overdue(['legal-outcome', '--loan', loan.loanId, '--outcome', 'won'], env);
     expect(bad).toMatchObject({ code: 2 });
     expect(bad.stderr).toContain('--outcome must be one of paid, settled, written_off');
 
@@ -303,7 +307,7 @@ describe('the legal team reports back', () => {
     const again = await overdue(['legal-outcome', '--loan', loan.loanId, '--outcome', 'written_off'], env);
     expect(again.code).toBe(1);
     expect(again.stderr).toContain('not awaiting a legal outcome');
-  });
+  }, 150_000);
 });
 
 describe('promise and plan rows follow the workflow', () => {
