@@ -15,8 +15,8 @@ const collectionState = {
   caseId,
   stage: 'call',
   pauses: [],
-  waitingFor: 'call outcome',
-  nextAction: { what: 'call attempt 2', at: '2025-03-04T02:00:00Z' },
+  waitingFor: 'next call attempt',
+  nextAction: { what: 'next call attempt', at: '2025-03-04T02:00:00Z' },
   currency: 'CNY',
   pastDueMinor: 120_000,
   outstandingMinor: 480_000,
@@ -59,7 +59,7 @@ export const examples: Record<string, OperationExamples> = {
     request: { strategyId: 'cn-consumer' },
     responses: {
       201: { loanId, workflowId: `collection-${loanId}`, runId: '0195a1c2-7d3e-7b4f-8a6c-1d2e3f4a5b6c', started: true },
-      409: { error: { type: 'conflict', message: 'loan loan-1042 has nothing past due; collection starts once an instalment is past due', field: 'loanId' } },
+      409: { error: { type: 'conflict', message: 'loan loan-1042 has no instalment past due; collection starts when one falls past due', field: 'loanId' } },
     },
   },
   recordPayment: {
@@ -74,8 +74,8 @@ export const examples: Record<string, OperationExamples> = {
         position: { currency: 'CNY', pastDueMinor: 0, outstandingMinor: 360_000, dpd: 0 },
         signalled: true,
       },
-      409: { error: { type: 'conflict', message: 'payment pay-20250303-0017 was already recorded with another amount', field: 'paymentId' } },
-      422: { error: { type: 'validation_error', message: 'currency USD is not the loan currency CNY', field: 'currency' } },
+      409: { error: { type: 'conflict', message: 'payment pay-20250303-0017 was already recorded with different data (loan loan-1042, 120000 CNY); a payment id is an idempotency key: send the same content again, or use a new id for a new payment', field: 'paymentId' } },
+      422: { error: { type: 'validation_error', message: 'currency must be CNY, the currency of loan loan-1042 (got "USD")', field: 'currency' } },
     },
   },
   openDispute: {
@@ -92,7 +92,7 @@ export const examples: Record<string, OperationExamples> = {
   getCollection: {
     responses: {
       200: collectionState,
-      404: { error: { type: 'not_found', message: 'no running collection: collection-loan-1042', field: 'loanId' } },
+      404: { error: { type: 'not_found', message: 'no collection for loan loan-1042; start it with POST /v1/loans/loan-1042/collection', field: 'loanId' } },
     },
   },
   pauseCollection: {
@@ -138,13 +138,36 @@ export const examples: Record<string, OperationExamples> = {
   },
   recordCallOutcome: {
     request: { outcome: 'right_party_contact' },
-    responses: { 200: { ...collectionState, waitingFor: 'promise or plan' } },
+    responses: { 200: { ...collectionState, stage: 'negotiation', waitingFor: 'a promise to pay or a payment plan', nextAction: { what: 'a promise to pay or a payment plan', at: '2025-03-10T02:00:00Z' } } },
   },
+  agreePaymentPlan: {
+    request: {
+      currency: 'CNY',
+      installments: [
+        { dueAt: '2025-03-15T10:00:00Z', amountMinor: 60_000 },
+        { dueAt: '2025-04-15T10:00:00Z', amountMinor: 60_000 },
+      ],
+    },
+    responses: { 200: { ...collectionState, stage: 'negotiation', waitingFor: 'plan instalment 1 of 2', nextAction: { what: 'plan instalment 1 of 2', at: '2025-03-16T10:00:00Z' } } },
+  },
+  closeCollection: {
+    request: { outcome: 'settled', reason: 'settlement agreed with the lender' },
+    responses: { 202: { loanId, accepted: true, signal: 'closedByLender' } },
+  },
+  reassignCollection: {
+    request: { collectorId: 'collector-9' },
+    responses: { 202: { loanId, accepted: true, signal: 'collectorReassigned', collectorId: 'collector-9' } },
+  },
+  reportLegalOutcome: {
+    request: { outcome: 'written_off' },
+    responses: { 202: { loanId, accepted: true, signal: 'legalOutcomeReported', outcome: 'written_off' } },
+  },
+  optOutOfChannel: { request: { channel: 'sms' }, responses: { 202: { loanId, recorded: 'opt_out', signalled: true } } },
   recordPromise: {
     request: { amountMinor: 120_000, currency: 'CNY', dueAt: '2025-03-10T10:00:00Z' },
     responses: {
-      200: { ...collectionState, waitingFor: 'promise due', promise: { amountMinor: 120_000, dueAt: '2025-03-10T10:00:00Z', status: 'kept_pending' } },
-      422: { error: { type: 'validation_error', message: 'dueAt is beyond the strategy promise horizon of 14 days', field: 'dueAt' } },
+      200: { ...collectionState, stage: 'negotiation', waitingFor: 'promised payment', nextAction: { what: 'promised payment', at: '2025-03-11T10:00:00Z' }, promise: { amountMinor: 120_000, dueAt: '2025-03-10T10:00:00Z', status: 'open' } },
+      422: { error: { type: 'validation_error', message: 'dueAt must be no later than 2025-03-17T02:00:00.000Z (got 2025-04-10T10:00:00Z)', field: 'dueAt' } },
     },
   },
 };

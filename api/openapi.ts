@@ -60,6 +60,9 @@ function serverErrors(route: RouteSpec): RouteSpec['responses'] {
   return route.operationId === 'liveness' ? errorResponses(500) : errorResponses(500, 503);
 }
 
+/** Who may call it, said in the text too: Swagger UI does not show the x-roles extension. */
+const rolesText = (route: RouteSpec) => (route.public ? '**No API key.**' : `**Roles:** ${route.roles.join(', ')}.`);
+
 const mediaType = (schema: object | undefined, example: unknown) => ({
   'application/json': { ...(schema ? { schema: withRefs(schema) } : {}), ...(example !== undefined ? { example } : {}) },
 });
@@ -73,7 +76,7 @@ export function buildOpenApi(routes: RouteSpec[], examples: Record<string, Opera
     paths[path][route.method.toLowerCase()] = {
       operationId: route.operationId,
       summary: route.summary,
-      ...(route.description ? { description: route.description } : {}),
+      description: [route.description, rolesText(route)].filter(Boolean).join('\n\n'),
       tags: [route.tag],
       'x-roles': route.roles,
       ...(route.public ? { security: [] } : {}),
