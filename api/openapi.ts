@@ -1,12 +1,16 @@
-// The OpenAPI 3.1 document, built from the route specs Fastify validates with, and a plain docs page.
-import type { RouteSpec } from './route';
+// The OpenAPI 3.1 document, built from the route specs Fastify validates with. /docs renders it with
+// Swagger UI (served from node_modules, no CDN). Shared schemas go under `components` and are referred
+// to with $ref; every operation also documents the 500 and 503 the error handler can answer.
+import { examples as allExamples, type OperationExamples } from './examples';
+import { errorResponses, type RouteSpec } from './route';
+import * as s from './schemas';
 
 export interface OpenApiDocument {
   openapi: '3.1.0';
   info: { title: string; version: string; description: string };
   servers?: Array<{ url: string }>;
   tags: Array<{ name: string; description: string }>;
-  components: { securitySchemes: Record<string, unknown> };
+  components: { schemas: Record<string, object>; securitySchemes: Record<string, unknown> };
   security: Array<Record<string, string[]>>;
   paths: Record<string, Record<string, unknown>>;
 }
@@ -22,24 +26,66 @@ function parameters(where: 'path' | 'query', schema: object | undefined) {
   }));
 }
 
-export function buildOpenApi(routes: RouteSpec[]): OpenApiDocument {
+/** Schemas published once under components.schemas; route specs use the very same objects. */
+const SHARED: Record<string, object> = {
+  Error: s.errorResponse,
+  CollectionState: s.collectionState,
+  Task: s.task,
+  Accepted: s.acceptedResponse,
+  StartResult: s.startResponse,
+  PaymentResult: s.paymentResponse,
+  Borrower: s.borrowerResponse,
+  Loan: s.loanResponse,
+  Dispute: s.disputeResponse,
+  DisputeResolution: s.resolutionResponse,
+  BorrowerFact: s.borrowerFactResponse,
+  Collections: s.collectionsResponse,
+};
+const refs = new Map(Object.entries(SHARED).map(([name, schema]) => [schema, { $ref: `#/components/schemas/${name}` }]));
+
+/** A copy of `schema` in which every shared schema (found by identity) is a $ref; `self` stays inline. */
+function withRefs(schema: unknown, self?: object): unknown {
+  if (Array.isArray(schema)) return schema.map((item) => withRefs(item));
+  if (schema === null || typeof schema !== 'object') return schema;
+  const ref = schema !== self ? refs.get(schema) : undefined;
+  if (ref) return ref;
+  return Object.fromEntries(Object.entries(schema).map(([key, value]) => [key, withRefs(value)]));
+}
+
+/**
+ * What any operation may answer besides its own: an unexpected failure (500) and Temporal or the
+ * database out of reach (503). Liveness touches neither, so it documents only the 500.
+ */
+function serverErrors(route: RouteSpec): RouteSpec['responses'] {
+  return route.operationId === 'liveness' ? errorResponses(500) : errorResponses(500, 503);
+}
+
+/** Who may call it, said in the text too: Swagger UI does not show the x-roles extension. */
+const rolesText = (route: RouteSpec) => (route.public ? '**No API key.**' : `**Roles:** ${route.roles.join(', ')}.`);
+
+const mediaType = (schema: object | undefined, example: unknown) => ({
+  'application/json': { ...(schema ? { schema: withRefs(schema) } : {}), ...(example !== undefined ? { example } : {}) },
+});
+
+export function buildOpenApi(routes: RouteSpec[], examples: Record<string, OperationExamples> = allExamples): OpenApiDocument {
   const paths: OpenApiDocument['paths'] = {};
   for (const route of routes) {
+    const example = examples[route.operationId] ?? {};
     const path = route.url.replace(/:([A-Za-z]+)/g, '{$1}');
     paths[path] ??= {};
     paths[path][route.method.toLowerCase()] = {
       operationId: route.operationId,
       summary: route.summary,
-      ...(route.description ? { description: route.description } : {}),
+      description: [route.description, rolesText(route)].filter(Boolean).join('\n\n'),
       tags: [route.tag],
       'x-roles': route.roles,
       ...(route.public ? { security: [] } : {}),
       parameters: [...parameters('path', route.schema.params), ...parameters('query', route.schema.querystring)],
-      ...(route.schema.body ? { requestBody: { required: true, content: { 'application/json': { schema: route.schema.body } } } } : {}),
+      ...(route.schema.body ? { requestBody: { required: true, content: mediaType(route.schema.body, example.request) } } : {}),
       responses: Object.fromEntries(
-        Object.entries(route.responses).map(([status, r]) => [
+        Object.entries({ ...serverErrors(route), ...route.responses }).map(([status, r]) => [
           status,
-          { description: r.description, ...(r.schema ? { content: { 'application/json': { schema: r.schema } } } : {}) },
+          { description: r.description, ...(r.schema ? { content: mediaType(r.schema, example.responses?.[Number(status)]) } : {}) },
         ]),
       ),
     };
@@ -60,31 +106,11 @@ export function buildOpenApi(routes: RouteSpec[]): OpenApiDocument {
       { name: 'operators', description: 'Operators: state, pause, resume, reassign, search' },
       { name: 'probes', description: 'Liveness and readiness for load balancers and orchestrators (no API key)' },
     ],
-    components: { securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'An Overdue API key' } } },
+    components: {
+      schemas: Object.fromEntries(Object.entries(SHARED).map(([name, schema]) => [name, withRefs(schema, schema) as object])),
+      securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'An Overdue API key' } },
+    },
     security: [{ apiKey: [] }],
     paths,
   };
-}
-
-const escape = (text: string) => text.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
-
-/** A self-contained page (no CDN): each operation with its roles, body schema and responses. */
-export function docsPage(doc: OpenApiDocument): string {
-  const sections = doc.tags.map((tag) => {
-    const ops = Object.entries(doc.paths).flatMap(([path, methods]) =>
-      Object.entries(methods)
-        .filter(([, op]) => (op as { tags: string[] }).tags.includes(tag.name))
-        .map(([method, op]) => {
-          const o = op as { summary: string; description?: string; 'x-roles': string[]; requestBody?: { content: Record<string, { schema: unknown }> }; responses: Record<string, { description: string }> };
-          const body = o.requestBody ? `<details><summary>body</summary><pre>${escape(JSON.stringify(o.requestBody.content['application/json']!.schema, null, 2))}</pre></details>` : '';
-          const responses = Object.entries(o.responses).map(([code, r]) => `<li><code>${code}</code> ${escape(r.description)}</li>`).join('');
-          const roles = o['x-roles'].length > 0 ? o['x-roles'].join(', ') : 'anyone, no API key';
-          return `<section><h3><code>${method.toUpperCase()} ${escape(path)}</code></h3><p>${escape(o.summary)}${o.description ? `<br>${escape(o.description)}` : ''}</p><p>roles: ${roles}</p>${body}<ul>${responses}</ul></section>`;
-        }),
-    );
-    return `<h2>${escape(tag.name)}</h2><p>${escape(tag.description)}</p>${ops.join('')}`;
-  });
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escape(doc.info.title)}</title>
-<style>body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem}section{border-top:1px solid #ddd;padding:.5rem 0}pre{background:#f6f6f6;padding:.5rem;overflow:auto}</style></head>
-<body><h1>${escape(doc.info.title)} v${escape(doc.info.version)}</h1><p>${escape(doc.info.description)}</p><p>Machine-readable: <a href="/openapi.json">/openapi.json</a> (OpenAPI 3.1)</p>${sections.join('')}</body></html>`;
 }

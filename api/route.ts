@@ -77,5 +77,6 @@ const ERROR_TEXT: Record<number, string> = {
   409: 'Conflicts with what is recorded (e.g. a payment id reused with another amount)',
   413: 'The body is larger than the limit',
   422: 'A value is not acceptable (amount, currency, date, or the workflow refused the action)',
+  500: 'An unexpected failure; retrying with the same idempotency key is safe',
   503: 'A dependency (the database or Temporal) is not reachable; try again shortly',
 };

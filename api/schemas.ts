@@ -221,7 +221,78 @@ export const paymentResponse = {
 };
 export const acceptedResponse = {
   type: 'object',
-  properties: { loanId: { type: 'string' }, accepted: { type: 'boolean' }, signal: { type: 'string' } },
+  properties: {
+    loanId: { type: 'string' },
+    accepted: { type: 'boolean' },
+    signal: { type: 'string', description: 'The signal sent to the collection workflow' },
+    outcome: { type: 'string', description: 'legal-outcome only: the outcome reported' },
+    collectorId: { type: ['string', 'null'], description: 'reassign only: the new collector' },
+  },
+  required: ['loanId', 'accepted', 'signal'],
+};
+export const borrowerResponse = {
+  type: 'object',
+  properties: { borrowerId: { type: 'string' }, externalRef: { type: 'string' }, timeZone: { type: 'string' }, locale: { type: 'string' }, updatedAt: instant },
+  required: ['borrowerId', 'externalRef', 'timeZone', 'locale', 'updatedAt'],
+};
+export const loanResponse = {
+  type: 'object',
+  properties: { loanId: { type: 'string' }, borrowerId: { type: 'string' }, currency: { type: 'string' }, installments: { type: 'integer', description: 'How many instalments the loan now has' } },
+  required: ['loanId', 'borrowerId', 'currency', 'installments'],
+};
+export const disputeResponse = {
+  type: 'object',
+  properties: {
+    created: { type: 'boolean', description: 'false when this idempotencyKey had already filed the dispute' },
+    disputeId: { type: 'string', format: 'uuid' },
+    loanId: { type: 'string' },
+    status: { type: 'string', enum: ['open', 'upheld', 'rejected', 'withdrawn'] },
+    signalled: { type: 'boolean', description: 'false when no collection was running for the loan' },
+  },
+  required: ['created', 'disputeId', 'loanId', 'status', 'signalled'],
+};
+export const resolutionResponse = {
+  type: 'object',
+  properties: {
+    disputeId: { type: 'string', format: 'uuid' },
+    loanId: { type: 'string' },
+    outcome: { type: 'string', enum: ['upheld', 'rejected', 'withdrawn'] },
+    resolvedAt: { ...instant, type: ['string', 'null'] },
+    signalled: { type: 'boolean', description: 'false when no collection was running for the loan' },
+  },
+  required: ['disputeId', 'loanId', 'outcome', 'resolvedAt', 'signalled'],
+};
+export const borrowerFactResponse = {
+  type: 'object',
+  properties: {
+    loanId: { type: 'string' },
+    recorded: { type: 'string', enum: ['cease', 'opt_out', 'hardship', 'barred'], description: 'The fact recorded on the borrower' },
+    signalled: { type: 'boolean', description: 'false when no collection was running for the loan' },
+  },
+  required: ['loanId', 'recorded', 'signalled'],
+};
+export const collectionsResponse = {
+  type: 'object',
+  properties: {
+    collections: {
+      type: 'array',
+      items: {
+        type: 'object',
+        properties: {
+          loanId: { type: 'string' },
+          workflowId: { type: 'string' },
+          status: { type: 'string', description: 'Temporal execution status (RUNNING)' },
+          stage: { type: ['string', 'null'] },
+          daysPastDue: { type: ['integer', 'null'] },
+          pastDueMinor: { type: ['integer', 'null'] },
+          assignedCollector: { type: ['string', 'null'] },
+          startedAt: instant,
+        },
+        required: ['loanId', 'workflowId', 'status', 'stage', 'daysPastDue', 'pastDueMinor', 'assignedCollector', 'startedAt'],
+      },
+    },
+  },
+  required: ['collections'],
 };
 export const task = {
   type: 'object',
@@ -232,6 +303,7 @@ export const task = {
     kind: { type: 'string' },
     status: { type: 'string' },
     collectorId: { type: ['string', 'null'] },
+    claimedBy: { type: ['string', 'null'] },
     availableAt: instant,
     leaseUntil: { type: ['string', 'null'] },
     attempt: { type: ['integer', 'null'] },

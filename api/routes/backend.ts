@@ -33,7 +33,11 @@ export const backendRoutes: RouteSpec[] = [
     tag: 'backends',
     roles: ['backend'],
     schema: { params: s.borrowerParams, body: s.borrowerBody },
-    responses: { 200: { description: 'Updated' }, 201: { description: 'Created' }, ...errorResponses(400, 401, 403, 409, 413, 422) },
+    responses: {
+      200: { description: 'Updated', schema: s.borrowerResponse },
+      201: { description: 'Created', schema: s.borrowerResponse },
+      ...errorResponses(400, 401, 403, 409, 413, 422),
+    },
     async handler(request, reply, { deps }) {
       const { borrowerId } = request.params as { borrowerId: string };
       const body = request.body as Record<string, unknown>;
@@ -52,7 +56,11 @@ export const backendRoutes: RouteSpec[] = [
     tag: 'backends',
     roles: ['backend'],
     schema: { params: s.loanParams, body: s.loanBody },
-    responses: { 200: { description: 'Updated' }, 201: { description: 'Created' }, ...errorResponses(400, 401, 403, 409, 413, 422) },
+    responses: {
+      200: { description: 'Updated', schema: s.loanResponse },
+      201: { description: 'Created', schema: s.loanResponse },
+      ...errorResponses(400, 401, 403, 409, 413, 422),
+    },
     async handler(request, reply, { deps }) {
       const { loanId } = request.params as LoanParams;
       const body = request.body as {
@@ -128,7 +136,11 @@ export const backendRoutes: RouteSpec[] = [
     tag: 'backends',
     roles: ['backend'],
     schema: { params: s.loanParams, body: s.disputeBody },
-    responses: { 201: { description: 'Filed' }, 200: { description: 'Already filed with this key' }, ...errorResponses(400, 401, 403, 404, 409, 413, 422) },
+    responses: {
+      201: { description: 'Filed', schema: s.disputeResponse },
+      200: { description: 'Already filed with this key', schema: s.disputeResponse },
+      ...errorResponses(400, 401, 403, 404, 409, 413, 422),
+    },
     async handler(request, reply, { deps, principal }) {
       const { loanId } = request.params as LoanParams;
       const result = await fileDispute(deps, loanId, request.body as DisputeBody, principal);
@@ -144,7 +156,7 @@ export const backendRoutes: RouteSpec[] = [
     tag: 'backends',
     roles: ['backend', 'operator'],
     schema: { params: s.disputeParams, body: s.resolutionBody },
-    responses: { 200: { description: 'Resolved' }, ...errorResponses(400, 401, 403, 404, 409, 413, 422) },
+    responses: { 200: { description: 'Resolved', schema: s.resolutionResponse }, ...errorResponses(400, 401, 403, 404, 409, 413, 422) },
     async handler(request, _reply, { deps, principal }) {
       const { loanId, disputeId } = request.params as { loanId: string; disputeId: string };
       const { outcome } = request.body as { outcome: 'upheld' | 'rejected' | 'withdrawn' };
@@ -193,7 +205,7 @@ export const backendRoutes: RouteSpec[] = [
     tag: 'backends',
     roles: ['backend'],
     schema: { params: s.loanParams },
-    responses: { 202: { description: 'Recorded' }, ...common },
+    responses: { 202: { description: 'Recorded', schema: s.borrowerFactResponse }, ...common },
     async handler(request, reply, { deps, principal }) {
       reply.status(202);
       return reportBorrowerFact(deps, (request.params as LoanParams).loanId, { kind: 'cease' }, principal);
@@ -207,7 +219,7 @@ export const backendRoutes: RouteSpec[] = [
     tag: 'backends',
     roles: ['backend'],
     schema: { params: s.loanParams, body: s.optOutBody },
-    responses: { 202: { description: 'Recorded' }, ...common },
+    responses: { 202: { description: 'Recorded', schema: s.borrowerFactResponse }, ...common },
     async handler(request, reply, { deps, principal }) {
       const { channel } = request.body as { channel: 'email' | 'sms' | 'call' | 'letter' };
       reply.status(202);
@@ -222,7 +234,7 @@ export const backendRoutes: RouteSpec[] = [
     tag: 'backends',
     roles: ['backend'],
     schema: { params: s.loanParams },
-    responses: { 202: { description: 'Recorded' }, ...common },
+    responses: { 202: { description: 'Recorded', schema: s.borrowerFactResponse }, ...common },
     async handler(request, reply, { deps, principal }) {
       reply.status(202);
       return reportBorrowerFact(deps, (request.params as LoanParams).loanId, { kind: 'hardship' }, principal);
@@ -236,7 +248,7 @@ export const backendRoutes: RouteSpec[] = [
     tag: 'backends',
     roles: ['backend'],
     schema: { params: s.loanParams, body: s.barBody },
-    responses: { 202: { description: 'Recorded' }, ...common },
+    responses: { 202: { description: 'Recorded', schema: s.borrowerFactResponse }, ...common },
     async handler(request, reply, { deps, principal }) {
       const { reason } = request.body as { reason: 'bankruptcy' | 'deceased' };
       reply.status(202);

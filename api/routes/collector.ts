@@ -55,7 +55,7 @@ export const collectorRoutes: RouteSpec[] = [
     roles: ['collector'],
     schema: { body: s.claimBody },
     responses: {
-      200: { description: 'The claimed task, or `task: null` when there is nothing to do', schema: { type: 'object', properties: { task: s.task } } },
+      200: { description: 'The claimed task, or `task: null` when there is nothing to do', schema: { type: 'object', properties: { task: { anyOf: [s.task, { type: 'null' }] } }, required: ['task'] } },
       ...errorResponses(400, 401, 403),
     },
     async handler(request, _reply, { deps, principal }) {

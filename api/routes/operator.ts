@@ -75,7 +75,7 @@ export const operatorRoutes: RouteSpec[] = [
     tag: 'operators',
     roles: ['operator'],
     schema: { querystring: s.collectionsQuery },
-    responses: { 200: { description: 'Collections' }, ...errorResponses(400, 401, 403) },
+    responses: { 200: { description: 'Collections', schema: s.collectionsResponse }, ...errorResponses(400, 401, 403) },
     async handler(request, _reply, { deps }) {
       const q = request.query as { stage?: string; assignedCollector?: string; limit?: string };
       const limit = q.limit ? Number(q.limit) : 100;

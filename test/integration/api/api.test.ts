@@ -56,7 +56,9 @@ describe('HTTP API', () => {
     expect(json.paths['/v1/loans/{loanId}/payments'].post.requestBody.content['application/json'].schema.required).toContain('paymentId');
     const docs = await api.inject({ method: 'GET', url: '/docs' });
     expect(docs.statusCode).toBe(200);
-    expect(docs.body).toContain('/v1/loans/{loanId}/collection/promise');
+    expect(docs.body).toContain('swagger-ui-bundle.js');
+    // The page renders /docs/json, the same document (test/integration/api/docs.test.ts checks the assets).
+    expect((await api.inject({ method: 'GET', url: '/docs/json' })).json().paths).toHaveProperty(['/v1/loans/{loanId}/collection/promise']);
   });
 
   it('lets a backend upsert a borrower and a loan with its schedule', async () => {
