@@ -134,10 +134,14 @@ async function saveDemoStrategy(db: Parameters<typeof saveStrategy>[0], base: St
   return { ...document, version };
 }
 
-/** Resolves with the first SIGINT or SIGTERM; the caller then stops the stack in order. */
+/**
+ * Resolves with the first SIGINT or SIGTERM; the caller then stops the stack in order. The handlers stay
+ * installed (`on`, not `once`): under tsx a signal can arrive twice (tsx re-sends it when the child's
+ * acknowledgement is slow), and a second one with no handler left would kill the process mid-cleanup.
+ */
 function untilStopped(): Promise<NodeJS.Signals> {
   return new Promise((resolve) => {
-    for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => resolve(signal));
+    for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => resolve(signal));
   });
 }
 
