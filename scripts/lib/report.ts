@@ -479,10 +479,10 @@ export function renderReportHtml(report: PortfolioReport): string {
   const row = (cells: string[]) => `<tr>${cells.map((c, i) => (i === 0 ? `<th>${escapeHtml(c)}</th>` : `<td>${escapeHtml(c)}</td>`)).join('')}</tr>`;
   const kv = (title: string, entries: Array<[string, string]>) => `<table><caption>${escapeHtml(title)}</caption>${entries.length ? entries.map(([k, v]) => row([k, v])).join('') : row(['(none)', '0'])}</table>`;
   const headline = [
-    ['Cure rate', formatRate(report.cureRate), `${report.cureRate.numerator} of ${report.cureRate.denominator} resolved`],
-    ['Right-party contact', formatRate(report.rightPartyContactRate), `${report.rightPartyContactRate.numerator} of ${report.rightPartyContactRate.denominator} call outcomes`],
-    ['Promises kept', formatRate(report.promiseKeptRate), `${report.promiseKeptRate.numerator} of ${report.promiseKeptRate.denominator}`],
-    ['Contacts per resolved case', report.contactsPerResolvedCase.perCase === null ? '—' : report.contactsPerResolvedCase.perCase.toFixed(2), `${report.contactsPerResolvedCase.messages} messages, ${report.contactsPerResolvedCase.calls} calls`],
+    ['Cure rate', formatRate(report.cureRate), `${report.cureRate.numerator} cured or paid of ${report.cureRate.denominator} resolved`],
+    ['Right-party contact', formatRate(report.rightPartyContactRate), `${report.rightPartyContactRate.numerator} conversations of ${report.rightPartyContactRate.denominator} call outcomes`],
+    ['Promises kept', formatRate(report.promiseKeptRate), `${report.promiseKeptRate.numerator} kept, ${report.promiseKeptRate.denominator - report.promiseKeptRate.numerator} broken`],
+    ['Contacts per resolved case', report.contactsPerResolvedCase.perCase === null ? '—' : report.contactsPerResolvedCase.perCase.toFixed(2), `${report.contactsPerResolvedCase.messages} messages + ${report.contactsPerResolvedCase.calls} calls over ${report.contactsPerResolvedCase.resolvedCases} resolved cases`],
     ['Time to resolution', `${fmtDays(report.timeToResolutionDays.median)} median`, `p90 ${fmtDays(report.timeToResolutionDays.p90)}`],
   ]
     .map(([k, v, s]) => `<div class="tile"><div class="k">${escapeHtml(k!)}</div><div class="v">${escapeHtml(v!)}</div><div class="s">${escapeHtml(s!)}</div></div>`)
