@@ -45,6 +45,8 @@ Options:
   --strategy <id>       Shipped strategy to scale: cn-consumer or us-consumer (default cn-consumer)
   --html <file>         HTML report (default .data/demo-report.html)
   --timeout <seconds>   Stop waiting for open cases after this long (default 600)
+  --keep                Leave Temporal, its UI and the workers running after the report, so the
+                        printed links work, until Ctrl-C or SIGTERM (default: stop at the end)
   -h, --help            Show this help
 
 Environment: TEMPORAL_ADDRESS (else a dev server persisted in .data/temporal.sqlite), DATABASE_URL
@@ -59,6 +61,7 @@ const { values } = parseArgs({
     strategy: { type: 'string', default: 'cn-consumer' },
     html: { type: 'string', default: '.data/demo-report.html' },
     timeout: { type: 'string', default: '600' },
+    keep: { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h' },
   },
 });
@@ -129,6 +132,17 @@ async function saveDemoStrategy(db: Parameters<typeof saveStrategy>[0], base: St
   const version = latest ? (sameAs(latest.version) ? latest.version : latest.version + 1) : 1;
   await saveStrategy(db, { id, version, document: { ...document, version } });
   return { ...document, version };
+}
+
+/**
+ * Resolves with the first SIGINT or SIGTERM; the caller then stops the stack in order. The handlers stay
+ * installed (`on`, not `once`): under tsx a signal can arrive twice (tsx re-sends it when the child's
+ * acknowledgement is slow), and a second one with no handler left would kill the process mid-cleanup.
+ */
+function untilStopped(): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => resolve(signal));
+  });
 }
 
 try {
@@ -236,6 +250,11 @@ try {
   writeFileSync(htmlFile, renderReportHtml(report));
   log(`HTML report: ${htmlFile}`);
   if (temporal.uiUrl) log(`Workflows: ${temporal.uiUrl}/namespaces/${temporal.namespace}/workflows?query=${encodeURIComponent(`WorkflowId STARTS_WITH "collection-${prefix}"`)}`);
+  if (values.keep) {
+    log(`--keep: Temporal${temporal.uiUrl ? ', its UI' : ''} and the workers stay up (cases still open keep running); Ctrl-C or SIGTERM stops them`);
+    const signal = await untilStopped();
+    log(`${signal}: stopping`);
+  }
   await cleanup();
   process.exit(0);
 } catch (error) {

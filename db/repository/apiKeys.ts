@@ -1,8 +1,9 @@
 // API keys: the plaintext is returned once at creation; only its sha256 is stored.
 import { createHash, randomBytes } from 'node:crypto';
-import { and, eq, isNull } from 'drizzle-orm';
+import { and, asc, eq, isNull } from 'drizzle-orm';
 import type { Database } from '../client';
 import { API_ROLES, apiKeys, type ApiKey, type ApiRole } from '../schema';
+import { appendAudit } from './audit';
 import { NotFoundError, ValidationError } from './errors';
 import { requireOneOf } from './validate';
 
@@ -49,10 +50,31 @@ export async function verifyApiKey(
   return row ?? null;
 }
 
-export async function revokeApiKey(db: Database, id: string): Promise<ApiKey> {
-  const [row] = await db.update(apiKeys).set({ revokedAt: new Date() }).where(and(eq(apiKeys.id, id), isNull(apiKeys.revokedAt))).returning();
-  if (row) return row;
-  const [existing] = await db.select().from(apiKeys).where(eq(apiKeys.id, id));
-  if (!existing) throw new NotFoundError(`api key ${id} not found`, 'id');
-  return existing;
+/** A key as an operator may see it: everything but the hash. */
+export type ApiKeyListing = Omit<ApiKey, 'hashedKey'>;
+
+/** Every key, oldest first; revoked keys too (with revokedAt) unless `activeOnly`. */
+export async function listApiKeys(db: Database, options: { activeOnly?: boolean } = {}): Promise<ApiKeyListing[]> {
+  return db
+    .select({ id: apiKeys.id, role: apiKeys.role, collectorId: apiKeys.collectorId, label: apiKeys.label, createdAt: apiKeys.createdAt, revokedAt: apiKeys.revokedAt })
+    .from(apiKeys)
+    .where(options.activeOnly ? isNull(apiKeys.revokedAt) : undefined)
+    .orderBy(asc(apiKeys.createdAt), asc(apiKeys.id));
+}
+
+/**
+ * Revokes a key: it stops authenticating at once. Idempotent: revoking a revoked key returns it as it is
+ * and writes nothing. The revocation and its audit event (`api_key.revoked`, by `actor`) commit together.
+ */
+export async function revokeApiKey(db: Database, id: string, actor = 'system'): Promise<ApiKey> {
+  return db.transaction(async (tx) => {
+    const [row] = await tx.update(apiKeys).set({ revokedAt: new Date() }).where(and(eq(apiKeys.id, id), isNull(apiKeys.revokedAt))).returning();
+    if (row) {
+      await appendAudit(tx, { actor, action: 'api_key.revoked', after: { id: row.id, role: row.role, collectorId: row.collectorId, label: row.label } });
+      return row;
+    }
+    const [existing] = await tx.select().from(apiKeys).where(eq(apiKeys.id, id));
+    if (!existing) throw new NotFoundError(`api key ${id} not found`, 'id');
+    return existing;
+  });
 }

@@ -342,18 +342,22 @@ export function renderReportTable(report: PortfolioReport): string {
   out.push(`Cases: ${report.cases.total} (${report.cases.open} open, ${report.cases.resolved} resolved)`, '');
   out.push(
     table(
-      ['figure', 'value', 'of'],
+      ['figure', 'value', 'counted from'],
       [
-        ['cure rate (cured or paid / resolved)', formatRate(report.cureRate), `${report.cureRate.numerator}/${report.cureRate.denominator}`],
-        ['right-party contact (conversations / call outcomes)', formatRate(report.rightPartyContactRate), `${report.rightPartyContactRate.numerator}/${report.rightPartyContactRate.denominator}`],
-        ['promises kept (kept / kept + broken)', formatRate(report.promiseKeptRate), `${report.promiseKeptRate.numerator}/${report.promiseKeptRate.denominator}`],
+        ['cure rate (cured or paid / resolved)', formatRate(report.cureRate), `${report.cureRate.numerator} cured or paid of ${report.cureRate.denominator} resolved`],
+        [
+          'right-party contact (conversations / call outcomes)',
+          formatRate(report.rightPartyContactRate),
+          `${report.rightPartyContactRate.numerator} conversations of ${report.rightPartyContactRate.denominator} call outcomes`,
+        ],
+        ['promises kept (kept / kept + broken)', formatRate(report.promiseKeptRate), `${report.promiseKeptRate.numerator} kept, ${report.promiseKeptRate.denominator - report.promiseKeptRate.numerator} broken`],
         [
           'contacts per resolved case (messages + calls)',
           report.contactsPerResolvedCase.perCase === null ? '—' : report.contactsPerResolvedCase.perCase.toFixed(2),
-          `${report.contactsPerResolvedCase.messages}+${report.contactsPerResolvedCase.calls}/${report.contactsPerResolvedCase.resolvedCases}`,
+          `(${report.contactsPerResolvedCase.messages} messages + ${report.contactsPerResolvedCase.calls} calls) / ${report.contactsPerResolvedCase.resolvedCases} resolved cases`,
         ],
-        ['time to resolution, median', fmtDays(report.timeToResolutionDays.median), String(report.timeToResolutionDays.cases)],
-        ['time to resolution, p90', fmtDays(report.timeToResolutionDays.p90), String(report.timeToResolutionDays.cases)],
+        ['time to resolution, median', fmtDays(report.timeToResolutionDays.median), `${report.timeToResolutionDays.cases} resolved cases`],
+        ['time to resolution, p90', fmtDays(report.timeToResolutionDays.p90), `${report.timeToResolutionDays.cases} resolved cases`],
       ],
     ),
   );
@@ -374,7 +378,6 @@ export function renderReportTable(report: PortfolioReport): string {
 }
 
 const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
-const CURVE_COLOURS: Record<DpdBucket, string> = { '1-30': '#2b8a3e', '31-60': '#1971c2', '61-90': '#e8590c', '90+': '#c92a2a' };
 
 /** The stage funnel as an inline SVG of horizontal bars. */
 export function funnelSvg(report: PortfolioReport): string {
@@ -394,30 +397,81 @@ export function funnelSvg(report: PortfolioReport): string {
   return `<svg id="funnel" xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img" aria-label="Stage funnel" font-family="system-ui, sans-serif" font-size="13">${bars}</svg>`;
 }
 
-/** Recovery curves (share recovered vs days since case open, one line per DPD bucket) as inline SVG. */
+/**
+ * Round axis ticks covering 0..max: a step of 1, 2 or 5 times a power of ten giving at most `most`
+ * intervals, and the last tick at or above max. niceTicks(119) = 0, 20, … 120.
+ */
+export function niceTicks(max: number, most = 6): number[] {
+  const span = max > 0 ? max : 1;
+  const power = 10 ** Math.floor(Math.log10(span / most));
+  const step = [1, 2, 5, 10].map((f) => f * power).find((st) => span / st <= most)!;
+  const top = Math.ceil(span / step - 1e-9) * step;
+  return Array.from({ length: Math.round(top / step) + 1 }, (_, i) => Number((i * step).toPrecision(12)));
+}
+
+/**
+ * One look per DPD bucket: colour-blind-safe hues (Okabe-Ito) and a distinct dash, so two curves that
+ * run together (they often plateau at the same share) stay apart by pattern where the colour is hidden.
+ */
+const CURVE_STYLE: Record<DpdBucket, { colour: string; dash: string; width: number }> = {
+  // The solid line is the widest and drawn first: where a dashed line runs on top of it, it shows in the gaps and at the edges.
+  '1-30': { colour: '#009e73', dash: '', width: 5 },
+  '31-60': { colour: '#0072b2', dash: '10 6', width: 2.5 },
+  '61-90': { colour: '#e69f00', dash: '2 5', width: 3 },
+  '90+': { colour: '#cc3311', dash: '14 4 3 4', width: 2.5 },
+};
+
+/**
+ * Recovery curves (share recovered vs days since case open, one line per DPD bucket) as inline SVG that
+ * fills the page's width. Both axes have round ticks; the share axis stops at the round step above the
+ * highest curve (never beyond 100%); a legend names each line with its case count.
+ */
 export function curvesSvg(report: PortfolioReport): string {
-  const width = 560;
-  const height = 300;
-  const m = { left: 48, right: 110, top: 12, bottom: 36 };
+  const width = 960;
+  const height = 380;
+  const m = { left: 56, right: 24, top: 44, bottom: 44 };
   const plotW = width - m.left - m.right;
   const plotH = height - m.top - m.bottom;
-  const maxDay = Math.max(1, ...report.curves.map((c) => c.points.length - 1));
-  const x = (d: number) => m.left + (plotW * d) / maxDay;
-  const y = (s: number) => m.top + plotH * (1 - s);
-  const grid = [0, 0.25, 0.5, 0.75, 1]
-    .map((s) => `<line x1="${m.left}" x2="${m.left + plotW}" y1="${y(s)}" y2="${y(s)}" stroke="#ddd"/><text x="${m.left - 6}" y="${y(s) + 4}" text-anchor="end">${s * 100}%</text>`)
+  // Days run to a little past the last change of any curve: a long flat tail after every case has
+  // settled would squeeze the part that says something into the left edge.
+  const lastDay = Math.max(1, ...report.curves.map((c) => c.points.length - 1));
+  const lastChange = Math.max(1, ...report.curves.map((c) => c.points.findLastIndex((p, i) => i > 0 && p.share !== c.points[i - 1]!.share)));
+  const dayTicks = niceTicks(Math.min(lastDay, Math.ceil(lastChange * 1.15)), 8);
+  const highest = Math.max(0, ...report.curves.flatMap((c) => c.points.map((p) => p.share)));
+  const shareTicks = niceTicks(Math.min(1, Math.max(0.1, highest)) * 100, 5).filter((t) => t <= 100).map((t) => t / 100);
+  const dayMax = dayTicks.at(-1)!;
+  const shareMax = shareTicks.at(-1)!;
+  const x = (d: number) => m.left + (plotW * d) / dayMax;
+  const y = (s: number) => m.top + plotH * (1 - Math.min(s, shareMax) / shareMax);
+  const n = (v: number) => v.toFixed(1);
+  const grid = shareTicks
+    .map((s) => `<line x1="${m.left}" x2="${m.left + plotW}" y1="${n(y(s))}" y2="${n(y(s))}" stroke="#e5e5e5"/><text class="tick" x="${m.left - 8}" y="${n(y(s) + 4)}" text-anchor="end">${Math.round(s * 100)}%</text>`)
     .join('');
-  const ticks = Array.from(new Set([0, Math.round(maxDay / 4), Math.round(maxDay / 2), Math.round((3 * maxDay) / 4), maxDay]))
-    .map((d) => `<text x="${x(d)}" y="${m.top + plotH + 16}" text-anchor="middle">${d}</text>`)
+  const ticks = dayTicks
+    .map((d) => `<line x1="${n(x(d))}" x2="${n(x(d))}" y1="${m.top + plotH}" y2="${m.top + plotH + 5}" stroke="#888"/><text class="tick" x="${n(x(d))}" y="${m.top + plotH + 19}" text-anchor="middle">${d}</text>`)
     .join('');
   const lines = report.curves
-    .map((c, i) => {
-      const path = c.points.map((p, j) => `${j === 0 ? 'M' : 'L'}${x(p.day).toFixed(1)},${y(p.share).toFixed(1)}`).join(' ');
-      const colour = CURVE_COLOURS[c.bucket];
-      return `<path class="curve" data-bucket="${c.bucket}" d="${path}" fill="none" stroke="${colour}" stroke-width="2"/><text x="${m.left + plotW + 8}" y="${m.top + 14 + i * 18}" fill="${colour}">${c.bucket} DPD (${c.cases})</text>`;
+    .map((c) => {
+      const path = c.points.filter((p) => p.day <= dayMax).map((p, j) => `${j === 0 ? 'M' : 'L'}${n(x(p.day))},${n(y(p.share))}`).join(' ');
+      const { colour, dash, width: stroke } = CURVE_STYLE[c.bucket];
+      return `<path class="curve" data-bucket="${c.bucket}" d="${path}" fill="none" stroke="${colour}" stroke-width="${stroke}" stroke-linejoin="round" stroke-linecap="round"${dash ? ` stroke-dasharray="${dash}"` : ''}/>`;
     })
     .join('');
-  return `<svg id="recovery-curves" xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img" aria-label="Recovery curves" font-family="system-ui, sans-serif" font-size="12">${grid}<line x1="${m.left}" x2="${m.left}" y1="${m.top}" y2="${m.top + plotH}" stroke="#888"/>${ticks}<text x="${m.left + plotW / 2}" y="${height - 4}" text-anchor="middle">days since case open</text>${lines}</svg>`;
+  // Entries side by side, each as wide as its label (at most 8 px a character at 14 px).
+  let legendX = m.left;
+  const legend = report.curves
+    .map((c) => {
+      const { colour, dash, width: stroke } = CURVE_STYLE[c.bucket];
+      const label = `${c.bucket} DPD · ${c.cases} case${c.cases === 1 ? '' : 's'}`;
+      const lx = legendX;
+      legendX += 44 + label.length * 8 + 24;
+      return `<g class="legend" data-bucket="${c.bucket}"><line x1="${lx}" x2="${lx + 36}" y1="18" y2="18" stroke="${colour}" stroke-width="${stroke}"${dash ? ` stroke-dasharray="${dash}"` : ''}/><text x="${lx + 44}" y="23">${escapeHtml(label)}</text></g>`;
+    })
+    .join('');
+  const axes = `<line x1="${m.left}" x2="${m.left}" y1="${m.top}" y2="${m.top + plotH}" stroke="#888"/><line x1="${m.left}" x2="${m.left + plotW}" y1="${m.top + plotH}" y2="${m.top + plotH}" stroke="#888"/>`;
+  const notes = [report.dayMs !== DAY_MS ? `a day is ${report.dayMs / 1000} s` : '', dayMax < lastDay ? `no curve moves after day ${lastChange}; the data run to day ${lastDay}` : ''].filter(Boolean);
+  const dayWord = `days since case open${notes.length ? ` (${notes.join('; ')})` : ''}`;
+  return `<svg id="recovery-curves" xmlns="http://www.w3.org/2000/svg" width="100%" viewBox="0 0 ${width} ${height}" role="img" aria-label="Recovery curves: share of past-due recovered by days since case open, per DPD bucket" font-family="system-ui, sans-serif" font-size="14">${legend}${grid}${axes}${ticks}<text x="${m.left + plotW / 2}" y="${height - 6}" text-anchor="middle">${dayWord}</text>${lines}</svg>`;
 }
 
 /** A self-contained HTML page: inline CSS and SVG, no scripts, nothing fetched. */
@@ -425,10 +479,10 @@ export function renderReportHtml(report: PortfolioReport): string {
   const row = (cells: string[]) => `<tr>${cells.map((c, i) => (i === 0 ? `<th>${escapeHtml(c)}</th>` : `<td>${escapeHtml(c)}</td>`)).join('')}</tr>`;
   const kv = (title: string, entries: Array<[string, string]>) => `<table><caption>${escapeHtml(title)}</caption>${entries.length ? entries.map(([k, v]) => row([k, v])).join('') : row(['(none)', '0'])}</table>`;
   const headline = [
-    ['Cure rate', formatRate(report.cureRate), `${report.cureRate.numerator} of ${report.cureRate.denominator} resolved`],
-    ['Right-party contact', formatRate(report.rightPartyContactRate), `${report.rightPartyContactRate.numerator} of ${report.rightPartyContactRate.denominator} call outcomes`],
-    ['Promises kept', formatRate(report.promiseKeptRate), `${report.promiseKeptRate.numerator} of ${report.promiseKeptRate.denominator}`],
-    ['Contacts per resolved case', report.contactsPerResolvedCase.perCase === null ? '—' : report.contactsPerResolvedCase.perCase.toFixed(2), `${report.contactsPerResolvedCase.messages} messages, ${report.contactsPerResolvedCase.calls} calls`],
+    ['Cure rate', formatRate(report.cureRate), `${report.cureRate.numerator} cured or paid of ${report.cureRate.denominator} resolved`],
+    ['Right-party contact', formatRate(report.rightPartyContactRate), `${report.rightPartyContactRate.numerator} conversations of ${report.rightPartyContactRate.denominator} call outcomes`],
+    ['Promises kept', formatRate(report.promiseKeptRate), `${report.promiseKeptRate.numerator} kept, ${report.promiseKeptRate.denominator - report.promiseKeptRate.numerator} broken`],
+    ['Contacts per resolved case', report.contactsPerResolvedCase.perCase === null ? '—' : report.contactsPerResolvedCase.perCase.toFixed(2), `${report.contactsPerResolvedCase.messages} messages + ${report.contactsPerResolvedCase.calls} calls over ${report.contactsPerResolvedCase.resolvedCases} resolved cases`],
     ['Time to resolution', `${fmtDays(report.timeToResolutionDays.median)} median`, `p90 ${fmtDays(report.timeToResolutionDays.p90)}`],
   ]
     .map(([k, v, s]) => `<div class="tile"><div class="k">${escapeHtml(k!)}</div><div class="v">${escapeHtml(v!)}</div><div class="s">${escapeHtml(s!)}</div></div>`)
@@ -446,15 +500,13 @@ h1{font-size:1.4rem}h2{font-size:1.1rem;margin-top:2rem}
 .k{color:#666;font-size:.85rem}.v{font-size:1.6rem;font-weight:600}.s{color:#666;font-size:.8rem}
 table{border-collapse:collapse;margin:1rem 2rem 1rem 0;display:inline-table;vertical-align:top}caption{text-align:left;font-weight:600;padding-bottom:.3rem}
 th,td{border-bottom:1px solid #eee;padding:.25rem .6rem;text-align:right}th:first-child{text-align:left}
-.charts{display:flex;flex-wrap:wrap;gap:2rem}.note{color:#666;font-size:.85rem}
+.wide svg{display:block;width:100%;height:auto}.note{color:#666;font-size:.85rem}
 </style></head><body>
 <h1>Overdue portfolio report</h1>
 <p class="note">As of ${escapeHtml(report.asOf)}${report.loanIdPrefix ? ` · loans ${escapeHtml(report.loanIdPrefix)}*` : ''}${scale} · ${report.cases.total} cases, ${report.cases.open} open, ${report.cases.resolved} resolved</p>
 <div class="tiles">${headline}</div>
-<div class="charts">
+<section class="wide"><h2>Recovery curves</h2>${curvesSvg(report)}<p class="note">Mean share of each case's past-due amount recovered by day <i>d</i> since the case opened, one line per DPD bucket at case open (a case counts at most 100%).</p></section>
 <section><h2>Stage funnel</h2>${funnelSvg(report)}</section>
-<section><h2>Recovery curves</h2>${curvesSvg(report)}<p class="note">Mean share of each case's past-due amount recovered by day <i>d</i> since the case opened, by DPD at open.</p></section>
-</div>
 ${recovery}
 ${kv('Open cases by stage', Object.entries(report.byStage).map(([k, v]) => [k, String(v)]))}
 ${kv('Resolved cases by outcome', Object.entries(report.byOutcome).sort((a, b) => b[1] - a[1]).map(([k, v]) => [k, String(v)]))}
