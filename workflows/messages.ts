@@ -35,6 +35,9 @@ export interface CollectionResult {
   pastDueMinor: number;
   outstandingMinor: number;
   currency: string;
+  /** The same amounts formatted for people (e.g. "$1,234.56"), as the Temporal UI shows the result. */
+  pastDue: string;
+  outstanding: string;
   contactsSent: number;
 }
 
