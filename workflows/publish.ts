@@ -11,6 +11,9 @@ import * as sa from './search-attributes';
 /** An operator's pause reason is free text: the details show its start, so the line stays readable. */
 const MAX_REASON_CHARS = 80;
 
+/** Waits shorter than this leave NextActionAt as it was (see nextActionAt). */
+const NEXT_ACTION_RESOLUTION_MS = 60_000;
+
 /** Publishes the case to the Temporal UI: search attributes (on change only) and the current details. */
 export function publish(state: CaseState): void {
   upsertOnChange(state, searchAttributes(state));
@@ -36,20 +39,23 @@ function searchAttributes(state: CaseState): SearchAttributeUpdatePair[] {
   if (patched('ui-paused-next-action-attributes')) {
     attributes.push(
       { key: sa.Paused, value: !isClosed(state) && pauses(state, Date.now()).length > 0 },
-      { key: sa.NextActionAt, value: nextActionAt(state) },
+      { key: sa.NextActionAt, value: nextActionAt(state, Date.now()) },
     );
   }
   return attributes;
 }
 
 /**
- * When the run next acts by itself: the end of its current wait, kept while it acts between two waits
- * (so the attribute changes once per wait, not twice: every change is a history event); unset while it
- * waits without a deadline (an operator's pause) and once the case is closed.
+ * When the run next acts by itself, to the minute: the end of its current wait. Every change is a history
+ * event, so the value is kept while the run acts between two waits, and a wait shorter than a minute
+ * (the spacing of sends, a retry) leaves it as it was; unset while the run waits without a deadline (an
+ * operator's pause) and once the case is closed.
  */
-function nextActionAt(state: CaseState): Date | null {
+function nextActionAt(state: CaseState, nowMs: number): Date | null {
+  const until = state.waitingFor && state.waitingFor.until;
   if (isClosed(state)) state.nextActionAt = undefined;
-  else if (state.waitingFor) state.nextActionAt = state.waitingFor.until;
+  else if (state.waitingFor && !until) state.nextActionAt = undefined;
+  else if (until && Date.parse(until) - nowMs >= NEXT_ACTION_RESOLUTION_MS) state.nextActionAt = until;
   return state.nextActionAt ? new Date(state.nextActionAt) : null;
 }
 

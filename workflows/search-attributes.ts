@@ -13,7 +13,7 @@ export const CollectionOutcome = defineSearchAttributeKey('CollectionOutcome', S
 export const StrategyId = defineSearchAttributeKey('StrategyId', SearchAttributeType.KEYWORD);
 /** Contact on an open case is on hold: disputed, hardship or paused by an operator (the current details say which). */
 export const Paused = defineSearchAttributeKey('Paused', SearchAttributeType.BOOL);
-/** When the workflow next acts by itself (the end of what it waits for); unset without a deadline or once closed. */
+/** When the workflow next acts by itself, to the minute (the end of its wait); unset without a deadline or once closed. */
 export const NextActionAt = defineSearchAttributeKey('NextActionAt', SearchAttributeType.DATETIME);
 
 export const allSearchAttributes = [
