@@ -61,10 +61,11 @@ function nextActionAt(state: CaseState, nowMs: number): Date | null {
 
 /**
  * Only a change is written: every upsert is a history event. Derived from state alone, so a replay makes
- * the same decision. (Unset is null here where it used to be "": the same moments count as changes.)
+ * the same decision. Unset (null) counts as "" in the comparison, as when AssignedCollector was written
+ * "": a run continued from one of those carries that string, and must decide as its history did.
  */
 function upsertOnChange(state: CaseState, attributes: SearchAttributeUpdatePair[]): void {
-  const published = JSON.stringify(attributes.map((a) => a.value));
+  const published = JSON.stringify(attributes.map((a) => a.value ?? ''));
   if (published === state.publishedAttributes) return;
   upsertSearchAttributes(attributes);
   state.publishedAttributes = published;
