@@ -28,6 +28,8 @@ export interface CaseState {
   assignedCollector: string | null;
   dispute?: { disputeId: string; status: 'open' | 'upheld' | 'rejected' };
   operatorPaused: boolean;
+  /** The operator's reason for the pause, shown in the Temporal UI's current details. */
+  pauseReason?: string;
   pausedUntil?: string;
   forbearanceOffered: boolean;
   awaitingCallOutcome?: { attempt: number; taskId: string };
@@ -41,6 +43,8 @@ export interface CaseState {
   };
   legalOutcome?: 'paid' | 'settled' | 'written_off';
   waitingFor?: { what: string; until?: string };
+  /** The NextActionAt search attribute: the end of the current or last wait (workflows/publish.ts). */
+  nextActionAt?: string;
   contacts: CollectionState['contacts'];
   lastBlocked?: CollectionState['lastBlocked'];
   /** Work left by handlers for the main loop: re-read the ledger, write audit events. */
@@ -81,75 +85,83 @@ export function newCaseState(workflowId: string, facts: CaseFacts, treatment: Tr
   };
 }
 
-export function hasInbox(loan: CaseState): boolean {
-  return loan.inbox.refresh || loan.inbox.audits.length > 0;
+export function hasInbox(state: CaseState): boolean {
+  return state.inbox.refresh || state.inbox.audits.length > 0;
 }
 
-export function isClosed(loan: CaseState): boolean {
-  return loan.outcome !== undefined;
+export function isClosed(state: CaseState): boolean {
+  return state.outcome !== undefined;
 }
 
-export function currentStageKind(loan: CaseState): StageKind | 'closed' {
-  if (isClosed(loan)) return 'closed';
-  return loan.treatment.stages[loan.stageIndex]?.kind ?? 'closed';
+export function currentStageKind(state: CaseState): StageKind | 'closed' {
+  if (isClosed(state)) return 'closed';
+  return state.treatment.stages[state.stageIndex]?.kind ?? 'closed';
 }
 
-export function pauses(loan: CaseState, nowMs: number): PauseState[] {
+export function pauses(state: CaseState, nowMs: number): PauseState[] {
   const result: PauseState[] = [];
-  if (loan.dispute?.status === 'open') result.push('disputed');
-  if (loan.pausedUntil && Date.parse(loan.pausedUntil) > nowMs) result.push('hardship');
-  if (loan.operatorPaused) result.push('paused');
+  if (state.dispute?.status === 'open') result.push('disputed');
+  if (state.pausedUntil && Date.parse(state.pausedUntil) > nowMs) result.push('hardship');
+  if (state.operatorPaused) result.push('paused');
   return result;
 }
 
-export function rememberPayment(loan: CaseState, paymentId: string): boolean {
-  if (loan.seenPayments.includes(paymentId)) return false;
-  loan.seenPayments.push(paymentId);
-  if (loan.seenPayments.length > MAX_REMEMBERED_PAYMENTS) loan.seenPayments.shift();
+export function rememberPayment(state: CaseState, paymentId: string): boolean {
+  if (state.seenPayments.includes(paymentId)) return false;
+  state.seenPayments.push(paymentId);
+  if (state.seenPayments.length > MAX_REMEMBERED_PAYMENTS) state.seenPayments.shift();
   return true;
 }
 
 /** Applies a fresh ledger position; closes the case when nothing is past due any more. */
-export function applyPosition(loan: CaseState, position: Position): void {
-  loan.position = position;
-  if (!isClosed(loan)) loan.outcome = closingOutcome(position);
+export function applyPosition(state: CaseState, position: Position): void {
+  state.position = position;
+  if (!isClosed(state)) state.outcome = closingOutcome(position);
 }
 
-export function recordContact(loan: CaseState, contact: PastContact, nowMs: number): void {
-  loan.history = loan.history.filter((c) => nowMs - Date.parse(c.at) < CONTACT_HISTORY_LOOKBACK_MS);
-  loan.history.push(contact);
-  loan.contacts.sent += 1;
-  loan.contacts.byChannel[contact.channel] = (loan.contacts.byChannel[contact.channel] ?? 0) + 1;
+export function recordContact(state: CaseState, contact: PastContact, nowMs: number): void {
+  state.history = state.history.filter((c) => nowMs - Date.parse(c.at) < CONTACT_HISTORY_LOOKBACK_MS);
+  state.history.push(contact);
+  state.contacts.sent += 1;
+  state.contacts.byChannel[contact.channel] = (state.contacts.byChannel[contact.channel] ?? 0) + 1;
 }
 
-export function contactContext(loan: CaseState, channel: Channel, kind: ContactKind): ContactContext {
-  const b = loan.borrower;
+export function contactContext(state: CaseState, channel: Channel, kind: ContactKind): ContactContext {
+  const b = state.borrower;
   return {
-    pack: loan.strategy.rulePack,
+    pack: state.strategy.rulePack,
     channel,
     kind,
     timeZone: b.timeZone,
     inconvenientTimes: b.inconvenientTimes,
     optedOut: b.optedOut,
     agreedToQuietHours: b.agreedToQuietHours,
-    history: loan.history,
+    history: state.history,
     state: {
-      disputed: loan.dispute?.status === 'open',
+      disputed: state.dispute?.status === 'open',
       ceaseRequested: b.ceaseRequested,
-      nothingDue: loan.position.pastDueMinor <= 0,
-      pausedUntil: loan.pausedUntil,
+      nothingDue: state.position.pastDueMinor <= 0,
+      pausedUntil: state.pausedUntil,
       bankruptcy: b.bankruptcy,
       deceased: b.deceased,
       representedByAttorney: b.representedByAttorney,
     },
-    previousCycleEndedAt: loan.previousCycleEndedAt,
-    minMessageGapMs: minMessageGapMs(loan.strategy),
+    previousCycleEndedAt: state.previousCycleEndedAt,
+    minMessageGapMs: minMessageGapMs(state.strategy),
   };
 }
 
-export function stepKey(loan: CaseState, what: string): string {
-  const key = `${loan.workflowId}/${loan.caseId}/${loan.nextStep}-${what}`;
-  loan.nextStep += 1;
+/**
+ * The idempotency key of one step: the run's workflow id, the case, the step counter and what the step is
+ * (stage, index or attempt, channel: `reminder-2-email`, `call-3`). The counter makes every key unique
+ * within the case and is carried across continueAsNew; `what` only describes the step. That is why `what`
+ * may change shape between versions (it was once built from the UI label): a key is computed once, when
+ * its activity is scheduled, and recorded with it (retries reuse it; replay does not compare activity
+ * inputs), and a step scheduled after a change takes a counter value no earlier key used.
+ */
+export function stepKey(state: CaseState, what: string): string {
+  const key = `${state.workflowId}/${state.caseId}/${state.nextStep}-${what}`;
+  state.nextStep += 1;
   return key;
 }
 
@@ -167,34 +179,34 @@ export function openingView(loanId: string): CollectionState {
   };
 }
 
-export function viewOf(loan: CaseState, nowMs: number): OpenCollectionState {
+export function viewOf(state: CaseState, nowMs: number): OpenCollectionState {
   return {
-    loanId: loan.loanId,
-    caseId: loan.caseId,
+    loanId: state.loanId,
+    caseId: state.caseId,
     strategy: {
-      id: loan.strategy.id,
-      version: loan.strategy.version,
-      pathId: loan.treatment.pathId,
-      segment: loan.treatment.segment,
-      arm: loan.treatment.arm,
+      id: state.strategy.id,
+      version: state.strategy.version,
+      pathId: state.treatment.pathId,
+      segment: state.treatment.segment,
+      arm: state.treatment.arm,
     },
-    stage: currentStageKind(loan),
-    pauses: pauses(loan, nowMs),
-    pausedUntil: loan.pausedUntil,
-    waitingFor: loan.waitingFor?.what,
-    nextAction: loan.waitingFor?.until ? { what: loan.waitingFor.what, at: loan.waitingFor.until } : undefined,
-    currency: loan.position.currency,
-    pastDueMinor: loan.position.pastDueMinor,
-    outstandingMinor: loan.position.outstandingMinor,
-    dpd: loan.position.dpd,
-    assignedCollector: loan.assignedCollector,
-    promise: loan.promise && { amountMinor: loan.promise.amountMinor, dueAt: loan.promise.dueAt, status: loan.promise.status },
-    plan: loan.plan && { installments: loan.plan.installments, status: loan.plan.status },
-    dispute: loan.dispute,
-    ceaseRequested: loan.borrower.ceaseRequested,
-    optedOut: loan.borrower.optedOut,
-    contacts: loan.contacts,
-    lastBlocked: loan.lastBlocked,
-    outcome: loan.outcome,
+    stage: currentStageKind(state),
+    pauses: pauses(state, nowMs),
+    pausedUntil: state.pausedUntil,
+    waitingFor: state.waitingFor?.what,
+    nextAction: state.waitingFor?.until ? { what: state.waitingFor.what, at: state.waitingFor.until } : undefined,
+    currency: state.position.currency,
+    pastDueMinor: state.position.pastDueMinor,
+    outstandingMinor: state.position.outstandingMinor,
+    dpd: state.position.dpd,
+    assignedCollector: state.assignedCollector,
+    promise: state.promise && { amountMinor: state.promise.amountMinor, dueAt: state.promise.dueAt, status: state.promise.status },
+    plan: state.plan && { installments: state.plan.installments, status: state.plan.status },
+    dispute: state.dispute,
+    ceaseRequested: state.borrower.ceaseRequested,
+    optedOut: state.borrower.optedOut,
+    contacts: state.contacts,
+    lastBlocked: state.lastBlocked,
+    outcome: state.outcome,
   };
 }

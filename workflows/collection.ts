@@ -8,8 +8,6 @@ import {
   continueAsNew,
   patched,
   proxyActivities,
-  setCurrentDetails,
-  upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { CaseActivities, ChannelActivities, ContactRequest, NegotiationRow } from '../activities/contracts';
@@ -32,7 +30,7 @@ import {
 } from './case-state';
 import { listen } from './handlers';
 import { LEGAL_OUTCOME_WAIT, planRowKey, promiseRowKey, type CallOutcome, type CollectionInput, type CollectionResult } from './messages';
-import * as sa from './search-attributes';
+import { ordinal, publish } from './publish';
 
 // Ledger and case writes are short database calls on the workflow's own task queue. They are ordinary
 // activities, not local ones: a local activity's result replays in a different workflow task than the
@@ -42,14 +40,14 @@ const caseDb = proxyActivities<CaseActivities>({
   retry: { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '30s' },
 });
 
-function channelActivities(queue: string) {
-  return proxyActivities<ChannelActivities>({
-    taskQueue: queue,
-    startToCloseTimeout: '1m',
-    // A channel outage is retried for as long as it lasts; permanent errors are non-retryable failures.
-    retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '5m' },
-  });
-}
+// Channel sends run on each channel's own task queue (the case's queues, from the worker's configuration),
+// given per send; the proxy and its retry policy are built once.
+const channels = proxyActivities<ChannelActivities>({
+  startToCloseTimeout: '1m',
+  // A channel outage is retried for as long as it lasts; permanent errors are non-retryable failures.
+  retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '5m' },
+});
+const send = { email: channels.sendEmail, sms: channels.sendSms, letter: channels.sendLetter };
 
 /** History length at which the run carries its state into a fresh one (long plans, many cycles). */
 const CONTINUE_AS_NEW_AT_EVENTS = 4_000;
@@ -64,68 +62,73 @@ export async function collection(input: CollectionInput): Promise<CollectionResu
   const { workflowId } = workflowInfo();
   // Handlers before the first await: a query or signal sent right after the start must find them.
   const handlers = listen(input.loanId);
-  let loan: CaseState;
+  let state: CaseState;
   if (input.carried) {
-    loan = input.carried as CaseState;
+    state = input.carried as CaseState;
   } else {
-    const facts = await caseDb.openCase({ loanId: input.loanId, workflowId, strategyId: input.strategyId });
-    loan = newCaseState(workflowId, facts, facts.treatment);
-    applyPosition(loan, facts.position);
+    const facts = await caseDb.openCase.executeWithOptions({ summary: 'open the case, pin the strategy' }, [{ loanId: input.loanId, workflowId, strategyId: input.strategyId }]);
+    state = newCaseState(workflowId, facts, facts.treatment);
+    applyPosition(state, facts.position);
     // A borrower marked bankrupt or deceased by the time the case opened (the API and the sweep refuse to
     // start one; a start racing the bar, or one made some other way, gets here): the case closes at once
     // with that outcome and nothing is planned. Guarded: older runs went on to plan (blocked) contacts.
-    if (!isClosed(loan) && (loan.borrower.bankruptcy || loan.borrower.deceased) && patched('barred-borrower-closes-at-open')) {
-      loan.outcome = loan.borrower.bankruptcy ? 'stopped_bankruptcy' : 'stopped_deceased';
+    if (!isClosed(state) && (state.borrower.bankruptcy || state.borrower.deceased) && patched('barred-borrower-closes-at-open')) {
+      state.outcome = state.borrower.bankruptcy ? 'stopped_bankruptcy' : 'stopped_deceased';
     }
   }
 
-  handlers.opened(loan);
-  publish(loan);
+  handlers.opened(state);
+  publish(state);
 
-  while (!isClosed(loan)) {
-    const stage = loan.treatment.stages[loan.stageIndex];
+  while (!isClosed(state)) {
+    const stage = state.treatment.stages[state.stageIndex];
     if (!stage) {
       // The ladder ran out without closing the case: begin a new cycle of the same path.
-      loan.stageIndex = 0;
-      loan.cycle += 1;
-      await transition(loan, 'cycle_restarted', { cycle: loan.cycle });
+      state.stageIndex = 0;
+      state.cycle += 1;
+      await transition(state, 'cycle_restarted', { cycle: state.cycle });
       continue;
     }
-    const next = await stages[stage.kind](loan, stage as never);
-    if (isClosed(loan)) break;
-    moveOn(loan, next);
-    await transition(loan, 'stage_entered', { stage: currentStageKind(loan) });
+    const next = await stages[stage.kind](state, stage as never);
+    if (isClosed(state)) break;
+    moveOn(state, next);
+    await transition(state, 'stage_entered', { stage: currentStageKind(state) });
 
-    await continueAsNewIfLong(loan, input);
+    await continueAsNewIfLong(state, input);
   }
 
-  loan.waitingFor = undefined;
-  await serveInbox(loan);
-  publish(loan);
-  await settleOffersLeftOpen(loan);
-  if (!loan.closedInDatabase) await caseDb.closeCase({ caseId: loan.caseId, loanId: loan.loanId, outcome: loan.outcome! });
+  state.waitingFor = undefined;
+  await serveInbox(state);
+  publish(state);
+  await settleOffersLeftOpen(state);
+  if (!state.closedInDatabase) {
+    await caseDb.closeCase.executeWithOptions({ summary: `close the case (${state.outcome})` }, [{ caseId: state.caseId, loanId: state.loanId, outcome: state.outcome! }]);
+  }
   await condition(allHandlersFinished);
+  const p = state.position;
   return {
-    loanId: loan.loanId,
-    caseId: loan.caseId,
-    outcome: loan.outcome!,
-    pastDueMinor: loan.position.pastDueMinor,
-    outstandingMinor: loan.position.outstandingMinor,
-    currency: loan.position.currency,
-    contactsSent: loan.contacts.sent,
+    loanId: state.loanId,
+    caseId: state.caseId,
+    outcome: state.outcome!,
+    pastDueMinor: p.pastDueMinor,
+    outstandingMinor: p.outstandingMinor,
+    currency: p.currency,
+    pastDue: formatMoney(p.pastDueMinor, p.currency),
+    outstanding: formatMoney(p.outstandingMinor, p.currency),
+    contactsSent: state.contacts.sent,
   };
 }
 
 /** Carries the whole state into a fresh run when the history grows long (many cycles, long plans). */
-async function continueAsNewIfLong(loan: CaseState, input: CollectionInput): Promise<void> {
+async function continueAsNewIfLong(state: CaseState, input: CollectionInput): Promise<void> {
   const info = workflowInfo();
   const limit = input.historyLimit ?? CONTINUE_AS_NEW_AT_EVENTS;
   if (!info.continueAsNewSuggested && info.historyLength <= limit) return;
   await condition(allHandlersFinished);
-  await continueAsNew<typeof collection>({ loanId: loan.loanId, strategyId: input.strategyId, historyLimit: input.historyLimit, carried: loan });
+  await continueAsNew<typeof collection>({ loanId: state.loanId, strategyId: input.strategyId, historyLimit: input.historyLimit, carried: state });
 }
 
-const stages: { [K in StageKind]: (loan: CaseState, stage: Extract<Stage, { kind: K }>) => Promise<Next> } = {
+const stages: { [K in StageKind]: (state: CaseState, stage: Extract<Stage, { kind: K }>) => Promise<Next> } = {
   reminder: remind,
   call,
   negotiation: negotiate,
@@ -137,25 +140,25 @@ const stages: { [K in StageKind]: (loan: CaseState, stage: Extract<Stage, { kind
  * passed together (a case that opens late, a pause that ends) collapse into the latest of them: only it
  * is sent, the others are recorded as skipped, and the rule gate's message gap spaces what follows.
  */
-async function remind(loan: CaseState, stage: ReminderStage): Promise<Next> {
+async function remind(state: CaseState, stage: ReminderStage): Promise<Next> {
   const enteredAt = Date.now();
-  const dueAt = loan.position.oldestUnpaidDueDate ? Date.parse(loan.position.oldestUnpaidDueDate) : enteredAt;
+  const dueAt = state.position.oldestUnpaidDueDate ? Date.parse(state.position.oldestUnpaidDueDate) : enteredAt;
   const timeOf = (step: ReminderStep) => (step.from === 'dueDate' ? dueAt : enteredAt) + parseDuration(step.after);
   // Running loans planned before this change sent every passed step: they keep doing so on replay.
   const collapse = patched('collapse-passed-reminders');
   for (let index = 0; index < stage.steps.length; index += 1) {
     const first = stage.steps[index]!;
-    if (await waitUntil(loan, `${ordinal(index + 1)} reminder (${first.channel}) at`, timeOf(first))) return NEXT;
+    if ((await waitUntil(state, `${ordinal(index + 1)} reminder (${first.channel})`, timeOf(first))) === 'closed') return NEXT;
     if (collapse) {
-      index = await skipPassedSteps(loan, stage, index, timeOf);
-      if (isClosed(loan)) return NEXT;
+      index = await skipPassedSteps(state, stage, index, timeOf);
+      if (isClosed(state)) return NEXT;
     }
     const step = stage.steps[index]!;
     const label = `${ordinal(index + 1)} reminder (${step.channel})`;
-    await sendMessage(loan, step.channel, step.template, contactKindOf(step.template), label);
-    if (isClosed(loan)) return NEXT;
+    await sendMessage(state, { stage: 'reminder', step: `${index + 1}`, channel: step.channel }, step.template, contactKindOf(step.template), label);
+    if (isClosed(state)) return NEXT;
   }
-  await waitUntil(loan, 'payment after the last reminder', Date.now() + parseDuration(stage.waitAfterLast));
+  await waitUntil(state, 'payment after the last reminder', Date.now() + parseDuration(stage.waitAfterLast));
   return NEXT;
 }
 
@@ -163,14 +166,14 @@ async function remind(loan: CaseState, stage: ReminderStage): Promise<Next> {
  * Once contact may resume (the pause is over), the index of the latest step whose time has passed; every
  * passed step before it is recorded as skipped (workflow.reminder_skipped) rather than sent in a burst.
  */
-async function skipPassedSteps(loan: CaseState, stage: ReminderStage, index: number, timeOf: (step: ReminderStep) => number): Promise<number> {
-  await untilActive(loan);
-  if (isClosed(loan)) return index;
+async function skipPassedSteps(state: CaseState, stage: ReminderStage, index: number, timeOf: (step: ReminderStep) => number): Promise<number> {
+  await untilActive(state);
+  if (isClosed(state)) return index;
   let latest = index;
   while (latest + 1 < stage.steps.length && timeOf(stage.steps[latest + 1]!) <= Date.now()) latest += 1;
   for (let skipped = index; skipped < latest; skipped += 1) {
     const step = stage.steps[skipped]!;
-    await transition(loan, 'reminder_skipped', {
+    await transition(state, 'reminder_skipped', {
       step: skipped + 1,
       channel: step.channel,
       template: step.template,
@@ -186,43 +189,43 @@ async function skipPassedSteps(loan: CaseState, stage: ReminderStage, index: num
  * contact: when a pause, dispute, cease, bar or call opt-out stops the call while it waits, the task is
  * cancelled with the rule, and the same attempt is queued afresh (new step key) once the rules allow it.
  */
-async function call(loan: CaseState, stage: CallStage): Promise<Next> {
+async function call(state: CaseState, stage: CallStage): Promise<Next> {
   for (let attempt = 1; attempt <= stage.attempts; attempt += 1) {
-    if (!(await waitForAllowedContact(loan, 'call', 'collection', `call attempt ${attempt}`))) return NEXT;
-    const { taskId } = await caseDb.queueCollectorTask({
-      idempotencyKey: stepKey(loan, `call-${attempt}`),
-      caseId: loan.caseId,
-      loanId: loan.loanId,
-      attempt,
-      collectorId: loan.assignedCollector,
-    });
-    loan.awaitingCallOutcome = { attempt, taskId };
-    loan.callOutcome = undefined;
+    const label = `call attempt ${attempt}`;
+    if (!(await waitForAllowedContact(state, { stage: 'call', step: `${attempt}`, channel: 'call' }, 'collection', label))) return NEXT;
+    const { taskId } = await caseDb.queueCollectorTask.executeWithOptions({ summary: `queue the collector task for ${label}` }, [
+      { idempotencyKey: stepKey(state, `call-${attempt}`), caseId: state.caseId, loanId: state.loanId, attempt, collectorId: state.assignedCollector },
+    ]);
+    state.awaitingCallOutcome = { attempt, taskId };
+    state.callOutcome = undefined;
     // Running loans whose histories predate this change waited through pauses and expired answered tasks.
     const followsRules = patched('call-task-follows-contact-rules');
-    const closed = await waitUntil(
-      loan,
-      `outcome of call attempt ${attempt}`,
+    const waited = await waitUntil(
+      state,
+      `outcome of ${label}`,
       Date.now() + parseDuration(stage.outcomeTimeout),
-      () => loan.callOutcome !== undefined || (followsRules && callStopRule(loan) !== undefined),
+      () => state.callOutcome !== undefined || (followsRules && callStopRule(state) !== undefined),
     );
-    loan.awaitingCallOutcome = undefined;
-    const reported = loan.callOutcome as CallOutcome | undefined;
-    const stopRule = followsRules && reported === undefined ? callStopRule(loan) : undefined;
+    state.awaitingCallOutcome = undefined;
+    const reported = state.callOutcome as CallOutcome | undefined;
+    const stopRule = followsRules && reported === undefined ? callStopRule(state) : undefined;
     if (stopRule) {
-      await caseDb.cancelCollectorTask({ taskId, rule: stopRule });
-      if (isClosed(loan)) return NEXT;
+      await caseDb.cancelCollectorTask.executeWithOptions({ summary: `cancel the task of ${label} (${stopRule})` }, [{ taskId, rule: stopRule }]);
+      if (isClosed(state)) return NEXT;
       attempt -= 1;
       continue;
     }
     const outcome: CallOutcome = reported ?? 'no_answer';
-    loan.callOutcome = undefined;
+    state.callOutcome = undefined;
     // An answered task the collector holds is theirs to complete (the API does it after the update
     // returns): expiring it too would race them. One never claimed is still expired.
-    if (!closed) await caseDb.expireCollectorTask({ taskId, ...(followsRules ? { answered: reported !== undefined } : {}) });
+    if (waited !== 'closed') {
+      const answered = followsRules ? { answered: reported !== undefined } : {};
+      await caseDb.expireCollectorTask.executeWithOptions({ summary: `expire the task of ${label}` }, [{ taskId, ...answered }]);
+    }
     const connected = !['no_answer', 'wrong_number'].includes(outcome);
-    recordContact(loan, { channel: 'call', at: new Date().toISOString(), connected, status: 'sent' }, Date.now());
-    if (isClosed(loan)) return NEXT;
+    recordContact(state, { channel: 'call', at: new Date().toISOString(), connected, status: 'sent' }, Date.now());
+    if (isClosed(state)) return NEXT;
 
     switch (outcome) {
       case 'right_party_contact':
@@ -232,7 +235,7 @@ async function call(loan: CaseState, stage: CallStage): Promise<Next> {
         return { kind: 'goto', stage: 'legal' };
       default:
         // no_answer, wrong_number, and the pauses (dispute_raised, hardship): try again after the pause.
-        if (attempt < stage.attempts && (await waitUntil(loan, 'next call attempt', Date.now() + parseDuration(stage.retryAfter)))) return NEXT;
+        if (attempt < stage.attempts && (await waitUntil(state, 'next call attempt', Date.now() + parseDuration(stage.retryAfter))) === 'closed') return NEXT;
     }
   }
   return NEXT;
@@ -243,63 +246,60 @@ async function call(loan: CaseState, stage: CallStage): Promise<Next> {
  * lifts (cease, call opt-out, bankruptcy, death, nothing due). Time windows and caps do not stop a call
  * already handed to a collector; the claim checked them.
  */
-function callStopRule(loan: CaseState): string | undefined {
-  const paused = pauses(loan, Date.now());
+function callStopRule(state: CaseState): string | undefined {
+  const paused = pauses(state, Date.now());
   if (paused.includes('disputed')) return 'common.dispute';
   if (paused.length > 0) return 'common.paused';
-  const decision = evaluateContact(contactContext(loan, 'call', 'collection'), new Date().toISOString());
+  const decision = evaluateContact(contactContext(state, 'call', 'collection'), new Date().toISOString());
   return !decision.allowed && decision.until === undefined ? decision.rule : undefined;
 }
 
 /** Negotiation: wait for a promise or plan, then watch it with timers until kept or broken. */
-async function negotiate(loan: CaseState, stage: NegotiationStage): Promise<Next> {
-  if (!loan.promise && !loan.plan) {
-    await waitUntil(loan, 'a promise to pay or a payment plan', Date.now() + parseDuration(stage.offerTimeout), () => Boolean(loan.promise || loan.plan));
-    if (isClosed(loan) || (!loan.promise && !loan.plan)) return NEXT;
+async function negotiate(state: CaseState, stage: NegotiationStage): Promise<Next> {
+  if (!state.promise && !state.plan) {
+    await waitUntil(state, 'a promise to pay or a payment plan', Date.now() + parseDuration(stage.offerTimeout), () => Boolean(state.promise || state.plan));
+    if (isClosed(state) || (!state.promise && !state.plan)) return NEXT;
   }
   const grace = parseDuration(stage.grace);
 
-  if (loan.promise?.status === 'open') {
-    const promise = loan.promise;
-    const kept = () => loan.position.paidMinor - promise.paidBaselineMinor >= promise.amountMinor;
-    await waitUntil(loan, 'promised payment', Date.parse(promise.dueAt) + grace, kept);
-    promise.status = kept() || isClosed(loan) ? 'kept' : 'broken';
+  if (state.promise?.status === 'open') {
+    const promise = state.promise;
+    const kept = () => state.position.paidMinor - promise.paidBaselineMinor >= promise.amountMinor;
+    await waitUntil(state, 'promised payment', Date.parse(promise.dueAt) + grace, kept);
+    promise.status = kept() || isClosed(state) ? 'kept' : 'broken';
     if (patched('negotiation-rows-follow-workflow')) {
-      await caseDb.settlePromise({
-        ...negotiationRow(loan, promiseRowKey(loan.caseId, promise), promise.collectorId),
-        amountMinor: promise.amountMinor,
-        dueAt: promise.dueAt,
-        status: promise.status,
-      });
+      await caseDb.settlePromise.executeWithOptions({ summary: `settle the promise to pay (${promise.status})` }, [
+        { ...negotiationRow(state, promiseRowKey(state.caseId, promise), promise.collectorId), amountMinor: promise.amountMinor, dueAt: promise.dueAt, status: promise.status },
+      ]);
     }
-    await transition(loan, promise.status === 'kept' ? 'promise_kept' : 'promise_broken', { amountMinor: promise.amountMinor, dueAt: promise.dueAt });
-    loan.promise = undefined;
+    await transition(state, promise.status === 'kept' ? 'promise_kept' : 'promise_broken', { amountMinor: promise.amountMinor, dueAt: promise.dueAt });
+    state.promise = undefined;
     return promise.status === 'kept' ? { kind: 'restart' } : NEXT;
   }
 
-  if (loan.plan?.status === 'open') {
-    const plan = loan.plan;
+  if (state.plan?.status === 'open') {
+    const plan = state.plan;
     let cumulative = 0;
     for (const [index, installment] of plan.installments.entries()) {
       cumulative += installment.amountMinor;
       const target = cumulative;
-      const paid = () => loan.position.paidMinor - plan.paidBaselineMinor >= target;
-      await waitUntil(loan, `plan instalment ${index + 1} of ${plan.installments.length}`, Date.parse(installment.dueAt) + grace, paid);
+      const paid = () => state.position.paidMinor - plan.paidBaselineMinor >= target;
+      await waitUntil(state, `plan instalment ${index + 1} of ${plan.installments.length}`, Date.parse(installment.dueAt) + grace, paid);
       // A case closed under the plan settles it on the way out (settleOffersLeftOpen).
-      if (isClosed(loan)) return NEXT;
+      if (isClosed(state)) return NEXT;
       installment.status = paid() ? 'paid' : 'missed';
       if (installment.status === 'missed') {
         plan.status = 'broken';
-        await settlePlanRow(loan, plan, 'broken');
-        await transition(loan, 'plan_broken', { instalment: index + 1 });
-        loan.plan = undefined;
+        await settlePlanRow(state, plan, 'broken');
+        await transition(state, 'plan_broken', { instalment: index + 1 });
+        state.plan = undefined;
         return { kind: 'goto', stage: 'legal' };
       }
     }
     plan.status = 'completed';
-    await settlePlanRow(loan, plan, 'completed');
-    await transition(loan, 'plan_completed', {});
-    loan.plan = undefined;
+    await settlePlanRow(state, plan, 'completed');
+    await transition(state, 'plan_completed', {});
+    state.plan = undefined;
     return { kind: 'restart' };
   }
   return NEXT;
@@ -310,59 +310,63 @@ async function negotiate(loan: CaseState, stage: NegotiationStage): Promise<Next
  * cured the loan while the call stage was still moving on, a bar, the lender's close): a cure or
  * repayment keeps or completes it, anything else cancels it. Histories before this change wrote nothing.
  */
-async function settleOffersLeftOpen(loan: CaseState): Promise<void> {
-  const promise = loan.promise?.status === 'open' ? loan.promise : undefined;
-  const plan = loan.plan?.status === 'open' ? loan.plan : undefined;
+async function settleOffersLeftOpen(state: CaseState): Promise<void> {
+  const promise = state.promise?.status === 'open' ? state.promise : undefined;
+  const plan = state.plan?.status === 'open' ? state.plan : undefined;
   if ((!promise && !plan) || !patched('negotiation-rows-follow-workflow')) return;
-  const repaid = loan.outcome === 'cured' || loan.outcome === 'paid';
+  const repaid = state.outcome === 'cured' || state.outcome === 'paid';
   if (promise) {
     if (repaid) promise.status = 'kept';
-    await caseDb.settlePromise({
-      ...negotiationRow(loan, promiseRowKey(loan.caseId, promise), promise.collectorId),
-      amountMinor: promise.amountMinor,
-      dueAt: promise.dueAt,
-      status: repaid ? 'kept' : 'cancelled',
-    });
+    const status = repaid ? 'kept' : 'cancelled';
+    await caseDb.settlePromise.executeWithOptions({ summary: `settle the promise to pay (${status})` }, [
+      { ...negotiationRow(state, promiseRowKey(state.caseId, promise), promise.collectorId), amountMinor: promise.amountMinor, dueAt: promise.dueAt, status },
+    ]);
   }
   if (plan) {
     if (repaid) plan.status = 'completed';
-    await settlePlanRow(loan, plan, repaid ? 'completed' : 'cancelled');
+    await settlePlanRow(state, plan, repaid ? 'completed' : 'cancelled');
   }
 }
 
 /** Which promise or plan row a decision is about. */
-function negotiationRow(loan: CaseState, idempotencyKey: string, collectorId: string | undefined): NegotiationRow {
-  return { idempotencyKey, caseId: loan.caseId, loanId: loan.loanId, currency: loan.position.currency, ...(collectorId ? { collectorId } : {}) };
+function negotiationRow(state: CaseState, idempotencyKey: string, collectorId: string | undefined): NegotiationRow {
+  return { idempotencyKey, caseId: state.caseId, loanId: state.loanId, currency: state.position.currency, ...(collectorId ? { collectorId } : {}) };
 }
 
 /** Writes the plan's end to its row; histories before this change wrote nothing. */
-async function settlePlanRow(loan: CaseState, plan: NonNullable<CaseState['plan']>, status: 'completed' | 'broken' | 'cancelled'): Promise<void> {
+async function settlePlanRow(state: CaseState, plan: NonNullable<CaseState['plan']>, status: 'completed' | 'broken' | 'cancelled'): Promise<void> {
   if (!patched('negotiation-rows-follow-workflow')) return;
   const installments = plan.installments.map((i) => ({ dueAt: i.dueAt, amountMinor: i.amountMinor }));
-  await caseDb.settlePlan({ ...negotiationRow(loan, planRowKey(loan.caseId, installments), plan.collectorId), installments, status });
+  await caseDb.settlePlan.executeWithOptions({ summary: `settle the payment plan (${status})` }, [
+    { ...negotiationRow(state, planRowKey(state.caseId, installments), plan.collectorId), installments, status },
+  ]);
 }
 
 /** Legal: a final demand, the waiting period, then the hand-off. */
-async function escalate(loan: CaseState, stage: LegalStage): Promise<Next> {
-  if (!mayEscalateToLegal({ pack: loan.strategy.rulePack, forbearanceOffered: loan.forbearanceOffered })) {
+async function escalate(state: CaseState, stage: LegalStage): Promise<Next> {
+  if (!mayEscalateToLegal({ pack: state.strategy.rulePack, forbearanceOffered: state.forbearanceOffered })) {
     // uk-conc: forbearance must be offered before legal escalation (CONC 7.3.4R).
-    await sendMessage(loan, stage.finalDemand.channel, 'forbearance-offer', contactKindOf('forbearance-offer'), 'forbearance offer', legacyNotice());
-    loan.forbearanceOffered = true;
-    if (await waitUntil(loan, 'answer to the forbearance offer', Date.now() + parseDuration(stage.waitingPeriod))) return NEXT;
+    const offer = { stage: 'legal', step: 'forbearance-offer', channel: stage.finalDemand.channel } as const;
+    await sendMessage(state, offer, 'forbearance-offer', contactKindOf('forbearance-offer'), 'forbearance offer', legacyNotice());
+    state.forbearanceOffered = true;
+    if ((await waitUntil(state, 'answer to the forbearance offer', Date.now() + parseDuration(stage.waitingPeriod))) === 'closed') return NEXT;
   }
-  await sendMessage(loan, stage.finalDemand.channel, stage.finalDemand.template, contactKindOf(stage.finalDemand.template), 'final demand', legacyNotice());
-  if (await waitUntil(loan, 'end of the final-demand waiting period', Date.now() + parseDuration(stage.waitingPeriod))) return NEXT;
-  await untilActive(loan);
-  if (isClosed(loan)) return NEXT;
+  const demand = { stage: 'legal', step: 'final-demand', channel: stage.finalDemand.channel } as const;
+  await sendMessage(state, demand, stage.finalDemand.template, contactKindOf(stage.finalDemand.template), 'final demand', legacyNotice());
+  if ((await waitUntil(state, 'end of the final-demand waiting period', Date.now() + parseDuration(stage.waitingPeriod))) === 'closed') return NEXT;
+  await untilActive(state);
+  if (isClosed(state)) return NEXT;
 
-  await caseDb.handOffToLegal({ idempotencyKey: stepKey(loan, 'legal-hand-off'), caseId: loan.caseId, loanId: loan.loanId });
-  await transition(loan, 'handed_to_legal', {});
+  await caseDb.handOffToLegal.executeWithOptions({ summary: 'hand the case to the legal team' }, [
+    { idempotencyKey: stepKey(state, 'legal-hand-off'), caseId: state.caseId, loanId: state.loanId },
+  ]);
+  await transition(state, 'handed_to_legal', {});
   if (stage.afterHandOff === 'awaitOutcome') {
     const timeout = stage.outcomeTimeout ? parseDuration(stage.outcomeTimeout) : UNTIL_TOLD_MS;
-    await waitUntil(loan, LEGAL_OUTCOME_WAIT, Date.now() + timeout, () => loan.legalOutcome !== undefined);
-    if (!isClosed(loan) && loan.legalOutcome) loan.outcome = loan.legalOutcome;
+    await waitUntil(state, LEGAL_OUTCOME_WAIT, Date.now() + timeout, () => state.legalOutcome !== undefined);
+    if (!isClosed(state) && state.legalOutcome) state.outcome = state.legalOutcome;
   }
-  if (!isClosed(loan)) loan.outcome = 'handed_to_legal';
+  if (!isClosed(state)) state.outcome = 'handed_to_legal';
   return NEXT;
 }
 
@@ -379,27 +383,47 @@ function legacyNotice(): boolean {
 // ---- waiting and contacting ----
 
 /**
- * Waits until `at` (or until `done()`), returning true if the case closed meanwhile. A pause (dispute,
- * hardship, operator) does not stop the clock, but nothing is sent until it ends: see untilActive.
+ * Which step a contact is, for its idempotency key: the stage, the step within it (reminder number, call
+ * attempt, or the legal notice) and the channel. Keys are built from this, never from the UI label.
  */
-async function waitUntil(loan: CaseState, what: string, at: number, done: () => boolean = () => false): Promise<boolean> {
-  loan.waitingFor = { what, until: new Date(Math.max(at, Date.now())).toISOString() };
-  publish(loan);
+interface ContactStep {
+  stage: StageKind;
+  step: string;
+  channel: MessageChannel | 'call';
+}
+
+/** `reminder-2-email`, `legal-final-demand-letter`, `call-3` (a call's channel is its stage). */
+function stepName({ stage, step, channel }: ContactStep): string {
+  return channel === stage ? `${stage}-${step}` : `${stage}-${step}-${channel}`;
+}
+
+/** How a wait ended: the case closed, what it waited for happened (`done()`), or its time came. */
+type WaitEnd = 'closed' | 'done' | 'timeout';
+
+/**
+ * Waits until `at` (or until `done()`), and says how the wait ended; a case that closed meanwhile is
+ * 'closed' whatever else happened. A pause (dispute, hardship, operator) does not stop the clock, but
+ * nothing is sent until it ends: see untilActive.
+ */
+async function waitUntil(state: CaseState, what: string, at: number, done: () => boolean = () => false): Promise<WaitEnd> {
+  state.waitingFor = { what, until: new Date(Math.max(at, Date.now())).toISOString() };
+  publish(state);
   let waited = false;
   for (;;) {
-    await serveInbox(loan);
-    if (isClosed(loan) || done()) break;
+    await serveInbox(state);
+    if (isClosed(state) || done()) break;
     // Once a wait has begun, only its timer ends it. Re-reading the clock after the timer fired could
     // decide differently on replay (the fault suite caught a worker, restarted after a workflow-task
     // timeout, seeing time short of the timer and starting another one).
     const ms = at - Date.now();
     if (!waited && ms <= 0) break;
     waited = true;
-    const woken = await condition(() => isClosed(loan) || done() || hasInbox(loan), Math.max(1, ms), { summary: `wait for ${what}` });
+    const woken = await condition(() => isClosed(state) || done() || hasInbox(state), Math.max(1, ms), { summary: `wait for ${what}` });
     if (!woken) break;
   }
-  loan.waitingFor = undefined;
-  return isClosed(loan);
+  state.waitingFor = undefined;
+  if (isClosed(state)) return 'closed';
+  return done() ? 'done' : 'timeout';
 }
 
 /**
@@ -407,40 +431,42 @@ async function waitUntil(loan: CaseState, what: string, at: number, done: () => 
  * audit events the handlers left, then publishes. Only the main loop issues commands, so a history
  * replays in the same order however signals and updates were timed.
  */
-async function serveInbox(loan: CaseState): Promise<void> {
-  if (!hasInbox(loan)) return;
-  while (hasInbox(loan)) {
-    if (loan.inbox.refresh) {
-      loan.inbox.refresh = false;
-      const position = await caseDb.readPosition({ loanId: loan.loanId, closeCaseIfSettled: isClosed(loan) ? undefined : loan.caseId });
-      applyPosition(loan, position);
-      if (position.closedAs) loan.closedInDatabase = true;
+async function serveInbox(state: CaseState): Promise<void> {
+  if (!hasInbox(state)) return;
+  while (hasInbox(state)) {
+    if (state.inbox.refresh) {
+      state.inbox.refresh = false;
+      const position = await caseDb.readPosition.executeWithOptions({ summary: 'read the balance from the ledger' }, [
+        { loanId: state.loanId, closeCaseIfSettled: isClosed(state) ? undefined : state.caseId },
+      ]);
+      applyPosition(state, position);
+      if (position.closedAs) state.closedInDatabase = true;
     }
-    for (const { action, detail } of loan.inbox.audits.splice(0)) {
-      await caseDb.recordTransition({ caseId: loan.caseId, loanId: loan.loanId, action, detail });
+    for (const { action, detail } of state.inbox.audits.splice(0)) {
+      await caseDb.recordTransition.executeWithOptions({ summary: `audit ${action}` }, [{ caseId: state.caseId, loanId: state.loanId, action, detail }]);
     }
   }
-  publish(loan);
+  publish(state);
 }
 
 /** Blocks while the case is paused; returns when it is active again or closed. */
-async function untilActive(loan: CaseState): Promise<void> {
-  while (!isClosed(loan) && pauses(loan, Date.now()).length > 0) {
-    const current = pauses(loan, Date.now());
-    loan.waitingFor = { what: `end of pause (${current.join(', ')})`, until: loan.pausedUntil };
-    publish(loan);
-    const wake = () => isClosed(loan) || pauses(loan, Date.now()).length === 0 || hasInbox(loan);
-    if (current.length === 1 && current[0] === 'hardship' && loan.pausedUntil) {
-      const woken = await condition(wake, Math.max(1, Date.parse(loan.pausedUntil) - Date.now()), { summary: 'wait for the end of the hardship pause' });
+async function untilActive(state: CaseState): Promise<void> {
+  while (!isClosed(state) && pauses(state, Date.now()).length > 0) {
+    const current = pauses(state, Date.now());
+    state.waitingFor = { what: `end of pause (${current.join(', ')})`, until: state.pausedUntil };
+    publish(state);
+    const wake = () => isClosed(state) || pauses(state, Date.now()).length === 0 || hasInbox(state);
+    if (current.length === 1 && current[0] === 'hardship' && state.pausedUntil) {
+      const woken = await condition(wake, Math.max(1, Date.parse(state.pausedUntil) - Date.now()), { summary: 'wait for the end of the hardship pause' });
       // The pause's timer fired: it is over (a state change, not a second reading of the clock).
-      if (!woken) loan.pausedUntil = undefined;
+      if (!woken) state.pausedUntil = undefined;
     } else {
       await condition(wake);
     }
-    await serveInbox(loan);
+    await serveInbox(state);
   }
-  loan.waitingFor = undefined;
-  publish(loan);
+  state.waitingFor = undefined;
+  publish(state);
 }
 
 /**
@@ -448,147 +474,96 @@ async function untilActive(loan: CaseState): Promise<void> {
  * contact may never happen (cease, opt-out, ...), after recording it as blocked with the rule.
  */
 async function waitForAllowedContact(
-  loan: CaseState,
-  channel: MessageChannel | 'call',
+  state: CaseState,
+  step: ContactStep,
   kind: ContactKind,
   label: string,
-  template: string = channel,
+  template: string = step.channel,
   legacyNotice = false,
 ): Promise<boolean> {
+  const { channel } = step;
   for (;;) {
-    await untilActive(loan);
-    if (isClosed(loan)) return false;
-    const context = contactContext(loan, channel, kind);
+    await untilActive(state);
+    if (isClosed(state)) return false;
+    const context = contactContext(state, channel, kind);
     if (legacyNotice) context.state = { ...context.state, disputed: false, ceaseRequested: false };
     const now = new Date().toISOString();
     const decision = evaluateContact(context, now);
     if (decision.allowed) return true;
     const plan = nextAllowedContact(context, now);
-    loan.lastBlocked = { rule: decision.rule, until: 'at' in plan ? plan.at : undefined, channel, at: now };
+    state.lastBlocked = { rule: decision.rule, until: 'at' in plan ? plan.at : undefined, channel, at: now };
     if (!('at' in plan)) {
-      loan.contacts.blocked += 1;
-      await caseDb.recordBlockedContact({
-        idempotencyKey: stepKey(loan, `${label.replace(/\s+/g, '-')}-blocked`),
-        caseId: loan.caseId,
-        loanId: loan.loanId,
-        channel,
-        template,
-        rule: decision.rule,
-      });
+      state.contacts.blocked += 1;
+      await caseDb.recordBlockedContact.executeWithOptions({ summary: `record ${label} as blocked by ${decision.rule}` }, [
+        { idempotencyKey: stepKey(state, `${stepName(step)}-blocked`), caseId: state.caseId, loanId: state.loanId, channel, template, rule: decision.rule },
+      ]);
       return false;
     }
     // Explainability (issue #6): a deferral is written to the audit trail with its rule and instant.
     // Guarded by a patch because running loans recorded before this change made no such call.
     if (patched('audit-deferred-contacts')) {
-      await caseDb.recordTransition({ caseId: loan.caseId, loanId: loan.loanId, action: 'contact_deferred', detail: { channel, rule: decision.rule, until: plan.at } });
+      await caseDb.recordTransition.executeWithOptions({ summary: `audit contact_deferred (${label})` }, [
+        { caseId: state.caseId, loanId: state.loanId, action: 'contact_deferred', detail: { channel, rule: decision.rule, until: plan.at } },
+      ]);
     }
-    if (await waitUntil(loan, `${label}, deferred by ${decision.rule}`, Date.parse(plan.at))) return false;
+    if ((await waitUntil(state, `${label}, deferred by ${decision.rule}`, Date.parse(plan.at))) === 'closed') return false;
   }
 }
 
-async function sendMessage(loan: CaseState, channel: MessageChannel, template: string, kind: ContactKind, label: string, legacyNotice = false): Promise<void> {
-  if (!(await waitForAllowedContact(loan, channel, kind, label, template, legacyNotice))) return;
-  const stage = currentStageKind(loan);
+async function sendMessage(
+  state: CaseState,
+  step: ContactStep & { channel: MessageChannel },
+  template: string,
+  kind: ContactKind,
+  label: string,
+  legacyNotice = false,
+): Promise<void> {
+  if (!(await waitForAllowedContact(state, step, kind, label, template, legacyNotice))) return;
+  const { channel } = step;
+  const stage = currentStageKind(state);
   const request: ContactRequest = {
-    idempotencyKey: stepKey(loan, `${stage}-${channel}`),
-    caseId: loan.caseId,
-    loanId: loan.loanId,
+    idempotencyKey: stepKey(state, stepName(step)),
+    caseId: state.caseId,
+    loanId: state.loanId,
     channel,
     template,
     kind,
     stage: stage === 'closed' ? 'reminder' : stage,
   };
-  const activities = channelActivities(loan.queues[channel]);
-  const send = { email: activities.sendEmail, sms: activities.sendSms, letter: activities.sendLetter }[channel];
-  const result = await send.executeWithOptions({ startToCloseTimeout: '1m', summary: label, taskQueue: loan.queues[channel] }, [request]);
+  const result = await send[channel].executeWithOptions({ summary: label, taskQueue: state.queues[channel] }, [request]);
   if (result.status === 'sent' || result.status === 'presumed_sent') {
-    recordContact(loan, { channel, at: new Date().toISOString(), status: result.status }, Date.now());
+    recordContact(state, { channel, at: new Date().toISOString(), status: result.status }, Date.now());
   } else {
-    loan.contacts.blocked += 1;
-    loan.lastBlocked = result.rule ? { rule: result.rule, until: result.until, channel, at: new Date().toISOString() } : loan.lastBlocked;
+    state.contacts.blocked += 1;
+    state.lastBlocked = result.rule ? { rule: result.rule, until: result.until, channel, at: new Date().toISOString() } : state.lastBlocked;
   }
 }
 
 // ---- bookkeeping ----
 
-function moveOn(loan: CaseState, next: Next): void {
+function moveOn(state: CaseState, next: Next): void {
   if (next.kind === 'restart') {
-    loan.stageIndex = 0;
-    loan.cycle += 1;
+    state.stageIndex = 0;
+    state.cycle += 1;
     return;
   }
   if (next.kind === 'goto') {
-    const target = loan.treatment.stages.findIndex((s, i) => i > loan.stageIndex && s.kind === next.stage);
-    loan.stageIndex = target >= 0 ? target : loan.stageIndex + 1;
+    const target = state.treatment.stages.findIndex((s, i) => i > state.stageIndex && s.kind === next.stage);
+    state.stageIndex = target >= 0 ? target : state.stageIndex + 1;
     return;
   }
-  loan.stageIndex += 1;
+  state.stageIndex += 1;
 }
 
-async function transition(loan: CaseState, action: string, detail: Record<string, unknown>): Promise<void> {
-  const stage = currentStageKind(loan);
-  publish(loan);
-  await caseDb.recordTransition({
-    caseId: loan.caseId,
-    loanId: loan.loanId,
+async function transition(state: CaseState, action: string, detail: Record<string, unknown>): Promise<void> {
+  const stage = currentStageKind(state);
+  publish(state);
+  await caseDb.recordTransition.executeWithOptions({ summary: `audit ${action}` }, [{
+    caseId: state.caseId,
+    loanId: state.loanId,
     action,
     stage: stage === 'closed' ? undefined : stage,
-    segment: loan.treatment.segment,
-    detail: { ...detail, cycle: loan.cycle },
-  });
-}
-
-/** Search attributes for filtering and current details for the Temporal UI; no personal data. */
-function publish(loan: CaseState): void {
-  const stage = currentStageKind(loan);
-  const p = loan.position;
-  const attributes = [
-    { key: sa.CollectionStage, value: stage },
-    { key: sa.DaysPastDue, value: p.dpd },
-    { key: sa.PastDueMinor, value: p.pastDueMinor },
-    { key: sa.OutstandingMinor, value: p.outstandingMinor },
-    { key: sa.Segment, value: loan.treatment.segment },
-    { key: sa.AssignedCollector, value: loan.assignedCollector ?? '' },
-    { key: sa.Disputed, value: loan.dispute?.status === 'open' },
-    { key: sa.StrategyId, value: `${loan.strategy.id}@${loan.strategy.version}` },
-    { key: sa.CollectionOutcome, value: loan.outcome ?? '' },
-  ];
-  // Only a change is written: every upsert is a history event. Derived from state alone, so a replay
-  // makes the same decision.
-  const published = JSON.stringify(attributes.map((a) => a.value));
-  if (published !== loan.publishedAttributes) {
-    upsertSearchAttributes(attributes);
-    loan.publishedAttributes = published;
-  }
-  const paused = pauses(loan, Date.now());
-  const lines = [
-    `**Loan** ${loan.loanId} · case ${loan.caseId} · ${loan.strategy.id} v${loan.strategy.version} (${loan.treatment.segment}/${loan.treatment.pathId}, ${loan.treatment.arm})`,
-    `**Stage** ${stage}${paused.length ? ` — paused: ${paused.join(', ')}` : ''}${loan.outcome ? ` — outcome: ${loan.outcome}` : ''}`,
-    `**Past due** ${formatMoney(p.pastDueMinor, p.currency)} of ${formatMoney(p.outstandingMinor, p.currency)} outstanding · ${p.dpd} days past due`,
-  ];
-  if (loan.waitingFor) {
-    const until = loan.waitingFor.until ? ` until ${localTime(loan.waitingFor.until, loan.borrower.timeZone)} (${loan.borrower.timeZone})` : '';
-    lines.push(`**Waiting for** ${loan.waitingFor.what}${until}`);
-  }
-  if (loan.lastBlocked) lines.push(`**Last blocked** ${loan.lastBlocked.channel} by ${loan.lastBlocked.rule}${loan.lastBlocked.until ? ` until ${loan.lastBlocked.until}` : ''}`);
-  lines.push(`**Contacts** ${loan.contacts.sent} sent, ${loan.contacts.blocked} blocked`);
-  setCurrentDetails(lines.join('\n\n'));
-}
-
-function localTime(instant: string, timeZone: string): string {
-  return new Intl.DateTimeFormat('en-CA', {
-    timeZone,
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-    hour: '2-digit',
-    minute: '2-digit',
-    second: '2-digit',
-    hourCycle: 'h23',
-  }).format(new Date(instant));
-}
-
-function ordinal(n: number): string {
-  const suffix = n % 10 === 1 && n % 100 !== 11 ? 'st' : n % 10 === 2 && n % 100 !== 12 ? 'nd' : n % 10 === 3 && n % 100 !== 13 ? 'rd' : 'th';
-  return `${n}${suffix}`;
+    segment: state.treatment.segment,
+    detail: { ...detail, cycle: state.cycle },
+  }]);
 }

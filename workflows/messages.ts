@@ -35,6 +35,12 @@ export interface CollectionResult {
   pastDueMinor: number;
   outstandingMinor: number;
   currency: string;
+  /**
+   * The same amounts formatted for people (e.g. "$1,234.56"), for the Temporal UI's result panel; absent
+   * from the results of runs that completed before these fields existed.
+   */
+  pastDue?: string;
+  outstanding?: string;
   contactsSent: number;
 }
 

@@ -11,6 +11,10 @@ export const AssignedCollector = defineSearchAttributeKey('AssignedCollector', S
 export const Disputed = defineSearchAttributeKey('Disputed', SearchAttributeType.BOOL);
 export const CollectionOutcome = defineSearchAttributeKey('CollectionOutcome', SearchAttributeType.KEYWORD);
 export const StrategyId = defineSearchAttributeKey('StrategyId', SearchAttributeType.KEYWORD);
+/** Contact on an open case is on hold: disputed, hardship or paused by an operator (the current details say which). */
+export const Paused = defineSearchAttributeKey('Paused', SearchAttributeType.BOOL);
+/** When the workflow next acts by itself, to the minute (the end of its wait); unset without a deadline or once closed. */
+export const NextActionAt = defineSearchAttributeKey('NextActionAt', SearchAttributeType.DATETIME);
 
 export const allSearchAttributes = [
   CollectionStage,
@@ -22,4 +26,6 @@ export const allSearchAttributes = [
   Disputed,
   CollectionOutcome,
   StrategyId,
+  Paused,
+  NextActionAt,
 ] as const;

@@ -91,6 +91,11 @@ describe('HTTP API', () => {
     expect(first.body.workflowId).toBe(`collection-${loan.loanId}`);
     const description = await h.client.workflow.getHandle(first.body.workflowId).describe();
     expect(description.runId).toBe(first.body.runId);
+    // The Temporal UI's list shows the loan, its strategy and the day it opened; ids only.
+    const summary = await description.staticSummary();
+    expect(summary?.startsWith(`Loan ${loan.loanId} · product default strategy · opened `)).toBe(true);
+    expect(summary).toMatch(/ · opened \d{4}-\d{2}-\d{2}$/);
+    expect(await description.staticDetails()).toContain('reminder → call → negotiation → legal');
     const closed = await call('POST', `/v1/loans/${loan.loanId}/collection/close`, keys.backend, { outcome: 'cancelled', reason: 'test' });
     expect(closed.status).toBe(202);
     expect((await result(loan.loanId)).outcome).toBe('cancelled');
