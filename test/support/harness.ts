@@ -77,7 +77,13 @@ function isoDate(ms: number): string {
   return new Date(ms).toISOString().slice(0, 10);
 }
 
-export async function startHarness(name: string, options: { strategyId?: string } = {}): Promise<Harness> {
+export interface HarnessOptions {
+  strategyId?: string;
+  /** A database of the file's own instead of the run's shared one (a suite whose sweeps must see only its loans). */
+  databaseUrl?: string;
+}
+
+export async function startHarness(name: string, options: HarnessOptions = {}): Promise<Harness> {
   quietRuntime();
   const suffix = randomUUID().slice(0, 8);
   const queues = {
@@ -87,7 +93,7 @@ export async function startHarness(name: string, options: { strategyId?: string 
     letter: `${name}-letter-${suffix}`,
   };
   const address = inject('temporalAddress');
-  const database = await createDatabase(inject('databaseUrl'), { max: 5 });
+  const database = await createDatabase(options.databaseUrl ?? inject('databaseUrl'), { max: 5 });
   const db = database.db;
   const [smtp, sms, bundle, nativeConnection, connection] = await Promise.all([
     startSmtpSink(),
