@@ -363,8 +363,12 @@ function timeline(record: LoanRecord, pack: RulePackId, hardshipPauseMs: number 
     ]);
     if (at !== undefined) optOutAt.set(channel, at);
   }
-  const barredAt = (reason: 'bankruptcy' | 'deceased', flagged: boolean) =>
-    earliest([...byAction('borrower.barred', 'workflow.collection_barred').filter((e) => detail(e).reason === reason).map((e) => ms(e.at)), flagged ? -Infinity : undefined]);
+  // A flag counts from its earliest dated event; only a flag with none holds from the start (the stricter
+  // reading). Counting it from the start regardless flagged every contact made before the bar.
+  const barredAt = (reason: 'bankruptcy' | 'deceased', flagged: boolean) => {
+    const dated = byAction('borrower.barred', 'workflow.collection_barred').filter((e) => detail(e).reason === reason).map((e) => ms(e.at));
+    return earliest([...dated, flagged && dated.length === 0 ? -Infinity : undefined]);
+  };
   const bankruptcyAt = barredAt('bankruptcy', borrower.bankruptcy);
   const deceasedAt = barredAt('deceased', borrower.deceased);
 
