@@ -20,7 +20,7 @@ import {
   upsertBorrower,
   upsertLoan,
 } from '../../db/repository';
-import { collectorTasks, type ChannelName } from '../../db/schema';
+import { borrowers, collectorTasks, type ChannelName } from '../../db/schema';
 import { auditContacts } from '../../scripts/lib/compliance-audit';
 
 const repo = fileURLToPath(new URL('../..', import.meta.url));
@@ -152,6 +152,17 @@ describe('compliance report', () => {
     expect(rules(report)).toEqual(['email@2025-03-10T15:00:00.000Z common.nothing-due']);
     // --since leaves the earlier contacts out of the count, not out of the history.
     expect(await auditContacts(handle.db, { loanId: c.loanId, since: '2025-03-10' })).toMatchObject({ checked: 1, violations: [{ rule: 'common.nothing-due' }] });
+  });
+
+  it('flags contacts after a reported bankruptcy, not the ones before it', async () => {
+    const c = await givenCase('us', 'America/New_York');
+    await sent(c, 'email', '2025-03-08T15:00:00.000Z');
+    // What POST …/collection-bar does: the flag on the borrower and a dated audit event.
+    await handle.db.update(borrowers).set({ bankruptcy: true }).where(eq(borrowers.id, c.borrowerId));
+    await appendAudit(handle.db, { actor: 'backend:test', action: 'borrower.barred', loanId: c.loanId, after: { kind: 'barred', reason: 'bankruptcy' }, at: new Date('2025-03-09T12:00:00Z') });
+    await sent(c, 'email', '2025-03-10T15:00:00.000Z');
+    const report = await auditContacts(handle.db, { loanId: c.loanId });
+    expect(rules(report)).toEqual(['email@2025-03-10T15:00:00.000Z common.bankruptcy']);
   });
 
   it('counts completed collector calls: a 4th connected call in a day and an email after a dispute raised on a call', async () => {
