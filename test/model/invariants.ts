@@ -322,6 +322,7 @@ export function minimumMessageGapMs(doc: Record<string, unknown> | undefined): n
 export function messagesKeepTheMinimumGap(o: Observed): Violation[] {
   const out: Violation[] = [];
   const withoutGap = new Set<string>();
+  let closest = Infinity;
   for (const loanId of o.loanIds) {
     const sent = o.contacts
       .filter((c) => c.loanId === loanId && c.channel !== 'call' && (c.status === 'sent' || c.status === 'presumed_sent') && c.sentAt)
@@ -330,17 +331,20 @@ export function messagesKeepTheMinimumGap(o: Observed): Violation[] {
       const c = o.cases.find((k) => k.id === sent[n]!.caseId);
       const key = strategyKeyOf(c);
       const gap = minimumMessageGapMs(o.strategyDocs.get(key));
+      const between = ms(sent[n]!.sentAt!) - ms(sent[n - 1]!.sentAt!);
       if (gap === undefined) {
         withoutGap.add(key);
+        closest = Math.min(closest, between);
         continue;
       }
-      const between = ms(sent[n]!.sentAt!) - ms(sent[n - 1]!.sentAt!);
       if (between < gap) {
         out.push({ invariant: 'messagesKeepTheMinimumGap', loanId, detail: `${sent[n - 1]!.channel} ${sent[n - 1]!.template} then ${sent[n]!.channel} ${sent[n]!.template} ${between} ms apart (minimum ${gap} ms)` });
       }
     }
   }
-  if (withoutGap.size) o.notes.push(`messagesKeepTheMinimumGap: skipped for ${[...withoutGap].join(', ')} (the strategy states no minimum message gap)`);
+  if (withoutGap.size) {
+    o.notes.push(`messagesKeepTheMinimumGap: skipped for ${[...withoutGap].join(', ')} (the strategy states no minimum message gap); closest two messages to one borrower there: ${closest} ms`);
+  }
   return out;
 }
 

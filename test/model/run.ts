@@ -177,16 +177,20 @@ export function printReport(report: ModelReport, print: (line: string) => void =
   const { records: _records, violations, notes, ...figures } = report;
   print(`\nModel-based run (replay: MODEL_SEED=${report.seed} MODEL_LOANS=${report.loans})\n${JSON.stringify({ ...figures, violations: violations.length }, null, 2)}`);
   for (const note of new Set(notes)) print(`  note: ${note}`);
+  // A few of each invariant's violations (MODEL_SHOW, default 6), each loan's script and log once.
+  const perInvariant = Number(process.env.MODEL_SHOW ?? 6);
   const shown = new Set<string>();
-  for (const v of violations.slice(0, 40)) {
-    print(`  ${v.invariant}: ${v.loanId ?? ''} ${v.detail}`);
-    if (v.loanId && !shown.has(v.loanId) && shown.size < 6) {
-      shown.add(v.loanId);
-      const record = report.records.get(v.loanId);
-      if (record) {
-        print(`      script (${record.script.pathId}, start ${record.script.start}): ${record.script.steps.map((s) => JSON.stringify(s.step)).join(' ')}`);
-        for (const line of record.log.slice(-12)) print(`      ${line}`);
-      }
+  for (const name of Object.keys(report.violationsByInvariant)) {
+    const mine = violations.filter((v) => v.invariant === name);
+    if (!mine.length) continue;
+    print(`\n  ${name}: ${mine.length} violation(s)`);
+    for (const v of mine.slice(0, perInvariant)) {
+      print(`    ${v.loanId ?? ''} ${v.detail}`);
+      const record = v.loanId && !shown.has(v.loanId) ? report.records.get(v.loanId) : undefined;
+      if (!record) continue;
+      shown.add(v.loanId!);
+      print(`      script (${record.script.pathId}, start ${record.script.start}): ${record.script.steps.map((s) => JSON.stringify(s.step)).join(' ')}`);
+      for (const line of record.log.slice(-10)) print(`        ${line}`);
     }
   }
 }
