@@ -380,7 +380,11 @@ function timeline(record: LoanRecord, pack: RulePackId, hardshipPauseMs: number 
   ]
     .filter((h) => !Number.isNaN(h.until))
     .sort((a, b) => a.at - b.at);
-  const operator = byAction('workflow.paused', 'workflow.resumed').map((e) => ({ at: ms(e.at), paused: e.action === 'workflow.paused' }));
+  // An operator pause is the case's: closing the case ends it (a new case starts unpaused).
+  const operator = [
+    ...byAction('workflow.paused', 'workflow.resumed').map((e) => ({ at: ms(e.at), paused: e.action === 'workflow.paused' })),
+    ...record.cases.flatMap((c) => (c.closedAt ? [{ at: ms(c.closedAt), paused: false }] : [])),
+  ].sort((a, b) => a.at - b.at);
 
   const previousCycleEnds = record.cases.flatMap((c) => (c.closedAt ? [ms(c.closedAt)] : [])).sort((a, b) => a - b);
 

@@ -10,6 +10,7 @@ import { createDatabase, type DatabaseHandle } from '../../db/client';
 import {
   appendAudit,
   beginContactAttempt,
+  closeCase,
   enqueueTask,
   markContactSent,
   openCase,
@@ -163,6 +164,17 @@ describe('compliance report', () => {
     await sent(c, 'email', '2025-03-10T15:00:00.000Z');
     const report = await auditContacts(handle.db, { loanId: c.loanId });
     expect(rules(report)).toEqual(['email@2025-03-10T15:00:00.000Z common.bankruptcy']);
+  });
+
+  it('ends an operator pause with its case: a later case on the loan starts unpaused', async () => {
+    const c = await givenCase('us', 'America/New_York');
+    await appendAudit(handle.db, { actor: 'workflow:test', action: 'workflow.paused', caseId: c.caseId, loanId: c.loanId, after: { reason: 'review' }, at: new Date('2025-03-06T12:00:00Z') });
+    await sent(c, 'email', '2025-03-07T15:00:00.000Z');
+    await closeCase(handle.db, c.caseId, 'cured', { closedAt: new Date('2025-03-08T00:00:00Z') });
+    const { case: next } = await openCase(handle.db, { loanId: c.loanId, strategyId: STRATEGY.us, strategyVersion: 1, openedAt: new Date('2025-03-09T00:00:00Z') });
+    await sent({ loanId: c.loanId, caseId: next.id }, 'email', '2025-03-10T15:00:00.000Z');
+    const report = await auditContacts(handle.db, { loanId: c.loanId });
+    expect(rules(report)).toEqual(['email@2025-03-07T15:00:00.000Z common.paused']);
   });
 
   it('counts completed collector calls: a 4th connected call in a day and an email after a dispute raised on a call', async () => {

@@ -31,6 +31,7 @@ import {
   type ContactAttempt,
   type CollectorTask,
 } from '../../db/schema';
+import { getLoanPosition } from '../../db/repository/ledger';
 import { loanPosition } from '../../domain/ledger';
 import { findDefaultStrategy } from '../../domain/strategy/defaults';
 import { parseDuration } from '../../domain/strategy/duration';
@@ -106,7 +107,7 @@ export async function observe(db: Database, client: Client, input: Pick<Observed
       .then((d) => d.status.name)
       .catch(() => 'NOT_STARTED');
     if (status === 'COMPLETED') runs.set(loanId, { status, result: (await handle.result()) as m.CollectionResult });
-    else if (status === 'RUNNING') runs.set(loanId, { status, state: await handle.query(m.getState).catch(() => undefined) });
+    else if (status === 'RUNNING') runs.set(loanId, { status, state: await settledState(db, handle, loanId) });
     else runs.set(loanId, { status });
   }
   return {
@@ -127,6 +128,21 @@ export async function observe(db: Database, client: Client, input: Pick<Observed
     strategyDocs,
     notes: [],
   };
+}
+
+/**
+ * A running workflow's state once it has read the ledger after the last payment signal: the refresh is
+ * an activity, so the state may lag the ledger briefly. Polled with a deadline; a balance that never
+ * agrees is left for the invariant to report.
+ */
+async function settledState(db: Database, handle: ReturnType<Client['workflow']['getHandle']>, loanId: string): Promise<m.CollectionState | undefined> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const [state, ledger] = await Promise.all([handle.query(m.getState).catch(() => undefined), getLoanPosition(db, loanId)]);
+    const agrees = state && state.pastDueMinor === ledger.pastDueMinor && state.outstandingMinor === ledger.outstandingMinor;
+    if (agrees || Date.now() > deadline) return state;
+    await new Promise((r) => setTimeout(r, 300));
+  }
 }
 
 // ---- facts over time ----
@@ -419,6 +435,9 @@ export function promiseAndPlanRowsFollowTheWorkflow(o: Observed): Violation[] {
   return out;
 }
 
+/** How long after a case closed the lender's close request may be audited (api/operations closeByLender). */
+const REQUEST_AUDIT_LAG_MS = 5_000;
+
 /** Why a case may end with each outcome, from the record. */
 function outcomeJustified(o: Observed, c: CollectionCase): string | undefined {
   const closedAt = ms(c.closedAt!);
@@ -439,7 +458,10 @@ function outcomeJustified(o: Observed, c: CollectionCase): string | undefined {
     case 'settled':
     case 'written_off':
     case 'cancelled':
-      return o.events.some((e) => before(e) && (e.action === 'collection.close_requested' || /legal/.test(e.action)) && detailOf(e).outcome === c.outcome) ? undefined : `closed ${c.outcome} with no such request from the lender or the legal team`;
+      // closeByLender signals the workflow first and audits the request after, so the event may trail the close.
+      return o.events.some((e) => e.loanId === c.loanId && ms(e.at) <= closedAt + REQUEST_AUDIT_LAG_MS && (e.action === 'collection.close_requested' || /legal/.test(e.action)) && detailOf(e).outcome === c.outcome)
+        ? undefined
+        : `closed ${c.outcome} with no such request from the lender or the legal team`;
     case 'handed_to_legal':
       return o.legal.some((l) => l.caseId === c.id) ? undefined : 'closed handed_to_legal with no legal case';
     default:
