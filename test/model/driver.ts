@@ -183,7 +183,7 @@ export class LoanDriver {
     const { deps } = this.ctx;
     switch (step.kind) {
       case 'pay':
-        return this.pay(step.portion);
+        return this.pay(step.portion, step.share);
       case 'pay-duplicate': {
         const body = await this.paymentBody(0.3);
         if (!body) return;
@@ -270,7 +270,8 @@ export class LoanDriver {
     return { paymentId, amountMinor, currency: 'CNY', receivedAt: new Date(Date.now() + receivedOffsetMs).toISOString() };
   }
 
-  private async pay(portion: 'partial' | 'rest' | number): Promise<void> {
+  /** A payment of `share` of what is past due, or of a fixed amount (a promise or plan instalment). */
+  private async pay(portion: 'partial' | 'rest' | number, share = 1): Promise<void> {
     let body: PaymentBody | undefined;
     if (typeof portion === 'number') {
       this.payments += 1;
@@ -278,7 +279,7 @@ export class LoanDriver {
       this.ctx.paymentsMade.set(paymentId, { loanId: this.loanId, amountMinor: portion });
       body = { paymentId, amountMinor: portion, currency: 'CNY', receivedAt: new Date().toISOString() };
     } else {
-      body = await this.paymentBody(portion === 'rest' ? 1 : 0.2 + Math.random() * 0.4);
+      body = await this.paymentBody(share);
     }
     if (!body) return;
     await this.submitPayment(typeof portion === 'number' ? 'pay-promised' : `pay-${portion}`, body);

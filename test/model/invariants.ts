@@ -41,6 +41,13 @@ import { checkLedger } from '../support/ledger-checks';
 import type { WebhookCall } from '../support/webhook-sink';
 import type { LoanRecord } from './driver';
 
+/** A letter handed to the print-and-mail queue. */
+export interface LetterCall {
+  idempotencyKey: string;
+  loanId: string;
+  at: number;
+}
+
 export interface Violation {
   invariant: string;
   loanId?: string;
@@ -54,6 +61,7 @@ export interface Observed {
   paymentsMade: Map<string, { loanId: string; amountMinor: number }>;
   mail: ParsedMail[];
   sms: WebhookCall[];
+  letters: LetterCall[];
   cases: CollectionCase[];
   contacts: ContactAttempt[];
   tasks: CollectorTask[];
@@ -74,7 +82,7 @@ export interface Observed {
   notes: string[];
 }
 
-export async function observe(db: Database, client: Client, input: Pick<Observed, 'loanIds' | 'records' | 'paymentsMade' | 'mail' | 'sms'>): Promise<Observed> {
+export async function observe(db: Database, client: Client, input: Pick<Observed, 'loanIds' | 'records' | 'paymentsMade' | 'mail' | 'sms' | 'letters'>): Promise<Observed> {
   const ids = input.loanIds;
   const byLoan = <T extends { loanId: unknown }>(table: T) => inArray(table.loanId as never, ids);
   const [cases, contacts, tasks, events, disputeRows, paymentRows, allocationRows, installmentRows, promiseRows, planRows, legalRows, loanRows] = await Promise.all([
@@ -190,7 +198,7 @@ export function forbiddingFacts(o: Observed, loanId: string): Interval[] {
     out.push({ fact: 'dispute', from: ms(d.openedAt), to: d.resolvedAt ? ms(d.resolvedAt) : Infinity });
   }
   for (const e of events) {
-    const at = ms(e.at);
+    const at = e.action === 'workflow.call_outcome' ? factInstantOfCallOutcome(o, e) : ms(e.at);
     const d = detailOf(e);
     switch (e.action) {
       case 'workflow.call_outcome':
@@ -223,6 +231,21 @@ export function forbiddingFacts(o: Observed, loanId: string): Interval[] {
     }
   }
   return out;
+}
+
+/** How long after the workflow audits a call outcome the collector's task may be marked done. */
+const OUTCOME_TO_TASK_MS = 10 * 60_000;
+
+/**
+ * A fact from a call outcome (dispute raised, hardship) starts just after the call it came from: the
+ * workflow may audit the outcome before the collector's task is marked done, and the call must not be
+ * judged by its own outcome (the same reading as the compliance report's).
+ */
+function factInstantOfCallOutcome(o: Observed, e: AuditEvent): number {
+  const at = ms(e.at);
+  const outcome = detailOf(e).outcome;
+  const task = o.tasks.find((t) => t.caseId === e.caseId && t.outcome === outcome && t.completedAt && ms(t.completedAt) >= at && ms(t.completedAt) - at <= OUTCOME_TO_TASK_MS);
+  return task ? ms(task.completedAt!) + 1 : at;
 }
 
 function strategyKeyOf(c: CollectionCase | undefined): string {
@@ -447,6 +470,7 @@ function outcomeJustified(o: Observed, c: CollectionCase): string | undefined {
     case 'cured':
       return ledgerAt(o, c.loanId, closedAt, day).pastDueMinor === 0 ? undefined : 'closed cured but the ledger had past-due money when it closed';
     case 'paid':
+      if (o.events.some((e) => before(e) && /legal/.test(e.action) && detailOf(e).outcome === 'paid')) return undefined;
       return ledgerAt(o, c.loanId, closedAt, day).outstandingMinor === 0 ? undefined : 'closed paid but the ledger had an outstanding balance';
     case 'stopped_bankruptcy':
     case 'stopped_deceased': {
@@ -503,7 +527,7 @@ export function endsWhereTheScriptSays(o: Observed): Violation[] {
   return out;
 }
 
-/** What reached the SMTP sink and the SMS endpoint is what the contact record says, once each. */
+/** What reached the SMTP sink, the SMS endpoint and the letter queue is what the contact record says, once each. */
 export function deliveriesMatchTheContactRecord(o: Observed): Violation[] {
   const out: Violation[] = [];
   const v = (detail: string, loanId?: string) => out.push({ invariant: 'deliveriesMatchTheContactRecord', loanId, detail });
@@ -513,8 +537,10 @@ export function deliveriesMatchTheContactRecord(o: Observed): Violation[] {
   const seen = new Map<string, number>();
   for (const mail of o.mail) seen.set(`email:${mail.messageId}`, (seen.get(`email:${mail.messageId}`) ?? 0) + 1);
   for (const call of o.sms) seen.set(`sms:${call.idempotencyKey}`, (seen.get(`sms:${call.idempotencyKey}`) ?? 0) + 1);
+  for (const letter of o.letters) seen.set(`letter:${letter.idempotencyKey}`, (seen.get(`letter:${letter.idempotencyKey}`) ?? 0) + 1);
   for (const [key, n] of seen) {
-    const row = key.startsWith('email:') ? byMessageId.get(key.slice(6)) : byKey.get(key.slice(4));
+    const [channel, id] = [key.slice(0, key.indexOf(':')), key.slice(key.indexOf(':') + 1)];
+    const row = channel === 'email' ? byMessageId.get(id) : byKey.get(id);
     if (!row) {
       v(`${key} delivered with no contact record`);
       continue;
@@ -524,6 +550,8 @@ export function deliveriesMatchTheContactRecord(o: Observed): Violation[] {
     if (row.status !== 'sent' && row.status !== 'presumed_sent') v(`${key} delivered but recorded ${row.status}`, row.loanId);
   }
   for (const c of o.contacts) {
+    const delivered = seen.has(c.channel === 'email' ? `email:${messageIdFor(c.idempotencyKey)}` : `${c.channel}:${c.idempotencyKey}`);
+    if (c.status === 'sent' && !delivered) v(`${c.channel} ${c.idempotencyKey} recorded sent but never reached its provider`, c.loanId);
     const kase = o.cases.find((k) => k.id === c.caseId);
     if ((c.status === 'sent' || c.status === 'presumed_sent') && c.sentAt && kase?.closedAt && ms(c.sentAt) > ms(kase.closedAt)) {
       v(`${c.channel} ${c.template} sent ${c.sentAt.toISOString()} after its case closed ${kase.closedAt.toISOString()}`, c.loanId);

@@ -8,7 +8,8 @@ import * as m from '../../workflows/messages';
 import { startHarness, type Harness } from '../support/harness';
 import { createSuiteDatabase } from '../faults/infra';
 import { LoanDriver, type LoanRecord } from './driver';
-import { checkInvariants, INVARIANTS, observe, type Violation } from './invariants';
+import type { LetterProvider } from '../../channels/letter';
+import { checkInvariants, INVARIANTS, observe, type LetterCall, type Violation } from './invariants';
 import { planScripts, type LoanScript } from './script';
 
 export interface ModelOptions {
@@ -87,7 +88,8 @@ async function runBatch(scripts: LoanScript[], report: ModelReport, log: (line: 
   let h: Harness | undefined;
   try {
     await migrateDatabase(database.url);
-    h = await startHarness('model', { databaseUrl: database.url });
+    const letters: LetterCall[] = [];
+    h = await startHarness('model', { databaseUrl: database.url, letters: letterSink(letters) });
     const ctx = { db: h.db, client: h.client, deps: { db: h.db, client: h.client, taskQueue: h.queues.collections }, paymentsMade: new Map() };
     const drivers = scripts.map((script) => new LoanDriver(ctx, script));
     await Promise.all(
@@ -106,7 +108,7 @@ async function runBatch(scripts: LoanScript[], report: ModelReport, log: (line: 
     const loanIds = scripts.map((s) => s.loanId);
     await settle(h, loanIds);
     const records = new Map(drivers.map((d) => [d.script.loanId, d.record]));
-    const observed = await observe(h.db, h.client, { loanIds, records, paymentsMade: ctx.paymentsMade, mail: h.smtp.messages, sms: h.sms.calls });
+    const observed = await observe(h.db, h.client, { loanIds, records, paymentsMade: ctx.paymentsMade, mail: h.smtp.messages, sms: h.sms.calls, letters });
     const violations = await checkInvariants(h.db, observed);
     tally(report, scripts, observed, violations);
     await terminateWaiting(h, loanIds);
@@ -114,6 +116,17 @@ async function runBatch(scripts: LoanScript[], report: ModelReport, log: (line: 
     await h?.close().catch((error) => log(`closing the harness: ${error}`));
     await database.drop().catch((error) => log(`could not drop ${database.name}: ${error}`));
   }
+}
+
+/** The print-and-mail queue of the run: keeps each letter's key and arrival, like the other sinks. */
+function letterSink(letters: LetterCall[]): LetterProvider {
+  return {
+    name: 'model-letters',
+    async send(letter) {
+      letters.push({ idempotencyKey: letter.idempotencyKey, loanId: letter.loanId, at: Date.now() });
+      return { providerMessageId: `letter-${letter.idempotencyKey}` };
+    },
+  };
 }
 
 /** Waits until every loan's latest run has completed or sits paused with nothing scheduled to end it. */

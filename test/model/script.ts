@@ -9,8 +9,8 @@ import { prng } from '../faults/borrowers';
 export type CallOutcomeStep = 'no_answer' | 'wrong_number' | 'right_party_contact' | 'refused' | 'dispute_raised' | 'hardship';
 
 export type Step =
-  /** A part of what is past due, or the rest of it. */
-  | { kind: 'pay'; portion: 'partial' | 'rest' }
+  /** A share of what is past due (partial), or all of it (rest). */
+  | { kind: 'pay'; portion: 'partial' | 'rest'; share: number }
   /** The same payment id submitted twice at once (a backend retry racing its first try). */
   | { kind: 'pay-duplicate' }
   /** Two payments, the later-received one reported first. */
@@ -83,7 +83,7 @@ function stepTable(stages: StageKind[]): Weighted {
   const hasCall = stages.includes('call');
   const hasNegotiation = stages.includes('negotiation');
   const table: Weighted = [
-    [6, (r) => ({ kind: 'pay', portion: r() < 0.6 ? 'partial' : 'rest' })],
+    [6, (r) => (r() < 0.6 ? { kind: 'pay', portion: 'partial', share: 0.2 + Math.round(r() * 40) / 100 } : { kind: 'pay', portion: 'rest', share: 1 })],
     [2, () => ({ kind: 'pay-duplicate' })],
     [2, () => ({ kind: 'pay-out-of-order' })],
     [4, () => ({ kind: 'dispute' })],

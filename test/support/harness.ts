@@ -12,6 +12,7 @@ import { inject } from 'vitest';
 import { createCaseActivities } from '../../activities/case';
 import { createChannelActivities } from '../../activities/channels';
 import { createSmtpMailer } from '../../channels/email';
+import type { LetterProvider } from '../../channels/letter';
 import { createWebhookSmsProvider } from '../../channels/sms';
 import { createDatabase, type DatabaseHandle } from '../../db/client';
 import { upsertBorrower, type BorrowerInput } from '../../db/repository/borrowers';
@@ -81,6 +82,8 @@ export interface HarnessOptions {
   strategyId?: string;
   /** A database of the file's own instead of the run's shared one (a suite whose sweeps must see only its loans). */
   databaseUrl?: string;
+  /** Where letters go; default the console queue. */
+  letters?: LetterProvider;
 }
 
 export async function startHarness(name: string, options: HarnessOptions = {}): Promise<Harness> {
@@ -119,6 +122,7 @@ export async function startHarness(name: string, options: HarnessOptions = {}): 
       db,
       mailer: createSmtpMailer(smtp.url),
       sms: createWebhookSmsProvider({ url: sms.url, secret: 'test-secret' }),
+      ...(options.letters ? { letters: options.letters } : {}),
     }),
   });
   const running = workerSet.run();
