@@ -173,10 +173,10 @@ interface Interval {
   caseId?: string | null;
 }
 
-/** Templates a dispute does not stop: disclosures the law requires (Reg F 1006.34 validation notice). */
-const ALLOWED_DURING_DISPUTE = new Set(['validation-notice']);
-/** Templates a cease request does not stop: 1006.6(c)(2)-(3), notice that a remedy will be invoked. */
-const ALLOWED_AFTER_CEASE = new Set(['final-demand']);
+/** Templates a dispute does not stop: disclosures the law requires (the validation notice, the answer to the dispute). */
+const ALLOWED_DURING_DISPUTE = /^validation-notice$|dispute/;
+/** Templates a cease request does not stop (Reg F 1006.6(c)): confirming that collection stops, notice that a remedy will be invoked. */
+const ALLOWED_AFTER_CEASE = /^final-demand$|cease/;
 
 const ms = (d: Date) => d.getTime();
 const detailOf = (e: AuditEvent) => (e.after ?? {}) as Record<string, unknown>;
@@ -279,8 +279,8 @@ function contactsOf(o: Observed): HumanOrMessage[] {
 function forbids(i: Interval, c: HumanOrMessage): boolean {
   if (i.channel && i.channel !== c.channel) return false;
   if (i.caseId !== undefined && i.caseId !== c.caseId) return false;
-  if (i.fact === 'dispute' && c.template && ALLOWED_DURING_DISPUTE.has(c.template)) return false;
-  if (i.fact === 'cease' && c.template && ALLOWED_AFTER_CEASE.has(c.template)) return false;
+  if (i.fact === 'dispute' && c.template && ALLOWED_DURING_DISPUTE.test(c.template)) return false;
+  if (i.fact === 'cease' && c.template && ALLOWED_AFTER_CEASE.test(c.template)) return false;
   return true;
 }
 
@@ -344,14 +344,22 @@ export function noCaseReopenedAfterTerminalOutcome(o: Observed): Violation[] {
   return out;
 }
 
-/** The strategy's minimum gap between two messages to one borrower: a top-level duration whose name says "gap". */
-export function minimumMessageGapMs(doc: Record<string, unknown> | undefined): number | undefined {
+/**
+ * The strategy's minimum gap between two messages to one borrower: a duration whose name says "gap", at
+ * the top of the document or one level down (e.g. in a contact-policy object); paths are not searched.
+ */
+export function minimumMessageGapMs(doc: Record<string, unknown> | undefined, depth = 0): number | undefined {
   for (const [key, value] of Object.entries(doc ?? {})) {
-    if (!/gap/i.test(key) || typeof value !== 'string') continue;
-    try {
-      return parseDuration(value);
-    } catch {
-      // not a duration: not the gap
+    if (/gap/i.test(key) && typeof value === 'string') {
+      try {
+        return parseDuration(value);
+      } catch {
+        // not a duration: not the gap
+      }
+    }
+    if (depth === 0 && key !== 'paths' && key !== 'segments' && value && typeof value === 'object' && !Array.isArray(value)) {
+      const nested = minimumMessageGapMs(value as Record<string, unknown>, 1);
+      if (nested !== undefined) return nested;
     }
   }
   return undefined;
