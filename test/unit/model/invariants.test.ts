@@ -1,6 +1,7 @@
 // The model suite's invariants over hand-made observations: each says what it should, and reads the
 // strategy's minimum message gap wherever the strategy document puts a duration named for it.
 import { describe, expect, it } from 'vitest';
+import type { CollectionCase } from '../../../db/schema';
 import { messagesKeepTheMinimumGap, minimumMessageGapMs, noCaseReopenedAfterTerminalOutcome, noContactWhileForbidden, type Observed } from '../../model/invariants';
 
 const at = (s: number) => new Date(Date.UTC(2026, 0, 1, 0, 0, s));
@@ -33,7 +34,7 @@ function observed(partial: Partial<Observed>): Observed {
 }
 
 const kase = (id: string, opened: number, closed?: number, outcome?: string) =>
-  ({ id, loanId: 'L1', strategyId: 'fast-test', strategyVersion: 1, openedAt: at(opened), closedAt: closed === undefined ? null : at(closed), outcome: outcome ?? null }) as never;
+  ({ id, loanId: 'L1', strategyId: 'fast-test', strategyVersion: 1, openedAt: at(opened), closedAt: closed === undefined ? null : at(closed), outcome: outcome ?? null }) as unknown as CollectionCase;
 
 describe('model invariants', () => {
   it('reads the minimum message gap at the top of the strategy or one level down, never from paths or names', () => {
