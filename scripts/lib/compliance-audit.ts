@@ -45,6 +45,12 @@ export interface AuditScope {
   caseId?: string;
   /** Only contacts at or after this instant are reported (earlier ones still count in the history). */
   since?: Date | string;
+  /**
+   * The instant a message is judged at: when it left (`sent`, the default and the strict reading), or
+   * when the send-time gate decided to send it (`decided`): a fact put on record while the message was
+   * already with the provider could not have stopped it.
+   */
+  messageInstant?: 'sent' | 'decided';
 }
 
 export interface ComplianceAudit {
@@ -87,7 +93,7 @@ export async function auditContacts(db: Database, scope: AuditScope = {}): Promi
 
   const result: ComplianceAudit = { checked: 0, cases: 0, violations: [] };
   const auditLoan = async (loanId: string) => {
-    const one = await auditLoanRecord(db, loanId, { caseId: scope.caseId, sinceMs });
+    const one = await auditLoanRecord(db, loanId, { caseId: scope.caseId, sinceMs, messageInstant: scope.messageInstant });
     result.checked += one.checked;
     result.cases += one.cases;
     result.violations.push(...one.violations);
@@ -229,7 +235,7 @@ async function strategiesOf(db: Database, cases: CollectionCase[]): Promise<Loan
 async function auditLoanRecord(
   db: Database,
   loanId: string,
-  scope: { caseId?: string; sinceMs?: number },
+  scope: { caseId?: string; sinceMs?: number; messageInstant?: 'sent' | 'decided' },
 ): Promise<ComplianceAudit> {
   const record = await loadLoan(db, loanId);
   const { cases } = record;
@@ -243,7 +249,7 @@ async function auditLoanRecord(
   // Every contact of the loan, whatever the scope: earlier contacts count in the caps of later ones.
   const contacts: Array<AuditContact & { caseId: string; ms: number }> = [];
   for (const m of record.messages) {
-    const at = m.sentAt ?? m.createdAt;
+    const at = scope.messageInstant === 'decided' ? m.scheduledFor : (m.sentAt ?? m.createdAt);
     const c = caseOf(m.caseId, at.getTime());
     if (!c) continue;
     contacts.push({

@@ -177,6 +177,16 @@ describe('compliance report', () => {
     expect(rules(report)).toEqual(['email@2025-03-07T15:00:00.000Z common.paused']);
   });
 
+  it('judges a message at its gate decision with messageInstant "decided": a dispute filed while it was with the provider is no violation', async () => {
+    const c = await givenCase('us', 'America/New_York');
+    const idempotencyKey = `${c.caseId}/email/in-flight`;
+    await beginContactAttempt(handle.db, { idempotencyKey, caseId: c.caseId, loanId: c.loanId, channel: 'email', template: 'reminder-friendly', scheduledFor: new Date('2025-03-10T15:00:00.000Z') });
+    await openDispute(handle.db, { idempotencyKey: `${c.caseId}/dispute`, loanId: c.loanId, caseId: c.caseId, reason: 'not my debt', openedAt: new Date('2025-03-10T15:00:00.500Z') });
+    await markContactSent(handle.db, idempotencyKey, { sentAt: new Date('2025-03-10T15:00:01.000Z'), providerMessageId: 'test' });
+    expect(rules(await auditContacts(handle.db, { loanId: c.loanId }))).toEqual(['email@2025-03-10T15:00:01.000Z common.dispute']);
+    expect(rules(await auditContacts(handle.db, { loanId: c.loanId, messageInstant: 'decided' }))).toEqual([]);
+  });
+
   it('counts completed collector calls: a 4th connected call in a day and an email after a dispute raised on a call', async () => {
     const c = await givenCase('cn', 'Asia/Shanghai');
     for (const hour of ['02', '03', '04', '05']) await called(c, `2025-03-10T${hour}:00:00.000Z`, 'right_party_contact');
