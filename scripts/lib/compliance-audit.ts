@@ -48,7 +48,8 @@ export interface AuditScope {
   /**
    * The instant a message is judged at: when it left (`sent`, the default and the strict reading), or
    * when the send-time gate decided to send it (`decided`): a fact put on record while the message was
-   * already with the provider could not have stopped it.
+   * already with the provider could not have stopped it. In that reading a payment counts from when it
+   * was recorded in the ledger (a backend reports payments after receiving them).
    */
   messageInstant?: 'sent' | 'decided';
 }
@@ -158,7 +159,8 @@ interface LoanRecord {
 /** Audit actions that describe the borrower rather than one loan (opt-outs and cease live on the borrower). */
 const BORROWER_ACTIONS = ['borrower.cease', 'borrower.opt_out', 'borrower.barred', 'workflow.cease_requested', 'workflow.channel_opted_out', 'workflow.collection_barred'];
 
-async function loadLoan(db: Database, loanId: string): Promise<LoanRecord> {
+/** `asDecided`: a payment counts from when the ledger learned of it (its record), not from when it was received. */
+async function loadLoan(db: Database, loanId: string, asDecided = false): Promise<LoanRecord> {
   const [loan] = await db.select().from(loans).where(eq(loans.id, loanId));
   if (!loan) throw new NotFoundError(`loan ${loanId} not found`, 'loanId');
   const [borrower, cases, ledger, allocations, disputeRows, siblingLoans, messages, calls] = await Promise.all([
@@ -166,7 +168,7 @@ async function loadLoan(db: Database, loanId: string): Promise<LoanRecord> {
     db.select().from(collectionCases).where(eq(collectionCases.loanId, loanId)).orderBy(asc(collectionCases.openedAt)),
     db.select().from(installments).where(eq(installments.loanId, loanId)).orderBy(asc(installments.seq)),
     db
-      .select({ seq: paymentAllocations.installmentSeq, amountMinor: paymentAllocations.amountMinor, receivedAt: payments.receivedAt })
+      .select({ seq: paymentAllocations.installmentSeq, amountMinor: paymentAllocations.amountMinor, receivedAt: payments.receivedAt, recordedAt: payments.createdAt })
       .from(paymentAllocations)
       .innerJoin(payments, eq(payments.id, paymentAllocations.paymentId))
       .where(eq(paymentAllocations.loanId, loanId)),
@@ -195,7 +197,11 @@ async function loadLoan(db: Database, loanId: string): Promise<LoanRecord> {
     borrower,
     cases,
     ledger: ledger.map((i) => ({ seq: i.seq, dueDate: i.dueDate, amountDueMinor: i.amountDueMinor, amountPaidMinor: 0 })),
-    allocations: allocations.map((a) => ({ seq: a.seq, amountMinor: a.amountMinor, receivedAt: a.receivedAt.getTime() })),
+    allocations: allocations.map((a) => ({
+      seq: a.seq,
+      amountMinor: a.amountMinor,
+      receivedAt: asDecided ? Math.max(a.receivedAt.getTime(), a.recordedAt.getTime()) : a.receivedAt.getTime(),
+    })),
     acceleratedAt: loan.acceleratedAt,
     disputes: disputeRows,
     events,
@@ -237,7 +243,7 @@ async function auditLoanRecord(
   loanId: string,
   scope: { caseId?: string; sinceMs?: number; messageInstant?: 'sent' | 'decided' },
 ): Promise<ComplianceAudit> {
-  const record = await loadLoan(db, loanId);
+  const record = await loadLoan(db, loanId, scope.messageInstant === 'decided');
   const { cases } = record;
   const caseOf = (caseId: string | null, atMs: number): CollectionCase | undefined =>
     cases.find((c) => c.id === caseId) ??

@@ -187,6 +187,15 @@ describe('compliance report', () => {
     expect(rules(await auditContacts(handle.db, { loanId: c.loanId, messageInstant: 'decided' }))).toEqual([]);
   });
 
+  it('with messageInstant "decided", counts a payment from when the ledger recorded it, not from its received date', async () => {
+    const c = await givenCase('us', 'America/New_York');
+    // Received on 03-09 but reported (recorded) only now: a message on 03-10 could not have known.
+    await recordPayment(handle.db, { paymentId: `${c.loanId}-P1`, loanId: c.loanId, amountMinor: 50_000, currency: c.currency, receivedAt: new Date('2025-03-09T12:00:00Z') });
+    await sent(c, 'email', '2025-03-10T15:00:00.000Z');
+    expect(rules(await auditContacts(handle.db, { loanId: c.loanId }))).toEqual(['email@2025-03-10T15:00:00.000Z common.nothing-due']);
+    expect(rules(await auditContacts(handle.db, { loanId: c.loanId, messageInstant: 'decided' }))).toEqual([]);
+  });
+
   it('counts completed collector calls: a 4th connected call in a day and an email after a dispute raised on a call', async () => {
     const c = await givenCase('cn', 'Asia/Shanghai');
     for (const hour of ['02', '03', '04', '05']) await called(c, `2025-03-10T${hour}:00:00.000Z`, 'right_party_contact');
