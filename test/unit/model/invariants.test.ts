@@ -1,0 +1,72 @@
+// The model suite's invariants over hand-made observations: each says what it should, and reads the
+// strategy's minimum message gap wherever the strategy document puts a duration named for it.
+import { describe, expect, it } from 'vitest';
+import type { CollectionCase } from '../../../db/schema';
+import { messagesKeepTheMinimumGap, minimumMessageGapMs, noCaseReopenedAfterTerminalOutcome, noContactWhileForbidden, type Observed } from '../../model/invariants';
+
+const at = (s: number) => new Date(Date.UTC(2026, 0, 1, 0, 0, s));
+
+function observed(partial: Partial<Observed>): Observed {
+  return {
+    loanIds: ['L1'],
+    records: new Map(),
+    paymentsMade: new Map(),
+    mail: [],
+    sms: [],
+    letters: [],
+    cases: [],
+    contacts: [],
+    tasks: [],
+    events: [],
+    disputes: [],
+    payments: [],
+    allocations: [],
+    installments: [],
+    promises: [],
+    plans: [],
+    legal: [],
+    borrowers: [],
+    runs: new Map(),
+    strategyDocs: new Map(),
+    notes: [],
+    ...partial,
+  } as Observed;
+}
+
+const kase = (id: string, opened: number, closed?: number, outcome?: string) =>
+  ({ id, loanId: 'L1', strategyId: 'fast-test', strategyVersion: 1, openedAt: at(opened), closedAt: closed === undefined ? null : at(closed), outcome: outcome ?? null }) as unknown as CollectionCase;
+
+describe('model invariants', () => {
+  it('reads the minimum message gap at the top of the strategy or one level down, never from paths or names', () => {
+    expect(minimumMessageGapMs({ minMessageGap: 'PT2S' })).toBe(2_000);
+    expect(minimumMessageGapMs({ contactPolicy: { minimumGapBetweenMessages: 'PT4H' } })).toBe(4 * 3600_000);
+    expect(minimumMessageGapMs({ paths: { ladder: { gap: 'PT1S' } }, name: 'a gap' })).toBeUndefined();
+  });
+
+  it('flags two messages closer than the gap, and skips with a note when the strategy has none', () => {
+    const contacts = [1, 1.5, 5].map((s, n) => ({ loanId: 'L1', caseId: 'C1', channel: 'sms', template: 'reminder', status: 'sent', idempotencyKey: `k${n}`, sentAt: new Date(at(0).getTime() + s * 1000), scheduledFor: at(0) })) as never;
+    const withGap = observed({ cases: [kase('C1', 0)], contacts, strategyDocs: new Map([['fast-test@1', { minMessageGap: 'PT2S' }]]) });
+    expect(messagesKeepTheMinimumGap(withGap).map((v) => v.detail)).toEqual([expect.stringContaining('500 ms apart (minimum 2000 ms)')]);
+    const without = observed({ cases: [kase('C1', 0)], contacts, strategyDocs: new Map([['fast-test@1', {}]]) });
+    expect(messagesKeepTheMinimumGap(without)).toEqual([]);
+    expect(without.notes).toEqual([expect.stringContaining('closest two messages to one borrower there: 500 ms')]);
+  });
+
+  it('flags a case opened after a terminal outcome, not one after a cure with a new instalment past due', () => {
+    const reopened = observed({ cases: [kase('C1', 0, 10, 'stopped_bankruptcy'), kase('C2', 20)] });
+    expect(noCaseReopenedAfterTerminalOutcome(reopened)).toHaveLength(1);
+    const cured = observed({
+      cases: [kase('C1', 0, 10, 'cured'), { ...kase('C2', 0), openedAt: new Date(Date.UTC(2026, 0, 3)) }],
+      installments: [{ loanId: 'L1', seq: 2, dueDate: '2026-01-01', amountDueMinor: 1, amountPaidMinor: 0 }] as never,
+    });
+    expect(noCaseReopenedAfterTerminalOutcome(cured)).toEqual([]);
+  });
+
+  it('flags a task claimed after a dispute was filed, not one claimed before it or within the concurrency margin', () => {
+    const tasks = [5, 15, 30.1].map((s, n) => ({ id: `t${n}`, loanId: 'L1', caseId: 'C1', status: 'claimed', claimedBy: 'c1', claimedAt: new Date(at(0).getTime() + s * 1000) })) as never;
+    const o = observed({ cases: [kase('C1', 0)], tasks, disputes: [{ id: 'd1', loanId: 'L1', openedAt: at(10), resolvedAt: at(20), outcome: 'rejected' }, { id: 'd2', loanId: 'L1', openedAt: new Date(at(30).getTime() + 50), resolvedAt: null, outcome: null }] as never });
+    const found = noContactWhileForbidden(o);
+    expect(found.map((v) => v.detail)).toEqual(['task claim by c1 at 2026-01-01T00:00:15.000Z: dispute since 2026-01-01T00:00:10.000Z']);
+    expect(o.notes).toEqual([expect.stringContaining('1 contact(s) decided within 200 ms of a fact')]);
+  });
+});
