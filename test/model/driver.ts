@@ -142,7 +142,7 @@ export class LoanDriver {
   /** Remembers the outcome the workflow shows after a step, keyed by its case. */
   private async observeOutcome(): Promise<void> {
     const s = await this.state();
-    if (s?.outcome && !this.record.observedOutcomes.has(s.caseId)) this.record.observedOutcomes.set(s.caseId, s.outcome);
+    if (s?.outcome && s.caseId && !this.record.observedOutcomes.has(s.caseId)) this.record.observedOutcomes.set(s.caseId, s.outcome);
   }
 
   async play(): Promise<void> {
@@ -157,7 +157,7 @@ export class LoanDriver {
 
   private async start(): Promise<void> {
     await seedLoan(this.ctx.db, { index: this.script.index, loanId: this.loanId, dpd: this.script.dpd, pathId: this.script.pathId, behaviour: 'silent', pastDueMinor: INSTALLMENT_MINOR });
-    const apiStart = () => this.attempt('start', () => startCollection(this.ctx.deps, this.loanId));
+    const apiStart = () => this.attempt('start', () => startCollection(this.ctx.deps, this.loanId, {}, backend));
     const sweep = () => this.sweep(0);
     if (this.script.start === 'api') await apiStart();
     else if (this.script.start === 'api-racing-sweep') await Promise.all([apiStart(), sweep()]);
@@ -253,7 +253,9 @@ export class LoanDriver {
           const s = await this.state();
           if (s?.stage !== 'closed') return this.act('restart', 'skipped', { note: 'the case is still open' });
         }
-        await this.attempt('restart', () => startCollection(deps, this.loanId), (r) => r.started);
+        // A plain start, as the sweep or a backend would: after a terminal outcome the lifecycle rule
+        // answers 409 (no audited reopen reason), and noCaseReopenedAfterTerminalOutcome checks none slipped.
+        await this.attempt('restart', () => startCollection(deps, this.loanId, {}, backend), (r) => r.started);
         return;
       }
     }
@@ -351,7 +353,7 @@ export class LoanDriver {
   private async promise(keep: boolean): Promise<void> {
     const s = await this.offerWindow('promise');
     if (!s) return this.act('promise', 'skipped', { note: 'no offer window' });
-    const amountMinor = Math.max(1, s.pastDueMinor);
+    const amountMinor = Math.max(1, s.pastDueMinor ?? 0);
     const dueAt = new Date(Date.now() + 4_000).toISOString();
     const state = await this.attempt('promise', () => submitPromise(this.ctx.deps, this.loanId, { amountMinor, currency: 'CNY', dueAt }, collector(this.collectorId)));
     if (!state) return;
@@ -362,7 +364,7 @@ export class LoanDriver {
   private async plan(keep: boolean): Promise<void> {
     const s = await this.offerWindow('plan');
     if (!s) return this.act('plan', 'skipped', { note: 'no offer window' });
-    const total = Math.max(2, s.pastDueMinor);
+    const total = Math.max(2, s.pastDueMinor ?? 0);
     const first = Math.floor(total / 2);
     const installments = [
       { dueAt: new Date(Date.now() + 3_000).toISOString(), amountMinor: first },

@@ -32,9 +32,10 @@ import {
   type CollectorTask,
 } from '../../db/schema';
 import { getLoanPosition } from '../../db/repository/ledger';
+import { contactKindOf, passesCease, passesDispute } from '../../domain/compliance';
 import { loanPosition } from '../../domain/ledger';
 import { findDefaultStrategy } from '../../domain/strategy/defaults';
-import { parseDuration } from '../../domain/strategy/duration';
+import { minMessageGapMs, parseDuration } from '../../domain/strategy/duration';
 import * as m from '../../workflows/messages';
 import { auditContacts } from '../../scripts/lib/compliance-audit';
 import { checkLedger } from '../support/ledger-checks';
@@ -171,11 +172,6 @@ interface Interval {
   caseId?: string | null;
 }
 
-/** Templates a dispute does not stop: disclosures the law requires (the validation notice, the answer to the dispute). */
-const ALLOWED_DURING_DISPUTE = /^validation-notice$|dispute/;
-/** Templates a cease request does not stop (Reg F 1006.6(c)): confirming that collection stops, notice that a remedy will be invoked. */
-const ALLOWED_AFTER_CEASE = /^final-demand$|cease/;
-
 const ms = (d: Date) => d.getTime();
 const detailOf = (e: AuditEvent) => (e.after ?? {}) as Record<string, unknown>;
 
@@ -277,8 +273,11 @@ function contactsOf(o: Observed): HumanOrMessage[] {
 function forbids(i: Interval, c: HumanOrMessage): boolean {
   if (i.channel && i.channel !== c.channel) return false;
   if (i.caseId !== undefined && i.caseId !== c.caseId) return false;
-  if (i.fact === 'dispute' && c.template && ALLOWED_DURING_DISPUTE.test(c.template)) return false;
-  if (i.fact === 'cease' && c.template && ALLOWED_AFTER_CEASE.test(c.template)) return false;
+  // What a dispute or a cease request lets through is the product's one classification (domain/compliance
+  // kinds.ts), the same the planner, the gate and the compliance report read. A call is collection.
+  const kind = c.template ? contactKindOf(c.template) : 'collection';
+  if (i.fact === 'dispute' && passesDispute(kind)) return false;
+  if (i.fact === 'cease' && passesCease(kind)) return false;
   return true;
 }
 
@@ -343,27 +342,18 @@ export function noCaseReopenedAfterTerminalOutcome(o: Observed): Violation[] {
 }
 
 /**
- * The strategy's minimum gap between two messages to one borrower: a duration whose name says "gap", at
- * the top of the document or one level down (e.g. in a contact-policy object); paths are not searched.
+ * The strategy's minimum gap between two messages (Strategy.minMessageGap), read the way the workflow
+ * reads it (domain/strategy/duration); undefined when the stored document states none.
  */
-export function minimumMessageGapMs(doc: Record<string, unknown> | undefined, depth = 0): number | undefined {
-  for (const [key, value] of Object.entries(doc ?? {})) {
-    if (/gap/i.test(key) && typeof value === 'string') {
-      try {
-        return parseDuration(value);
-      } catch {
-        // not a duration: not the gap
-      }
-    }
-    if (depth === 0 && key !== 'paths' && key !== 'segments' && value && typeof value === 'object' && !Array.isArray(value)) {
-      const nested = minimumMessageGapMs(value as Record<string, unknown>, 1);
-      if (nested !== undefined) return nested;
-    }
-  }
-  return undefined;
+export function minimumMessageGapMs(doc: Record<string, unknown> | undefined): number | undefined {
+  const gap = doc?.minMessageGap;
+  return typeof gap === 'string' ? minMessageGapMs({ minMessageGap: gap }) : undefined;
 }
 
-/** No two messages to one borrower closer than the strategy's minimum gap (issue #12, bursts). */
+/**
+ * No two messages to one borrower closer than the strategy's minimum gap (issue #12, bursts), measured
+ * as the rule gate measures it (common.message-gap): between the sent instants of the contact rows.
+ */
 export function messagesKeepTheMinimumGap(o: Observed): Violation[] {
   const out: Violation[] = [];
   const withoutGap = new Set<string>();
@@ -434,9 +424,11 @@ function ledgerAt(o: Observed, loanId: string, until: number, day: string) {
 }
 
 /**
- * Promise and plan rows follow the workflow (issue #12): as many kept/broken promise rows as the
- * workflow audited promise_kept/promise_broken, completed/broken plans as plan_completed/plan_broken,
- * one row per accepted promise or plan, and nothing left open or active once its case closed.
+ * Promise and plan rows follow the workflow (issue #12): one row per accepted promise or plan; as many
+ * broken rows as the workflow audited promise_broken/plan_broken; as many kept/completed rows as it
+ * audited promise_kept/plan_completed, plus at most one settled when the case closed repaid (cured or
+ * paid) under an offer still open; `cancelled` only for an offer still open when the case closed for
+ * another reason; nothing left open or active once its case closed.
  */
 export function promiseAndPlanRowsFollowTheWorkflow(o: Observed): Violation[] {
   const out: Violation[] = [];
@@ -450,12 +442,22 @@ export function promiseAndPlanRowsFollowTheWorkflow(o: Observed): Violation[] {
     const compare = (what: string, rowCount: number, eventCount: number) => {
       if (rowCount !== eventCount) v(c.loanId, `case ${c.id}: ${rowCount} ${what} row(s), workflow audited ${eventCount}`);
     };
+    // An offer still open when the case closed is settled by the close (workflows/collection.ts
+    // settleOffersLeftOpen): kept/completed if the case closed repaid, cancelled otherwise.
+    const repaid = c.outcome === 'cured' || c.outcome === 'paid';
+    const closedOtherwise = c.closedAt !== null && !repaid;
+    const settledOnClose = (what: string, rowCount: number, eventCount: number, allowed: boolean) => {
+      const extra = rowCount - eventCount;
+      if (extra < 0 || extra > (allowed ? 1 : 0)) v(c.loanId, `case ${c.id} (${c.outcome ?? 'open'}): ${rowCount} ${what} row(s), workflow audited ${eventCount}`);
+    };
     compare('promise', promises.length, count('promise_to_pay'));
-    compare('kept promise', rows(promises, 'kept'), count('promise_kept'));
+    settledOnClose('kept promise', rows(promises, 'kept'), count('promise_kept'), repaid);
     compare('broken promise', rows(promises, 'broken'), count('promise_broken'));
+    settledOnClose('cancelled promise', rows(promises, 'cancelled'), 0, closedOtherwise);
     compare('plan', plans.length, count('payment_plan_agreed'));
-    compare('completed plan', rows(plans, 'completed'), count('plan_completed'));
+    settledOnClose('completed plan', rows(plans, 'completed'), count('plan_completed'), repaid);
     compare('broken plan', rows(plans, 'broken'), count('plan_broken'));
+    settledOnClose('cancelled plan', rows(plans, 'cancelled'), 0, closedOtherwise);
     if (c.closedAt) {
       if (rows(promises, 'open')) v(c.loanId, `case ${c.id} closed ${c.outcome} with ${rows(promises, 'open')} promise row(s) still open`);
       if (rows(plans, 'active')) v(c.loanId, `case ${c.id} closed ${c.outcome} with ${rows(plans, 'active')} plan row(s) still active`);

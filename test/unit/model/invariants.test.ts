@@ -1,8 +1,16 @@
-// The model suite's invariants over hand-made observations: each says what it should, and reads the
-// strategy's minimum message gap wherever the strategy document puts a duration named for it.
+// The model suite's invariants over hand-made observations: each says what it should, reads the
+// strategy's minimum message gap from Strategy.minMessageGap, and lets through a dispute or a cease only
+// what the product's contact kinds (domain/compliance/kinds.ts) let through.
 import { describe, expect, it } from 'vitest';
 import type { CollectionCase } from '../../../db/schema';
-import { messagesKeepTheMinimumGap, minimumMessageGapMs, noCaseReopenedAfterTerminalOutcome, noContactWhileForbidden, type Observed } from '../../model/invariants';
+import {
+  messagesKeepTheMinimumGap,
+  minimumMessageGapMs,
+  noCaseReopenedAfterTerminalOutcome,
+  noContactWhileForbidden,
+  promiseAndPlanRowsFollowTheWorkflow,
+  type Observed,
+} from '../../model/invariants';
 
 const at = (s: number) => new Date(Date.UTC(2026, 0, 1, 0, 0, s));
 
@@ -37,9 +45,10 @@ const kase = (id: string, opened: number, closed?: number, outcome?: string) =>
   ({ id, loanId: 'L1', strategyId: 'fast-test', strategyVersion: 1, openedAt: at(opened), closedAt: closed === undefined ? null : at(closed), outcome: outcome ?? null }) as unknown as CollectionCase;
 
 describe('model invariants', () => {
-  it('reads the minimum message gap at the top of the strategy or one level down, never from paths or names', () => {
+  it('reads the minimum message gap from the strategy minMessageGap, nowhere else', () => {
     expect(minimumMessageGapMs({ minMessageGap: 'PT2S' })).toBe(2_000);
-    expect(minimumMessageGapMs({ contactPolicy: { minimumGapBetweenMessages: 'PT4H' } })).toBe(4 * 3600_000);
+    expect(minimumMessageGapMs({ minMessageGap: 'PT20H' })).toBe(20 * 3600_000);
+    expect(minimumMessageGapMs({ contactPolicy: { minimumGapBetweenMessages: 'PT4H' } })).toBeUndefined();
     expect(minimumMessageGapMs({ paths: { ladder: { gap: 'PT1S' } }, name: 'a gap' })).toBeUndefined();
   });
 
@@ -68,5 +77,31 @@ describe('model invariants', () => {
     const found = noContactWhileForbidden(o);
     expect(found.map((v) => v.detail)).toEqual(['task claim by c1 at 2026-01-01T00:00:15.000Z: dispute since 2026-01-01T00:00:10.000Z']);
     expect(o.notes).toEqual([expect.stringContaining('1 contact(s) decided within 200 ms of a fact')]);
+  });
+
+  it('lets a dispute or a cease through only what the contact kinds do: a final demand after cease is flagged, a validation notice in a dispute is not', () => {
+    const message = (template: string, s: number) => ({ loanId: 'L1', caseId: 'C1', channel: 'email', template, status: 'sent', idempotencyKey: template, sentAt: at(s), scheduledFor: at(s) });
+    const ceased = observed({
+      cases: [kase('C1', 0)],
+      contacts: [message('final-demand', 20)] as never,
+      events: [{ id: 1, loanId: 'L1', caseId: 'C1', action: 'borrower.cease', at: at(10), after: {} }] as never,
+    });
+    expect(noContactWhileForbidden(ceased).map((v) => v.detail)).toEqual([expect.stringContaining('email final-demand sent 2026-01-01T00:00:20.000Z: cease since')]);
+    const disputed = observed({
+      cases: [kase('C1', 0)],
+      contacts: [message('validation-notice', 20), message('dispute-acknowledgement', 21)] as never,
+      disputes: [{ id: 'd1', loanId: 'L1', openedAt: at(10), resolvedAt: null, outcome: null }] as never,
+    });
+    expect(noContactWhileForbidden(disputed).map((v) => v.detail)).toEqual([expect.stringContaining('dispute-acknowledgement')]);
+  });
+
+  it('accepts promise and plan rows the close settled (kept when repaid, cancelled otherwise), not a cancelled row on a case still open', () => {
+    const events = [{ id: 1, loanId: 'L1', caseId: 'C1', action: 'workflow.promise_to_pay', at: at(1), after: {} }] as never;
+    const promise = (status: string) => [{ id: 'p1', loanId: 'L1', caseId: 'C1', status }] as never;
+    expect(promiseAndPlanRowsFollowTheWorkflow(observed({ cases: [kase('C1', 0, 10, 'cured')], events, promises: promise('kept') }))).toEqual([]);
+    expect(promiseAndPlanRowsFollowTheWorkflow(observed({ cases: [kase('C1', 0, 10, 'written_off')], events, promises: promise('cancelled') }))).toEqual([]);
+    expect(promiseAndPlanRowsFollowTheWorkflow(observed({ cases: [kase('C1', 0, 10, 'written_off')], events, promises: promise('kept') }))).toHaveLength(1);
+    expect(promiseAndPlanRowsFollowTheWorkflow(observed({ cases: [kase('C1', 0)], events, promises: promise('cancelled') }))).toHaveLength(1);
+    expect(promiseAndPlanRowsFollowTheWorkflow(observed({ cases: [kase('C1', 0, 10, 'written_off')], events, promises: promise('open') }))).toHaveLength(1);
   });
 });
