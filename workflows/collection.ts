@@ -408,7 +408,13 @@ async function serveInbox(loan: CaseState): Promise<void> {
       loan.inbox.refresh = false;
       const position = await caseDb.readPosition({ loanId: loan.loanId, closeCaseIfSettled: isClosed(loan) ? undefined : loan.caseId });
       applyPosition(loan, position);
-      if (position.closedAs) loan.closedInDatabase = true;
+      if (position.closedAs) {
+        // The activity closed the case on the ledger's word, so the cure or repayment came first: a close
+        // a handler took while it ran (the lender's, a bar, an upheld dispute) does not replace the
+        // outcome the database recorded. Pure state: the same commands follow either way.
+        loan.outcome = position.closedAs;
+        loan.closedInDatabase = true;
+      }
     }
     for (const { action, detail } of loan.inbox.audits.splice(0)) {
       await caseDb.recordTransition({ caseId: loan.caseId, loanId: loan.loanId, action, detail });
