@@ -253,9 +253,13 @@ export class LoanDriver {
           const s = await this.state();
           if (s?.stage !== 'closed') return this.act('restart', 'skipped', { note: 'the case is still open' });
         }
-        // A plain start, as the sweep or a backend would: after a terminal outcome the lifecycle rule
-        // answers 409 (no audited reopen reason), and noCaseReopenedAfterTerminalOutcome checks none slipped.
-        await this.attempt('restart', () => startCollection(deps, this.loanId, {}, backend), (r) => r.started);
+        // Half the loans (odd index, so the seeded scripts stay as they were) ask to collect again with an
+        // audited reason, the others start plainly, as the sweep or a backend would. After a terminal
+        // outcome a plain start is answered 409 and a reopen opens one case (never after bankruptcy or
+        // death); noCaseReopenedAfterTerminalOutcome checks what the database shows either way.
+        const reopen = this.script.index % 2 === 1;
+        const options = reopen ? { reopen: { reason: 'model: the lender collects again' } } : {};
+        await this.attempt(reopen ? 'restart-reopen' : 'restart', () => startCollection(deps, this.loanId, options, backend), (r) => r.started);
         return;
       }
     }

@@ -31,6 +31,7 @@ import {
   type ContactAttempt,
   type CollectorTask,
 } from '../../db/schema';
+import { REOPEN_ACTION } from '../../db/repository/cases';
 import { getLoanPosition } from '../../db/repository/ledger';
 import { contactKindOf, passesCease, passesDispute } from '../../domain/compliance';
 import { loanPosition } from '../../domain/ledger';
@@ -308,33 +309,48 @@ const TERMINAL = new Set(['dispute_upheld', 'stopped_bankruptcy', 'stopped_decea
 const NEVER_AGAIN = new Set(['stopped_bankruptcy', 'stopped_deceased']);
 
 /**
- * No case reopened after a terminal outcome (issue #12, lifecycle). A reopening needs an explicit,
- * audited request with a reason (an audit action naming "reopen" with a reason), and bankruptcy or death
- * refuse even that. After `cured`, a new case needs an instalment that fell past due after the cure.
+ * No case reopened after a terminal outcome (issue #12, lifecycle). What decides is the loan's last case
+ * closed before the new one opened (as domain/lifecycle reads it): after a terminal outcome a new case
+ * needs an explicit, audited request naming that case, with a reason (collection.reopened); bankruptcy or
+ * death, in any earlier case, refuse even that. After `cured` or `paid`, a new case needs an instalment
+ * that fell past due after that close.
  */
 export function noCaseReopenedAfterTerminalOutcome(o: Observed): Violation[] {
   const out: Violation[] = [];
+  const v = (loanId: string, detail: string) => out.push({ invariant: 'noCaseReopenedAfterTerminalOutcome', loanId, detail });
   for (const loanId of o.loanIds) {
     const cases = o.cases.filter((c) => c.loanId === loanId).sort((a, b) => ms(a.openedAt) - ms(b.openedAt));
     for (const [n, c] of cases.entries()) {
       if (n === 0) continue;
       const opened = ms(c.openedAt);
       const earlier = cases.slice(0, n).filter((k) => k.closedAt && ms(k.closedAt) <= opened);
-      const terminal = earlier.find((k) => TERMINAL.has(k.outcome!));
-      if (terminal) {
-        const request = o.events.find((e) => e.loanId === loanId && /reopen/i.test(e.action) && typeof detailOf(e).reason === 'string' && ms(e.at) <= opened && ms(e.at) >= ms(terminal.closedAt!));
-        if (NEVER_AGAIN.has(terminal.outcome!) || !request) {
-          out.push({ invariant: 'noCaseReopenedAfterTerminalOutcome', loanId, detail: `case ${c.id} opened ${c.openedAt.toISOString()} after case ${terminal.id} ended ${terminal.outcome} at ${terminal.closedAt!.toISOString()}${request ? ' (requested, but the outcome refuses any new case)' : ''}` });
-        }
+      const barred = earlier.find((k) => NEVER_AGAIN.has(k.outcome!));
+      if (barred) {
+        v(loanId, `case ${c.id} opened ${c.openedAt.toISOString()} after case ${barred.id} ended ${barred.outcome} at ${barred.closedAt!.toISOString()} (nothing reopens it)`);
         continue;
       }
-      const cured = earlier.filter((k) => k.outcome === 'cured' || k.outcome === 'paid').pop();
-      if (cured) {
+      const last = earlier.at(-1);
+      if (!last) continue;
+      if (TERMINAL.has(last.outcome!)) {
+        // The request names the case it reopens (db/repository/cases recordReopenRequest), with a reason.
+        const request = o.events.find(
+          (e) =>
+            e.loanId === loanId &&
+            e.action === REOPEN_ACTION &&
+            (e.before as { caseId?: string } | null)?.caseId === last.id &&
+            typeof detailOf(e).reason === 'string' &&
+            ms(e.at) <= opened &&
+            ms(e.at) >= ms(last.closedAt!),
+        );
+        if (!request) v(loanId, `case ${c.id} opened ${c.openedAt.toISOString()} after case ${last.id} ended ${last.outcome} at ${last.closedAt!.toISOString()} with no audited reopen request`);
+        continue;
+      }
+      if (last.outcome === 'cured' || last.outcome === 'paid') {
         const fellDue = o.installments.some((i) => {
           const pastDueFrom = Date.parse(`${i.dueDate}T00:00:00Z`) + 86_400_000;
-          return i.loanId === loanId && pastDueFrom > ms(cured.closedAt!) && pastDueFrom <= opened;
+          return i.loanId === loanId && pastDueFrom > ms(last.closedAt!) && pastDueFrom <= opened;
         });
-        if (!fellDue) out.push({ invariant: 'noCaseReopenedAfterTerminalOutcome', loanId, detail: `case ${c.id} opened after case ${cured.id} was ${cured.outcome} with no instalment falling past due since` });
+        if (!fellDue) v(loanId, `case ${c.id} opened after case ${last.id} was ${last.outcome} with no instalment falling past due since`);
       }
     }
   }

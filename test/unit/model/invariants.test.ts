@@ -69,6 +69,14 @@ describe('model invariants', () => {
       installments: [{ loanId: 'L1', seq: 2, dueDate: '2026-01-01', amountDueMinor: 1, amountPaidMinor: 0 }] as never,
     });
     expect(noCaseReopenedAfterTerminalOutcome(cured)).toEqual([]);
+    const reopen = (caseId: string, s: number) => ({ id: s, loanId: 'L1', caseId, action: 'collection.reopened', at: at(s), before: { caseId }, after: { reason: 'lender asks' } });
+    const writtenOff = [kase('C1', 0, 10, 'written_off'), kase('C2', 20, 30, 'cancelled'), kase('C3', 40)];
+    expect(noCaseReopenedAfterTerminalOutcome(observed({ cases: writtenOff, events: [reopen('C1', 15), reopen('C2', 35)] as never }))).toEqual([]);
+    expect(noCaseReopenedAfterTerminalOutcome(observed({ cases: writtenOff, events: [reopen('C1', 15), reopen('C1', 35)] as never })).map((v) => v.detail)).toEqual([
+      expect.stringContaining('case C3 opened 2026-01-01T00:00:40.000Z after case C2 ended cancelled'),
+    ]);
+    const bankrupt = observed({ cases: [kase('C1', 0, 10, 'stopped_bankruptcy'), kase('C2', 20)], events: [reopen('C1', 15)] as never });
+    expect(noCaseReopenedAfterTerminalOutcome(bankrupt)).toHaveLength(1);
   });
 
   it('flags a task claimed after a dispute was filed, not one claimed before it or within the concurrency margin', () => {
