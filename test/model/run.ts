@@ -190,6 +190,16 @@ export function printReport(report: ModelReport, print: (line: string) => void =
   const { records: _records, violations, notes, ...figures } = report;
   print(`\nModel-based run (replay: MODEL_SEED=${report.seed} MODEL_LOANS=${report.loans})\n${JSON.stringify({ ...figures, violations: violations.length }, null, 2)}`);
   for (const note of new Set(notes)) print(`  note: ${note}`);
+  // Why restarts were refused (the lifecycle rule's 409s), so a run shows whether reopens were exercised.
+  const refusals = new Map<string, number>();
+  for (const record of report.records.values()) {
+    for (const a of record.actions) {
+      if (!a.kind.startsWith('restart') || a.result !== 'refused') continue;
+      const why = `${a.kind} ${a.status ?? ''}: ${(a.note ?? '').replace(/loan \S+/g, 'loan …').replace(/ at \S+Z/g, '').slice(0, 110)}`;
+      refusals.set(why, (refusals.get(why) ?? 0) + 1);
+    }
+  }
+  for (const [why, n] of refusals) print(`  refused ${n}x: ${why}`);
   // A few of each invariant's violations (MODEL_SHOW, default 6), each loan's script and log once.
   const perInvariant = Number(process.env.MODEL_SHOW ?? 6);
   const shown = new Set<string>();
