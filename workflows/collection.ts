@@ -440,7 +440,13 @@ async function serveInbox(state: CaseState): Promise<void> {
         { loanId: state.loanId, closeCaseIfSettled: isClosed(state) ? undefined : state.caseId },
       ]);
       applyPosition(state, position);
-      if (position.closedAs) state.closedInDatabase = true;
+      if (position.closedAs) {
+        // The activity closed the case on the ledger's word, so the cure or repayment came first: a close
+        // a handler took while it ran (the lender's, a bar, an upheld dispute) does not replace the
+        // outcome the database recorded. Pure state: the same commands follow either way.
+        state.outcome = position.closedAs;
+        state.closedInDatabase = true;
+      }
     }
     for (const { action, detail } of state.inbox.audits.splice(0)) {
       await caseDb.recordTransition.executeWithOptions({ summary: `audit ${action}` }, [{ caseId: state.caseId, loanId: state.loanId, action, detail }]);

@@ -45,6 +45,13 @@ export interface AuditScope {
   caseId?: string;
   /** Only contacts at or after this instant are reported (earlier ones still count in the history). */
   since?: Date | string;
+  /**
+   * The instant a message is judged at: when it left (`sent`, the default and the strict reading), or
+   * when the send-time gate decided to send it (`decided`): a fact put on record while the message was
+   * already with the provider could not have stopped it. In that reading a payment counts from when it
+   * was recorded in the ledger (a backend reports payments after receiving them).
+   */
+  messageInstant?: 'sent' | 'decided';
 }
 
 export interface ComplianceAudit {
@@ -85,7 +92,7 @@ export async function auditContacts(db: Database, scope: AuditScope = {}): Promi
 
   const result: ComplianceAudit = { checked: 0, cases: 0, violations: [] };
   const auditLoan = async (loanId: string) => {
-    const one = await auditLoanRecord(db, loanId, { caseId: scope.caseId, sinceMs });
+    const one = await auditLoanRecord(db, loanId, { caseId: scope.caseId, sinceMs, messageInstant: scope.messageInstant });
     result.checked += one.checked;
     result.cases += one.cases;
     result.violations.push(...one.violations);
@@ -150,7 +157,8 @@ interface LoanRecord {
 /** Audit actions that describe the borrower rather than one loan (opt-outs and cease live on the borrower). */
 const BORROWER_ACTIONS = ['borrower.cease', 'borrower.opt_out', 'borrower.barred', 'workflow.cease_requested', 'workflow.channel_opted_out', 'workflow.collection_barred'];
 
-async function loadLoan(db: Database, loanId: string): Promise<LoanRecord> {
+/** `asDecided`: a payment counts from when the ledger learned of it (its record), not from when it was received. */
+async function loadLoan(db: Database, loanId: string, asDecided = false): Promise<LoanRecord> {
   const [loan] = await db.select().from(loans).where(eq(loans.id, loanId));
   if (!loan) throw new NotFoundError(`loan ${loanId} not found`, 'loanId');
   const [borrower, cases, ledger, allocations, disputeRows, siblingLoans, messages, calls] = await Promise.all([
@@ -158,7 +166,7 @@ async function loadLoan(db: Database, loanId: string): Promise<LoanRecord> {
     db.select().from(collectionCases).where(eq(collectionCases.loanId, loanId)).orderBy(asc(collectionCases.openedAt)),
     db.select().from(installments).where(eq(installments.loanId, loanId)).orderBy(asc(installments.seq)),
     db
-      .select({ seq: paymentAllocations.installmentSeq, amountMinor: paymentAllocations.amountMinor, receivedAt: payments.receivedAt })
+      .select({ seq: paymentAllocations.installmentSeq, amountMinor: paymentAllocations.amountMinor, receivedAt: payments.receivedAt, recordedAt: payments.createdAt })
       .from(paymentAllocations)
       .innerJoin(payments, eq(payments.id, paymentAllocations.paymentId))
       .where(eq(paymentAllocations.loanId, loanId)),
@@ -187,7 +195,11 @@ async function loadLoan(db: Database, loanId: string): Promise<LoanRecord> {
     borrower,
     cases,
     ledger: ledger.map((i) => ({ seq: i.seq, dueDate: i.dueDate, amountDueMinor: i.amountDueMinor, amountPaidMinor: 0 })),
-    allocations: allocations.map((a) => ({ seq: a.seq, amountMinor: a.amountMinor, receivedAt: a.receivedAt.getTime() })),
+    allocations: allocations.map((a) => ({
+      seq: a.seq,
+      amountMinor: a.amountMinor,
+      receivedAt: asDecided ? Math.max(a.receivedAt.getTime(), a.recordedAt.getTime()) : a.receivedAt.getTime(),
+    })),
     acceleratedAt: loan.acceleratedAt,
     disputes: disputeRows,
     events,
@@ -229,9 +241,9 @@ async function strategiesOf(db: Database, cases: CollectionCase[]): Promise<Loan
 async function auditLoanRecord(
   db: Database,
   loanId: string,
-  scope: { caseId?: string; sinceMs?: number },
+  scope: { caseId?: string; sinceMs?: number; messageInstant?: 'sent' | 'decided' },
 ): Promise<ComplianceAudit> {
-  const record = await loadLoan(db, loanId);
+  const record = await loadLoan(db, loanId, scope.messageInstant === 'decided');
   const { cases } = record;
   const caseOf = (caseId: string | null, atMs: number): CollectionCase | undefined =>
     cases.find((c) => c.id === caseId) ??
@@ -243,7 +255,7 @@ async function auditLoanRecord(
   // Every contact of the loan, whatever the scope: earlier contacts count in the caps of later ones.
   const contacts: Array<AuditContact & { caseId: string; ms: number }> = [];
   for (const m of record.messages) {
-    const at = m.sentAt ?? m.createdAt;
+    const at = scope.messageInstant === 'decided' ? m.scheduledFor : (m.sentAt ?? m.createdAt);
     const c = caseOf(m.caseId, at.getTime());
     if (!c) continue;
     contacts.push({
@@ -374,8 +386,12 @@ function timeline(
     ]);
     if (at !== undefined) optOutAt.set(channel, at);
   }
-  const barredAt = (reason: 'bankruptcy' | 'deceased', flagged: boolean) =>
-    earliest([...byAction('borrower.barred', 'workflow.collection_barred').filter((e) => detail(e).reason === reason).map((e) => ms(e.at)), flagged ? -Infinity : undefined]);
+  // A flag counts from its earliest dated event; only a flag with none holds from the start (the stricter
+  // reading). Counting it from the start regardless flagged every contact made before the bar.
+  const barredAt = (reason: 'bankruptcy' | 'deceased', flagged: boolean) => {
+    const dated = byAction('borrower.barred', 'workflow.collection_barred').filter((e) => detail(e).reason === reason).map((e) => ms(e.at));
+    return earliest([...dated, flagged && dated.length === 0 ? -Infinity : undefined]);
+  };
   const bankruptcyAt = barredAt('bankruptcy', borrower.bankruptcy);
   const deceasedAt = barredAt('deceased', borrower.deceased);
 
@@ -387,7 +403,11 @@ function timeline(
   ]
     .filter((h) => !Number.isNaN(h.until))
     .sort((a, b) => a.at - b.at);
-  const operator = byAction('workflow.paused', 'workflow.resumed').map((e) => ({ at: ms(e.at), paused: e.action === 'workflow.paused' }));
+  // An operator pause is the case's: closing the case ends it (a new case starts unpaused).
+  const operator = [
+    ...byAction('workflow.paused', 'workflow.resumed').map((e) => ({ at: ms(e.at), paused: e.action === 'workflow.paused' })),
+    ...record.cases.flatMap((c) => (c.closedAt ? [{ at: ms(c.closedAt), paused: false }] : [])),
+  ].sort((a, b) => a.at - b.at);
 
   const previousCycleEnds = record.cases.flatMap((c) => (c.closedAt ? [ms(c.closedAt)] : [])).sort((a, b) => a - b);
 

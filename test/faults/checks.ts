@@ -23,6 +23,7 @@ import { findViolations, type AuditBorrower, type AuditChange, type AuditContact
 // dispute), the same the send-time gate and the auditor's report use.
 import { contactKindOf } from '../../domain/compliance/kinds';
 import * as m from '../../workflows/messages';
+import { checkLedger } from '../support/ledger-checks';
 import { expectedOutcomes, type PlannedLoan } from './borrowers';
 import type { ReceivedMail, SmsRequest } from './infra';
 
@@ -209,22 +210,8 @@ export async function checkRun(options: {
   }
 
   // ---- the ledger: every payment once, and the balances add up ----
-  for (const [paymentId, made] of options.paymentsMade) {
-    const found = paymentRows.filter((p) => p.id === paymentId);
-    if (found.length !== 1) add('lost', `payment ${paymentId} is in the ledger ${found.length} times`, made.loanId);
-    else if (found[0]!.amountMinor !== made.amountMinor || found[0]!.loanId !== made.loanId) add('ledger', `payment ${paymentId} recorded with other data`, made.loanId);
-  }
-  for (const p of paymentRows) if (!options.paymentsMade.has(p.id)) add('ledger', `payment ${p.id} in the ledger was never made`, p.loanId);
-  for (const loan of loans) {
-    const paid = paymentRows.filter((p) => p.loanId === loan.loanId);
-    const sumPayments = paid.reduce((s, p) => s + p.amountMinor, 0);
-    const unallocated = paid.reduce((s, p) => s + p.unallocatedMinor, 0);
-    const sumAllocations = allocationRows.filter((a) => a.loanId === loan.loanId).reduce((s, a) => s + a.amountMinor, 0);
-    const mine = installmentRows.filter((i) => i.loanId === loan.loanId);
-    const sumPaidOnInstallments = mine.reduce((s, i) => s + i.amountPaidMinor, 0);
-    if (sumAllocations + unallocated !== sumPayments) add('ledger', `allocations ${sumAllocations} + unallocated ${unallocated} != payments ${sumPayments}`, loan.loanId);
-    if (sumPaidOnInstallments !== sumAllocations) add('ledger', `instalments paid ${sumPaidOnInstallments} != allocations ${sumAllocations}`, loan.loanId);
-    for (const i of mine) if (i.amountPaidMinor > i.amountDueMinor) add('ledger', `instalment ${i.seq} paid ${i.amountPaidMinor} > due ${i.amountDueMinor}`, loan.loanId);
+  for (const f of checkLedger({ loanIds: ids, paymentsMade: options.paymentsMade, payments: paymentRows, allocations: allocationRows, installments: installmentRows })) {
+    add(f.kind, f.detail, f.loanId);
   }
 
   const tally = (key: (l: PlannedLoan) => string) => Object.fromEntries(count(loans, key));

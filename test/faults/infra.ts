@@ -182,8 +182,8 @@ export interface SuiteDatabase {
   drop(): Promise<void>;
 }
 
-export async function createSuiteDatabase(adminUrl: string): Promise<SuiteDatabase> {
-  const name = `overdue_faults_${process.pid}_${Date.now()}`;
+export async function createSuiteDatabase(adminUrl: string, prefix = 'overdue_faults'): Promise<SuiteDatabase> {
+  const name = `${prefix}_${process.pid}_${Date.now()}`;
   const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
   await admin.unsafe(`CREATE DATABASE ${name}`);
   const url = new URL(adminUrl);

@@ -10,6 +10,7 @@ import { createDatabase, type DatabaseHandle } from '../../db/client';
 import {
   appendAudit,
   beginContactAttempt,
+  closeCase,
   enqueueTask,
   markContactSent,
   openCase,
@@ -20,7 +21,7 @@ import {
   upsertBorrower,
   upsertLoan,
 } from '../../db/repository';
-import { collectorTasks, type ChannelName } from '../../db/schema';
+import { borrowers, collectorTasks, type ChannelName } from '../../db/schema';
 import { auditContacts } from '../../scripts/lib/compliance-audit';
 
 const repo = fileURLToPath(new URL('../..', import.meta.url));
@@ -173,6 +174,47 @@ describe('compliance report', () => {
     expect(rules(report)).toEqual(['email@2025-03-10T15:00:00.000Z common.nothing-due']);
     // --since leaves the earlier contacts out of the count, not out of the history.
     expect(await auditContacts(handle.db, { loanId: c.loanId, since: '2025-03-10' })).toMatchObject({ checked: 1, violations: [{ rule: 'common.nothing-due' }] });
+  });
+
+  it('flags contacts after a reported bankruptcy, not the ones before it', async () => {
+    const c = await givenCase('us', 'America/New_York');
+    await sent(c, 'email', '2025-03-08T15:00:00.000Z');
+    // What POST …/collection-bar does: the flag on the borrower and a dated audit event.
+    await handle.db.update(borrowers).set({ bankruptcy: true }).where(eq(borrowers.id, c.borrowerId));
+    await appendAudit(handle.db, { actor: 'backend:test', action: 'borrower.barred', loanId: c.loanId, after: { kind: 'barred', reason: 'bankruptcy' }, at: new Date('2025-03-09T12:00:00Z') });
+    await sent(c, 'email', '2025-03-10T15:00:00.000Z');
+    const report = await auditContacts(handle.db, { loanId: c.loanId });
+    expect(rules(report)).toEqual(['email@2025-03-10T15:00:00.000Z common.bankruptcy']);
+  });
+
+  it('ends an operator pause with its case: a later case on the loan starts unpaused', async () => {
+    const c = await givenCase('us', 'America/New_York');
+    await appendAudit(handle.db, { actor: 'workflow:test', action: 'workflow.paused', caseId: c.caseId, loanId: c.loanId, after: { reason: 'review' }, at: new Date('2025-03-06T12:00:00Z') });
+    await sent(c, 'email', '2025-03-07T15:00:00.000Z');
+    await closeCase(handle.db, c.caseId, 'cured', { closedAt: new Date('2025-03-08T00:00:00Z') });
+    const { case: next } = await openCase(handle.db, { loanId: c.loanId, strategyId: STRATEGY.us, strategyVersion: 1, openedAt: new Date('2025-03-09T00:00:00Z') });
+    await sent({ loanId: c.loanId, caseId: next.id }, 'email', '2025-03-10T15:00:00.000Z');
+    const report = await auditContacts(handle.db, { loanId: c.loanId });
+    expect(rules(report)).toEqual(['email@2025-03-07T15:00:00.000Z common.paused']);
+  });
+
+  it('judges a message at its gate decision with messageInstant "decided": a dispute filed while it was with the provider is no violation', async () => {
+    const c = await givenCase('us', 'America/New_York');
+    const idempotencyKey = `${c.caseId}/email/in-flight`;
+    await beginContactAttempt(handle.db, { idempotencyKey, caseId: c.caseId, loanId: c.loanId, channel: 'email', template: 'reminder-friendly', scheduledFor: new Date('2025-03-10T15:00:00.000Z') });
+    await openDispute(handle.db, { idempotencyKey: `${c.caseId}/dispute`, loanId: c.loanId, caseId: c.caseId, reason: 'not my debt', openedAt: new Date('2025-03-10T15:00:00.500Z') });
+    await markContactSent(handle.db, idempotencyKey, { sentAt: new Date('2025-03-10T15:00:01.000Z'), providerMessageId: 'test' });
+    expect(rules(await auditContacts(handle.db, { loanId: c.loanId }))).toEqual(['email@2025-03-10T15:00:01.000Z common.dispute']);
+    expect(rules(await auditContacts(handle.db, { loanId: c.loanId, messageInstant: 'decided' }))).toEqual([]);
+  });
+
+  it('with messageInstant "decided", counts a payment from when the ledger recorded it, not from its received date', async () => {
+    const c = await givenCase('us', 'America/New_York');
+    // Received on 03-09 but reported (recorded) only now: a message on 03-10 could not have known.
+    await recordPayment(handle.db, { paymentId: `${c.loanId}-P1`, loanId: c.loanId, amountMinor: 50_000, currency: c.currency, receivedAt: new Date('2025-03-09T12:00:00Z') });
+    await sent(c, 'email', '2025-03-10T15:00:00.000Z');
+    expect(rules(await auditContacts(handle.db, { loanId: c.loanId }))).toEqual(['email@2025-03-10T15:00:00.000Z common.nothing-due']);
+    expect(rules(await auditContacts(handle.db, { loanId: c.loanId, messageInstant: 'decided' }))).toEqual([]);
   });
 
   it('counts completed collector calls: a 4th connected call in a day and an email after a dispute raised on a call', async () => {

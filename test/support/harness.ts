@@ -13,6 +13,7 @@ import { inject } from 'vitest';
 import { createCaseActivities } from '../../activities/case';
 import { createChannelActivities } from '../../activities/channels';
 import { createSmtpMailer } from '../../channels/email';
+import type { LetterProvider } from '../../channels/letter';
 import { createWebhookSmsProvider } from '../../channels/sms';
 import { createDatabase, type DatabaseHandle } from '../../db/client';
 import { migrateDatabase } from '../../db/migrate';
@@ -91,6 +92,8 @@ export interface HarnessOptions {
   ownDatabase?: boolean;
   /** A database the file made itself (a file whose assertions count rows across the whole database). */
   databaseUrl?: string;
+  /** Where letters go; default the console queue. */
+  letters?: LetterProvider;
 }
 
 /** Creates and migrates a fresh database next to the run's shared one; `drop` removes it. */
@@ -148,6 +151,7 @@ export async function startHarness(name: string, options: HarnessOptions = {}): 
       db,
       mailer: createSmtpMailer(smtp.url),
       sms: createWebhookSmsProvider({ url: sms.url, secret: 'test-secret' }),
+      ...(options.letters ? { letters: options.letters } : {}),
     }),
   });
   const running = workerSet.run();
