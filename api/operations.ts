@@ -43,8 +43,8 @@ import {
   workflowIdForLoan,
   type CallOutcome,
   type CollectionState,
-} from '../workflows/messages';
-import * as sa from '../workflows/search-attributes';
+} from '../contracts/messages';
+import * as sa from '../contracts/search-attributes';
 import { strategyExists } from '../worker/strategies';
 import { ApiError } from './errors';
 

@@ -35,7 +35,7 @@ import { runSweep } from '../scripts/lib/sweep';
 import { startTemporal } from '../scripts/lib/temporal';
 import { createStrategyLoader } from '../worker/strategies';
 import { bundleWorkflows, createWorkers } from '../worker/workers';
-import { paymentReceived, workflowIdForLoan } from '../workflows/messages';
+import { paymentReceived, workflowIdForLoan } from '../contracts/messages';
 import { baselinePaid, type BaselineActivities } from './baseline-workflow';
 
 const HELP = `Usage: npm run bench -- [options]

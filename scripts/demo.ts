@@ -26,7 +26,7 @@ import { readConfig } from '../worker/config';
 import { createOutboxMailer } from '../worker/runtime';
 import { createStrategyLoader } from '../worker/strategies';
 import { createWorkers } from '../worker/workers';
-import { workflowIdForLoan } from '../workflows/messages';
+import { workflowIdForLoan } from '../contracts/messages';
 import { assignBehaviours, BEHAVIOUR_MIX, startBorrowerSimulator } from './lib/borrower-sim';
 import { buildReport, renderReportHtml, renderReportTable } from './lib/report';
 import { startTemporal } from './lib/temporal';

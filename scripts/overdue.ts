@@ -24,7 +24,7 @@ import {
 import type { DatabaseHandle } from '../db/client';
 import { createApiKey } from '../db/repository/apiKeys';
 import { API_ROLES, collectionCases, type ApiRole } from '../db/schema';
-import { callOutcomes, type CallOutcome } from '../workflows/messages';
+import { callOutcomes, type CallOutcome } from '../contracts/messages';
 import { readConfig } from '../worker/config';
 import { connectTemporal, openDatabase } from '../worker/startup';
 import { createSweepSchedule, progressPrinter, runSweep, SWEEP_SCHEDULE_ID } from './lib/sweep';

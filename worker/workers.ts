@@ -3,7 +3,7 @@
 // (maxTaskQueueActivitiesPerSecond) however many workers poll it.
 import { fileURLToPath } from 'node:url';
 import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import type { CaseActivities, ChannelActivities } from '../activities/contracts';
+import type { CaseActivities, ChannelActivities } from '../contracts/activities';
 import type { SweepActivities } from '../activities/sweep';
 import type { Config } from './config';
 

@@ -12,7 +12,7 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { CaseActivities, ChannelActivities, ContactRequest, NegotiationRow } from '../activities/contracts';
+import type { CaseActivities, ChannelActivities, ContactRequest, NegotiationRow } from '../contracts/activities';
 import { contactKindOf, evaluateContact, mayEscalateToLegal, nextAllowedContact } from '../domain/compliance';
 import type { ContactKind } from '../domain/compliance/types';
 import { formatMoney } from '../domain/money';
@@ -31,8 +31,8 @@ import {
   type CaseState,
 } from './case-state';
 import { listen } from './handlers';
-import { LEGAL_OUTCOME_WAIT, planRowKey, promiseRowKey, type CallOutcome, type CollectionInput, type CollectionResult } from './messages';
-import * as sa from './search-attributes';
+import { LEGAL_OUTCOME_WAIT, planRowKey, promiseRowKey, type CallOutcome, type CollectionInput, type CollectionResult } from '../contracts/messages';
+import * as sa from '../contracts/search-attributes';
 
 // Ledger and case writes are short database calls on the workflow's own task queue. They are ordinary
 // activities, not local ones: a local activity's result replays in a different workflow task than the

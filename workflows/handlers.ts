@@ -6,7 +6,7 @@ import { assertAmountMinor } from '../domain/money';
 import { parseDuration } from '../domain/strategy/duration';
 import type { NegotiationStage } from '../domain/strategy/types';
 import { currentStageKind, isClosed, openingView, pauses, rememberPayment, viewOf, type CaseState } from './case-state';
-import * as m from './messages';
+import * as m from '../contracts/messages';
 
 // Handlers never issue commands themselves (no activities, no search-attribute upserts): they change
 // state and leave work in the case's inbox, which the main loop serves (workflows/collection.ts). One

@@ -19,7 +19,7 @@ import {
   recordCallOutcome,
   workflowIdForLoan,
   type CallOutcome,
-} from '../../workflows/messages';
+} from '../../contracts/messages';
 
 export const BEHAVIOURS = [
   'pays_after_first_reminder',

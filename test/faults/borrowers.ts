@@ -13,8 +13,8 @@ import { openDispute, resolveDispute } from '../../db/repository/negotiation';
 import { borrowers, collectorTasks, contactAttempts } from '../../db/schema';
 import { findDefaultStrategy } from '../../domain/strategy/defaults';
 import { chooseTreatment } from '../../domain/strategy/select';
-import type { Outcome } from '../../workflows/messages';
-import * as m from '../../workflows/messages';
+import type { Outcome } from '../../contracts/messages';
+import * as m from '../../contracts/messages';
 
 export const behaviours = [
   'pay-after-first-contact',

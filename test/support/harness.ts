@@ -19,7 +19,7 @@ import { migrateDatabase } from '../../db/migrate';
 import { upsertBorrower, type BorrowerInput } from '../../db/repository/borrowers';
 import { recordPayment, upsertLoan } from '../../db/repository/ledger';
 import { collection } from '../../workflows/collection';
-import { paymentReceived, TASK_QUEUE, workflowIdForLoan, type CollectionInput } from '../../workflows/messages';
+import { paymentReceived, TASK_QUEUE, workflowIdForLoan, type CollectionInput } from '../../contracts/messages';
 import { createStrategyLoader } from '../../worker/strategies';
 import { bundleWorkflows, createWorkers, installRuntimeLogging, type WorkerSet } from '../../worker/workers';
 import { startSmtpSink, type SmtpSink } from './smtp-sink';

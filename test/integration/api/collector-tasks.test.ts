@@ -18,7 +18,7 @@ import { saveStrategy } from '../../../db/repository/strategies';
 import { enqueueTask } from '../../../db/repository/tasks';
 import { auditEvents, borrowers, collectionCases, collectorTasks, paymentPlans, promisesToPay } from '../../../db/schema';
 import { findDefaultStrategy } from '../../../domain/strategy/defaults';
-import { getState, promiseToPay, workflowIdForLoan, type CollectionResult, type CollectionState } from '../../../workflows/messages';
+import { getState, promiseToPay, workflowIdForLoan, type CollectionResult, type CollectionState } from '../../../contracts/messages';
 import { auditContacts } from '../../../scripts/lib/compliance-audit';
 import { startHarness, waitForState, type Harness } from '../../support/harness';
 

@@ -3,7 +3,7 @@
 // Inputs and results carry ids, amounts and codes — never names, addresses or phone numbers.
 import type { ContactKind, InconvenientTime, PastContact } from '../domain/compliance/types';
 import type { Channel, MessageChannel, StageKind, Strategy, Treatment } from '../domain/strategy/types';
-import type { Outcome } from '../workflows/messages';
+import type { Outcome } from '../domain/vocabulary';
 
 /** The loan's money as the ledger has it now. */
 export interface Position {
