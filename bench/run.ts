@@ -23,6 +23,7 @@ import { buildApi } from '../api/server';
 import type { EmailSender } from '../channels/email';
 import { createConsoleLetterQueue } from '../channels/letter';
 import { createConsoleSmsProvider } from '../channels/sms';
+import { startCollectionRun } from '../client/collection';
 import { createDatabase, queryRows, type Database } from '../db/client';
 import { migrateDb } from '../db/migrate';
 import { createApiKey } from '../db/repository/apiKeys';
@@ -31,7 +32,7 @@ import { saveStrategy } from '../db/repository/strategies';
 import { seedPortfolio } from '../db/seed';
 import { findDefaultStrategy } from '../domain/strategy/defaults';
 import { parseStrategy } from '../domain/strategy/validate';
-import { runSweep } from '../scripts/lib/sweep';
+import { runSweep } from '../client/sweep';
 import { startTemporal } from '../scripts/lib/temporal';
 import { createStrategyLoader } from '../worker/strategies';
 import { bundleWorkflows, createWorkers } from '../worker/workers';
@@ -194,8 +195,7 @@ await saveStrategy(db, { id: twoReminders.id, version: twoReminders.version, doc
 await saveStrategy(db, { id: longWait.id, version: longWait.version, document: longWait });
 
 const run = Date.now().toString(36).toUpperCase();
-const startCollection = (loanId: string, strategyId: string, taskQueue = queues.collections) =>
-  client.workflow.start('collection', { taskQueue, workflowId: workflowIdForLoan(loanId), args: [{ loanId, strategyId }], staticSummary: `bench ${loanId}` });
+const startCollection = (loanId: string, strategyId: string, taskQueue = queues.collections) => startCollectionRun(client, taskQueue, loanId, { strategyId });
 
 /** Ledger first, then the signal, as the API does. */
 async function pay(loanId: string) {

@@ -135,3 +135,30 @@ export interface ChannelActivities {
   sendSms(request: ContactRequest): Promise<ContactResult>;
   sendLetter(request: ContactRequest): Promise<ContactResult>;
 }
+
+// ---- the daily sweep (activities/sweep.ts, run by the sweep workflow) ----
+
+export interface SweepInput {
+  /** 'YYYY-MM-DD'; default: today (UTC) when the activity runs. */
+  asOf?: string;
+  concurrency?: number;
+}
+
+export interface SweepSummary {
+  /** Business date the sweep looked at ('YYYY-MM-DD'): instalments due before it count. */
+  asOf: string;
+  found: number;
+  started: number;
+  /** Found but not started: the lifecycle rule forbids a new case (see skippedBy). */
+  skipped: number;
+  /** Skips by reason and outcome, e.g. `terminal:written_off`, `barred:stopped_bankruptcy`, `barred:borrower`, `no_new_lapse:cured`. */
+  skippedBy: Record<string, number>;
+  alreadyRunning: number;
+  failed: number;
+  /** The first few failures, for the operator. */
+  failures: Array<{ loanId: string; error: string }>;
+}
+
+export interface SweepActivities {
+  runDailySweep(input: SweepInput): Promise<SweepSummary>;
+}

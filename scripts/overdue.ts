@@ -27,7 +27,7 @@ import { API_ROLES, collectionCases, type ApiRole } from '../db/schema';
 import { callOutcomes, type CallOutcome } from '../contracts/messages';
 import { readConfig } from '../worker/config';
 import { connectTemporal, openDatabase } from '../worker/startup';
-import { createSweepSchedule, progressPrinter, runSweep, SWEEP_SCHEDULE_ID } from './lib/sweep';
+import { createSweepSchedule, progressPrinter, runSweep, SWEEP_SCHEDULE_ID } from '../client/sweep';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 

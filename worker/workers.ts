@@ -3,8 +3,7 @@
 // (maxTaskQueueActivitiesPerSecond) however many workers poll it.
 import { fileURLToPath } from 'node:url';
 import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import type { CaseActivities, ChannelActivities } from '../contracts/activities';
-import type { SweepActivities } from '../activities/sweep';
+import type { CaseActivities, ChannelActivities, SweepActivities } from '../contracts/activities';
 import type { Config } from './config';
 
 export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));

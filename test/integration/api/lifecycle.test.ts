@@ -15,7 +15,7 @@ import { recordPayment } from '../../../db/repository/ledger';
 import { migrateDatabase } from '../../../db/migrate';
 import { auditEvents, borrowers, collectionCases, contactAttempts } from '../../../db/schema';
 import type { Outcome } from '../../../domain/vocabulary';
-import { runSweep } from '../../../scripts/lib/sweep';
+import { runSweep } from '../../../client/sweep';
 import { workflowIdForLoan } from '../../../contracts/messages';
 import { startHarness, waitForState, type Harness } from '../../support/harness';
 
