@@ -7,7 +7,7 @@ import type { Database } from '../db/client';
 import { appendAudit } from '../db/repository/audit';
 import { setChannelOptOut } from '../db/repository/borrowers';
 import { assignCollector, getLifecycleFacts, getOpenCase, recordReopenRequest } from '../db/repository/cases';
-import { getLoan, recordPayment } from '../db/repository/ledger';
+import { getLoan } from '../db/repository/ledger';
 import { createPaymentPlan, createPromiseToPay, openDispute, resolveDispute } from '../db/repository/negotiation';
 import { cancelTasksForRule, setHardshipPause, setOperatorPause } from '../db/repository/pauses';
 import { claimNextTask, completeTask, latestTaskForLoan } from '../db/repository/tasks';
@@ -31,7 +31,6 @@ import {
   getState,
   hardshipReported,
   legalOutcomeReported,
-  paymentReceived,
   pauseRequested,
   promiseToPay,
   recordCallOutcome,
@@ -45,7 +44,7 @@ import {
 } from '../contracts/messages';
 import * as sa from '../contracts/search-attributes';
 import { strategyExists } from '../worker/strategies';
-import { runningCollection, signalIfRunning, startCollectionRun, type StartResult } from '../client/collection';
+import { recordPaymentAndSignal, runningCollection, signalIfRunning, startCollectionRun, type StartResult } from '../client/collection';
 import { ApiError } from './errors';
 
 export interface OperationDeps {
@@ -155,12 +154,11 @@ export interface PaymentBody {
 }
 
 /**
- * Ledger first, then the signal; the same payment id again records nothing and signals again harmlessly.
- * The ledger checks the amount, currency and receipt time (422) and a reused id (409).
+ * Ledger first, then the signal (client/collection.ts). The ledger checks the loan (404), the amount,
+ * currency and receipt time (422) and a reused id (409), once; nothing is checked again before it.
  */
 export async function submitPayment(deps: OperationDeps, loanId: string, body: PaymentBody, by: Principal) {
-  await requireLoan(deps.db, loanId);
-  const result = await recordPayment(deps.db, {
+  const { signalled, ...result } = await recordPaymentAndSignal(deps, {
     paymentId: body.paymentId,
     loanId,
     amountMinor: body.amountMinor,
@@ -168,14 +166,6 @@ export async function submitPayment(deps: OperationDeps, loanId: string, body: P
     receivedAt: new Date(body.receivedAt),
     actor: actorOf(by),
   });
-  const signalled = await signalIfRunning(deps.client, loanId, (h) =>
-    h.signal(paymentReceived, {
-      paymentId: result.payment.id,
-      amountMinor: result.payment.amountMinor,
-      currency: result.payment.currency,
-      receivedAt: result.payment.receivedAt.toISOString(),
-    }),
-  );
   const p = result.position;
   return {
     recorded: result.recorded,

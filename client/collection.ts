@@ -2,8 +2,9 @@
 // its activity), the demo and the bench all start and signal collection workflows through these.
 // Nothing here checks an HTTP request: api/operations.ts does that, then calls in here.
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client, type WorkflowHandle } from '@temporalio/client';
-import { workflowIdForLoan } from '../contracts/messages';
-import type { collection } from '../workflows/collection';
+import { paymentReceived, workflowIdForLoan, type CollectionInput } from '../contracts/messages';
+import type { Database } from '../db/client';
+import { recordPayment, type PaymentInput, type RecordPaymentResult } from '../db/repository/ledger';
 
 export interface StartResult {
   loanId: string;
@@ -25,11 +26,12 @@ export async function startCollectionRun(
   options: { strategyId?: string } = {},
 ): Promise<StartResult> {
   const workflowId = workflowIdForLoan(loanId);
+  const input: CollectionInput = { loanId, ...(options.strategyId ? { strategyId: options.strategyId } : {}) };
   try {
-    const handle = await client.workflow.start<typeof collection>('collection', {
+    const handle = await client.workflow.start('collection', {
       taskQueue,
       workflowId,
-      args: [{ loanId, ...(options.strategyId ? { strategyId: options.strategyId } : {}) }],
+      args: [input],
       workflowIdConflictPolicy: 'FAIL',
       // Shown in the Temporal UI's list: ids only, never a borrower's name.
       staticSummary: `Collection of loan ${loanId}`,
@@ -63,4 +65,18 @@ export async function signalIfRunning(client: Client, loanId: string, send: (han
     if (error instanceof WorkflowNotFoundError) return false;
     throw error;
   }
+}
+
+/**
+ * A payment, the one way: ledger first (the system of record; it checks the loan, amount, currency,
+ * receipt time and a reused id, once), then the signal to the loan's workflow if one runs. The same
+ * payment id again records nothing and signals again harmlessly: the workflow counts an id once.
+ */
+export async function recordPaymentAndSignal(
+  deps: { db: Database; client: Client },
+  payment: PaymentInput,
+): Promise<RecordPaymentResult & { signalled: boolean }> {
+  const result = await recordPayment(deps.db, payment);
+  const signalled = await signalIfRunning(deps.client, payment.loanId, (h) => h.signal(paymentReceived, { paymentId: result.payment.id }));
+  return { ...result, signalled };
 }
