@@ -20,7 +20,7 @@ import { closingOutcome } from '../domain/ledger';
 import { chooseTreatment } from '../domain/strategy/select';
 import { StrategyValidationError } from '../domain/strategy/validate';
 import type { Strategy } from '../domain/strategy/types';
-import type { CaseActivities, CaseFacts, Position } from './contracts';
+import type { CaseActivities, CaseFacts, Position } from '../contracts/activities';
 
 export interface CaseActivityDeps {
   db: Database;

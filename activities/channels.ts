@@ -22,7 +22,7 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { and, eq, sql } from 'drizzle-orm';
-import type { ContactRequest, ContactResult, ChannelActivities } from './contracts';
+import type { ContactRequest, ContactResult, ChannelActivities } from '../contracts/activities';
 import type { Database } from '../db/client';
 import {
   beginContactAttempt,

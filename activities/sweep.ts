@@ -3,17 +3,8 @@
 import { Context } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
 import type { Database } from '../db/client';
-import { runSweep, type SweepSummary } from '../scripts/lib/sweep';
-
-export interface SweepInput {
-  /** 'YYYY-MM-DD'; default: today (UTC) when the activity runs. */
-  asOf?: string;
-  concurrency?: number;
-}
-
-export interface SweepActivities {
-  runDailySweep(input: SweepInput): Promise<SweepSummary>;
-}
+import { runSweep } from '../client/sweep';
+import type { SweepActivities } from '../contracts/activities';
 
 export function createSweepActivities(deps: { db: Database; client: Client; taskQueue: string }): SweepActivities {
   return {

@@ -1,13 +1,13 @@
 // What backends, collectors and operators can do, once: the HTTP routes and the `overdue` CLI both call
 // these. Each checks what it can before writing (unknown loan, amounts, ownership), writes the fact to
 // the database first (the system of record) and then tells the loan's workflow by signal or update.
-import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { WorkflowNotFoundError, type Client, type WorkflowHandle } from '@temporalio/client';
 import { and, desc, eq, inArray, isNull, or, sql } from 'drizzle-orm';
 import type { Database } from '../db/client';
 import { appendAudit } from '../db/repository/audit';
 import { setChannelOptOut } from '../db/repository/borrowers';
 import { assignCollector, getLifecycleFacts, getOpenCase, recordReopenRequest } from '../db/repository/cases';
-import { getLoan, recordPayment } from '../db/repository/ledger';
+import { getLoan } from '../db/repository/ledger';
 import { createPaymentPlan, createPromiseToPay, openDispute, resolveDispute } from '../db/repository/negotiation';
 import { cancelTasksForRule, setHardshipPause, setOperatorPause } from '../db/repository/pauses';
 import { claimNextTask, completeTask, latestTaskForLoan } from '../db/repository/tasks';
@@ -19,7 +19,6 @@ import type { ApiRole } from '../db/schema';
 import { defaultStrategies } from '../domain/strategy/defaults';
 import { businessDate } from '../domain/ledger';
 import { explainRefusal, mayOpenNewCase } from '../domain/lifecycle';
-import type { collection } from '../workflows/collection';
 import {
   agreePaymentPlan,
   ceaseRequested,
@@ -32,7 +31,6 @@ import {
   getState,
   hardshipReported,
   legalOutcomeReported,
-  paymentReceived,
   pauseRequested,
   promiseToPay,
   recordCallOutcome,
@@ -43,9 +41,10 @@ import {
   workflowIdForLoan,
   type CallOutcome,
   type CollectionState,
-} from '../workflows/messages';
-import * as sa from '../workflows/search-attributes';
+} from '../contracts/messages';
+import * as sa from '../contracts/search-attributes';
 import { strategyExists } from '../worker/strategies';
+import { recordPaymentAndSignal, runningCollection, signalIfRunning, startCollectionRun, type StartResult } from '../client/collection';
 import { ApiError } from './errors';
 
 export interface OperationDeps {
@@ -92,68 +91,14 @@ function requireInstant(value: string, field: string, { future = false } = {}): 
   return at;
 }
 
-/** Signals the loan's workflow if one is running; false when there is none (the fact is recorded anyway). */
-async function signalIfRunning(client: Client, loanId: string, send: (handle: ReturnType<Client['workflow']['getHandle']>) => Promise<void>): Promise<boolean> {
-  try {
-    await send(client.workflow.getHandle(workflowIdForLoan(loanId)));
-    return true;
-  } catch (error) {
-    if (error instanceof WorkflowNotFoundError) return false;
-    throw error;
-  }
-}
-
 /** Signals the running workflow, or fails with 404 when collection is not running for the loan. */
-async function signalRunning(client: Client, loanId: string, send: (handle: ReturnType<Client['workflow']['getHandle']>) => Promise<void>): Promise<void> {
+async function signalRunning(client: Client, loanId: string, send: (handle: WorkflowHandle) => Promise<void>): Promise<void> {
   if (!(await signalIfRunning(client, loanId, send))) {
     throw new ApiError('not_found', `collection is not running for loan ${loanId}; start it with POST /v1/loans/${loanId}/collection`, 'loanId');
   }
 }
 
 // ---- backends ----
-
-export interface StartResult {
-  loanId: string;
-  workflowId: string;
-  runId: string;
-  /** false when a collection was already running for the loan: the same case is returned. */
-  started: boolean;
-}
-
-/**
- * Starts collection for a loan, once: a second call while it runs returns the running case. The start
- * uses conflict policy FAIL and treats "already started" as the answer, because the 1.24 client does not
- * say whether a USE_EXISTING start created the run, and callers (and the sweep's summary) need to know.
- */
-/**
- * Starts the loan's collection workflow unless one is running. Uses conflict policy FAIL and reads
- * "already started" as the answer: the 1.24 client does not say whether a USE_EXISTING start created
- * the run, and the API (201 vs 200) and the sweep's summary both need to know. Same effect: one run.
- */
-export async function startCollectionRun(
-  client: Client,
-  taskQueue: string,
-  loanId: string,
-  options: { strategyId?: string } = {},
-): Promise<StartResult> {
-  const workflowId = workflowIdForLoan(loanId);
-  try {
-    const handle = await client.workflow.start<typeof collection>('collection', {
-      taskQueue,
-      workflowId,
-      args: [{ loanId, ...(options.strategyId ? { strategyId: options.strategyId } : {}) }],
-      workflowIdConflictPolicy: 'FAIL',
-      // Shown in the Temporal UI's list and page: ids and codes only, never a borrower's name.
-      staticSummary: `Loan ${loanId} · ${options.strategyId ?? 'product default strategy'} · opened ${new Date().toISOString().slice(0, 10)}`,
-      staticDetails: 'One delinquent loan walking its strategy: reminder → call → negotiation → legal. The current details say where it is now, why contact is paused and what it waits for.',
-    });
-    return { loanId, workflowId, runId: handle.firstExecutionRunId, started: true };
-  } catch (error) {
-    if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
-    const description = await client.workflow.getHandle(workflowId).describe();
-    return { loanId, workflowId, runId: description.runId, started: false };
-  }
-}
 
 export interface StartOptions {
   strategyId?: string;
@@ -194,18 +139,6 @@ function requireReopenReason(reason: unknown): string {
   return reason.trim();
 }
 
-/** The loan's running collection run, if there is one. */
-async function runningCollection(client: Client, loanId: string): Promise<StartResult | null> {
-  const workflowId = workflowIdForLoan(loanId);
-  try {
-    const description = await client.workflow.getHandle(workflowId).describe();
-    return description.status.name === 'RUNNING' ? { loanId, workflowId, runId: description.runId, started: false } : null;
-  } catch (error) {
-    if (error instanceof WorkflowNotFoundError) return null;
-    throw error;
-  }
-}
-
 /** Checked before the start: with a strategy it cannot load, the workflow could never open its case. */
 async function requireKnownStrategy(db: Database, strategyId: string | undefined): Promise<void> {
   if (strategyId === undefined || (await strategyExists(db, strategyId))) return;
@@ -221,12 +154,11 @@ export interface PaymentBody {
 }
 
 /**
- * Ledger first, then the signal; the same payment id again records nothing and signals again harmlessly.
- * The ledger checks the amount, currency and receipt time (422) and a reused id (409).
+ * Ledger first, then the signal (client/collection.ts). The ledger checks the loan (404), the amount,
+ * currency and receipt time (422) and a reused id (409), once; nothing is checked again before it.
  */
 export async function submitPayment(deps: OperationDeps, loanId: string, body: PaymentBody, by: Principal) {
-  await requireLoan(deps.db, loanId);
-  const result = await recordPayment(deps.db, {
+  const { signalled, ...result } = await recordPaymentAndSignal(deps, {
     paymentId: body.paymentId,
     loanId,
     amountMinor: body.amountMinor,
@@ -234,14 +166,6 @@ export async function submitPayment(deps: OperationDeps, loanId: string, body: P
     receivedAt: new Date(body.receivedAt),
     actor: actorOf(by),
   });
-  const signalled = await signalIfRunning(deps.client, loanId, (h) =>
-    h.signal(paymentReceived, {
-      paymentId: result.payment.id,
-      amountMinor: result.payment.amountMinor,
-      currency: result.payment.currency,
-      receivedAt: result.payment.receivedAt.toISOString(),
-    }),
-  );
   const p = result.position;
   return {
     recorded: result.recorded,
@@ -444,7 +368,7 @@ export async function readState(deps: OperationDeps, loanId: string): Promise<Co
  * A run that ended before its case opened (openCase failed for good: an unknown loan or strategy) has no
  * case to show; the query alone would answer `opening` for ever.
  */
-async function requireStillOpening(handle: ReturnType<Client['workflow']['getHandle']>, loanId: string): Promise<void> {
+async function requireStillOpening(handle: WorkflowHandle, loanId: string): Promise<void> {
   const { status } = await handle.describe();
   if (status.name === 'RUNNING') return;
   let cause: unknown = await handle.result().then(() => undefined, (error: unknown) => error);

@@ -23,19 +23,20 @@ import { buildApi } from '../api/server';
 import type { EmailSender } from '../channels/email';
 import { createConsoleLetterQueue } from '../channels/letter';
 import { createConsoleSmsProvider } from '../channels/sms';
+import { recordPaymentAndSignal, startCollectionRun } from '../client/collection';
 import { createDatabase, queryRows, type Database } from '../db/client';
 import { migrateDb } from '../db/migrate';
 import { createApiKey } from '../db/repository/apiKeys';
-import { getLoanPosition, recordPayment } from '../db/repository/ledger';
+import { getLoanPosition } from '../db/repository/ledger';
 import { saveStrategy } from '../db/repository/strategies';
 import { seedPortfolio } from '../db/seed';
 import { findDefaultStrategy } from '../domain/strategy/defaults';
 import { parseStrategy } from '../domain/strategy/validate';
-import { runSweep } from '../scripts/lib/sweep';
+import { runSweep } from '../client/sweep';
 import { startTemporal } from '../scripts/lib/temporal';
 import { createStrategyLoader } from '../worker/strategies';
 import { bundleWorkflows, createWorkers } from '../worker/workers';
-import { paymentReceived, workflowIdForLoan } from '../workflows/messages';
+import { workflowIdForLoan } from '../contracts/messages';
 import { baselinePaid, type BaselineActivities } from './baseline-workflow';
 
 const HELP = `Usage: npm run bench -- [options]
@@ -194,15 +195,13 @@ await saveStrategy(db, { id: twoReminders.id, version: twoReminders.version, doc
 await saveStrategy(db, { id: longWait.id, version: longWait.version, document: longWait });
 
 const run = Date.now().toString(36).toUpperCase();
-const startCollection = (loanId: string, strategyId: string, taskQueue = queues.collections) =>
-  client.workflow.start('collection', { taskQueue, workflowId: workflowIdForLoan(loanId), args: [{ loanId, strategyId }], staticSummary: `bench ${loanId}` });
+const startCollection = (loanId: string, strategyId: string, taskQueue = queues.collections) => startCollectionRun(client, taskQueue, loanId, { strategyId });
 
-/** Ledger first, then the signal, as the API does. */
+/** Ledger first, then the signal: the same function the API calls. */
 async function pay(loanId: string) {
   const position = await getLoanPosition(db, loanId);
   const paymentId = `${loanId}-pay`;
-  const { payment } = await recordPayment(db, { paymentId, loanId, amountMinor: position.pastDueMinor, currency: position.currency, receivedAt: new Date() });
-  await client.workflow.getHandle(workflowIdForLoan(loanId)).signal(paymentReceived, { paymentId, amountMinor: payment.amountMinor, currency: payment.currency, receivedAt: payment.receivedAt.toISOString() });
+  await recordPaymentAndSignal({ db, client }, { paymentId, loanId, amountMinor: position.pastDueMinor, currency: position.currency, receivedAt: new Date() });
 }
 
 const results: Record<string, unknown> = { at: new Date().toISOString(), loans, engineLoans, latencySamples, concurrency, cpus: (await import('node:os')).cpus().length };

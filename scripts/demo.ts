@@ -11,6 +11,7 @@ import { sql } from 'drizzle-orm';
 import { createCaseActivities } from '../activities/case';
 import { createChannelActivities } from '../activities/channels';
 import { createSmtpMailer } from '../channels/email';
+import { startCollectionRun } from '../client/collection';
 import { createConsoleLetterQueue } from '../channels/letter';
 import { createConsoleSmsProvider } from '../channels/sms';
 import { createDatabase, queryRows } from '../db/client';
@@ -26,7 +27,6 @@ import { readConfig } from '../worker/config';
 import { createOutboxMailer } from '../worker/runtime';
 import { createStrategyLoader } from '../worker/strategies';
 import { createWorkers } from '../worker/workers';
-import { workflowIdForLoan } from '../workflows/messages';
 import { assignBehaviours, BEHAVIOUR_MIX, startBorrowerSimulator } from './lib/borrower-sim';
 import { buildReport, renderReportHtml, renderReportTable } from './lib/report';
 import { startTemporal } from './lib/temporal';
@@ -200,13 +200,7 @@ try {
     Array.from({ length: 20 }, async () => {
       while (next < seeded.overdueLoanIds.length) {
         const loanId = seeded.overdueLoanIds[next++]!;
-        await client.workflow.start('collection', {
-          taskQueue: config.queues.collections,
-          workflowId: workflowIdForLoan(loanId),
-          args: [{ loanId, strategyId: strategy.id }],
-          workflowIdConflictPolicy: 'USE_EXISTING',
-          staticSummary: `Collection of loan ${loanId} (demo)`,
-        });
+        await startCollectionRun(client, config.queues.collections, loanId, { strategyId: strategy.id });
       }
     }),
   );

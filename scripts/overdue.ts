@@ -32,11 +32,11 @@ import { getLoan } from '../db/repository/ledger';
 import { API_ROLES, type ApiRole } from '../db/schema';
 import { formatMoney } from '../domain/money';
 import { STAGES } from '../domain/vocabulary';
-import { callOutcomes, type CallOutcome } from '../workflows/messages';
+import { callOutcomes, type CallOutcome } from '../contracts/messages';
 import { readConfig } from '../worker/config';
 import { connectTemporal, openDatabase } from '../worker/startup';
 import { didYouMean } from './lib/suggest';
-import { createSweepSchedule, progressPrinter, runSweep, SWEEP_SCHEDULE_ID } from './lib/sweep';
+import { createSweepSchedule, progressPrinter, runSweep, SWEEP_SCHEDULE_ID } from '../client/sweep';
 
 const LEGAL_OUTCOMES = ['paid', 'settled', 'written_off'] as const;
 const CLOSE_OUTCOMES = ['settled', 'written_off', 'cancelled'] as const;

@@ -8,7 +8,7 @@ import type { NativeConnection } from '@temporalio/worker';
 import { createCaseActivities } from '../activities/case';
 import { createSweepActivities } from '../activities/sweep';
 import { createChannelActivities } from '../activities/channels';
-import type { CaseActivities, ChannelActivities } from '../activities/contracts';
+import type { CaseActivities, ChannelActivities } from '../contracts/activities';
 import { createSmtpMailer, messageIdFor, type EmailSender } from '../channels/email';
 import { createLegalNotifierFromEnv } from '../channels/legal';
 import { createSmsProviderFromEnv } from '../channels/sms';

@@ -1,10 +1,9 @@
-// Builds Overdue's workers: the collections queue runs the workflows and their (local) case
-// activities; each channel has its own queue so Temporal enforces the provider's rate limit
+// Builds Overdue's workers: the collections queue runs the workflows, their case (database)
+// activities and the sweep activity; each channel has its own queue so Temporal enforces the provider's rate limit
 // (maxTaskQueueActivitiesPerSecond) however many workers poll it.
 import { fileURLToPath } from 'node:url';
 import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import type { CaseActivities, ChannelActivities } from '../activities/contracts';
-import type { SweepActivities } from '../activities/sweep';
+import type { CaseActivities, ChannelActivities, SweepActivities } from '../contracts/activities';
 import type { Config } from './config';
 
 export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));

@@ -1,13 +1,13 @@
 // All the state of one collection workflow in one plain object, so continueAsNew can carry it whole.
 // The workflow owns where the loan is in its treatment; the ledger stays the source of truth for money
 // (position is a cached copy refreshed through the readPosition activity).
-import type { BorrowerRules, CaseFacts, Position } from '../activities/contracts';
+import type { BorrowerRules, CaseFacts, Position } from '../contracts/activities';
 import { CONTACT_HISTORY_LOOKBACK_MS } from '../domain/compliance';
 import { closingOutcome } from '../domain/ledger';
 import type { ContactContext, ContactKind, PastContact } from '../domain/compliance/types';
 import { minMessageGapMs } from '../domain/strategy/duration';
 import type { Channel, StageKind, Strategy, Treatment } from '../domain/strategy/types';
-import type { CallOutcome, CollectionState, OpenCollectionState, Outcome, PauseState } from './messages';
+import type { CallOutcome, CollectionState, OpenCollectionState, Outcome, PauseState } from '../contracts/messages';
 
 export interface CaseState {
   workflowId: string;

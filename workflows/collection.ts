@@ -10,7 +10,7 @@ import {
   proxyActivities,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { CaseActivities, ChannelActivities, ContactRequest, NegotiationRow } from '../activities/contracts';
+import type { CaseActivities, ChannelActivities, ContactRequest, NegotiationRow } from '../contracts/activities';
 import { contactKindOf, evaluateContact, mayEscalateToLegal, nextAllowedContact } from '../domain/compliance';
 import type { ContactKind } from '../domain/compliance/types';
 import { formatMoney } from '../domain/money';
@@ -29,7 +29,7 @@ import {
   type CaseState,
 } from './case-state';
 import { listen } from './handlers';
-import { LEGAL_OUTCOME_WAIT, planRowKey, promiseRowKey, type CallOutcome, type CollectionInput, type CollectionResult } from './messages';
+import { LEGAL_OUTCOME_WAIT, planRowKey, promiseRowKey, type CallOutcome, type CollectionInput, type CollectionResult } from '../contracts/messages';
 import { ordinal, publish } from './publish';
 
 // Ledger and case writes are short database calls on the workflow's own task queue. They are ordinary

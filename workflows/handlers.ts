@@ -4,7 +4,7 @@
 import { setHandler } from '@temporalio/workflow';
 import { parseDuration } from '../domain/strategy/duration';
 import { isClosed, openingView, rememberPayment, viewOf, type CaseState } from './case-state';
-import * as m from './messages';
+import * as m from '../contracts/messages';
 import { invalid, validateCallOutcome, validatePlan, validatePromise } from './validators';
 
 // Handlers never issue commands themselves (no activities, no search-attribute upserts): they change

@@ -5,8 +5,8 @@ import type { SearchAttributeUpdatePair } from '@temporalio/common';
 import { patched, setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow';
 import { formatMoney } from '../domain/money';
 import { currentStageKind, isClosed, pauses, type CaseState } from './case-state';
-import type { PauseState } from './messages';
-import * as sa from './search-attributes';
+import type { PauseState } from '../contracts/messages';
+import * as sa from '../contracts/search-attributes';
 
 /** An operator's pause reason is free text: the details show its start, so the line stays readable. */
 const MAX_REASON_CHARS = 80;

@@ -1,8 +1,7 @@
 // The daily sweep, started by the Temporal Schedule `overdue-daily-sweep`: one activity that starts a
 // collection workflow for every delinquent loan without an open case.
 import { proxyActivities } from '@temporalio/workflow';
-import type { SweepActivities, SweepInput } from '../activities/sweep';
-import type { SweepSummary } from '../scripts/lib/sweep';
+import type { SweepActivities, SweepInput, SweepSummary } from '../contracts/activities';
 
 const { runDailySweep } = proxyActivities<SweepActivities>({
   startToCloseTimeout: '2h',

@@ -6,7 +6,7 @@ import { assertAmountMinor } from '../domain/money';
 import { parseDuration } from '../domain/strategy/duration';
 import type { NegotiationStage } from '../domain/strategy/types';
 import { currentStageKind, isClosed, pauses, type CaseState } from './case-state';
-import * as m from './messages';
+import * as m from '../contracts/messages';
 
 /** An update rejected by its validator: the client sees type ValidationError, the message and the field. */
 export function invalid(field: string, message: string): ApplicationFailure {

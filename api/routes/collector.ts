@@ -1,7 +1,7 @@
 // Collectors: their queue, claiming the next task, and what came of a call — recorded as workflow
 // updates, so the answer is the case as the workflow now sees it, or why it refused.
 import type { CollectorTask } from '../../db/schema';
-import type { CallOutcome } from '../../workflows/messages';
+import type { CallOutcome } from '../../contracts/messages';
 import { claimTask, listTasks, submitCallOutcome, submitPlan, submitPromise, type PlanBody, type PromiseBody } from '../operations';
 import { errorResponses, type RouteSpec } from '../route';
 import * as s from '../schemas';

@@ -4,22 +4,21 @@
 // signalled; a dispute is filed and then signalled; collectors claim tasks and record outcomes,
 // promises and plans through the workflow's updates. Delays are in "days" of the demo's clock.
 import type { Client } from '@temporalio/client';
-import { WorkflowNotFoundError } from '@temporalio/client';
 import { sql } from 'drizzle-orm';
 import { queryRows, type Database } from '../../db/client';
-import { getLoanPosition, recordPayment } from '../../db/repository/ledger';
+import { recordPaymentAndSignal } from '../../client/collection';
+import { getLoanPosition } from '../../db/repository/ledger';
 import { openDispute, resolveDispute } from '../../db/repository/negotiation';
 import { claimNextTask, completeTask } from '../../db/repository/tasks';
 import {
   agreePaymentPlan,
   disputeOpened,
   disputeResolved,
-  paymentReceived,
   promiseToPay,
   recordCallOutcome,
   workflowIdForLoan,
   type CallOutcome,
-} from '../../workflows/messages';
+} from '../../contracts/messages';
 
 export const BEHAVIOURS = [
   'pays_after_first_reminder',
@@ -117,19 +116,14 @@ export function startBorrowerSimulator(options: SimulatorOptions): Simulator {
 
   const handle = (loanId: string) => client.workflow.getHandle(workflowIdForLoan(loanId));
 
-  /** Ledger first, then the signal: what POST /v1/loans/:id/payments does. */
+  /** Ledger first, then the signal: the same function POST /v1/loans/:id/payments calls. */
   async function pay(loanId: string, amountMinor?: number) {
     const position = await getLoanPosition(db, loanId);
     const amount = amountMinor ?? position.pastDueMinor;
     if (amount <= 0) return;
     const paymentId = `${loanId}-pay-${Date.now()}`;
-    const { payment } = await recordPayment(db, { paymentId, loanId, amountMinor: amount, currency: position.currency, receivedAt: new Date(), actor: 'backend:demo' });
+    await recordPaymentAndSignal({ db, client }, { paymentId, loanId, amountMinor: amount, currency: position.currency, receivedAt: new Date(), actor: 'backend:demo' });
     count('payments');
-    try {
-      await handle(loanId).signal(paymentReceived, { paymentId, amountMinor: payment.amountMinor, currency: payment.currency, receivedAt: payment.receivedAt.toISOString() });
-    } catch (error) {
-      if (!(error instanceof WorkflowNotFoundError)) throw error;
-    }
   }
 
   async function dispute(loanId: string) {

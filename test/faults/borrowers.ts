@@ -13,8 +13,8 @@ import { openDispute, resolveDispute } from '../../db/repository/negotiation';
 import { borrowers, collectorTasks, contactAttempts } from '../../db/schema';
 import { findDefaultStrategy } from '../../domain/strategy/defaults';
 import { chooseTreatment } from '../../domain/strategy/select';
-import type { Outcome } from '../../workflows/messages';
-import * as m from '../../workflows/messages';
+import type { Outcome } from '../../contracts/messages';
+import * as m from '../../contracts/messages';
 
 export const behaviours = [
   'pay-after-first-contact',
@@ -229,7 +229,7 @@ export class LoanDriver {
   /** Ledger first, then the signal, delivered twice (a backend retry after a lost answer). */
   async pay(paymentId: string, amountMinor: number, { signalTwice = true } = {}): Promise<void> {
     await this.recordOnly(paymentId, amountMinor);
-    const payload = { paymentId, amountMinor, currency: 'CNY', receivedAt: new Date().toISOString() };
+    const payload = { paymentId };
     await this.signal(m.paymentReceived, payload);
     if (signalTwice) await this.signal(m.paymentReceived, payload);
   }
@@ -337,9 +337,9 @@ export class LoanDriver {
         if (!(await this.quiescent())) return;
         // Out of order: the rest, then a late redelivery of the first payment, then the rest again.
         await this.recordOnly(`${loanId}-pay-2`, pastDueMinor - partial);
-        const p2 = { paymentId: `${loanId}-pay-2`, amountMinor: pastDueMinor - partial, currency: 'CNY', receivedAt: new Date().toISOString() };
+        const p2 = { paymentId: `${loanId}-pay-2` };
         await this.signal(m.paymentReceived, p2);
-        await this.signal(m.paymentReceived, { paymentId: `${loanId}-pay-1`, amountMinor: partial, currency: 'CNY', receivedAt: new Date().toISOString() });
+        await this.signal(m.paymentReceived, { paymentId: `${loanId}-pay-1` });
         await this.signal(m.paymentReceived, p2);
         return;
       }

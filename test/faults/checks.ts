@@ -22,7 +22,7 @@ import { findViolations, type AuditBorrower, type AuditChange, type AuditContact
 // The rule module's own classification (a final demand is collection; only required disclosures pass a
 // dispute), the same the send-time gate and the auditor's report use.
 import { contactKindOf } from '../../domain/compliance/kinds';
-import * as m from '../../workflows/messages';
+import * as m from '../../contracts/messages';
 import { checkLedger } from '../support/ledger-checks';
 import { expectedOutcomes, type PlannedLoan } from './borrowers';
 import type { ReceivedMail, SmsRequest } from './infra';

@@ -12,7 +12,7 @@ import { Client, Connection, WorkflowExecutionAlreadyStartedError } from '@tempo
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDatabase, type DatabaseHandle } from '../../db/client';
 import { migrateDatabase } from '../../db/migrate';
-import * as m from '../../workflows/messages';
+import * as m from '../../contracts/messages';
 import { LoanDriver, planPortfolio, prng, seedLoan, type DriverContext, type PlannedLoan } from './borrowers';
 import { checkRun, type Figures } from './checks';
 import {

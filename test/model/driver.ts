@@ -1,6 +1,6 @@
 // Plays one loan's script against the running stack, the way the platform backend, operators and
 // collectors would: through api/operations.ts with a Principal of the right role, the sweep through
-// scripts/lib/sweep.ts. A step that needs an event (a call awaiting its outcome, a promise being
+// client/sweep.ts. A step that needs an event (a call awaiting its outcome, a promise being
 // watched) polls the workflow's own state for it, with a deadline; every other step happens after a
 // seeded random delay, so the invariants are tested against whatever timing the machine produces.
 import type { Client } from '@temporalio/client';
@@ -26,8 +26,8 @@ import {
 } from '../../api/operations';
 import type { Database } from '../../db/client';
 import { collectorTasks, payments } from '../../db/schema';
-import * as m from '../../workflows/messages';
-import { runSweep } from '../../scripts/lib/sweep';
+import * as m from '../../contracts/messages';
+import { runSweep } from '../../client/sweep';
 import { seedLoan } from '../faults/borrowers';
 import { INSTALLMENT_MINOR, type LoanScript, type Step } from './script';
 

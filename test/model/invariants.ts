@@ -37,7 +37,7 @@ import { contactKindOf, passesCease, passesDispute } from '../../domain/complian
 import { loanPosition } from '../../domain/ledger';
 import { findDefaultStrategy } from '../../domain/strategy/defaults';
 import { minMessageGapMs, parseDuration } from '../../domain/strategy/duration';
-import * as m from '../../workflows/messages';
+import * as m from '../../contracts/messages';
 import { auditContacts } from '../../scripts/lib/compliance-audit';
 import { checkLedger } from '../support/ledger-checks';
 import type { WebhookCall } from '../support/webhook-sink';

@@ -4,7 +4,7 @@
 // workflow has closed or sits paused, the invariants are checked from what was observed.
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { migrateDatabase } from '../../db/migrate';
-import * as m from '../../workflows/messages';
+import * as m from '../../contracts/messages';
 import { startHarness, type Harness } from '../support/harness';
 import { createSuiteDatabase } from '../faults/infra';
 import { LoanDriver, type LoanRecord } from './driver';

@@ -14,13 +14,14 @@ import { createCaseActivities } from '../../activities/case';
 import { createChannelActivities } from '../../activities/channels';
 import { createSmtpMailer } from '../../channels/email';
 import type { LetterProvider } from '../../channels/letter';
+import { recordPaymentAndSignal } from '../../client/collection';
 import { createWebhookSmsProvider } from '../../channels/sms';
 import { createDatabase, type DatabaseHandle } from '../../db/client';
 import { migrateDatabase } from '../../db/migrate';
 import { upsertBorrower, type BorrowerInput } from '../../db/repository/borrowers';
-import { recordPayment, upsertLoan } from '../../db/repository/ledger';
+import { upsertLoan } from '../../db/repository/ledger';
 import { collection } from '../../workflows/collection';
-import { paymentReceived, TASK_QUEUE, workflowIdForLoan, type CollectionInput } from '../../workflows/messages';
+import { TASK_QUEUE, workflowIdForLoan, type CollectionInput } from '../../contracts/messages';
 import { createStrategyLoader } from '../../worker/strategies';
 import { bundleWorkflows, createWorkers, installRuntimeLogging, type WorkerSet } from '../../worker/workers';
 import { startSmtpSink, type SmtpSink } from './smtp-sink';
@@ -230,13 +231,7 @@ export async function startHarness(name: string, options: HarnessOptions = {}): 
       });
     },
     async pay(loanId, amountMinor, paymentId = `pay-${randomUUID()}`) {
-      const { payment } = await recordPayment(db, { paymentId, loanId, amountMinor, currency: 'CNY', receivedAt: new Date() });
-      await client.workflow.getHandle(workflowIdForLoan(loanId)).signal(paymentReceived, {
-        paymentId,
-        amountMinor: payment.amountMinor,
-        currency: payment.currency,
-        receivedAt: payment.receivedAt.toISOString(),
-      });
+      await recordPaymentAndSignal({ db, client }, { paymentId, loanId, amountMinor, currency: 'CNY', receivedAt: new Date() });
     },
     async close() {
       workerSet.shutdown();

@@ -8,8 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApi } from '../../../api/server';
 import { createApiKey } from '../../../db/repository/apiKeys';
 import { payments, promisesToPay } from '../../../db/schema';
-import { runSweep } from '../../../scripts/lib/sweep';
-import { getState, workflowIdForLoan, type CollectionResult, type CollectionState } from '../../../workflows/messages';
+import { runSweep } from '../../../client/sweep';
+import { getState, workflowIdForLoan, type CollectionResult, type CollectionState } from '../../../contracts/messages';
 import { startHarness, waitForState, type Harness } from '../../support/harness';
 
 let h: Harness;

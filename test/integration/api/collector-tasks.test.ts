@@ -18,7 +18,7 @@ import { saveStrategy } from '../../../db/repository/strategies';
 import { enqueueTask } from '../../../db/repository/tasks';
 import { auditEvents, borrowers, collectionCases, collectorTasks, paymentPlans, promisesToPay } from '../../../db/schema';
 import { findDefaultStrategy } from '../../../domain/strategy/defaults';
-import { getState, promiseToPay, workflowIdForLoan, type CollectionResult, type CollectionState } from '../../../workflows/messages';
+import { getState, promiseToPay, workflowIdForLoan, type CollectionResult, type CollectionState } from '../../../contracts/messages';
 import { auditContacts } from '../../../scripts/lib/compliance-audit';
 import { startHarness, waitForState, type Harness } from '../../support/harness';
 
@@ -349,7 +349,8 @@ describe('promise and plan rows follow the workflow', () => {
       .getHandle(workflowIdForLoan(loan.loanId))
       .executeUpdate(promiseToPay, { args: [{ amountMinor: 1_000, currency: loan.currency, dueAt, collectorId: c.id }] });
     expect(await promiseRows(loan.loanId)).toEqual([]);
-    await waitForState(() => promiseRows(loan.loanId), (rows) => rows.length > 0, { what: 'the promise row' });
+    // settlePromise creates the row, then decides it (two statements): wait for the decision.
+    await waitForState(() => promiseRows(loan.loanId), (rows) => rows.length > 0 && rows[0]!.status !== 'open', { what: 'the decided promise row' });
     expect(await promiseRows(loan.loanId)).toMatchObject([{ status: 'broken', amountMinor: 1_000, createdBy: `collector:${c.id}` }]);
     await call('POST', `/v1/loans/${loan.loanId}/collection/close`, backendKey, { outcome: 'cancelled' });
   });

@@ -6,7 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApi } from '../../../api/server';
 import { createApiKey } from '../../../db/repository/apiKeys';
-import { getState, workflowIdForLoan } from '../../../workflows/messages';
+import { getState, workflowIdForLoan } from '../../../contracts/messages';
 import { startHarness, waitForState, type Harness } from '../../support/harness';
 import { documentValidator } from '../../support/openapi';
 

@@ -16,7 +16,7 @@ import { getLoan } from '../../../db/repository/ledger';
 import { saveStrategy } from '../../../db/repository/strategies';
 import { borrowers, disputes, payments, strategies } from '../../../db/schema';
 import { findDefaultStrategy } from '../../../domain/strategy/defaults';
-import { closedByLender, disputeOpened, getState, workflowIdForLoan } from '../../../workflows/messages';
+import { closedByLender, disputeOpened, getState, workflowIdForLoan } from '../../../contracts/messages';
 import { startHarness, waitForState, type Harness } from '../../support/harness';
 
 let h: Harness;

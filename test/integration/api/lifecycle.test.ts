@@ -15,8 +15,8 @@ import { recordPayment } from '../../../db/repository/ledger';
 import { migrateDatabase } from '../../../db/migrate';
 import { auditEvents, borrowers, collectionCases, contactAttempts } from '../../../db/schema';
 import type { Outcome } from '../../../domain/vocabulary';
-import { runSweep } from '../../../scripts/lib/sweep';
-import { workflowIdForLoan } from '../../../workflows/messages';
+import { runSweep } from '../../../client/sweep';
+import { workflowIdForLoan } from '../../../contracts/messages';
 import { startHarness, waitForState, type Harness } from '../../support/harness';
 
 const adminUrl = process.env.TEST_POSTGRES_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';

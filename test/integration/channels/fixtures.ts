@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { simpleParser, type ParsedMail } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
 import { eq } from 'drizzle-orm';
-import type { ContactRequest } from '../../../activities/contracts';
+import type { ContactRequest } from '../../../contracts/activities';
 import type { Database } from '../../../db/client';
 import { upsertBorrower, type BorrowerInput } from '../../../db/repository/borrowers';
 import { openCase } from '../../../db/repository/cases';

@@ -13,7 +13,7 @@ import { verifyApiKey } from '../../../db/repository/apiKeys';
 import { saveStrategy } from '../../../db/repository/strategies';
 import { apiKeys, auditEvents } from '../../../db/schema';
 import { findDefaultStrategy } from '../../../domain/strategy/defaults';
-import { getState, workflowIdForLoan, type CollectionResult, type CollectionState } from '../../../workflows/messages';
+import { getState, workflowIdForLoan, type CollectionResult, type CollectionState } from '../../../contracts/messages';
 import { startHarness, waitForState, type Harness } from '../../support/harness';
 
 const STRATEGY = 'cli-test';

@@ -192,7 +192,7 @@ describe('npm start', () => {
 
   it('every entry point answers --help without starting anything', async () => {
     const dir = dataDir();
-    const scripts = ['scripts/start.ts', 'scripts/api.ts', 'worker/main.ts', 'scripts/db-migrate.ts', 'scripts/db-seed.ts', 'scripts/demo.ts', 'scripts/report.ts', 'scripts/compliance-report.ts', 'scripts/overdue.ts', 'scripts/temporal-cli.ts'];
+    const scripts = ['scripts/start.ts', 'scripts/api.ts', 'worker/main.ts', 'scripts/db-migrate.ts', 'scripts/db-seed.ts', 'scripts/demo.ts', 'scripts/report.ts', 'scripts/compliance-report.ts', 'scripts/overdue.ts', 'scripts/temporal-cli.ts', 'scripts/temporal-dev.ts'];
     const runs = scripts.map((script) => ({ script, run: run(tsx, [script, '--help'], cleanEnv({ DATA_DIR: dir })) }));
     for (const { script, run: r } of runs) {
       const { code } = await within(r.exited, 60_000, `${script} --help`);

@@ -8,7 +8,7 @@ import { saveStrategy } from '../../../db/repository/strategies';
 import { auditEvents, contactAttempts } from '../../../db/schema';
 import { findDefaultStrategy } from '../../../domain/strategy/defaults';
 import type { ReminderStage, Strategy } from '../../../domain/strategy/types';
-import * as m from '../../../workflows/messages';
+import * as m from '../../../contracts/messages';
 import { startHarness, waitForState, type Harness } from '../../support/harness';
 
 let h: Harness;

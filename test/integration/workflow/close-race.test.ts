@@ -6,7 +6,7 @@ import { eq } from 'drizzle-orm';
 import postgres from 'postgres';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { collectionCases } from '../../../db/schema';
-import * as m from '../../../workflows/messages';
+import * as m from '../../../contracts/messages';
 import { startHarness, waitForState, type Harness } from '../../support/harness';
 
 let h: Harness;

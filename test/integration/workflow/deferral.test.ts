@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { saveStrategy } from '../../../db/repository/strategies';
 import { auditEvents, contactAttempts } from '../../../db/schema';
 import { findDefaultStrategy } from '../../../domain/strategy/defaults';
-import * as m from '../../../workflows/messages';
+import * as m from '../../../contracts/messages';
 import { startHarness, waitForState, type Harness } from '../../support/harness';
 
 let h: Harness;

@@ -4,7 +4,7 @@
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { contactAttempts } from '../../../db/schema';
-import * as m from '../../../workflows/messages';
+import * as m from '../../../contracts/messages';
 import { startHarness, type Harness } from '../../support/harness';
 
 let h: Harness;

@@ -8,7 +8,7 @@ import { saveStrategy } from '../../../db/repository/strategies';
 import { chooseTreatment } from '../../../domain/strategy/select';
 import type { ReminderStage } from '../../../domain/strategy/types';
 import { findDefaultStrategy } from '../../../domain/strategy/defaults';
-import * as m from '../../../workflows/messages';
+import * as m from '../../../contracts/messages';
 import { startHarness, waitForState, type Harness } from '../../support/harness';
 
 let h: Harness;

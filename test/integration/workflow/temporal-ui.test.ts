@@ -5,8 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { saveStrategy } from '../../../db/repository/strategies';
 import { findDefaultStrategy } from '../../../domain/strategy/defaults';
 import type { ReminderStage } from '../../../domain/strategy/types';
-import * as m from '../../../workflows/messages';
-import * as sa from '../../../workflows/search-attributes';
+import * as m from '../../../contracts/messages';
+import * as sa from '../../../contracts/search-attributes';
 import { startHarness, waitForState, type Harness } from '../../support/harness';
 
 let h: Harness;

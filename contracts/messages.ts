@@ -46,13 +46,15 @@ export interface CollectionResult {
 
 // ---- signals (backends, borrowers, operators) ----
 
+/**
+ * Names a payment already in the ledger; the workflow re-reads the balance from the ledger, so the id
+ * (which makes a redelivered signal count once) is all it needs. Histories recorded before it was slimmed
+ * carry amount, currency and receipt time as well: the handler reads only the id, so they replay alike.
+ */
 export interface PaymentReceived {
   paymentId: string;
-  amountMinor: number;
-  currency: string;
-  receivedAt: string;
 }
-/** Sent after the payment is in the ledger; the workflow re-reads the balance from the ledger. */
+/** Sent after the payment is in the ledger (client/collection.ts recordPaymentAndSignal). */
 export const paymentReceived = defineSignal<[PaymentReceived]>('paymentReceived');
 /** The loan changed (fee waived, schedule amended): re-read the balance. */
 export const loanAdjusted = defineSignal<[{ reason: string }]>('loanAdjusted');

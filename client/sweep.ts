@@ -5,24 +5,12 @@
 // workflow is already running (even one started a moment ago, before its first activity opened the
 // case row) is counted as alreadyRunning, so running the sweep twice starts nothing new.
 import type { Client } from '@temporalio/client';
-import type { Database } from '../../db/client';
-import { findDelinquentLoansWithoutOpenCase } from '../../db/repository/cases';
-import { startCollectionRun } from '../../api/operations';
+import type { SweepSummary } from '../contracts/activities';
+import type { Database } from '../db/client';
+import { findDelinquentLoansWithoutOpenCase } from '../db/repository/cases';
+import { startCollectionRun } from './collection';
 
-export interface SweepSummary {
-  /** Business date the sweep looked at ('YYYY-MM-DD'): instalments due before it count. */
-  asOf: string;
-  found: number;
-  started: number;
-  /** Found but not started: the lifecycle rule forbids a new case (see skippedBy). */
-  skipped: number;
-  /** Skips by reason and outcome, e.g. `terminal:written_off`, `barred:stopped_bankruptcy`, `barred:borrower`, `no_new_lapse:cured`. */
-  skippedBy: Record<string, number>;
-  alreadyRunning: number;
-  failed: number;
-  /** The first few failures, for the operator. */
-  failures: Array<{ loanId: string; error: string }>;
-}
+export type { SweepSummary } from '../contracts/activities';
 
 export type SweepProgress = Omit<SweepSummary, 'failures' | 'skippedBy'> & { done: number; lastLoanId?: string };
 

@@ -3,7 +3,7 @@
 // Inputs and results carry ids, amounts and codes — never names, addresses or phone numbers.
 import type { ContactKind, InconvenientTime, PastContact } from '../domain/compliance/types';
 import type { Channel, MessageChannel, StageKind, Strategy, Treatment } from '../domain/strategy/types';
-import type { Outcome } from '../workflows/messages';
+import type { Outcome } from '../domain/vocabulary';
 
 /** The loan's money as the ledger has it now. */
 export interface Position {
@@ -134,4 +134,31 @@ export interface ChannelActivities {
   sendEmail(request: ContactRequest): Promise<ContactResult>;
   sendSms(request: ContactRequest): Promise<ContactResult>;
   sendLetter(request: ContactRequest): Promise<ContactResult>;
+}
+
+// ---- the daily sweep (activities/sweep.ts, run by the sweep workflow) ----
+
+export interface SweepInput {
+  /** 'YYYY-MM-DD'; default: today (UTC) when the activity runs. */
+  asOf?: string;
+  concurrency?: number;
+}
+
+export interface SweepSummary {
+  /** Business date the sweep looked at ('YYYY-MM-DD'): instalments due before it count. */
+  asOf: string;
+  found: number;
+  started: number;
+  /** Found but not started: the lifecycle rule forbids a new case (see skippedBy). */
+  skipped: number;
+  /** Skips by reason and outcome, e.g. `terminal:written_off`, `barred:stopped_bankruptcy`, `barred:borrower`, `no_new_lapse:cured`. */
+  skippedBy: Record<string, number>;
+  alreadyRunning: number;
+  failed: number;
+  /** The first few failures, for the operator. */
+  failures: Array<{ loanId: string; error: string }>;
+}
+
+export interface SweepActivities {
+  runDailySweep(input: SweepInput): Promise<SweepSummary>;
 }
