@@ -33,7 +33,6 @@ export async function startCollectionRun(
       workflowId,
       args: [input],
       workflowIdConflictPolicy: 'FAIL',
-      // Shown in the Temporal UI's list: ids only, never a borrower's name.
       // Shown in the Temporal UI's list and page: ids and codes only, never a borrower's name.
       staticSummary: `Loan ${loanId} · ${options.strategyId ?? 'product default strategy'} · opened ${new Date().toISOString().slice(0, 10)}`,
       staticDetails: 'One delinquent loan walking its strategy: reminder → call → negotiation → legal. The current details say where it is now, why contact is paused and what it waits for.',
