@@ -17,10 +17,10 @@ import { openCase } from '../../../db/repository/cases';
 import { saveStrategy } from '../../../db/repository/strategies';
 import { enqueueTask } from '../../../db/repository/tasks';
 import { auditEvents, borrowers, collectionCases, collectorTasks, paymentPlans, promisesToPay } from '../../../db/schema';
-import { findDefaultStrategy } from '../../../domain/strategy/defaults';
 import { getState, promiseToPay, workflowIdForLoan, type CollectionResult, type CollectionState } from '../../../contracts/messages';
 import { auditContacts } from '../../../scripts/lib/compliance-audit';
 import { startHarness, waitForState, type Harness } from '../../support/harness';
+import { patientStrategy } from '../../support/patient-strategy';
 
 const STRATEGY = 'tasks-test';
 
@@ -32,7 +32,7 @@ const suffix = randomUUID().slice(0, 6);
 
 beforeAll(async () => {
   h = await startHarness('tasks', { strategyId: STRATEGY, ownDatabase: true });
-  await saveStrategy(h.db, { id: STRATEGY, version: 1, document: { ...patientStrategy(), version: 1 } });
+  await saveStrategy(h.db, { id: STRATEGY, version: 1, document: patientStrategy(STRATEGY) });
   api = buildApi({ db: h.db, client: h.client, taskQueue: h.queues.collections });
   backendKey = (await createApiKey(h.db, { role: 'backend' })).key;
   operatorKey = (await createApiKey(h.db, { role: 'operator' })).key;
@@ -41,27 +41,6 @@ afterAll(async () => {
   await api?.close();
   await h?.close();
 });
-
-/**
- * fast-test with calls, offers and the legal outcome waiting ten minutes instead of seconds, so a call
- * waits for its outcome for as long as a test needs (a dispute 300 ms later must find it waiting), and a
- * negotiation after the call on the 'late' path.
- */
-function patientStrategy() {
-  const doc = structuredClone(findDefaultStrategy('fast-test')!) as unknown as { id: string; paths: Record<string, Array<Record<string, unknown>>> };
-  doc.id = STRATEGY;
-  // The 'late' path (call first) negotiates after the call, like calls-first, for every loan.
-  const negotiation = doc.paths['calls-first']!.find((stage) => stage.kind === 'negotiation')!;
-  doc.paths.late!.splice(1, 0, structuredClone(negotiation));
-  for (const stages of Object.values(doc.paths)) {
-    for (const stage of stages) {
-      if (stage.kind === 'call') stage.outcomeTimeout = 'PT10M';
-      if (stage.kind === 'negotiation') stage.offerTimeout = 'PT10M';
-      if (stage.kind === 'legal' && stage.afterHandOff === 'awaitOutcome') stage.outcomeTimeout = 'PT10M';
-    }
-  }
-  return doc;
-}
 
 async function call(method: 'GET' | 'POST', url: string, key: string, body?: unknown) {
   const response = await api.inject({

@@ -12,9 +12,9 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { verifyApiKey } from '../../../db/repository/apiKeys';
 import { saveStrategy } from '../../../db/repository/strategies';
 import { apiKeys, auditEvents } from '../../../db/schema';
-import { findDefaultStrategy } from '../../../domain/strategy/defaults';
 import { getState, workflowIdForLoan, type CollectionResult, type CollectionState } from '../../../contracts/messages';
 import { startHarness, waitForState, type Harness } from '../../support/harness';
+import { patientStrategy } from '../../support/patient-strategy';
 
 const STRATEGY = 'cli-test';
 let h: Harness;
@@ -22,31 +22,12 @@ let env: NodeJS.ProcessEnv;
 
 beforeAll(async () => {
   h = await startHarness('cli', { strategyId: STRATEGY, ownDatabase: true });
-  await saveStrategy(h.db, { id: STRATEGY, version: 1, document: { ...patientStrategy(), version: 1 } });
+  await saveStrategy(h.db, { id: STRATEGY, version: 1, document: patientStrategy(STRATEGY) });
   env = { ...process.env, DATABASE_URL: h.databaseUrl, TEMPORAL_ADDRESS: inject('temporalAddress'), TASK_QUEUE: h.queues.collections };
 });
 afterAll(async () => {
   await h?.close();
 });
-
-/**
- * fast-test whose calls wait ten minutes for their outcome, so a case stays in `call` while the test acts
- * on it, and whose 'late' path negotiates after the call, so a collector may take a promise there, up
- * to a year ahead.
- */
-function patientStrategy() {
-  const doc = structuredClone(findDefaultStrategy('fast-test')!) as unknown as { id: string; paths: Record<string, Array<Record<string, unknown>>> };
-  doc.id = STRATEGY;
-  const negotiation = doc.paths['calls-first']!.find((stage) => stage.kind === 'negotiation')!;
-  doc.paths.late!.splice(1, 0, structuredClone(negotiation));
-  for (const stages of Object.values(doc.paths)) {
-    for (const stage of stages) {
-      if (stage.kind === 'call') stage.outcomeTimeout = 'PT10M';
-      if (stage.kind === 'negotiation') Object.assign(stage, { offerTimeout: 'PT10M', maxPromiseHorizon: 'P365D' });
-    }
-  }
-  return doc;
-}
 
 const repo = fileURLToPath(new URL('../../..', import.meta.url));
 const tsx = `${repo}node_modules/.bin/tsx`;
