@@ -593,15 +593,35 @@ export function deliveriesMatchTheContactRecord(o: Observed): Violation[] {
 export async function complianceReportIsClean(db: Database, o: Observed): Promise<Violation[]> {
   const out: Violation[] = [];
   let inFlight = 0;
+  let concurrent = 0;
   for (const loanId of o.loanIds) {
     if (!o.cases.some((c) => c.loanId === loanId)) continue;
     const audit = await auditContacts(db, { loanId, messageInstant: 'decided' });
-    for (const x of audit.violations) out.push({ invariant: 'complianceReportIsClean', loanId, detail: `${x.channel} at ${x.at}: ${x.rule} — ${x.detail}` });
+    for (const x of audit.violations) {
+      if (await paidWhileDeciding(db, x)) {
+        concurrent += 1;
+        continue;
+      }
+      out.push({ invariant: 'complianceReportIsClean', loanId, detail: `${x.channel} at ${x.at}: ${x.rule} — ${x.detail}` });
+    }
     const strict = await auditContacts(db, { loanId });
     inFlight += Math.max(0, strict.violations.length - audit.violations.length);
   }
   if (inFlight) o.notes.push(`complianceReportIsClean: ${inFlight} message(s) flagged only at their sent instant (a fact recorded while they were with the provider)`);
+  if (concurrent) o.notes.push(`complianceReportIsClean: ${concurrent} message(s) decided while a payment that cured the loan was being committed, counted as concurrent`);
   return out;
+}
+
+/**
+ * A message judged "nothing due" at its decision instant, where a payment's row is stamped within
+ * CONCURRENT_MS before it: the row's time is when its transaction began, and the gate read the ledger
+ * before that transaction committed (read committed), so the gate could not have seen it.
+ */
+async function paidWhileDeciding(db: Database, x: { loanId: string; at: string; rule: string }): Promise<boolean> {
+  if (x.rule !== 'common.nothing-due') return false;
+  const at = Date.parse(x.at);
+  const rows = await db.select({ createdAt: payments.createdAt }).from(payments).where(eq(payments.loanId, x.loanId));
+  return rows.some((r) => r.createdAt.getTime() <= at && at - r.createdAt.getTime() < CONCURRENT_MS);
 }
 
 /** No operation answered a client's ordinary request with a server error. */
