@@ -3,17 +3,17 @@
 // amounts and codes only — contact details never enter the workflow's history. A permanent error
 // fails at once with its type (see failFast); anything else is retried by the workflow's policy.
 import { ApplicationFailure } from '@temporalio/common';
-import { and, desc, eq, isNotNull } from 'drizzle-orm';
+import { eq } from 'drizzle-orm';
 import type { Database } from '../db/client';
 import { appendAudit } from '../db/repository/audit';
 import { getBorrowerForLoan } from '../db/repository/borrowers';
 import { NotFoundError, ValidationError } from '../db/repository/errors';
-import { closeCase, CollectionEndedError, getCase, openCase, updateCaseStage } from '../db/repository/cases';
+import { closeCase, CollectionEndedError, getCase, getLastClosedCase, getLatestCaseOfRun, openCase, updateCaseStage } from '../db/repository/cases';
 import { beginContactAttempt, listContactHistory, markContactBlocked } from '../db/repository/contacts';
 import { getLoan, getLoanPosition, type LoanPosition } from '../db/repository/ledger';
 import { createPaymentPlan, createPromiseToPay, resolvePromiseToPay, setPaymentPlanStatus } from '../db/repository/negotiation';
 import { cancelTask, cancelTaskByRule, enqueueTask, getTask } from '../db/repository/tasks';
-import { collectionCases, legalCases } from '../db/schema';
+import { legalCases } from '../db/schema';
 import { CONTACT_HISTORY_LOOKBACK_MS, localDateOf } from '../domain/compliance';
 import type { PastContact } from '../domain/compliance/types';
 import { closingOutcome } from '../domain/ledger';
@@ -78,14 +78,9 @@ export function createCaseActivities(deps: CaseActivityDeps): CaseActivities {
     async openCase({ loanId, workflowId, strategyId }) {
       const loan = await getLoan(db, loanId);
       if (!loan) throw new NotFoundError(`loan ${loanId} not found: upsert it before starting collection`, 'loanId');
-      const existing = await db
-        .select()
-        .from(collectionCases)
-        .where(and(eq(collectionCases.loanId, loanId), eq(collectionCases.workflowId, workflowId)))
-        .orderBy(desc(collectionCases.openedAt))
-        .limit(1);
+      const existing = await getLatestCaseOfRun(db, loanId, workflowId);
       // A retried or replayed openCase finds the case it opened; its pinned version wins over "latest".
-      const strategy = await deps.loadStrategy(existing[0] && !existing[0].closedAt ? existing[0].strategyId : strategyId);
+      const strategy = await deps.loadStrategy(existing && !existing.closedAt ? existing.strategyId : strategyId);
       const position = await getLoanPosition(db, loanId);
       const treatment = chooseTreatment(strategy, {
         loanId,
@@ -108,12 +103,7 @@ export function createCaseActivities(deps: CaseActivityDeps): CaseActivities {
       const [borrower, history, previous] = await Promise.all([
         getBorrowerForLoan(db, loanId),
         recentHistory(db, loanId),
-        db
-          .select({ closedAt: collectionCases.closedAt })
-          .from(collectionCases)
-          .where(and(eq(collectionCases.loanId, loanId), isNotNull(collectionCases.closedAt)))
-          .orderBy(desc(collectionCases.closedAt))
-          .limit(1),
+        getLastClosedCase(db, loanId),
       ]);
       return {
         caseId: row.id,
@@ -134,7 +124,7 @@ export function createCaseActivities(deps: CaseActivityDeps): CaseActivities {
           representedByAttorney: borrower.flags.representedByAttorney,
         },
         history,
-        previousCycleEndedAt: previous[0]?.closedAt?.toISOString(),
+        previousCycleEndedAt: previous?.closedAt.toISOString(),
         queues: deps.queues,
       };
     },

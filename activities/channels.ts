@@ -21,19 +21,21 @@
 // addresses itself, and failure messages never include them.
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import { and, eq, sql } from 'drizzle-orm';
 import type { ContactRequest, ContactResult, ChannelActivities } from '../contracts/activities';
 import type { Database } from '../db/client';
 import {
   beginContactAttempt,
+  claimContactForSending,
+  findContactAttempt,
   markContactBlocked,
   markContactFailed,
   markContactPresumedSent,
   markContactSent,
+  releaseContactForRetry,
 } from '../db/repository/contacts';
 import { RepositoryError } from '../db/repository/errors';
 import { contactContextOf, loadContactFacts, type ContactFacts } from '../db/repository/contact-facts';
-import { contactAttempts, type ContactAttempt } from '../db/schema';
+import type { ContactAttempt } from '../db/schema';
 import { contactKindOf, evaluateContact, localDateOf, validationPeriodEnd } from '../domain/compliance';
 import type { ContactContext } from '../domain/compliance/types';
 import type { MessageChannel } from '../domain/strategy/types';
@@ -86,7 +88,7 @@ export function createChannelActivities(deps: ChannelDeps): ChannelActivities {
     const attrs = { idempotencyKey: key, loanId: request.loanId, caseId: request.caseId, channel, template: request.template };
 
     // 1. A settled attempt answers for itself.
-    const existing = await findAttempt(db, key);
+    const existing = await findContactAttempt(db, key);
     if (existing) {
       const settled = await settle(existing);
       if (settled) {
@@ -117,10 +119,10 @@ export function createChannelActivities(deps: ChannelDeps): ChannelActivities {
     }
 
     // 3. Claim, send, record.
-    const claimed = await claimForSending(db, key);
+    const claimed = await claimContactForSending(db, key);
     if (!claimed) {
       // Another run got here first (e.g. a retry while a slow first run was still sending).
-      const again = await findAttempt(db, key);
+      const again = await findContactAttempt(db, key);
       const settled = again && (await settle(again));
       if (settled) return settled;
       throw ApplicationFailure.retryable(`contact ${key} changed while claiming it; will retry`, 'ContactClaimConflict');
@@ -136,7 +138,7 @@ export function createChannelActivities(deps: ChannelDeps): ChannelActivities {
         throw err;
       }
       if (err.kind === 'transient') {
-        await releaseForRetry(db, key, `${err.code}: ${err.message}`);
+        await releaseContactForRetry(db, key, `${err.code}: ${err.message}`);
         log.warn('provider did not take the message; will retry', { ...attrs, code: err.code });
         throw ApplicationFailure.retryable(`${channel} ${err.message}`, 'ChannelUnavailable', { code: err.code });
       }
@@ -275,30 +277,5 @@ async function loadFacts(db: Database, request: ContactRequest, at: Date): Promi
 function contactContext(facts: SendFacts, request: ContactRequest, channel: MessageChannel): ContactContext {
   // The rule module classifies the message by its template; a caller cannot exempt one by its label.
   return contactContextOf(facts, channel, contactKindOf(request.template));
-}
-
-// ---- queries not (yet) in db/repository ----
-
-async function findAttempt(db: Database, idempotencyKey: string): Promise<ContactAttempt | null> {
-  const [row] = await db.select().from(contactAttempts).where(eq(contactAttempts.idempotencyKey, idempotencyKey));
-  return row ?? null;
-}
-
-/** 'planned' → 'sending', only if still planned; null when another run moved it first. */
-async function claimForSending(db: Database, idempotencyKey: string): Promise<ContactAttempt | null> {
-  const [row] = await db
-    .update(contactAttempts)
-    .set({ status: 'sending', error: null, updatedAt: sql`now()` })
-    .where(and(eq(contactAttempts.idempotencyKey, idempotencyKey), eq(contactAttempts.status, 'planned')))
-    .returning();
-  return row ?? null;
-}
-
-/** 'sending' → 'planned' with the error: the provider certainly did not take it, so a retry may send. */
-async function releaseForRetry(db: Database, idempotencyKey: string, error: string): Promise<void> {
-  await db
-    .update(contactAttempts)
-    .set({ status: 'planned', error, updatedAt: sql`now()` })
-    .where(and(eq(contactAttempts.idempotencyKey, idempotencyKey), eq(contactAttempts.status, 'sending')));
 }
 

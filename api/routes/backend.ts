@@ -1,8 +1,6 @@
 // Platform backends: borrowers and loans in, collection started, payments, disputes and borrower facts.
-import { upsertBorrower, type BorrowerInput } from '../../db/repository/borrowers';
+import { borrowerExists, upsertBorrower, type BorrowerInput } from '../../db/repository/borrowers';
 import { getLoan, upsertLoan } from '../../db/repository/ledger';
-import { borrowers } from '../../db/schema';
-import { eq } from 'drizzle-orm';
 import { ApiError } from '../errors';
 import {
   closeByLender,
@@ -41,7 +39,7 @@ export const backendRoutes: RouteSpec[] = [
     async handler(request, reply, { deps }) {
       const { borrowerId } = request.params as { borrowerId: string };
       const body = request.body as Record<string, unknown>;
-      const [existing] = await deps.db.select({ id: borrowers.id }).from(borrowers).where(eq(borrowers.id, borrowerId));
+      const existing = await borrowerExists(deps.db, borrowerId);
       const row = await upsertBorrower(deps.db, { ...(body as unknown as Omit<BorrowerInput, 'id'>), id: borrowerId });
       reply.status(existing ? 200 : 201);
       return { borrowerId: row.id, externalRef: row.externalRef, timeZone: row.timeZone, locale: row.locale, updatedAt: row.updatedAt.toISOString() };
@@ -72,8 +70,7 @@ export const backendRoutes: RouteSpec[] = [
         openedAt: string;
         installments: Array<{ seq: number; dueDate: string; amountDueMinor: number }>;
       };
-      const [borrower] = await deps.db.select({ id: borrowers.id }).from(borrowers).where(eq(borrowers.id, body.borrowerId));
-      if (!borrower) throw new ApiError('validation_error', `borrower ${body.borrowerId} not found; PUT /v1/borrowers/${body.borrowerId} first`, 'borrowerId');
+      if (!(await borrowerExists(deps.db, body.borrowerId))) throw new ApiError('validation_error', `borrower ${body.borrowerId} not found; PUT /v1/borrowers/${body.borrowerId} first`, 'borrowerId');
       const existing = await getLoan(deps.db, loanId);
       const { loan, installments } = await upsertLoan(deps.db, { ...body, id: loanId, openedAt: new Date(body.openedAt) });
       reply.status(existing ? 200 : 201);

@@ -158,3 +158,9 @@ export async function setChannelOptOut(
     return row!;
   });
 }
+
+/** Whether the borrower exists (an upsert answers 201 or 200, a loan needs its borrower first). */
+export async function borrowerExists(db: Database, borrowerId: string): Promise<boolean> {
+  const [row] = await db.select({ id: borrowers.id }).from(borrowers).where(eq(borrowers.id, borrowerId));
+  return row !== undefined;
+}

@@ -125,6 +125,17 @@ async function requireCollectable(db: Database, loanId: string): Promise<void> {
 /** A closed case: the schema's check makes outcome and closedAt present together. */
 export type ClosedCase = CollectionCase & { outcome: CaseOutcome; closedAt: Date };
 
+/** The case the workflow run `workflowId` opened most recently on the loan, or null (openCase's retry finds it). */
+export async function getLatestCaseOfRun(db: Database, loanId: string, workflowId: string): Promise<CollectionCase | null> {
+  const [row] = await db
+    .select()
+    .from(collectionCases)
+    .where(and(eq(collectionCases.loanId, loanId), eq(collectionCases.workflowId, workflowId)))
+    .orderBy(desc(collectionCases.openedAt))
+    .limit(1);
+  return row ?? null;
+}
+
 /** The loan's most recently closed case, or null when none has closed. */
 export async function getLastClosedCase(db: Database, loanId: string): Promise<ClosedCase | null> {
   const [row] = await db

@@ -145,3 +145,27 @@ export async function listContactHistory(db: Database, loanId: string, since: Da
     .where(and(eq(contactAttempts.loanId, loanId), gte(at, sql`${since.toISOString()}::timestamptz`)))
     .orderBy(asc(at), asc(contactAttempts.createdAt));
 }
+
+// Used by the channel activities: a send claims its attempt, and gives it back when the provider refused it.
+export async function findContactAttempt(db: Database, idempotencyKey: string): Promise<ContactAttempt | null> {
+  const [row] = await db.select().from(contactAttempts).where(eq(contactAttempts.idempotencyKey, idempotencyKey));
+  return row ?? null;
+}
+
+/** 'planned' → 'sending', only if still planned; null when another run moved it first. */
+export async function claimContactForSending(db: Database, idempotencyKey: string): Promise<ContactAttempt | null> {
+  const [row] = await db
+    .update(contactAttempts)
+    .set({ status: 'sending', error: null, updatedAt: sql`now()` })
+    .where(and(eq(contactAttempts.idempotencyKey, idempotencyKey), eq(contactAttempts.status, 'planned')))
+    .returning();
+  return row ?? null;
+}
+
+/** 'sending' → 'planned' with the error: the provider certainly did not take it, so a retry may send. */
+export async function releaseContactForRetry(db: Database, idempotencyKey: string, error: string): Promise<void> {
+  await db
+    .update(contactAttempts)
+    .set({ status: 'planned', error, updatedAt: sql`now()` })
+    .where(and(eq(contactAttempts.idempotencyKey, idempotencyKey), eq(contactAttempts.status, 'sending')));
+}

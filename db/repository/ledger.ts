@@ -282,15 +282,3 @@ export async function getLoan(db: Database, loanId: string): Promise<Loan | null
   const [loan] = await db.select().from(loans).where(eq(loans.id, loanId));
   return loan ?? null;
 }
-
-/** Accelerates a loan (legal step): from that day the whole outstanding balance is past due. */
-export async function accelerateLoan(db: Database, loanId: string, at: Date, actor = 'system'): Promise<Loan> {
-  return db.transaction(async (tx) => {
-    const [before] = await tx.select().from(loans).where(eq(loans.id, loanId)).for('update');
-    if (!before) throw new NotFoundError(`loan ${loanId} not found`, 'loanId');
-    if (before.acceleratedAt) return before;
-    const [loan] = await tx.update(loans).set({ acceleratedAt: at }).where(eq(loans.id, loanId)).returning();
-    await appendAudit(tx, { actor, action: 'loan.accelerated', loanId, before: { acceleratedAt: null }, after: { acceleratedAt: at.toISOString() } });
-    return loan!;
-  });
-}
