@@ -3,9 +3,11 @@
 // from here.
 
 export const CHANNELS = ['email', 'sms', 'call', 'letter'] as const;
+export type Channel = (typeof CHANNELS)[number];
 
 /** The rungs of the ladder, in order. */
 export const LADDER_STAGES = ['reminder', 'call', 'negotiation', 'legal'] as const;
+export type StageKind = (typeof LADDER_STAGES)[number];
 /** What a case can be paused by while it sits on a rung. */
 export const PAUSES = ['disputed', 'hardship', 'paused'] as const;
 /** Ladder stages plus the pause states a case can be shown in. */

@@ -7,7 +7,7 @@ import { buildOpenApi } from '../../../api/openapi';
 import { routes } from '../../../api/server';
 import * as vocabulary from '../../../domain/vocabulary';
 
-const lists = Object.entries(vocabulary).filter((entry): entry is [string, readonly string[]] => Array.isArray(entry[1]));
+const lists = Object.entries(vocabulary as Record<string, unknown>).filter((entry): entry is [string, readonly string[]] => Array.isArray(entry[1]));
 // The two enums that are not domain words: error types (api/errors.ts) and the workflow's brief 'opening'.
 const known = [...lists.map(([, list]) => [...list]), [...ERROR_TYPES], ['opening', ...vocabulary.CASE_STAGES]];
 
