@@ -4,6 +4,10 @@
 // are checked once in the repository (db/repository/validate.ts) or the operations and answered 422, so
 // `amountMinor` is typed `number` here on purpose. The descriptions say what the 422 checks.
 import { ERROR_TYPES } from './errors';
+import {
+  BAR_REASONS, BORROWER_FACTS, CASE_STAGES, CHANNELS, CLOSE_OUTCOMES, DISPUTE_OUTCOMES, DISPUTE_STATUSES,
+  LEGAL_OUTCOMES, PAUSES, RECORDED_CALL_OUTCOMES,
+} from '../domain/vocabulary';
 
 export const id = (what: string) => ({
   type: 'string',
@@ -18,11 +22,11 @@ export const amountMinor = {
 export const currency = { type: 'string', pattern: '^[A-Z]{3}$', description: "ISO 4217 code (\"ZZZ\" is 422); a payment's, promise's or dispute's must be the loan's currency (422 otherwise)." };
 export const instant = { type: 'string', format: 'date-time', description: 'ISO-8601 instant, e.g. 2025-03-01T09:00:00Z' };
 export const date = { type: 'string', format: 'date', description: "Calendar date 'YYYY-MM-DD'" };
-export const channel = { type: 'string', enum: ['email', 'sms', 'call', 'letter'] };
-export const stage = { type: 'string', enum: ['reminder', 'call', 'negotiation', 'legal', 'closed'] };
+export const channel = { type: 'string', enum: [...CHANNELS] };
+export const stage = { type: 'string', enum: [...CASE_STAGES] };
 export const callOutcome = {
   type: 'string',
-  enum: ['no_answer', 'wrong_number', 'right_party_contact', 'refused', 'dispute_raised', 'hardship'],
+  enum: [...RECORDED_CALL_OUTCOMES],
   description: 'A promise to pay is recorded with the /promise endpoint, which carries its amount and date.',
 };
 
@@ -129,14 +133,14 @@ export const disputeBody = object(
   ['idempotencyKey', 'reason'],
 );
 
-export const resolutionBody = object({ outcome: { type: 'string', enum: ['upheld', 'rejected', 'withdrawn'] } }, ['outcome']);
+export const resolutionBody = object({ outcome: { type: 'string', enum: [...DISPUTE_OUTCOMES] } }, ['outcome']);
 export const closeBody = object(
-  { outcome: { type: 'string', enum: ['settled', 'written_off', 'cancelled'] }, reason: { type: 'string', maxLength: 500 } },
+  { outcome: { type: 'string', enum: [...CLOSE_OUTCOMES] }, reason: { type: 'string', maxLength: 500 } },
   ['outcome'],
 );
 export const optOutBody = object({ channel }, ['channel']);
-export const legalOutcomeBody = object({ outcome: { type: 'string', enum: ['paid', 'settled', 'written_off'] } }, ['outcome']);
-export const barBody = object({ reason: { type: 'string', enum: ['bankruptcy', 'deceased'] } }, ['reason']);
+export const legalOutcomeBody = object({ outcome: { type: 'string', enum: [...LEGAL_OUTCOMES] } }, ['outcome']);
+export const barBody = object({ reason: { type: 'string', enum: [...BAR_REASONS] } }, ['reason']);
 
 export const claimBody = object({ leaseSeconds: { type: 'integer', minimum: 30, maximum: 86_400, default: 900 } });
 export const callOutcomeBody = object({ outcome: callOutcome }, ['outcome']);
@@ -186,7 +190,7 @@ export const collectionState = {
     loanId: { type: 'string' },
     caseId: { type: 'string', description: 'Absent while the stage is opening' },
     stage: { ...stage, enum: ['opening', ...stage.enum], description: 'opening: for a moment after the start, before the case is read (no caseId, strategy or amounts yet)' },
-    pauses: { type: 'array', items: { type: 'string', enum: ['disputed', 'hardship', 'paused'] } },
+    pauses: { type: 'array', items: { type: 'string', enum: [...PAUSES] } },
     pausedUntil: instant,
     waitingFor: { type: 'string' },
     nextAction: { type: 'object', properties: { what: { type: 'string' }, at: instant } },
@@ -246,7 +250,7 @@ export const disputeResponse = {
     created: { type: 'boolean', description: 'false when this idempotencyKey had already filed the dispute' },
     disputeId: { type: 'string', format: 'uuid' },
     loanId: { type: 'string' },
-    status: { type: 'string', enum: ['open', 'upheld', 'rejected', 'withdrawn'] },
+    status: { type: 'string', enum: [...DISPUTE_STATUSES] },
     signalled: { type: 'boolean', description: 'false when no collection was running for the loan' },
   },
   required: ['created', 'disputeId', 'loanId', 'status', 'signalled'],
@@ -256,7 +260,7 @@ export const resolutionResponse = {
   properties: {
     disputeId: { type: 'string', format: 'uuid' },
     loanId: { type: 'string' },
-    outcome: { type: 'string', enum: ['upheld', 'rejected', 'withdrawn'] },
+    outcome: { type: 'string', enum: [...DISPUTE_OUTCOMES] },
     resolvedAt: { ...instant, type: ['string', 'null'] },
     signalled: { type: 'boolean', description: 'false when no collection was running for the loan' },
   },
@@ -266,7 +270,7 @@ export const borrowerFactResponse = {
   type: 'object',
   properties: {
     loanId: { type: 'string' },
-    recorded: { type: 'string', enum: ['cease', 'opt_out', 'hardship', 'barred'], description: 'The fact recorded on the borrower' },
+    recorded: { type: 'string', enum: [...BORROWER_FACTS], description: 'The fact recorded on the borrower' },
     signalled: { type: 'boolean', description: 'false when no collection was running for the loan' },
   },
   required: ['loanId', 'recorded', 'signalled'],

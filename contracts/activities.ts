@@ -3,19 +3,14 @@
 // Inputs and results carry ids, amounts and codes — never names, addresses or phone numbers.
 import type { ContactKind, InconvenientTime, PastContact } from '../domain/compliance/types';
 import type { Channel, MessageChannel, StageKind, Strategy, Treatment } from '../domain/strategy/types';
+import type { LedgerPosition } from '../domain/ledger';
 import type { Outcome } from '../domain/vocabulary';
 
 /** The loan's money as the ledger has it now. */
-export interface Position {
+export interface Position extends Pick<LedgerPosition, 'pastDueMinor' | 'outstandingMinor' | 'dpd' | 'oldestUnpaidDueDate'> {
   currency: string;
-  /** Instalments due and unpaid, plus fees: what collection asks for. */
-  pastDueMinor: number;
-  /** Everything still owed, including instalments not yet due. */
-  outstandingMinor: number;
   /** Total ever paid on the loan; promises and plans measure payments against it. */
   paidMinor: number;
-  dpd: number;
-  oldestUnpaidDueDate: string | null;
 }
 
 /** What the rules need to know of a borrower; no contact details. */

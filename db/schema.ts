@@ -28,9 +28,9 @@ const money = (name: string) => bigint(name, { mode: 'number' });
 const instant = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
 const createdAt = () => instant('created_at').notNull().defaultNow();
 
-import { CALL_OUTCOMES, CHANNELS, OUTCOMES, STAGES } from '../domain/vocabulary';
+import { CALL_OUTCOMES, CHANNELS, OUTCOMES, STAGES, type Channel } from '../domain/vocabulary';
 export { CALL_OUTCOMES, CHANNELS, OUTCOMES, STAGES };
-export type ChannelName = (typeof CHANNELS)[number];
+export type { Channel };
 export type CaseStage = (typeof STAGES)[number];
 export type CaseOutcome = (typeof OUTCOMES)[number];
 export type CallOutcome = (typeof CALL_OUTCOMES)[number];
@@ -53,7 +53,7 @@ export interface ChannelConsent {
   consentAt?: string;
   optedOutAt?: string;
 }
-export type ContactConsents = Partial<Record<ChannelName, ChannelConsent>>;
+export type ContactConsents = Partial<Record<Channel, ChannelConsent>>;
 
 /** A time the borrower said is inconvenient, local time, ISO weekdays 1=Mon..7=Sun (Reg F 1006.6(b)(1)). */
 export interface InconvenientTimeRow {
@@ -227,7 +227,7 @@ export const contactAttempts = pgTable(
     loanId: text('loan_id')
       .notNull()
       .references(() => loans.id),
-    channel: text('channel').$type<ChannelName>().notNull(),
+    channel: text('channel').$type<Channel>().notNull(),
     template: text('template').notNull(),
     scheduledFor: instant('scheduled_for').notNull(),
     sentAt: instant('sent_at'),

@@ -34,7 +34,9 @@ export interface InstallmentPosition extends LedgerInstallment {
 }
 
 export interface LedgerPosition {
+  /** Instalments due and unpaid, plus fees: what collection asks for. */
   pastDueMinor: number;
+  /** Everything still owed, including instalments not yet due. */
   outstandingMinor: number;
   dpd: number;
   /** Oldest unpaid due date among the past-due instalments, or null when nothing is late. */

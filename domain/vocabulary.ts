@@ -3,9 +3,17 @@
 // from here.
 
 export const CHANNELS = ['email', 'sms', 'call', 'letter'] as const;
+export type Channel = (typeof CHANNELS)[number];
 
+/** The rungs of the ladder, in order. */
+export const LADDER_STAGES = ['reminder', 'call', 'negotiation', 'legal'] as const;
+export type StageKind = (typeof LADDER_STAGES)[number];
+/** What a case can be paused by while it sits on a rung. */
+export const PAUSES = ['disputed', 'hardship', 'paused'] as const;
 /** Ladder stages plus the pause states a case can be shown in. */
-export const STAGES = ['reminder', 'call', 'negotiation', 'legal', 'disputed', 'hardship', 'paused'] as const;
+export const STAGES = [...LADDER_STAGES, ...PAUSES] as const;
+/** The stage a case reports: its rung, or closed once it has an outcome. */
+export const CASE_STAGES = [...LADDER_STAGES, 'closed'] as const;
 
 export const OUTCOMES = [
   'cured',
@@ -30,3 +38,20 @@ export const CALL_OUTCOMES = [
   'hardship',
 ] as const;
 export type CallOutcome = (typeof CALL_OUTCOMES)[number];
+/** Call outcomes a collector records as such; a promise to pay goes through its own endpoint with amount and date. */
+export const RECORDED_CALL_OUTCOMES = CALL_OUTCOMES.filter((o) => o !== 'promise_to_pay') as Exclude<CallOutcome, 'promise_to_pay'>[];
+
+/** How a dispute is resolved, and the status it has before and after. */
+export const DISPUTE_OUTCOMES = ['upheld', 'rejected', 'withdrawn'] as const;
+export type DisputeOutcome = (typeof DISPUTE_OUTCOMES)[number];
+export const DISPUTE_STATUSES = ['open', ...DISPUTE_OUTCOMES] as const;
+
+/** Outcomes an operator may close a case with by hand, and those the legal desk reports back. */
+export const CLOSE_OUTCOMES = ['settled', 'written_off', 'cancelled'] as const satisfies readonly Outcome[];
+export const LEGAL_OUTCOMES = ['paid', 'settled', 'written_off'] as const satisfies readonly Outcome[];
+
+/** Why contact is barred for good. */
+export const BAR_REASONS = ['bankruptcy', 'deceased'] as const;
+
+/** Facts recorded on a borrower that stop or limit contact. */
+export const BORROWER_FACTS = ['cease', 'opt_out', 'hardship', 'barred'] as const;

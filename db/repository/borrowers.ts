@@ -6,7 +6,7 @@ import {
   CHANNELS,
   loans,
   type Borrower,
-  type ChannelName,
+  type Channel,
   type ContactConsents,
   type InconvenientTimeRow,
 } from '../schema';
@@ -96,7 +96,7 @@ export interface BorrowerContactProfile {
   locale: string;
   consents: ContactConsents;
   /** Channels the borrower opted out of (never used, Reg F 1006.14(h)). */
-  optedOut: ChannelName[];
+  optedOut: Channel[];
   inconvenientTimes: InconvenientTimeRow[];
   agreedToQuietHours: boolean;
   ceaseRequestedAt: Date | null;
@@ -141,7 +141,7 @@ export async function getBorrowerForLoan(db: Database, loanId: string): Promise<
 export async function setChannelOptOut(
   db: Database,
   borrowerId: string,
-  channel: ChannelName,
+  channel: Channel,
   optedOutAt: Date | null,
 ): Promise<Borrower> {
   return db.transaction(async (tx) => {

@@ -7,7 +7,7 @@ import {
   CHANNELS,
   contactAttempts,
   type CallOutcome,
-  type ChannelName,
+  type Channel,
   type ContactAttempt,
   type ContactStatus,
 } from '../schema';
@@ -18,7 +18,7 @@ export interface BeginContactInput {
   idempotencyKey: string;
   caseId?: string | null;
   loanId: string;
-  channel: ChannelName;
+  channel: Channel;
   template: string;
   scheduledFor: Date;
 }

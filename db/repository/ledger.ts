@@ -9,8 +9,8 @@ import {
   businessDate,
   loanPosition,
   type Allocation,
-  type InstallmentPosition,
   type LedgerInstallment,
+  type LedgerPosition,
 } from '../../domain/ledger';
 import { appendAudit } from './audit';
 import { ConflictError, NotFoundError, ValidationError } from './errors';
@@ -105,18 +105,14 @@ export async function upsertLoan(db: Database, input: LoanInput): Promise<{ loan
   });
 }
 
-export interface LoanPosition {
+/** The ledger's position (domain/ledger) of one loan, with the loan's ids and the date it is as of. */
+export interface LoanPosition extends LedgerPosition {
   loanId: string;
   borrowerId: string;
   currency: string;
   /** As-of calendar date the position was computed for ('YYYY-MM-DD'). */
   asOf: string;
-  pastDueMinor: number;
-  outstandingMinor: number;
-  dpd: number;
-  oldestUnpaidDueDate: string | null;
   accelerated: boolean;
-  installments: InstallmentPosition[];
 }
 
 function toAsOf(asOf: string | Date): string {

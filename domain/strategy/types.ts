@@ -2,10 +2,12 @@
 // Every duration is an ISO-8601 duration string ("P3D", "PT12H", "PT2S"), one style throughout,
 // so the fast test strategy is the same document with seconds where a real one has days.
 
-export type Channel = 'email' | 'sms' | 'call' | 'letter';
-export type MessageChannel = 'email' | 'sms' | 'letter';
+import type { Channel, StageKind } from '../vocabulary';
+
+export type { Channel, StageKind };
+/** The channels a message is sent on; a call is placed by a collector, not sent. */
+export type MessageChannel = Exclude<Channel, 'call'>;
 export type RulePackId = 'cn' | 'us-regf' | 'uk-conc' | 'sandbox';
-export type StageKind = 'reminder' | 'call' | 'negotiation' | 'legal';
 
 /** ISO-8601 duration, e.g. "P3D", "PT4H", "PT1.5S". Parsed by domain/strategy/duration. */
 export type IsoDuration = string;

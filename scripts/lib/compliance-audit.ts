@@ -26,7 +26,7 @@ import {
   strategies,
   type AuditEvent,
   type Borrower,
-  type ChannelName,
+  type Channel,
   type CollectionCase,
 } from '../../db/schema';
 import { contactKindOf, findViolations, type AuditBorrower, type AuditContact, type Violation } from '../../domain/compliance';
@@ -378,7 +378,7 @@ function timeline(
     borrower.ceaseRequestedAt ? ms(borrower.ceaseRequestedAt) : undefined,
     ...byAction('workflow.cease_requested', 'borrower.cease').map((e) => ms(e.at)),
   ]);
-  const optOutAt = new Map<ChannelName, number>();
+  const optOutAt = new Map<Channel, number>();
   for (const channel of CHANNELS) {
     const at = earliest([
       Date.parse(borrower.consents[channel]?.optedOutAt ?? ''),

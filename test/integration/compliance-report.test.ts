@@ -21,7 +21,7 @@ import {
   upsertBorrower,
   upsertLoan,
 } from '../../db/repository';
-import { borrowers, collectorTasks, type ChannelName } from '../../db/schema';
+import { borrowers, collectorTasks, type Channel } from '../../db/schema';
 import { auditContacts } from '../../scripts/lib/compliance-audit';
 
 const repo = fileURLToPath(new URL('../..', import.meta.url));
@@ -66,7 +66,7 @@ async function givenCase(pack: keyof typeof STRATEGY, timeZone: string) {
   return { loanId, borrowerId, caseId: row.id, currency: pack === 'cn' ? 'CNY' : 'USD' };
 }
 
-async function sent(c: { loanId: string; caseId: string }, channel: ChannelName, at: string, template = 'reminder-friendly') {
+async function sent(c: { loanId: string; caseId: string }, channel: Channel, at: string, template = 'reminder-friendly') {
   const idempotencyKey = `${c.caseId}/${channel}/${at}`;
   await beginContactAttempt(handle.db, { idempotencyKey, caseId: c.caseId, loanId: c.loanId, channel, template, scheduledFor: new Date(at) });
   await markContactSent(handle.db, idempotencyKey, { sentAt: new Date(at), providerMessageId: 'test' });
