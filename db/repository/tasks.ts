@@ -23,27 +23,62 @@ export interface EnqueueTaskInput {
   payload?: Record<string, unknown>;
 }
 
-/** Queues a task once per key; a repeated call returns the existing task (`created: false`). */
+/**
+ * Queues a task once per key; a repeated call returns the existing task (`created: false`).
+ *
+ * A task is queued under the loan's lock (see lockLoanTasks), which the transactions that record a fact
+ * forbidding calls also take before they cancel the loan's open tasks. So either the fact lands first and
+ * the task is born cancelled with its rule, or the task lands first and the fact's transaction cancels it:
+ * no task is ever left claimable after a dispute, cease, bar or opt-out. Facts that end by themselves
+ * (quiet hours, caps, pauses) leave it queued; the claim judges those.
+ */
 export async function enqueueTask(db: Database, input: EnqueueTaskInput): Promise<{ task: CollectorTask; created: boolean }> {
   requireText(input.idempotencyKey, 'idempotencyKey');
   requireText(input.loanId, 'loanId');
   requireText(input.kind, 'kind');
-  const [created] = await db
-    .insert(collectorTasks)
-    .values({
-      idempotencyKey: input.idempotencyKey,
-      caseId: input.caseId ?? null,
-      loanId: input.loanId,
-      kind: input.kind,
-      collectorId: input.collectorId ?? null,
-      payload: input.payload ?? {},
-      ...(input.availableAt ? { availableAt: input.availableAt } : {}),
-    })
-    .onConflictDoNothing({ target: collectorTasks.idempotencyKey })
-    .returning();
-  if (created) return { task: created, created: true };
-  const [existing] = await db.select().from(collectorTasks).where(eq(collectorTasks.idempotencyKey, input.idempotencyKey));
-  return { task: existing!, created: false };
+  return db.transaction(async (tx) => {
+    await lockLoanTasks(tx, input.loanId);
+    const [existing] = await tx.select().from(collectorTasks).where(eq(collectorTasks.idempotencyKey, input.idempotencyKey));
+    if (existing) return { task: existing, created: false };
+    const decision = await judgeContact(tx, { loanId: input.loanId, caseId: input.caseId ?? null, kind: input.kind }, new Date());
+    const forbidden = !decision.allowed && decision.until === undefined ? decision.rule : null;
+    const [created] = await tx
+      .insert(collectorTasks)
+      .values({
+        idempotencyKey: input.idempotencyKey,
+        caseId: input.caseId ?? null,
+        loanId: input.loanId,
+        kind: input.kind,
+        collectorId: input.collectorId ?? null,
+        payload: input.payload ?? {},
+        ...(input.availableAt ? { availableAt: input.availableAt } : {}),
+        ...(forbidden ? { status: 'cancelled' as const, cancelledRule: forbidden, cancelledAt: sql`now()` } : {}),
+      })
+      .onConflictDoNothing({ target: collectorTasks.idempotencyKey })
+      .returning();
+    if (!created) {
+      const [raced] = await tx.select().from(collectorTasks).where(eq(collectorTasks.idempotencyKey, input.idempotencyKey));
+      return { task: raced!, created: false };
+    }
+    if (forbidden) {
+      await appendAudit(tx, {
+        actor: 'rules',
+        action: 'task.cancelled',
+        caseId: created.caseId,
+        loanId: created.loanId,
+        after: { taskId: created.id, rule: forbidden, cancelledAt: created.cancelledAt?.toISOString() ?? null, at: 'queue' },
+      });
+    }
+    return { task: created, created: true };
+  });
+}
+
+/**
+ * Serialises queueing a loan's tasks with cancelling them (a transaction-scoped advisory lock on the
+ * loan id). Call it inside a transaction.
+ */
+export async function lockLoanTasks(db: Database, loanId: string): Promise<void> {
+  await db.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`tasks:${loanId}`}, 0))`);
 }
 
 /** How many blocked candidates one claim looks past before saying there is nothing to do. */
@@ -162,6 +197,7 @@ export async function cancelTaskByRule(db: Database, taskId: string, rule: strin
 /** Cancels every open task on the loan with the rule that now forbids its contact; returns those cancelled. */
 export async function cancelOpenTasksForLoan(db: Database, loanId: string, rule: string): Promise<CollectorTask[]> {
   requireText(rule, 'rule');
+  await lockLoanTasks(db, loanId);
   return db
     .update(collectorTasks)
     .set({ status: 'cancelled', leaseUntil: null, cancelledRule: rule, cancelledAt: sql`now()` })

@@ -160,6 +160,8 @@ export async function checkRun(options: {
   }
   const tasks = await db.select().from(collectorTasks).where(inArray(collectorTasks.loanId, ids));
   for (const task of tasks) {
+    // A task born cancelled (the rules forbade its call when it was queued) was never claimable: no contact.
+    if (task.status === 'cancelled' && task.cancelledAt && task.cancelledAt.getTime() <= task.createdAt.getTime()) continue;
     contacts.push({ caseId: task.caseId ?? '', loanId: task.loanId, channel: 'call', at: task.createdAt.toISOString(), status: 'sent', kind: 'collection' });
   }
   for (const [key, n] of count(tasks, (t) => t.idempotencyKey)) if (n > 1) add('duplicate', `collector task ${key} queued ${n} times`);

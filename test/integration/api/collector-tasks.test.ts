@@ -7,13 +7,15 @@ import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { and, eq } from 'drizzle-orm';
+import { and, eq, inArray } from 'drizzle-orm';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { buildApi } from '../../../api/server';
 import { createApiKey } from '../../../db/repository/apiKeys';
 import { openCase } from '../../../db/repository/cases';
+import { openDispute } from '../../../db/repository/negotiation';
+import { cancelTasksForRule } from '../../../db/repository/pauses';
 import { saveStrategy } from '../../../db/repository/strategies';
 import { enqueueTask } from '../../../db/repository/tasks';
 import { auditEvents, borrowers, collectionCases, collectorTasks, paymentPlans, promisesToPay } from '../../../db/schema';
@@ -226,6 +228,37 @@ describe('the claim checks the contact window and the facts in the database', ()
     await h.db.update(borrowers).set({ ceaseRequestedAt: new Date() }).where(eq(borrowers.id, `b-${task.loanId}`));
     expect((await call('POST', '/v1/tasks/claim', c.key, {})).body).toEqual({ task: null });
     expect((await h.db.select().from(collectorTasks).where(eq(collectorTasks.id, task.id)))[0]).toMatchObject({ status: 'cancelled', cancelledRule: 'common.cease' });
+  });
+
+  it('queues a call for a borrower who already asked to cease as cancelled with its rule, never claimable', async () => {
+    const c = await collector('ceased-first');
+    const loan = await h.seedLoan({ dpd: 100, borrower: {} });
+    await h.db.update(borrowers).set({ ceaseRequestedAt: new Date() }).where(eq(borrowers.id, `b-${loan.loanId}`));
+    const { case: row } = await openCase(h.db, { loanId: loan.loanId, strategyId: STRATEGY, strategyVersion: 1, stage: 'call', actor: 'test' });
+    const { task } = await enqueueTask(h.db, { idempotencyKey: `${row.id}/call-1`, caseId: row.id, loanId: loan.loanId, kind: 'call', collectorId: c.id });
+    expect(task).toMatchObject({ status: 'cancelled', cancelledRule: 'common.cease' });
+    expect((await call('POST', '/v1/tasks/claim', c.key, {})).body).toEqual({ task: null });
+    const audit = await h.db.select().from(auditEvents).where(and(eq(auditEvents.loanId, loan.loanId), eq(auditEvents.action, 'task.cancelled')));
+    expect(audit).toMatchObject([{ actor: 'rules', after: { taskId: task.id, rule: 'common.cease', at: 'queue' } }]);
+  });
+
+  it('leaves no claimable task when a dispute and the queueing of a call race (the fault suite’s race)', async () => {
+    const c = await collector('race');
+    const loans = await Promise.all(Array.from({ length: 12 }, () => h.seedLoan({ dpd: 100, borrower: {} })));
+    const cases = await Promise.all(loans.map((loan) => openCase(h.db, { loanId: loan.loanId, strategyId: STRATEGY, strategyVersion: 1, stage: 'call', actor: 'test' })));
+    // Each loan: the workflow queues its call while the API records a dispute (which cancels open tasks).
+    await Promise.all(
+      loans.flatMap((loan, n) => [
+        enqueueTask(h.db, { idempotencyKey: `${cases[n]!.case.id}/call-1`, caseId: cases[n]!.case.id, loanId: loan.loanId, kind: 'call', collectorId: c.id }),
+        h.db.transaction(async (tx) => {
+          await openDispute(tx, { idempotencyKey: `race-${loan.loanId}`, loanId: loan.loanId, reason: 'not mine' });
+          await cancelTasksForRule(tx, loan.loanId, 'common.dispute', 'test');
+        }),
+      ]),
+    );
+    const tasks = await h.db.select().from(collectorTasks).where(inArray(collectorTasks.loanId, loans.map((l) => l.loanId)));
+    expect(tasks.map((t) => [t.status, t.cancelledRule])).toEqual(loans.map(() => ['cancelled', 'common.dispute']));
+    expect((await call('POST', '/v1/tasks/claim', c.key, {})).body).toEqual({ task: null });
   });
 });
 
