@@ -141,6 +141,14 @@ function faultSchedule(seed: number): Fault[] {
   return plan.map(([at, kind]) => ({ atMs: Math.max(1_000, jitter(at)), kind }));
 }
 
+/** Replaces the test's database pool with a fresh one (connected lazily) and ends the old one in the background. */
+async function renewPool(ctx: DriverContext): Promise<void> {
+  const stale = handle;
+  handle = await createDatabase(database.url, { max: 8 });
+  ctx.db = handle.db;
+  void stale.close().catch(() => {});
+}
+
 describe('fault injection (issue #9)', () => {
   it('crashes, restarts and outages lose nothing and contact no one twice', async () => {
     const loans = planPortfolio(LOANS, SEED, `flt-${suffix}`);
@@ -194,6 +202,10 @@ describe('fault injection (issue #9)', () => {
             await temporal.start();
             break;
           case 'postgres-outage':
+            // The borrowers' side moves to a fresh pool before the outage and the old one is ended: a
+            // postgres.js pool whose connection is killed inside a transaction can later write to a null
+            // socket and never recover (porsager/postgres#1199, #1155). The workers keep theirs.
+            await renewPool(ctx);
             await database.refuseConnections();
             await sleep(8_000);
             await database.restore();
@@ -238,6 +250,8 @@ describe('fault injection (issue #9)', () => {
     // Nothing may reach the sinks once every case is closed; stop the worker so they hold their final content.
     await worker.stop();
 
+    // The check reads through a pool that never lived through an outage.
+    await renewPool(ctx);
     const figures: Figures = await checkRun({ db: handle.db, client, loans, mail: smtp.messages, sms: sms.calls, paymentsMade: ctx.paymentsMade });
     for (const { loan, error } of driverErrors) figures.findings.push({ kind: 'stuck', loanId: loan.loanId, detail: `driver for ${loan.behaviour} on ${loan.pathId}: ${error}` });
 
