@@ -146,11 +146,16 @@ async function remind(state: CaseState, stage: ReminderStage): Promise<Next> {
   const timeOf = (step: ReminderStep) => (step.from === 'dueDate' ? dueAt : enteredAt) + parseDuration(step.after);
   // Running loans planned before this change sent every passed step: they keep doing so on replay.
   const collapse = patched('collapse-passed-reminders');
+  // A wait its own timer ended is judged at the timer's time, never by re-reading the clock: a replay may
+  // see a later clock there (sdk-core merges a no-command workflow task into the next one on replay,
+  // temporalio/sdk-rust#1606), which once turned a sent reminder into a skipped one (fault suite).
+  const judgeAtTimer = collapse && patched('collapse-judged-at-timer');
   for (let index = 0; index < stage.steps.length; index += 1) {
     const first = stage.steps[index]!;
-    if ((await waitUntil(state, `${ordinal(index + 1)} reminder (${first.channel})`, timeOf(first))) === 'closed') return NEXT;
+    const ended = { byTimer: false };
+    if ((await waitUntil(state, `${ordinal(index + 1)} reminder (${first.channel})`, timeOf(first), undefined, ended)) === 'closed') return NEXT;
     if (collapse) {
-      index = await skipPassedSteps(state, stage, index, timeOf);
+      index = await skipPassedSteps(state, stage, index, timeOf, judgeAtTimer && ended.byTimer ? timeOf(first) : undefined);
       if (isClosed(state)) return NEXT;
     }
     const step = stage.steps[index]!;
@@ -166,11 +171,19 @@ async function remind(state: CaseState, stage: ReminderStage): Promise<Next> {
  * Once contact may resume (the pause is over), the index of the latest step whose time has passed; every
  * passed step before it is recorded as skipped (workflow.reminder_skipped) rather than sent in a burst.
  */
-async function skipPassedSteps(state: CaseState, stage: ReminderStage, index: number, timeOf: (step: ReminderStep) => number): Promise<number> {
-  await untilActive(state);
+async function skipPassedSteps(
+  state: CaseState,
+  stage: ReminderStage,
+  index: number,
+  timeOf: (step: ReminderStep) => number,
+  /** When the step's own timer ended the wait: the instant to judge at (else the clock). */
+  timerAt?: number,
+): Promise<number> {
+  const paused = await untilActive(state);
   if (isClosed(state)) return index;
+  const now = timerAt !== undefined && !paused ? timerAt : Date.now();
   let latest = index;
-  while (latest + 1 < stage.steps.length && timeOf(stage.steps[latest + 1]!) <= Date.now()) latest += 1;
+  while (latest + 1 < stage.steps.length && timeOf(stage.steps[latest + 1]!) <= now) latest += 1;
   for (let skipped = index; skipped < latest; skipped += 1) {
     const step = stage.steps[skipped]!;
     await transition(state, 'reminder_skipped', {
@@ -405,7 +418,14 @@ type WaitEnd = 'closed' | 'done' | 'timeout';
  * 'closed' whatever else happened. A pause (dispute, hardship, operator) does not stop the clock, but
  * nothing is sent until it ends: see untilActive.
  */
-async function waitUntil(state: CaseState, what: string, at: number, done: () => boolean = () => false): Promise<WaitEnd> {
+async function waitUntil(
+  state: CaseState,
+  what: string,
+  at: number,
+  done: () => boolean = () => false,
+  /** Set to whether the wait's own timer ended it. */
+  ended?: { byTimer: boolean },
+): Promise<WaitEnd> {
   state.waitingFor = { what, until: new Date(Math.max(at, Date.now())).toISOString() };
   publish(state);
   let waited = false;
@@ -419,7 +439,10 @@ async function waitUntil(state: CaseState, what: string, at: number, done: () =>
     if (!waited && ms <= 0) break;
     waited = true;
     const woken = await condition(() => isClosed(state) || done() || hasInbox(state), Math.max(1, ms), { summary: `wait for ${what}` });
-    if (!woken) break;
+    if (!woken) {
+      if (ended) ended.byTimer = true;
+      break;
+    }
   }
   state.waitingFor = undefined;
   if (isClosed(state)) return 'closed';
@@ -456,8 +479,11 @@ async function serveInbox(state: CaseState): Promise<void> {
 }
 
 /** Blocks while the case is paused; returns when it is active again or closed. */
-async function untilActive(state: CaseState): Promise<void> {
+/** Waits while the case is paused; true when it had to wait. */
+async function untilActive(state: CaseState): Promise<boolean> {
+  let waited = false;
   while (!isClosed(state) && pauses(state, Date.now()).length > 0) {
+    waited = true;
     const current = pauses(state, Date.now());
     state.waitingFor = { what: `end of pause (${current.join(', ')})`, until: state.pausedUntil };
     publish(state);
@@ -473,6 +499,7 @@ async function untilActive(state: CaseState): Promise<void> {
   }
   state.waitingFor = undefined;
   publish(state);
+  return waited;
 }
 
 /**
