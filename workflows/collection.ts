@@ -158,9 +158,10 @@ async function remind(state: CaseState, stage: ReminderStage): Promise<Next> {
       index = await skipPassedSteps(state, stage, index, timeOf, judgeAtTimer && ended.byTimer ? timeOf(first) : undefined);
       if (isClosed(state)) return NEXT;
     }
+    const timerAt = judgeAtTimer && ended.byTimer && stage.steps[index] === first ? timeOf(first) : undefined;
     const step = stage.steps[index]!;
     const label = `${ordinal(index + 1)} reminder (${step.channel})`;
-    await sendMessage(state, { stage: 'reminder', step: `${index + 1}`, channel: step.channel }, step.template, contactKindOf(step.template), label);
+    await sendMessage(state, { stage: 'reminder', step: `${index + 1}`, channel: step.channel }, step.template, contactKindOf(step.template), label, false, timerAt);
     if (isClosed(state)) return NEXT;
   }
   await waitUntil(state, 'payment after the last reminder', Date.now() + parseDuration(stage.waitAfterLast));
@@ -513,14 +514,21 @@ async function waitForAllowedContact(
   label: string,
   template: string = step.channel,
   legacyNotice = false,
+  /** The instant a timer that just ended set for this contact; judged at it rather than at the clock. */
+  timerAt?: number,
 ): Promise<boolean> {
   const { channel } = step;
+  // Judged at a timer's instant, not a re-read clock, wherever a timer just ended the wait: a replay may
+  // see a later clock there (temporalio/sdk-rust#1606). Running loans keep judging at the clock.
+  const atTimers = timerAt !== undefined && patched('contact-judged-at-timer');
+  let judgeAt = atTimers ? timerAt : undefined;
   for (;;) {
-    await untilActive(state);
+    const paused = await untilActive(state);
     if (isClosed(state)) return false;
     const context = contactContext(state, channel, kind);
     if (legacyNotice) context.state = { ...context.state, disputed: false, ceaseRequested: false };
-    const now = new Date().toISOString();
+    const now = new Date(judgeAt !== undefined && !paused ? judgeAt : Date.now()).toISOString();
+    judgeAt = undefined;
     const decision = evaluateContact(context, now);
     if (decision.allowed) return true;
     const plan = nextAllowedContact(context, now);
@@ -539,7 +547,9 @@ async function waitForAllowedContact(
         { caseId: state.caseId, loanId: state.loanId, action: 'contact_deferred', detail: { channel, rule: decision.rule, until: plan.at } },
       ]);
     }
-    if ((await waitUntil(state, `${label}, deferred by ${decision.rule}`, Date.parse(plan.at))) === 'closed') return false;
+    const ended = { byTimer: false };
+    if ((await waitUntil(state, `${label}, deferred by ${decision.rule}`, Date.parse(plan.at), undefined, ended)) === 'closed') return false;
+    if (atTimers && ended.byTimer) judgeAt = Date.parse(plan.at);
   }
 }
 
@@ -550,8 +560,9 @@ async function sendMessage(
   kind: ContactKind,
   label: string,
   legacyNotice = false,
+  timerAt?: number,
 ): Promise<void> {
-  if (!(await waitForAllowedContact(state, step, kind, label, template, legacyNotice))) return;
+  if (!(await waitForAllowedContact(state, step, kind, label, template, legacyNotice, timerAt))) return;
   const { channel } = step;
   const stage = currentStageKind(state);
   const request: ContactRequest = {
