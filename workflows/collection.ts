@@ -149,7 +149,7 @@ async function remind(state: CaseState, stage: ReminderStage): Promise<Next> {
   // A wait its own timer ended is judged at the timer's time, never by re-reading the clock: a replay may
   // see a later clock there (sdk-core merges a no-command workflow task into the next one on replay,
   // temporalio/sdk-rust#1606), which once turned a sent reminder into a skipped one (fault suite).
-  const judgeAtTimer = collapse && patched('collapse-judged-at-timer');
+  const judgeAtTimer = collapse && patched('reminders-judged-at-timer');
   for (let index = 0; index < stage.steps.length; index += 1) {
     const first = stage.steps[index]!;
     const ended = { byTimer: false };
@@ -519,8 +519,9 @@ async function waitForAllowedContact(
 ): Promise<boolean> {
   const { channel } = step;
   // Judged at a timer's instant, not a re-read clock, wherever a timer just ended the wait: a replay may
-  // see a later clock there (temporalio/sdk-rust#1606). Running loans keep judging at the clock.
-  const atTimers = timerAt !== undefined && patched('contact-judged-at-timer');
+  // see a later clock there (temporalio/sdk-rust#1606). Only reminders pass timerAt, and only under
+  // patched('reminders-judged-at-timer'): running loans keep judging at the clock.
+  const atTimers = timerAt !== undefined;
   let judgeAt = atTimers ? timerAt : undefined;
   for (;;) {
     const paused = await untilActive(state);
