@@ -126,15 +126,20 @@ export function createCaseActivities(deps: CaseActivityDeps): CaseActivities {
         history,
         previousCycleEndedAt: previous?.closedAt.toISOString(),
         queues: deps.queues,
+        contract: 2,
       };
     },
 
-    async readPosition({ loanId, closeCaseIfSettled }) {
+    async readPosition({ loanId }) {
+      return toPosition(await getLoanPosition(db, loanId));
+    },
+
+    async closeCaseIfSettled({ caseId, loanId }) {
       const position = toPosition(await getLoanPosition(db, loanId));
-      const outcome = closeCaseIfSettled ? closingOutcome(position) : undefined;
-      if (!outcome) return position;
-      await closeCase(db, closeCaseIfSettled!, outcome);
-      return { ...position, closedAs: outcome };
+      const closedAs = closingOutcome(position);
+      if (!closedAs) return { position };
+      await closeCase(db, caseId, closedAs);
+      return { position, closedAs };
     },
 
     async recordTransition({ caseId, loanId, action, stage, segment, detail }) {

@@ -1,6 +1,6 @@
 // All the state of one collection workflow in one plain object, so continueAsNew can carry it whole.
 // The workflow owns where the loan is in its treatment; the ledger stays the source of truth for money
-// (position is a cached copy refreshed through the readPosition activity).
+// (position is a cached copy refreshed through the readPosition and closeCaseIfSettled activities).
 import type { BorrowerRules, CaseFacts, Position } from '../contracts/activities';
 import { CONTACT_HISTORY_LOOKBACK_MS } from '../domain/compliance';
 import { closingOutcome } from '../domain/ledger';
@@ -54,7 +54,9 @@ export interface CaseState {
   outcome?: Outcome;
   /** The search attribute values last upserted (a continued run inherits them with the attributes). */
   publishedAttributes?: string;
-  /** The case row was already closed (by readPosition, when a payment cured the loan). */
+  /** The case activities' contract when the case opened (CaseFacts.contract); absent in older runs. */
+  contract?: number;
+  /** The case row was already closed (by closeCaseIfSettled, or readPosition in older runs, when a payment cured the loan). */
   closedInDatabase?: boolean;
 }
 
@@ -69,6 +71,7 @@ export function newCaseState(workflowId: string, facts: CaseFacts, treatment: Tr
     treatment,
     riskScore: facts.riskScore,
     queues: facts.queues,
+    ...(facts.contract !== undefined ? { contract: facts.contract } : {}),
     stageIndex: 0,
     cycle: 1,
     nextStep: 1,
