@@ -3,7 +3,6 @@
 // amounts and codes only — contact details never enter the workflow's history. A permanent error
 // fails at once with its type (see failFast); anything else is retried by the workflow's policy.
 import { ApplicationFailure } from '@temporalio/common';
-import { eq } from 'drizzle-orm';
 import type { Database } from '../db/client';
 import { appendAudit } from '../db/repository/audit';
 import { getBorrowerForLoan } from '../db/repository/borrowers';
@@ -11,9 +10,8 @@ import { NotFoundError, ValidationError } from '../db/repository/errors';
 import { closeCase, CollectionEndedError, getCase, getLastClosedCase, getLatestCaseOfRun, openCase, updateCaseStage } from '../db/repository/cases';
 import { beginContactAttempt, listContactHistory, markContactBlocked } from '../db/repository/contacts';
 import { getLoan, getLoanPosition, type LoanPosition } from '../db/repository/ledger';
-import { createPaymentPlan, createPromiseToPay, resolvePromiseToPay, setPaymentPlanStatus } from '../db/repository/negotiation';
+import { createLegalCase, createPaymentPlan, createPromiseToPay, resolvePromiseToPay, setPaymentPlanStatus } from '../db/repository/negotiation';
 import { cancelTask, cancelTaskByRule, enqueueTask, getTask } from '../db/repository/tasks';
-import { legalCases } from '../db/schema';
 import { CONTACT_HISTORY_LOOKBACK_MS, localDateOf } from '../domain/compliance';
 import type { PastContact } from '../domain/compliance/types';
 import { closingOutcome } from '../domain/ledger';
@@ -205,17 +203,11 @@ export function createCaseActivities(deps: CaseActivityDeps): CaseActivities {
     },
 
     async handOffToLegal({ idempotencyKey, caseId, loanId }) {
-      const [created] = await db
-        .insert(legalCases)
-        .values({ caseId, loanId })
-        .onConflictDoNothing({ target: legalCases.caseId })
-        .returning();
-      const [legal] = created ? [created] : await db.select().from(legalCases).where(eq(legalCases.caseId, caseId));
-      if (created) await appendAudit(db, { actor: 'workflow', action: 'legal.handed_off', caseId, loanId, after: { legalCaseId: legal!.id, idempotencyKey } });
+      const { legalCase } = await createLegalCase(db, { caseId, loanId, actor: 'workflow', idempotencyKey });
       // Called on every attempt: the notifier is idempotent by key, so a retry after a failed
       // notification sends it once, and a retry after a sent one sends nothing.
-      await deps.notifyLegalTeam?.({ idempotencyKey: `${idempotencyKey}/notify`, legalCaseId: legal!.id, caseId, loanId });
-      return { legalCaseId: legal!.id };
+      await deps.notifyLegalTeam?.({ idempotencyKey: `${idempotencyKey}/notify`, legalCaseId: legalCase.id, caseId, loanId });
+      return { legalCaseId: legalCase.id };
     },
 
     async closeCase({ caseId, outcome }) {

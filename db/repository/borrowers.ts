@@ -164,3 +164,19 @@ export async function borrowerExists(db: Database, borrowerId: string): Promise<
   const [row] = await db.select({ id: borrowers.id }).from(borrowers).where(eq(borrowers.id, borrowerId));
   return row !== undefined;
 }
+
+/** Records the borrower's request to stop collection contact; the first request's instant is kept. */
+export async function recordCeaseRequest(db: Database, borrowerId: string): Promise<void> {
+  await db
+    .update(borrowers)
+    .set({ ceaseRequestedAt: sql`coalesce(${borrowers.ceaseRequestedAt}, now())`, updatedAt: sql`now()` })
+    .where(eq(borrowers.id, borrowerId));
+}
+
+/** Marks the borrower bankrupt or deceased: collection is barred from then on (domain/lifecycle). */
+export async function recordBorrowerBar(db: Database, borrowerId: string, reason: 'bankruptcy' | 'deceased'): Promise<void> {
+  await db
+    .update(borrowers)
+    .set(reason === 'bankruptcy' ? { bankruptcy: true, updatedAt: sql`now()` } : { deceased: true, updatedAt: sql`now()` })
+    .where(eq(borrowers.id, borrowerId));
+}
