@@ -5,15 +5,15 @@
 import { ApplicationFailure } from '@temporalio/common';
 import type { Database } from '../db/client';
 import { appendAudit } from '../db/repository/audit';
-import { getBorrowerForLoan } from '../db/repository/borrowers';
+import { borrowerRulesOf, getBorrowerForLoan } from '../db/repository/borrowers';
+import { contactHistory } from '../db/repository/contact-facts';
 import { NotFoundError, ValidationError } from '../db/repository/errors';
-import { closeCase, CollectionEndedError, getCase, getLastClosedCase, getLatestCaseOfRun, openCase, updateCaseStage } from '../db/repository/cases';
-import { beginContactAttempt, listContactHistory, markContactBlocked } from '../db/repository/contacts';
+import { closeCase, CollectionEndedError, getCase, getLatestCaseOfRun, openCase, previousCycleEnd, updateCaseStage } from '../db/repository/cases';
+import { beginContactAttempt, markContactBlocked } from '../db/repository/contacts';
 import { getLoan, getLoanPosition, type LoanPosition } from '../db/repository/ledger';
 import { createLegalCase, createPaymentPlan, createPromiseToPay, resolvePromiseToPay, setPaymentPlanStatus } from '../db/repository/negotiation';
 import { cancelTask, cancelTaskByRule, enqueueTask, getTask } from '../db/repository/tasks';
-import { CONTACT_HISTORY_LOOKBACK_MS, localDateOf } from '../domain/compliance';
-import type { PastContact } from '../domain/compliance/types';
+import { localDateOf } from '../domain/compliance';
 import { closingOutcome } from '../domain/ledger';
 import { chooseTreatment } from '../domain/strategy/select';
 import { StrategyValidationError } from '../domain/strategy/validate';
@@ -98,10 +98,11 @@ export function createCaseActivities(deps: CaseActivityDeps): CaseActivities {
         if (error instanceof CollectionEndedError) throw ApplicationFailure.nonRetryable(error.message, 'CollectionEnded', { field: error.field });
         throw error;
       });
-      const [borrower, history, previous] = await Promise.all([
+      const now = new Date();
+      const [borrower, history, previousCycleEndedAt] = await Promise.all([
         getBorrowerForLoan(db, loanId),
-        recentHistory(db, loanId),
-        getLastClosedCase(db, loanId),
+        contactHistory(db, loanId, now),
+        previousCycleEnd(db, loanId, row.id, now),
       ]);
       return {
         caseId: row.id,
@@ -110,19 +111,9 @@ export function createCaseActivities(deps: CaseActivityDeps): CaseActivities {
         treatment,
         riskScore: loan.riskScore ?? null,
         position: toPosition(position),
-        borrower: {
-          timeZone: borrower.timeZone,
-          locale: borrower.locale,
-          inconvenientTimes: borrower.inconvenientTimes,
-          optedOut: borrower.optedOut,
-          agreedToQuietHours: borrower.agreedToQuietHours,
-          ceaseRequested: borrower.ceaseRequestedAt !== null,
-          bankruptcy: borrower.flags.bankruptcy,
-          deceased: borrower.flags.deceased,
-          representedByAttorney: borrower.flags.representedByAttorney,
-        },
+        borrower: borrowerRulesOf(borrower),
         history,
-        previousCycleEndedAt: previous?.closedAt.toISOString(),
+        ...(previousCycleEndedAt ? { previousCycleEndedAt } : {}),
         queues: deps.queues,
         contract: 2,
       };
@@ -214,16 +205,4 @@ export function createCaseActivities(deps: CaseActivityDeps): CaseActivities {
       await closeCase(db, caseId, outcome);
     },
   });
-}
-
-async function recentHistory(db: Database, loanId: string): Promise<PastContact[]> {
-  const rows = await listContactHistory(db, loanId, new Date(Date.now() - CONTACT_HISTORY_LOOKBACK_MS));
-  return rows
-    .filter((r) => r.status === 'sent' || r.status === 'presumed_sent')
-    .map((r) => ({
-      channel: r.channel,
-      at: (r.sentAt ?? r.createdAt).toISOString(),
-      connected: r.connected ?? undefined,
-      status: r.status as PastContact['status'],
-    }));
 }

@@ -1,7 +1,9 @@
 // What the collection workflow may ask of the outside world. The workflow imports these as types only;
 // the worker binds implementations built by createCaseActivities / createChannelActivities.
 // Inputs and results carry ids, amounts and codes — never names, addresses or phone numbers.
-import type { ContactKind, InconvenientTime, PastContact } from '../domain/compliance/types';
+import type { BorrowerRules, ContactKind, PastContact } from '../domain/compliance/types';
+
+export type { BorrowerRules };
 import type { Channel, MessageChannel, StageKind, Strategy, Treatment } from '../domain/strategy/types';
 import type { LedgerPosition } from '../domain/ledger';
 import type { Outcome } from '../domain/vocabulary';
@@ -14,19 +16,6 @@ export interface Position extends Pick<LedgerPosition, 'pastDueMinor' | 'outstan
   currency: string;
   /** Total ever paid on the loan; promises and plans measure payments against it. */
   paidMinor: number;
-}
-
-/** What the rules need to know of a borrower; no contact details. */
-export interface BorrowerRules {
-  timeZone: string;
-  locale: string;
-  inconvenientTimes: InconvenientTime[];
-  optedOut: Channel[];
-  agreedToQuietHours: boolean;
-  ceaseRequested: boolean;
-  bankruptcy: boolean;
-  deceased: boolean;
-  representedByAttorney: boolean;
 }
 
 export interface CaseFacts {

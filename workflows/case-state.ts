@@ -2,7 +2,7 @@
 // The workflow owns where the loan is in its treatment; the ledger stays the source of truth for money
 // (position is a cached copy refreshed through the readPosition and closeCaseIfSettled activities).
 import type { BorrowerRules, CaseFacts, Position } from '../contracts/activities';
-import { CONTACT_HISTORY_LOOKBACK_MS } from '../domain/compliance';
+import { CONTACT_HISTORY_LOOKBACK_MS, contactContextFor } from '../domain/compliance';
 import { closingOutcome } from '../domain/ledger';
 import type { ContactContext, ContactKind, PastContact } from '../domain/compliance/types';
 import { minMessageGapMs } from '../domain/strategy/duration';
@@ -130,28 +130,20 @@ export function recordContact(state: CaseState, contact: PastContact, nowMs: num
 }
 
 export function contactContext(state: CaseState, channel: Channel, kind: ContactKind): ContactContext {
-  const b = state.borrower;
-  return {
-    pack: state.strategy.rulePack,
+  return contactContextFor(
+    {
+      pack: state.strategy.rulePack,
+      borrower: state.borrower,
+      history: state.history,
+      disputed: state.dispute?.status === 'open',
+      pastDueMinor: state.position.pastDueMinor,
+      pausedUntil: state.pausedUntil,
+      previousCycleEndedAt: state.previousCycleEndedAt,
+      minMessageGapMs: minMessageGapMs(state.strategy),
+    },
     channel,
     kind,
-    timeZone: b.timeZone,
-    inconvenientTimes: b.inconvenientTimes,
-    optedOut: b.optedOut,
-    agreedToQuietHours: b.agreedToQuietHours,
-    history: state.history,
-    state: {
-      disputed: state.dispute?.status === 'open',
-      ceaseRequested: b.ceaseRequested,
-      nothingDue: state.position.pastDueMinor <= 0,
-      pausedUntil: state.pausedUntil,
-      bankruptcy: b.bankruptcy,
-      deceased: b.deceased,
-      representedByAttorney: b.representedByAttorney,
-    },
-    previousCycleEndedAt: state.previousCycleEndedAt,
-    minMessageGapMs: minMessageGapMs(state.strategy),
-  };
+  );
 }
 
 /**

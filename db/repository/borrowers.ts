@@ -1,6 +1,7 @@
 // Borrowers and the contact profile the compliance gate needs (time zone, locale, opt-outs, flags).
 import { eq, sql } from 'drizzle-orm';
 import type { Database } from '../client';
+import type { BorrowerRules } from '../../domain/compliance/types';
 import {
   borrowers,
   CHANNELS,
@@ -123,6 +124,21 @@ export function toContactProfile(b: Borrower, loanId: string): BorrowerContactPr
       representedByAttorney: b.representedByAttorney,
       vulnerable: b.vulnerable,
     },
+  };
+}
+
+/** What the rules need to know of the borrower, without contact details: the workflow's copy and the gate's. */
+export function borrowerRulesOf(b: BorrowerContactProfile): BorrowerRules {
+  return {
+    timeZone: b.timeZone,
+    locale: b.locale,
+    inconvenientTimes: b.inconvenientTimes,
+    optedOut: b.optedOut,
+    agreedToQuietHours: b.agreedToQuietHours,
+    ceaseRequested: b.ceaseRequestedAt !== null,
+    bankruptcy: b.flags.bankruptcy,
+    deceased: b.flags.deceased,
+    representedByAttorney: b.flags.representedByAttorney,
   };
 }
 
