@@ -3,19 +3,17 @@
 // amounts and codes only — contact details never enter the workflow's history. A permanent error
 // fails at once with its type (see failFast); anything else is retried by the workflow's policy.
 import { ApplicationFailure } from '@temporalio/common';
-import { eq } from 'drizzle-orm';
 import type { Database } from '../db/client';
 import { appendAudit } from '../db/repository/audit';
-import { getBorrowerForLoan } from '../db/repository/borrowers';
+import { borrowerRulesOf, getBorrowerForLoan } from '../db/repository/borrowers';
+import { contactHistory } from '../db/repository/contact-facts';
 import { NotFoundError, ValidationError } from '../db/repository/errors';
-import { closeCase, CollectionEndedError, getCase, getLastClosedCase, getLatestCaseOfRun, openCase, updateCaseStage } from '../db/repository/cases';
-import { beginContactAttempt, listContactHistory, markContactBlocked } from '../db/repository/contacts';
+import { closeCase, CollectionEndedError, getCase, getLatestCaseOfRun, openCase, previousCycleEnd, updateCaseStage } from '../db/repository/cases';
+import { beginContactAttempt, markContactBlocked } from '../db/repository/contacts';
 import { getLoan, getLoanPosition, type LoanPosition } from '../db/repository/ledger';
-import { createPaymentPlan, createPromiseToPay, resolvePromiseToPay, setPaymentPlanStatus } from '../db/repository/negotiation';
+import { createLegalCase, createPaymentPlan, createPromiseToPay, resolvePromiseToPay, setPaymentPlanStatus } from '../db/repository/negotiation';
 import { cancelTask, cancelTaskByRule, enqueueTask, getTask } from '../db/repository/tasks';
-import { legalCases } from '../db/schema';
-import { CONTACT_HISTORY_LOOKBACK_MS, localDateOf } from '../domain/compliance';
-import type { PastContact } from '../domain/compliance/types';
+import { localDateOf } from '../domain/compliance';
 import { closingOutcome } from '../domain/ledger';
 import { chooseTreatment } from '../domain/strategy/select';
 import { StrategyValidationError } from '../domain/strategy/validate';
@@ -100,10 +98,11 @@ export function createCaseActivities(deps: CaseActivityDeps): CaseActivities {
         if (error instanceof CollectionEndedError) throw ApplicationFailure.nonRetryable(error.message, 'CollectionEnded', { field: error.field });
         throw error;
       });
-      const [borrower, history, previous] = await Promise.all([
+      const now = new Date();
+      const [borrower, history, previousCycleEndedAt] = await Promise.all([
         getBorrowerForLoan(db, loanId),
-        recentHistory(db, loanId),
-        getLastClosedCase(db, loanId),
+        contactHistory(db, loanId, now),
+        previousCycleEnd(db, loanId, row.id, now),
       ]);
       return {
         caseId: row.id,
@@ -112,29 +111,24 @@ export function createCaseActivities(deps: CaseActivityDeps): CaseActivities {
         treatment,
         riskScore: loan.riskScore ?? null,
         position: toPosition(position),
-        borrower: {
-          timeZone: borrower.timeZone,
-          locale: borrower.locale,
-          inconvenientTimes: borrower.inconvenientTimes,
-          optedOut: borrower.optedOut,
-          agreedToQuietHours: borrower.agreedToQuietHours,
-          ceaseRequested: borrower.ceaseRequestedAt !== null,
-          bankruptcy: borrower.flags.bankruptcy,
-          deceased: borrower.flags.deceased,
-          representedByAttorney: borrower.flags.representedByAttorney,
-        },
+        borrower: borrowerRulesOf(borrower),
         history,
-        previousCycleEndedAt: previous?.closedAt.toISOString(),
+        ...(previousCycleEndedAt ? { previousCycleEndedAt } : {}),
         queues: deps.queues,
+        contract: 2,
       };
     },
 
-    async readPosition({ loanId, closeCaseIfSettled }) {
+    async readPosition({ loanId }) {
+      return toPosition(await getLoanPosition(db, loanId));
+    },
+
+    async closeCaseIfSettled({ caseId, loanId }) {
       const position = toPosition(await getLoanPosition(db, loanId));
-      const outcome = closeCaseIfSettled ? closingOutcome(position) : undefined;
-      if (!outcome) return position;
-      await closeCase(db, closeCaseIfSettled!, outcome);
-      return { ...position, closedAs: outcome };
+      const closedAs = closingOutcome(position);
+      if (!closedAs) return { position };
+      await closeCase(db, caseId, closedAs);
+      return { position, closedAs };
     },
 
     async recordTransition({ caseId, loanId, action, stage, segment, detail }) {
@@ -200,33 +194,15 @@ export function createCaseActivities(deps: CaseActivityDeps): CaseActivities {
     },
 
     async handOffToLegal({ idempotencyKey, caseId, loanId }) {
-      const [created] = await db
-        .insert(legalCases)
-        .values({ caseId, loanId })
-        .onConflictDoNothing({ target: legalCases.caseId })
-        .returning();
-      const [legal] = created ? [created] : await db.select().from(legalCases).where(eq(legalCases.caseId, caseId));
-      if (created) await appendAudit(db, { actor: 'workflow', action: 'legal.handed_off', caseId, loanId, after: { legalCaseId: legal!.id, idempotencyKey } });
+      const { legalCase } = await createLegalCase(db, { caseId, loanId, actor: 'workflow', idempotencyKey });
       // Called on every attempt: the notifier is idempotent by key, so a retry after a failed
       // notification sends it once, and a retry after a sent one sends nothing.
-      await deps.notifyLegalTeam?.({ idempotencyKey: `${idempotencyKey}/notify`, legalCaseId: legal!.id, caseId, loanId });
-      return { legalCaseId: legal!.id };
+      await deps.notifyLegalTeam?.({ idempotencyKey: `${idempotencyKey}/notify`, legalCaseId: legalCase.id, caseId, loanId });
+      return { legalCaseId: legalCase.id };
     },
 
     async closeCase({ caseId, outcome }) {
       await closeCase(db, caseId, outcome);
     },
   });
-}
-
-async function recentHistory(db: Database, loanId: string): Promise<PastContact[]> {
-  const rows = await listContactHistory(db, loanId, new Date(Date.now() - CONTACT_HISTORY_LOOKBACK_MS));
-  return rows
-    .filter((r) => r.status === 'sent' || r.status === 'presumed_sent')
-    .map((r) => ({
-      channel: r.channel,
-      at: (r.sentAt ?? r.createdAt).toISOString(),
-      connected: r.connected ?? undefined,
-      status: r.status as PastContact['status'],
-    }));
 }

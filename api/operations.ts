@@ -2,20 +2,18 @@
 // these. Each checks what it can before writing (unknown loan, amounts, ownership), writes the fact to
 // the database first (the system of record) and then tells the loan's workflow by signal or update.
 import { WorkflowNotFoundError, type Client, type WorkflowHandle } from '@temporalio/client';
-import { and, desc, eq, inArray, isNull, or, sql } from 'drizzle-orm';
 import type { Database } from '../db/client';
 import { appendAudit } from '../db/repository/audit';
-import { setChannelOptOut } from '../db/repository/borrowers';
+import { getBorrowerForLoan, recordBorrowerBar, recordCeaseRequest, setChannelOptOut } from '../db/repository/borrowers';
 import { assignCollector, getLifecycleFacts, getOpenCase, recordReopenRequest } from '../db/repository/cases';
 import { getLoan } from '../db/repository/ledger';
-import { createPaymentPlan, createPromiseToPay, openDispute, resolveDispute } from '../db/repository/negotiation';
+import { createPaymentPlan, createPromiseToPay, getDispute, openDispute, resolveDispute } from '../db/repository/negotiation';
 import { cancelTasksForRule, setHardshipPause, setOperatorPause } from '../db/repository/pauses';
-import { claimNextTask, completeTask, latestTaskForLoan } from '../db/repository/tasks';
+import { claimedTaskOf, claimNextTask, completeTask, latestTaskForLoan, listTasksForCollector, reassignQueuedTasks } from '../db/repository/tasks';
 import { pinnedStrategy } from '../db/repository/contact-facts';
-import { borrowers, collectorTasks, disputes, type CollectionCase, type CollectorTask } from '../db/schema';
+import type { ApiRole, CollectionCase, CollectorTask } from '../db/schema';
 import { parseDuration } from '../domain/strategy/duration';
 import { quote } from '../db/repository/validate';
-import type { ApiRole } from '../db/schema';
 import { defaultStrategies } from '../domain/strategy/defaults';
 import { businessDate } from '../domain/ledger';
 import { explainRefusal, mayOpenNewCase } from '../domain/lifecycle';
@@ -211,8 +209,7 @@ export async function fileDispute(deps: OperationDeps, loanId: string, body: Dis
 
 export async function settleDispute(deps: OperationDeps, loanId: string, disputeId: string, outcome: 'upheld' | 'rejected' | 'withdrawn', by: Principal) {
   await requireLoan(deps.db, loanId);
-  const [existing] = await deps.db.select().from(disputes).where(and(eq(disputes.id, disputeId), eq(disputes.loanId, loanId)));
-  if (!existing) throw new ApiError('not_found', `dispute ${disputeId} not found on loan ${loanId}`, 'disputeId');
+  if (!(await getDispute(deps.db, loanId, disputeId))) throw new ApiError('not_found', `dispute ${disputeId} not found on loan ${loanId}`, 'disputeId');
   const dispute = await resolveDispute(deps.db, disputeId, outcome, { actor: actorOf(by) });
   // A withdrawn dispute lets collection resume exactly as a rejected one does.
   const signalled = await signalIfRunning(deps.client, loanId, (h) =>
@@ -241,19 +238,13 @@ export async function reportBorrowerFact(deps: OperationDeps, loanId: string, fa
   await deps.db.transaction(async (tx) => {
     switch (fact.kind) {
       case 'cease':
-        await tx
-          .update(borrowers)
-          .set({ ceaseRequestedAt: sql`coalesce(${borrowers.ceaseRequestedAt}, now())`, updatedAt: sql`now()` })
-          .where(eq(borrowers.id, loan.borrowerId));
+        await recordCeaseRequest(tx, loan.borrowerId);
         break;
       case 'opt_out':
         await setChannelOptOut(tx, loan.borrowerId, fact.channel, new Date());
         break;
       case 'barred':
-        await tx
-          .update(borrowers)
-          .set(fact.reason === 'bankruptcy' ? { bankruptcy: true, updatedAt: sql`now()` } : { deceased: true, updatedAt: sql`now()` })
-          .where(eq(borrowers.id, loan.borrowerId));
+        await recordBorrowerBar(tx, loan.borrowerId, fact.reason);
         break;
       case 'hardship': {
         // No borrower flag: the case pauses for the strategy's forbearance period (the workflow keeps
@@ -305,17 +296,7 @@ async function hardshipPauseMs(db: Database, open: CollectionCase): Promise<numb
 // ---- collectors ----
 
 export async function listTasks(db: Database, collectorId: string, limit = 50): Promise<CollectorTask[]> {
-  return db
-    .select()
-    .from(collectorTasks)
-    .where(
-      or(
-        and(eq(collectorTasks.status, 'queued'), or(isNull(collectorTasks.collectorId), eq(collectorTasks.collectorId, collectorId))),
-        and(eq(collectorTasks.status, 'claimed'), eq(collectorTasks.claimedBy, collectorId)),
-      ),
-    )
-    .orderBy(collectorTasks.availableAt, collectorTasks.createdAt)
-    .limit(limit);
+  return listTasksForCollector(db, collectorId, limit);
 }
 
 /**
@@ -337,16 +318,6 @@ export async function claimTask(deps: OperationDeps, by: Principal, leaseSeconds
 function requireCollectorId(by: Principal): string {
   if (by.role !== 'collector' || !by.collectorId) throw new ApiError('forbidden', 'only a collector key (with a collector id) can do this');
   return by.collectorId;
-}
-
-async function claimedTaskFor(db: Database, loanId: string, collectorId: string): Promise<CollectorTask | null> {
-  const [task] = await db
-    .select()
-    .from(collectorTasks)
-    .where(and(eq(collectorTasks.loanId, loanId), eq(collectorTasks.status, 'claimed'), eq(collectorTasks.claimedBy, collectorId)))
-    .orderBy(desc(collectorTasks.createdAt))
-    .limit(1);
-  return task ?? null;
 }
 
 export async function readState(deps: OperationDeps, loanId: string): Promise<CollectionState> {
@@ -390,7 +361,7 @@ export async function authorizeCollector(deps: OperationDeps, loanId: string, by
   const state = await readState(deps, loanId);
   const open = await getOpenCase(deps.db, loanId);
   const assigned = state.assignedCollector ?? open?.assignedCollector ?? null;
-  const task = await claimedTaskFor(deps.db, loanId, collectorId);
+  const task = await claimedTaskOf(deps.db, loanId, collectorId);
   if (assigned && assigned !== collectorId) {
     throw new ApiError('forbidden', `loan ${loanId} is assigned to another collector; ask an operator to reassign it`, 'loanId');
   }
@@ -443,9 +414,9 @@ function localDate(at: Date, timeZone: string): string {
   return new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(at);
 }
 
-async function borrowerZone(db: Database, borrowerId: string): Promise<string> {
-  const [row] = await db.select({ timeZone: borrowers.timeZone }).from(borrowers).where(eq(borrowers.id, borrowerId));
-  return row?.timeZone ?? 'UTC';
+/** The borrower's IANA zone: a promise's or plan's due instant becomes their local date. */
+async function borrowerZone(db: Database, loanId: string): Promise<string> {
+  return (await getBorrowerForLoan(db, loanId)).timeZone;
 }
 
 /**
@@ -486,7 +457,7 @@ export async function submitPromise(deps: OperationDeps, loanId: string, body: P
     loanId,
     amountMinor: body.amountMinor,
     currency: body.currency,
-    promisedFor: localDate(new Date(body.dueAt), await borrowerZone(deps.db, loan.borrowerId)),
+    promisedFor: localDate(new Date(body.dueAt), await borrowerZone(deps.db, loanId)),
     createdBy: actorOf(by),
   }));
   await finishTask(deps.db, task, collectorId, 'promise_to_pay');
@@ -511,7 +482,7 @@ export async function submitPlan(deps: OperationDeps, loanId: string, body: Plan
   const state = await deps.client.workflow
     .getHandle(workflowIdForLoan(loanId))
     .executeUpdate(agreePaymentPlan, { args: [{ currency: body.currency, installments: body.installments, collectorId }] });
-  const zone = await borrowerZone(deps.db, loan.borrowerId);
+  const zone = await borrowerZone(deps.db, loanId);
   await fileAfterUpdate('plan', loanId, () => createPaymentPlan(deps.db, {
     idempotencyKey: planRowKey(state.caseId, body.installments),
     caseId: state.caseId,
@@ -576,10 +547,7 @@ export async function reassignCollection(deps: OperationDeps, loanId: string, co
   const open = await getOpenCase(deps.db, loanId);
   if (open) await assignCollector(deps.db, open.id, collectorId, actorOf(by));
   // Queued tasks follow the case to its new collector.
-  await deps.db
-    .update(collectorTasks)
-    .set({ collectorId })
-    .where(and(eq(collectorTasks.loanId, loanId), inArray(collectorTasks.status, ['queued'])));
+  await reassignQueuedTasks(deps.db, loanId, collectorId);
   return { loanId, accepted: true, signal: 'collectorReassigned', collectorId };
 }
 

@@ -1,29 +1,21 @@
 // What the collection workflow may ask of the outside world. The workflow imports these as types only;
 // the worker binds implementations built by createCaseActivities / createChannelActivities.
 // Inputs and results carry ids, amounts and codes — never names, addresses or phone numbers.
-import type { ContactKind, InconvenientTime, PastContact } from '../domain/compliance/types';
+import type { BorrowerRules, ContactKind, PastContact } from '../domain/compliance/types';
+
+export type { BorrowerRules };
 import type { Channel, MessageChannel, StageKind, Strategy, Treatment } from '../domain/strategy/types';
 import type { LedgerPosition } from '../domain/ledger';
 import type { Outcome } from '../domain/vocabulary';
+
+/** How a case closes on the ledger's word alone (domain/ledger closingOutcome). */
+export type SettledOutcome = Extract<Outcome, 'cured' | 'paid'>;
 
 /** The loan's money as the ledger has it now. */
 export interface Position extends Pick<LedgerPosition, 'pastDueMinor' | 'outstandingMinor' | 'dpd' | 'oldestUnpaidDueDate'> {
   currency: string;
   /** Total ever paid on the loan; promises and plans measure payments against it. */
   paidMinor: number;
-}
-
-/** What the rules need to know of a borrower; no contact details. */
-export interface BorrowerRules {
-  timeZone: string;
-  locale: string;
-  inconvenientTimes: InconvenientTime[];
-  optedOut: Channel[];
-  agreedToQuietHours: boolean;
-  ceaseRequested: boolean;
-  bankruptcy: boolean;
-  deceased: boolean;
-  representedByAttorney: boolean;
 }
 
 export interface CaseFacts {
@@ -41,17 +33,26 @@ export interface CaseFacts {
   previousCycleEndedAt?: string;
   /** Task queues of the channel workers, from the worker's configuration. */
   queues: { email: string; sms: string; letter: string };
+  /**
+   * The case activities the worker that opened the case offers, carried in the run's state: 2 when
+   * readPosition only reads and closeCaseIfSettled reads and closes. Absent from cases opened before
+   * that split; for those the workflow asks patched() (see refreshPosition in workflows/collection.ts).
+   */
+  contract?: 2;
 }
 
 export interface CaseActivities {
   /** Opens (or finds) the case for the loan, pins the strategy version and loads the non-PII facts. */
   openCase(input: { loanId: string; workflowId: string; strategyId?: string }): Promise<CaseFacts>;
+  /** Re-reads the ledger (the workflow never trusts arithmetic on signal payloads). A plain read. */
+  readPosition(input: { loanId: string }): Promise<Position>;
   /**
-   * Re-reads the ledger (the workflow never trusts arithmetic on signal payloads). With `closeCaseIfSettled`
-   * and nothing past due any more, it also closes the case as cured or paid (closingOutcome) in the
-   * same call, and says so in `closedAs`.
+   * Re-reads the ledger and, when nothing is past due any more, closes the case as cured or paid
+   * (closingOutcome) in the same call, saying so in `closedAs`. One activity rather than a read and a
+   * close: the case row records the cure before any close a handler takes while it runs, and a payment
+   * costs one activity in the history (issue #19).
    */
-  readPosition(input: { loanId: string; closeCaseIfSettled?: string }): Promise<Position & { closedAs?: Outcome }>;
+  closeCaseIfSettled(input: { caseId: string; loanId: string }): Promise<{ position: Position; closedAs?: SettledOutcome }>;
   /** Stage changes and decisions, written to the case row and the append-only audit trail. */
   recordTransition(input: {
     caseId: string;

@@ -56,8 +56,6 @@ export interface PaymentReceived {
 }
 /** Sent after the payment is in the ledger (client/collection.ts recordPaymentAndSignal). */
 export const paymentReceived = defineSignal<[PaymentReceived]>('paymentReceived');
-/** The loan changed (fee waived, schedule amended): re-read the balance. */
-export const loanAdjusted = defineSignal<[{ reason: string }]>('loanAdjusted');
 /** The lender closes the case itself. */
 export const closedByLender = defineSignal<[{ outcome: 'settled' | 'written_off' | 'cancelled'; reason?: string }]>('closedByLender');
 export const disputeOpened = defineSignal<[{ disputeId: string }]>('disputeOpened');

@@ -1,8 +1,8 @@
 // All the state of one collection workflow in one plain object, so continueAsNew can carry it whole.
 // The workflow owns where the loan is in its treatment; the ledger stays the source of truth for money
-// (position is a cached copy refreshed through the readPosition activity).
+// (position is a cached copy refreshed through the readPosition and closeCaseIfSettled activities).
 import type { BorrowerRules, CaseFacts, Position } from '../contracts/activities';
-import { CONTACT_HISTORY_LOOKBACK_MS } from '../domain/compliance';
+import { CONTACT_HISTORY_LOOKBACK_MS, contactContextFor } from '../domain/compliance';
 import { closingOutcome } from '../domain/ledger';
 import type { ContactContext, ContactKind, PastContact } from '../domain/compliance/types';
 import { minMessageGapMs } from '../domain/strategy/duration';
@@ -54,7 +54,9 @@ export interface CaseState {
   outcome?: Outcome;
   /** The search attribute values last upserted (a continued run inherits them with the attributes). */
   publishedAttributes?: string;
-  /** The case row was already closed (by readPosition, when a payment cured the loan). */
+  /** The case activities' contract when the case opened (CaseFacts.contract); absent in older runs. */
+  contract?: number;
+  /** The case row was already closed (by closeCaseIfSettled, or readPosition in older runs, when a payment cured the loan). */
   closedInDatabase?: boolean;
 }
 
@@ -69,6 +71,7 @@ export function newCaseState(workflowId: string, facts: CaseFacts, treatment: Tr
     treatment,
     riskScore: facts.riskScore,
     queues: facts.queues,
+    ...(facts.contract !== undefined ? { contract: facts.contract } : {}),
     stageIndex: 0,
     cycle: 1,
     nextStep: 1,
@@ -127,28 +130,20 @@ export function recordContact(state: CaseState, contact: PastContact, nowMs: num
 }
 
 export function contactContext(state: CaseState, channel: Channel, kind: ContactKind): ContactContext {
-  const b = state.borrower;
-  return {
-    pack: state.strategy.rulePack,
+  return contactContextFor(
+    {
+      pack: state.strategy.rulePack,
+      borrower: state.borrower,
+      history: state.history,
+      disputed: state.dispute?.status === 'open',
+      pastDueMinor: state.position.pastDueMinor,
+      pausedUntil: state.pausedUntil,
+      previousCycleEndedAt: state.previousCycleEndedAt,
+      minMessageGapMs: minMessageGapMs(state.strategy),
+    },
     channel,
     kind,
-    timeZone: b.timeZone,
-    inconvenientTimes: b.inconvenientTimes,
-    optedOut: b.optedOut,
-    agreedToQuietHours: b.agreedToQuietHours,
-    history: state.history,
-    state: {
-      disputed: state.dispute?.status === 'open',
-      ceaseRequested: b.ceaseRequested,
-      nothingDue: state.position.pastDueMinor <= 0,
-      pausedUntil: state.pausedUntil,
-      bankruptcy: b.bankruptcy,
-      deceased: b.deceased,
-      representedByAttorney: b.representedByAttorney,
-    },
-    previousCycleEndedAt: state.previousCycleEndedAt,
-    minMessageGapMs: minMessageGapMs(state.strategy),
-  };
+  );
 }
 
 /**

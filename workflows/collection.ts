@@ -10,7 +10,7 @@ import {
   proxyActivities,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { CaseActivities, ChannelActivities, ContactRequest, NegotiationRow } from '../contracts/activities';
+import type { CaseActivities, ChannelActivities, ContactRequest, NegotiationRow, Position, SettledOutcome } from '../contracts/activities';
 import { contactKindOf, evaluateContact, mayEscalateToLegal, nextAllowedContact } from '../domain/compliance';
 import type { ContactKind } from '../domain/compliance/types';
 import { formatMoney } from '../domain/money';
@@ -460,23 +460,57 @@ async function serveInbox(state: CaseState): Promise<void> {
   while (hasInbox(state)) {
     if (state.inbox.refresh) {
       state.inbox.refresh = false;
-      const position = await caseDb.readPosition.executeWithOptions({ summary: 'read the balance from the ledger' }, [
-        { loanId: state.loanId, closeCaseIfSettled: isClosed(state) ? undefined : state.caseId },
-      ]);
-      applyPosition(state, position);
-      if (position.closedAs) {
-        // The activity closed the case on the ledger's word, so the cure or repayment came first: a close
-        // a handler took while it ran (the lender's, a bar, an upheld dispute) does not replace the
-        // outcome the database recorded. Pure state: the same commands follow either way.
-        state.outcome = position.closedAs;
-        state.closedInDatabase = true;
-      }
+      await refreshPosition(state);
     }
     for (const { action, detail } of state.inbox.audits.splice(0)) {
       await caseDb.recordTransition.executeWithOptions({ summary: `audit ${action}` }, [{ caseId: state.caseId, loanId: state.loanId, action, detail }]);
     }
   }
   publish(state);
+}
+
+/**
+ * Re-reads the ledger after a payment. While the case is open, the read and the close it may call for
+ * are one activity, closeCaseIfSettled: it closes the case row as cured or paid when nothing is past due,
+ * so the cure is on record before any close a handler took while it ran (the lender's, a bar, an upheld
+ * dispute), and the workflow's outcome is the database's. Once the case is closed it is a plain read.
+ *
+ * Runs whose case opened before this split called readPosition, which closed the case itself. A case
+ * opened since says so in its facts (`contract`, recorded in the openCase result, so a replay decides
+ * alike); older runs ask patched(). Not patched() alone: on the path "pays after the first reminder"
+ * its marker and the TemporalChangeVersion upsert sdk-core adds with it would be two more events on
+ * a history held to 40 (issue #19).
+ */
+async function refreshPosition(state: CaseState): Promise<void> {
+  const summary = 'read the balance from the ledger';
+  if (!((state.contract ?? 1) >= 2 || patched('close-if-settled-apart-from-read'))) {
+    // The result their history recorded says whether readPosition closed the case (`closedAs`). Today's
+    // readPosition only reads: an attempt still in flight from an older worker closes nothing, and the
+    // case then closes at the end of the run (closeCase).
+    const legacy = (await caseDb.readPosition.executeWithOptions({ summary }, [{ loanId: state.loanId }])) as Position & { closedAs?: SettledOutcome };
+    settle(state, legacy, legacy.closedAs);
+    return;
+  }
+  if (isClosed(state)) {
+    applyPosition(state, await caseDb.readPosition.executeWithOptions({ summary }, [{ loanId: state.loanId }]));
+    return;
+  }
+  const { position, closedAs } = await caseDb.closeCaseIfSettled.executeWithOptions({ summary: `${summary}; close the case if it is settled` }, [
+    { caseId: state.caseId, loanId: state.loanId },
+  ]);
+  settle(state, position, closedAs);
+}
+
+/** Applies a fresh position; a close the database recorded on the ledger's word stands. */
+function settle(state: CaseState, position: Position, closedAs: SettledOutcome | undefined): void {
+  applyPosition(state, position);
+  if (closedAs) {
+    // The activity closed the case on the ledger's word, so the cure or repayment came first: a close
+    // a handler took while it ran does not replace the outcome the database recorded. Pure state: the
+    // same commands follow either way.
+    state.outcome = closedAs;
+    state.closedInDatabase = true;
+  }
 }
 
 /** Blocks while the case is paused; returns when it is active again or closed. */

@@ -47,11 +47,6 @@ export function listen(loanId: string): { opened(state: CaseState): void } {
     state.inbox.refresh = true;
   }));
 
-  setHandler(m.loanAdjusted, onSignal((state, { reason }) => {
-    state.inbox.refresh = true;
-    audit(state, 'loan_adjusted', { reason });
-  }));
-
   setHandler(m.closedByLender, onSignal((state, { outcome, reason }) => {
     if (isClosed(state)) return;
     state.outcome = outcome;

@@ -1,6 +1,7 @@
 // Borrowers and the contact profile the compliance gate needs (time zone, locale, opt-outs, flags).
 import { eq, sql } from 'drizzle-orm';
 import type { Database } from '../client';
+import type { BorrowerRules } from '../../domain/compliance/types';
 import {
   borrowers,
   CHANNELS,
@@ -126,6 +127,21 @@ export function toContactProfile(b: Borrower, loanId: string): BorrowerContactPr
   };
 }
 
+/** What the rules need to know of the borrower, without contact details: the workflow's copy and the gate's. */
+export function borrowerRulesOf(b: BorrowerContactProfile): BorrowerRules {
+  return {
+    timeZone: b.timeZone,
+    locale: b.locale,
+    inconvenientTimes: b.inconvenientTimes,
+    optedOut: b.optedOut,
+    agreedToQuietHours: b.agreedToQuietHours,
+    ceaseRequested: b.ceaseRequestedAt !== null,
+    bankruptcy: b.flags.bankruptcy,
+    deceased: b.flags.deceased,
+    representedByAttorney: b.flags.representedByAttorney,
+  };
+}
+
 /** The borrower of a loan as the contact rules see them. Throws NotFoundError for an unknown loan. */
 export async function getBorrowerForLoan(db: Database, loanId: string): Promise<BorrowerContactProfile> {
   const [row] = await db
@@ -163,4 +179,20 @@ export async function setChannelOptOut(
 export async function borrowerExists(db: Database, borrowerId: string): Promise<boolean> {
   const [row] = await db.select({ id: borrowers.id }).from(borrowers).where(eq(borrowers.id, borrowerId));
   return row !== undefined;
+}
+
+/** Records the borrower's request to stop collection contact; the first request's instant is kept. */
+export async function recordCeaseRequest(db: Database, borrowerId: string): Promise<void> {
+  await db
+    .update(borrowers)
+    .set({ ceaseRequestedAt: sql`coalesce(${borrowers.ceaseRequestedAt}, now())`, updatedAt: sql`now()` })
+    .where(eq(borrowers.id, borrowerId));
+}
+
+/** Marks the borrower bankrupt or deceased: collection is barred from then on (domain/lifecycle). */
+export async function recordBorrowerBar(db: Database, borrowerId: string, reason: 'bankruptcy' | 'deceased'): Promise<void> {
+  await db
+    .update(borrowers)
+    .set(reason === 'bankruptcy' ? { bankruptcy: true, updatedAt: sql`now()` } : { deceased: true, updatedAt: sql`now()` })
+    .where(eq(borrowers.id, borrowerId));
 }

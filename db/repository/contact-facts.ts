@@ -2,15 +2,16 @@
 // flags, the past-due amount, open disputes, the case's pauses, the contact history (messages and calls)
 // and the rule pack of the case's pinned strategy. The send-time gate (activities/channels.ts) and the
 // collector task claim (./tasks.ts) both read it here, so a message and a call are judged on the same facts.
-import { and, desc, eq, gte, inArray, isNotNull, isNull, lte, ne } from 'drizzle-orm';
+import { and, eq, gte, inArray, isNotNull, isNull } from 'drizzle-orm';
 import type { Database } from '../client';
 import { collectionCases, collectorTasks, contactAttempts, disputes, strategies, type CollectionCase } from '../schema';
-import { CONTACT_HISTORY_LOOKBACK_MS } from '../../domain/compliance';
+import { CONTACT_HISTORY_LOOKBACK_MS, contactContextFor } from '../../domain/compliance';
 import type { ContactContext, ContactKind, PastContact } from '../../domain/compliance/types';
 import { findDefaultStrategy } from '../../domain/strategy/defaults';
 import { minMessageGapMs } from '../../domain/strategy/duration';
 import type { Channel, RulePackId, Strategy } from '../../domain/strategy/types';
-import { getBorrowerForLoan, type BorrowerContactProfile } from './borrowers';
+import { borrowerRulesOf, getBorrowerForLoan, type BorrowerContactProfile } from './borrowers';
+import { previousCycleEnd } from './cases';
 import { getLoanPosition, type LoanPosition } from './ledger';
 import { listContactHistory } from './contacts';
 import { NotFoundError, ValidationError } from './errors';
@@ -67,30 +68,22 @@ export async function loadContactFacts(
   };
 }
 
-/** The rules' view of the facts for one contact on `channel`. */
+/** The rules' view of the facts for one contact on `channel` (the same builder the workflow plans with). */
 export function contactContextOf(facts: ContactFacts, channel: Channel, kind: ContactKind): ContactContext {
-  const { borrower, position } = facts;
-  return {
-    pack: facts.pack,
+  return contactContextFor(
+    {
+      pack: facts.pack,
+      borrower: borrowerRulesOf(facts.borrower),
+      history: facts.history,
+      disputed: facts.disputed,
+      pastDueMinor: facts.position.pastDueMinor,
+      pausedUntil: facts.pausedUntil,
+      previousCycleEndedAt: facts.previousCycleEndedAt,
+      minMessageGapMs: facts.minMessageGapMs,
+    },
     channel,
     kind,
-    timeZone: borrower.timeZone,
-    inconvenientTimes: borrower.inconvenientTimes,
-    optedOut: borrower.optedOut,
-    agreedToQuietHours: borrower.agreedToQuietHours,
-    history: facts.history,
-    state: {
-      disputed: facts.disputed,
-      ceaseRequested: borrower.ceaseRequestedAt !== null,
-      nothingDue: position.pastDueMinor === 0,
-      ...(facts.pausedUntil ? { pausedUntil: facts.pausedUntil } : {}),
-      bankruptcy: borrower.flags.bankruptcy,
-      deceased: borrower.flags.deceased,
-      representedByAttorney: borrower.flags.representedByAttorney,
-    },
-    ...(facts.previousCycleEndedAt ? { previousCycleEndedAt: facts.previousCycleEndedAt } : {}),
-    minMessageGapMs: facts.minMessageGapMs,
-  };
+  );
 }
 
 function casePausedUntil(row: CollectionCase, at: Date): string | undefined {
@@ -132,22 +125,13 @@ async function hasOpenDispute(db: Database, loanId: string): Promise<boolean> {
   return row !== undefined;
 }
 
-/** When the previous collection case on the loan closed (cn 7-day cycle spacing). */
-async function previousCycleEnd(db: Database, loanId: string, caseId: string, at: Date): Promise<string | undefined> {
-  const [row] = await db
-    .select({ closedAt: collectionCases.closedAt })
-    .from(collectionCases)
-    .where(and(eq(collectionCases.loanId, loanId), ne(collectionCases.id, caseId), isNotNull(collectionCases.closedAt), lte(collectionCases.closedAt, at)))
-    .orderBy(desc(collectionCases.closedAt))
-    .limit(1);
-  return row?.closedAt?.toISOString();
-}
-
 /**
  * Sent and presumed-sent messages on the loan (any case), and the calls collectors completed (a call's
- * instant on record is its outcome's, as the compliance report counts it), within the look-back.
+ * instant on record is its outcome's, as the compliance report counts it), within the look-back before
+ * `at`: what the rules count. The send-time gate, the task claim and openCase (the workflow's starting
+ * history) all read it here.
  */
-async function contactHistory(db: Database, loanId: string, at: Date, excludeKey?: string): Promise<PastContact[]> {
+export async function contactHistory(db: Database, loanId: string, at: Date, excludeKey?: string): Promise<PastContact[]> {
   const since = new Date(at.getTime() - CONTACT_HISTORY_LOOKBACK_MS);
   const [messages, calls] = await Promise.all([
     listContactHistory(db, loanId, since),

@@ -1,6 +1,6 @@
 // What comes out of talking to a borrower: promises to pay, payment plans, disputes as filed, and the
 // hand-off to legal. Each insert is idempotent by key so a retried activity records it once.
-import { asc, eq, sql } from 'drizzle-orm';
+import { and, asc, eq, sql } from 'drizzle-orm';
 import type { Database } from '../client';
 import {
   disputes,
@@ -257,6 +257,12 @@ export async function resolveDispute(
   });
 }
 
+/** A dispute filed on the loan, or null (also when the id belongs to another loan's dispute). */
+export async function getDispute(db: Database, loanId: string, disputeId: string): Promise<Dispute | null> {
+  const [row] = await db.select().from(disputes).where(and(eq(disputes.id, disputeId), eq(disputes.loanId, loanId)));
+  return row ?? null;
+}
+
 export async function listOpenDisputes(db: Database, loanId: string): Promise<Dispute[]> {
   return db
     .select()
@@ -265,10 +271,13 @@ export async function listOpenDisputes(db: Database, loanId: string): Promise<Di
     .orderBy(asc(disputes.openedAt));
 }
 
-/** Hands the case to legal once (unique per case); a repeat returns the existing legal case. */
+/**
+ * Hands the case to legal once (unique per case), audited as `legal.handed_off` in the same transaction;
+ * a repeat returns the existing legal case and writes nothing.
+ */
 export async function createLegalCase(
   db: Database,
-  input: { caseId: string; loanId: string; agency?: string | null; reference?: string | null; actor?: string },
+  input: { caseId: string; loanId: string; agency?: string | null; reference?: string | null; actor?: string; idempotencyKey?: string },
 ): Promise<{ legalCase: LegalCase; created: boolean }> {
   requireText(input.caseId, 'caseId');
   requireText(input.loanId, 'loanId');
@@ -284,10 +293,15 @@ export async function createLegalCase(
     }
     await appendAudit(tx, {
       actor: input.actor ?? 'system',
-      action: 'legal.handed_over',
+      action: 'legal.handed_off',
       caseId: input.caseId,
       loanId: input.loanId,
-      after: { legalCaseId: created.id, agency: created.agency, reference: created.reference },
+      after: {
+        legalCaseId: created.id,
+        ...(input.idempotencyKey ? { idempotencyKey: input.idempotencyKey } : {}),
+        ...(created.agency ? { agency: created.agency } : {}),
+        ...(created.reference ? { reference: created.reference } : {}),
+      },
     });
     return { legalCase: created, created: true };
   });

@@ -271,3 +271,37 @@ export async function getTaskByKey(db: Database, idempotencyKey: string): Promis
   const [row] = await db.select().from(collectorTasks).where(eq(collectorTasks.idempotencyKey, idempotencyKey));
   return row ?? null;
 }
+
+/** The collector's work list: queued tasks open to them (unassigned or theirs) and those they hold. */
+export async function listTasksForCollector(db: Database, collectorId: string, limit = 50): Promise<CollectorTask[]> {
+  return db
+    .select()
+    .from(collectorTasks)
+    .where(
+      or(
+        and(eq(collectorTasks.status, 'queued'), or(isNull(collectorTasks.collectorId), eq(collectorTasks.collectorId, collectorId))),
+        and(eq(collectorTasks.status, 'claimed'), eq(collectorTasks.claimedBy, collectorId)),
+      ),
+    )
+    .orderBy(collectorTasks.availableAt, collectorTasks.createdAt)
+    .limit(limit);
+}
+
+/** The newest task on the loan the collector holds (claimed), or null. */
+export async function claimedTaskOf(db: Database, loanId: string, collectorId: string): Promise<CollectorTask | null> {
+  const [task] = await db
+    .select()
+    .from(collectorTasks)
+    .where(and(eq(collectorTasks.loanId, loanId), eq(collectorTasks.status, 'claimed'), eq(collectorTasks.claimedBy, collectorId)))
+    .orderBy(desc(collectorTasks.createdAt))
+    .limit(1);
+  return task ?? null;
+}
+
+/** Queued tasks of the loan follow its case to another collector (null: anyone may claim them). */
+export async function reassignQueuedTasks(db: Database, loanId: string, collectorId: string | null): Promise<void> {
+  await db
+    .update(collectorTasks)
+    .set({ collectorId })
+    .where(and(eq(collectorTasks.loanId, loanId), eq(collectorTasks.status, 'queued')));
+}

@@ -36,6 +36,19 @@ export interface InconvenientTime {
   weekdays?: number[];
 }
 
+/** What the rules need to know of a borrower; no contact details. */
+export interface BorrowerRules {
+  timeZone: string;
+  locale: string;
+  inconvenientTimes: InconvenientTime[];
+  optedOut: Channel[];
+  agreedToQuietHours: boolean;
+  ceaseRequested: boolean;
+  bankruptcy: boolean;
+  deceased: boolean;
+  representedByAttorney: boolean;
+}
+
 export interface ContactContext {
   pack: RulePackId;
   channel: Channel;

@@ -10,6 +10,7 @@ import { createApiKey } from '../../../db/repository/apiKeys';
 import { payments, promisesToPay } from '../../../db/schema';
 import { runSweep } from '../../../client/sweep';
 import { getState, workflowIdForLoan, type CollectionResult, type CollectionState } from '../../../contracts/messages';
+import { apiCaller, borrowerBody, loanBody } from '../../support/api';
 import { startHarness, waitForState, type Harness } from '../../support/harness';
 
 let h: Harness;
@@ -32,15 +33,7 @@ afterAll(async () => {
   await h?.close();
 });
 
-async function call(method: 'GET' | 'POST' | 'PUT', url: string, key: string | null, body?: unknown, raw?: string) {
-  const response = await api.inject({
-    method,
-    url,
-    headers: { ...(key ? { authorization: `Bearer ${key}` } : {}), ...(body !== undefined || raw !== undefined ? { 'content-type': 'application/json' } : {}) },
-    ...(raw !== undefined ? { payload: raw } : body !== undefined ? { payload: JSON.stringify(body) } : {}),
-  });
-  return { status: response.statusCode, body: response.body ? (response.json() as Record<string, any>) : {} };
-}
+const call = (...args: Parameters<ReturnType<typeof apiCaller>>) => apiCaller(api)(...args);
 
 const state = (loanId: string) => h.client.workflow.getHandle(workflowIdForLoan(loanId)).query(getState);
 const result = (loanId: string) => h.client.workflow.getHandle(workflowIdForLoan(loanId)).result() as Promise<CollectionResult>;
@@ -64,17 +57,10 @@ describe('HTTP API', () => {
   it('lets a backend upsert a borrower and a loan with its schedule', async () => {
     const borrowerId = `b-api-put-${suffix}`;
     const loanId = `api-put-${suffix}`;
-    const borrower = { externalRef: `ext-${borrowerId}`, name: 'Put Borrower', timeZone: 'Asia/Shanghai', locale: 'zh-CN', phone: '+8613800138000' };
+    const borrower = borrowerBody(`ext-${borrowerId}`, { phone: '+8613800138000' });
     expect((await call('PUT', `/v1/borrowers/${borrowerId}`, keys.backend, borrower)).status).toBe(201);
     expect((await call('PUT', `/v1/borrowers/${borrowerId}`, keys.backend, borrower)).status).toBe(200);
-    const loan = {
-      borrowerId,
-      product: 'consumer-loan',
-      currency: 'CNY',
-      principalMinor: 100_000,
-      openedAt: '2024-01-01T00:00:00Z',
-      installments: [{ seq: 1, dueDate: '2024-02-01', amountDueMinor: 100_000 }],
-    };
+    const loan = loanBody(borrowerId);
     const created = await call('PUT', `/v1/loans/${loanId}`, keys.backend, loan);
     expect(created).toMatchObject({ status: 201, body: { loanId, installments: 1 } });
     const changed = await call('PUT', `/v1/loans/${loanId}`, keys.backend, { ...loan, currency: 'USD' });

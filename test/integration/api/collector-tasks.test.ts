@@ -21,6 +21,7 @@ import { enqueueTask } from '../../../db/repository/tasks';
 import { auditEvents, borrowers, collectionCases, collectorTasks, paymentPlans, promisesToPay } from '../../../db/schema';
 import { getState, promiseToPay, workflowIdForLoan, type CollectionResult, type CollectionState } from '../../../contracts/messages';
 import { auditContacts } from '../../../scripts/lib/compliance-audit';
+import { apiCaller } from '../../support/api';
 import { startHarness, waitForState, type Harness } from '../../support/harness';
 import { patientStrategy } from '../../support/patient-strategy';
 
@@ -44,15 +45,7 @@ afterAll(async () => {
   await h?.close();
 });
 
-async function call(method: 'GET' | 'POST', url: string, key: string, body?: unknown) {
-  const response = await api.inject({
-    method,
-    url,
-    headers: { authorization: `Bearer ${key}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
-    ...(body !== undefined ? { payload: JSON.stringify(body) } : {}),
-  });
-  return { status: response.statusCode, body: response.body ? (response.json() as Record<string, any>) : {} };
-}
+const call = (...args: Parameters<ReturnType<typeof apiCaller>>) => apiCaller(api)(...args);
 
 const state = (loanId: string) => h.client.workflow.getHandle(workflowIdForLoan(loanId)).query(getState);
 const result = (loanId: string) => h.client.workflow.getHandle(workflowIdForLoan(loanId)).result() as Promise<CollectionResult>;

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApi } from '../../../api/server';
 import { createApiKey } from '../../../db/repository/apiKeys';
 import { getState, workflowIdForLoan } from '../../../contracts/messages';
+import { borrowerBody, loanBody } from '../../support/api';
 import { startHarness, waitForState, type Harness } from '../../support/harness';
 import { documentValidator } from '../../support/openapi';
 
@@ -88,8 +89,8 @@ describe('the API docs', () => {
     const collector = (await createApiKey(h.db, { role: 'collector', collectorId: `c-docs-${suffix}` })).key;
     const borrowerId = `b-docs-${suffix}`;
     const loanId = `docs-${suffix}`;
-    const borrower = { externalRef: `ext-${borrowerId}`, name: 'Docs Borrower', timeZone: 'Asia/Shanghai', locale: 'zh-CN' };
-    const loan = { borrowerId, product: 'consumer-loan', currency: 'CNY', principalMinor: 100_000, openedAt: '2024-01-01T00:00:00Z', installments: [{ seq: 1, dueDate: '2024-02-01', amountDueMinor: 100_000 }] };
+    const borrower = borrowerBody(`ext-${borrowerId}`);
+    const loan = loanBody(borrowerId);
     const payment = { paymentId: `p-${suffix}`, amountMinor: 40_000, currency: 'CNY', receivedAt: '2024-03-01T00:00:00Z' };
     const dispute = await send('POST', `/v1/loans/${loanId}/disputes`, backend, { idempotencyKey: `d-${suffix}`, reason: 'not mine' });
     await expectDocumented([

@@ -17,6 +17,7 @@ import { saveStrategy } from '../../../db/repository/strategies';
 import { borrowers, disputes, payments, strategies } from '../../../db/schema';
 import { findDefaultStrategy } from '../../../domain/strategy/defaults';
 import { closedByLender, disputeOpened, getState, workflowIdForLoan } from '../../../contracts/messages';
+import { borrowerBody, loanBody } from '../../support/api';
 import { startHarness, waitForState, type Harness } from '../../support/harness';
 
 let h: Harness;
@@ -72,16 +73,6 @@ function expectError(answer: Answer, status: number, type: string, field?: strin
   if (field) expect(answer.body.error.field).toBe(field);
 }
 
-const borrowerBody = (ref: string, extra: Record<string, unknown> = {}) => ({ externalRef: ref, name: 'Test Borrower', timeZone: 'Asia/Shanghai', locale: 'zh-CN', ...extra });
-const loanBody = (borrowerId: string, extra: Record<string, unknown> = {}) => ({
-  borrowerId,
-  product: 'consumer-loan',
-  currency: 'CNY',
-  principalMinor: 100_000,
-  openedAt: '2024-01-01T00:00:00Z',
-  installments: [{ seq: 1, dueDate: '2024-02-01', amountDueMinor: 100_000 }],
-  ...extra,
-});
 const state = (loanId: string) => h.client.workflow.getHandle(workflowIdForLoan(loanId)).query(getState);
 const closeCase = (loanId: string) => h.client.workflow.getHandle(workflowIdForLoan(loanId)).signal('closedByLender', { outcome: 'cancelled' });
 
