@@ -115,7 +115,7 @@ export function createCaseActivities(deps: CaseActivityDeps): CaseActivities {
         history,
         ...(previousCycleEndedAt ? { previousCycleEndedAt } : {}),
         queues: deps.queues,
-        contract: 2,
+        contract: 3,
       };
     },
 

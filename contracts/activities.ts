@@ -34,11 +34,13 @@ export interface CaseFacts {
   /** Task queues of the channel workers, from the worker's configuration. */
   queues: { email: string; sms: string; letter: string };
   /**
-   * The case activities the worker that opened the case offers, carried in the run's state: 2 when
-   * readPosition only reads and closeCaseIfSettled reads and closes. Absent from cases opened before
-   * that split; for those the workflow asks patched() (see refreshPosition in workflows/collection.ts).
+   * What the worker that opened the case does, carried in the run's state, so a replay decides as the
+   * run did without a patch marker: 2 when readPosition only reads and closeCaseIfSettled reads and
+   * closes (see refreshPosition in workflows/collection.ts); 3 when reminders are also judged at their
+   * timer's instant (see remind). Absent from cases opened before the first; for those the workflow asks
+   * patched().
    */
-  contract?: 2;
+  contract?: 2 | 3;
 }
 
 export interface CaseActivities {

@@ -149,7 +149,9 @@ async function remind(state: CaseState, stage: ReminderStage): Promise<Next> {
   // A wait its own timer ended is judged at the timer's time, never by re-reading the clock: a replay may
   // see a later clock there (sdk-core merges a no-command workflow task into the next one on replay,
   // temporalio/sdk-rust#1606), which once turned a sent reminder into a skipped one (fault suite).
-  const judgeAtTimer = collapse && patched('reminders-judged-at-timer');
+  // Runs opened since say so in their facts (contract 3); older ones ask patched() (two events: marker and
+  // TemporalChangeVersion upsert, on a history held to 40 by issue #19).
+  const judgeAtTimer = collapse && ((state.contract ?? 1) >= 3 || patched('reminders-judged-at-timer'));
   for (let index = 0; index < stage.steps.length; index += 1) {
     const first = stage.steps[index]!;
     const ended = { byTimer: false };
