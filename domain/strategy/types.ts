@@ -6,7 +6,7 @@ import type { Channel, StageKind } from '../vocabulary';
 
 export type { Channel, StageKind };
 /** The channels a message is sent on; a call is placed by a collector, not sent. */
-export type MessageChannel = Exclude<Channel, 'call'>;
+export type MessageChannel = Exclude<Channel, 'call' | 'visit'>;
 export type RulePackId = 'cn' | 'us-regf' | 'uk-conc' | 'sandbox';
 
 /** ISO-8601 duration, e.g. "P3D", "PT4H", "PT1.5S". Parsed by domain/strategy/duration. */
