@@ -37,6 +37,23 @@ export interface CallStage {
   retryAfter: IsoDuration;
   /** How long a queued task may wait for a collector's outcome before it counts as no answer. */
   outcomeTimeout: IsoDuration;
+  /** A field visit (上门催收) after calls go unanswered; absent: no visits (every strategy before #17). */
+  visit?: FieldVisitStep;
+}
+
+/**
+ * A visit to the borrower's home by a field collector, announced first, judged by the rule pack's visit
+ * rules (domain/compliance/packs.ts) like any contact, recorded with a call's outcomes.
+ */
+export interface FieldVisitStep {
+  /** Visit once this many call attempts in a row went unanswered (no_answer, wrong_number, no outcome). */
+  afterUnansweredCalls: number;
+  /** Only when the past-due amount is at least this, in minor units of the loan's currency. */
+  minPastDueMinor?: number;
+  /** The announcement sent before the visit (the rule pack's notice period runs from it). */
+  notice: { channel: MessageChannel; template: string };
+  /** How long the visit task waits for its outcome once queued. */
+  outcomeTimeout: IsoDuration;
 }
 
 export interface NegotiationStage {
