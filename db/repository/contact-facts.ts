@@ -144,7 +144,7 @@ async function previousCycleEnd(db: Database, loanId: string, caseId: string, at
 }
 
 /**
- * Sent and presumed-sent messages on the loan (any case), and the calls collectors completed (a call's
+ * Sent and presumed-sent messages on the loan (any case), and the calls and visits collectors completed (a call's
  * instant on record is its outcome's, as the compliance report counts it), within the look-back.
  */
 async function contactHistory(db: Database, loanId: string, at: Date, excludeKey?: string): Promise<PastContact[]> {
@@ -152,12 +152,13 @@ async function contactHistory(db: Database, loanId: string, at: Date, excludeKey
   const [messages, calls] = await Promise.all([
     listContactHistory(db, loanId, since),
     db
-      .select({ outcome: collectorTasks.outcome, completedAt: collectorTasks.completedAt })
+      .select({ kind: collectorTasks.kind, outcome: collectorTasks.outcome, completedAt: collectorTasks.completedAt })
       .from(collectorTasks)
       .where(
         and(
           eq(collectorTasks.loanId, loanId),
-          eq(collectorTasks.kind, 'call'),
+          // Field visits are contacts with their own weekly cap (domain/compliance/packs.ts).
+          inArray(collectorTasks.kind, ['call', 'visit']),
           inArray(collectorTasks.status, ['done']),
           isNotNull(collectorTasks.outcome),
           gte(collectorTasks.completedAt, since),
@@ -173,7 +174,7 @@ async function contactHistory(db: Database, loanId: string, at: Date, excludeKey
       ...(r.connected != null ? { connected: r.connected } : {}),
     }));
   const called: PastContact[] = calls.map((c) => ({
-    channel: 'call',
+    channel: c.kind === 'visit' ? 'visit' : 'call',
     at: c.completedAt!.toISOString(),
     status: 'sent',
     connected: !UNANSWERED_CALLS.has(c.outcome!),
