@@ -194,7 +194,7 @@ export async function workbenchPlugin(app: FastifyInstance, options: WorkbenchOp
         loanId,
         caseId: caseRow?.id,
         borrower: { name: borrower.name, phone: borrower.phone, locale: borrower.locale, timeZone: borrower.timeZone, localTime: localTime(now, borrower.timeZone) },
-        state: stateView(state),
+        state: stateView(state, borrower.timeZone),
         statement: {
           pastDue: money(position.pastDueMinor),
           outstanding: money(position.outstandingMinor),
@@ -306,16 +306,17 @@ function whyQueued(task: { kind: string; payload: Record<string, unknown> | null
   return `call${attempt ? ` attempt ${attempt}` : ''} of the call stage, ${dpd} days past due`;
 }
 
-function stateView(state: CollectionState) {
+function stateView(state: CollectionState, timeZone: string) {
+  const local = (iso: string) => localTime(new Date(iso), timeZone);
   const pauses = state.pauses.map((p) =>
-    p === 'hardship' && state.pausedUntil ? `hardship until ${state.pausedUntil}` : p === 'disputed' ? 'disputed (no collection until the dispute is resolved)' : p === 'paused' ? 'paused by an operator' : p,
+    p === 'hardship' && state.pausedUntil ? `hardship until ${local(state.pausedUntil)}` : p === 'disputed' ? 'disputed (no collection until the dispute is resolved)' : p === 'paused' ? 'paused by an operator' : p,
   );
   return {
     stage: state.stage,
     pauses,
-    waitingFor: state.nextAction ? `${state.nextAction.what} (until ${state.nextAction.at})` : (state.waitingFor ?? null),
+    waitingFor: state.nextAction ? `${state.nextAction.what} (until ${local(state.nextAction.at)})` : (state.waitingFor ?? null),
     assignedCollector: state.assignedCollector,
-    lastBlocked: state.lastBlocked ? `${state.lastBlocked.channel} blocked by ${state.lastBlocked.rule}${state.lastBlocked.until ? ` until ${state.lastBlocked.until}` : ''}` : null,
+    lastBlocked: state.lastBlocked ? `${state.lastBlocked.channel} blocked by ${state.lastBlocked.rule}${state.lastBlocked.until ? ` until ${local(state.lastBlocked.until)}` : ''}` : null,
     promise: state.promise ? `${state.promise.status}: ${state.currency ? formatMoney(state.promise.amountMinor, state.currency) : state.promise.amountMinor} by ${state.promise.dueAt}` : null,
     plan: state.plan ? `${state.plan.status}, ${state.plan.installments.length} instalments` : null,
     outcome: state.outcome ?? null,
