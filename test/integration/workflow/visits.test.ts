@@ -105,4 +105,27 @@ describe('field visits', () => {
     expect(await claimNextTask(h.db, 'field-cn', 60_000, { kinds: ['visit'], now: evening })).toBeNull();
     expect((await claimNextTask(h.db, 'field-cn', 60_000, { kinds: ['visit'], now: morning }))?.id).toBe(home.task.id);
   });
+
+  it('the compliance report flags a visit made at the workplace or outside the daytime window', async () => {
+    const loan = await h.seedLoan({ dpd: 100, timeZone: 'Asia/Shanghai' });
+    const { case: row } = await openCase(h.db, { loanId: loan.loanId, strategyId: CN, strategyVersion: 1, stage: 'call', actor: 'test', openedAt: new Date(Date.now() - 3 * 86_400_000) });
+    const day = new Date(Date.now() - 2 * 86_400_000).toISOString().slice(0, 10);
+    const announcedAt = new Date(Date.now() - 3 * 86_400_000 + 60_000).toISOString();
+    // Two visits recorded as done (as a collector's outcome would mark them): 10:00 Shanghai at the
+    // workplace, and 19:30 Shanghai at home the day after (after daytime, and the second in a week).
+    const done = (key: string, at: string, place: string) =>
+      h.db.insert(collectorTasks).values({
+        idempotencyKey: `${row.id}/${key}`, caseId: row.id, loanId: loan.loanId, kind: 'visit', status: 'done', claimedBy: 'field-cn',
+        outcome: 'right_party_contact', completedAt: new Date(at), payload: { attempt: 1, visit: { place, announcedAt } },
+      });
+    await done('at-work', `${day}T02:00:00Z`, 'workplace');
+    const next = new Date(Date.parse(`${day}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
+    await done('evening', `${next}T11:30:00Z`, 'home');
+    const audit = await auditContacts(h.db, { loanId: loan.loanId });
+    expect(audit.violations.map((v) => [v.channel, v.rule])).toEqual([
+      ['visit', 'cn.visit-workplace'],
+      ['visit', 'cn.visit-weekly'],
+    ]);
+    expect(audit.violations[1]!.detail).toContain('cn.visit-daytime');
+  });
 });
