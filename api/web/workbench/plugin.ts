@@ -143,7 +143,7 @@ export async function workbenchPlugin(app: FastifyInstance, options: WorkbenchOp
       timeZone: borrower.timeZone,
       pastDue: formatMoney(position.pastDueMinor, position.currency),
       dpd: position.dpd,
-      why: whyQueued(task, position.dpd),
+      why: whyQueued(task, position.dpd, borrower.timeZone),
       value: expectedValueMinor === null ? null : formatMoney(expectedValueMinor, position.currency),
     }));
     const scored = items.some((i) => i.expectedValueMinor !== null);
@@ -300,9 +300,12 @@ function localTime(at: Date, timeZone: string): string {
   return `${text} (${timeZone})`;
 }
 
-function whyQueued(task: { kind: string; payload: Record<string, unknown> | null; status: string }, dpd: number): string {
+function whyQueued(task: { kind: string; payload: Record<string, unknown> | null; status: string }, dpd: number, timeZone: string): string {
   const attempt = typeof task.payload?.attempt === 'number' ? task.payload.attempt : null;
-  if (task.kind === 'visit') return `field visit after unanswered calls, ${dpd} days past due`;
+  if (task.kind === 'visit') {
+    const until = (task.payload?.visit as { window?: { until?: string } } | undefined)?.window?.until;
+    return `field visit to the borrower's home after unanswered calls, ${dpd} days past due${until ? `; allowed until ${localTime(new Date(until), timeZone)}` : ''}`;
+  }
   return `call${attempt ? ` attempt ${attempt}` : ''} of the call stage, ${dpd} days past due`;
 }
 

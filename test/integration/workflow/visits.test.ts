@@ -9,6 +9,7 @@ import { claimTask, submitCallOutcome, type OperationDeps, type Principal } from
 import { openCase } from '../../../db/repository/cases';
 import { saveStrategy } from '../../../db/repository/strategies';
 import { claimNextTask, enqueueTask } from '../../../db/repository/tasks';
+import { workbenchQueue } from '../../../db/repository/workbench';
 import { collectorTasks, contactAttempts } from '../../../db/schema';
 import { getState, workflowIdForLoan } from '../../../contracts/messages';
 import { findDefaultStrategy } from '../../../domain/strategy/defaults';
@@ -67,6 +68,8 @@ describe('field visits', () => {
     const handle = h.client.workflow.getHandle(workflowIdForLoan(loan.loanId));
     await waitForState(() => handle.query(getState), (s) => s.waitingFor === 'outcome of the field visit', { what: 'the workflow waiting for the visit' });
 
+    // The workbench queue of the case's collector lists the visit (the rules allow it now).
+    expect((await workbenchQueue(h.db, 'field-1')).map((i) => [i.task.id, i.task.kind])).toEqual([[visit.id, 'visit']]);
     // The call-only claim of the JSON API does not hand out visits; a claim of visits does.
     expect(await claimTask(deps, me)).toBeNull();
     const claimed = await claimNextTask(h.db, 'field-1', 60_000, { kinds: ['visit'] });
