@@ -143,8 +143,9 @@ export function createCaseActivities(deps: CaseActivityDeps): CaseActivities {
       await appendAudit(db, { actor: 'rules', action: 'contact.blocked', caseId, loanId, after: { idempotencyKey, channel, template, rule, until: until ?? null } });
     },
 
-    async queueCollectorTask({ idempotencyKey, caseId, loanId, attempt, collectorId }) {
-      const { task } = await enqueueTask(db, { idempotencyKey, caseId, loanId, kind: 'call', collectorId, payload: { attempt } });
+    async queueCollectorTask({ idempotencyKey, caseId, loanId, attempt, collectorId, kind, visit }) {
+      const payload = visit ? { attempt, visit } : { attempt };
+      const { task } = await enqueueTask(db, { idempotencyKey, caseId, loanId, kind: kind ?? 'call', collectorId, payload });
       return { taskId: task.id };
     },
 

@@ -15,6 +15,7 @@ import { backendRoutes } from './routes/backend';
 import { collectorRoutes } from './routes/collector';
 import { operatorRoutes } from './routes/operator';
 import { probeRoutes } from './routes/probes';
+import { workbenchPlugin } from './web/workbench/plugin';
 
 export interface ApiDeps {
   db: Database;
@@ -118,6 +119,9 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
   });
 
   for (const route of routes) registerRoute(app, operationDeps, route);
+
+  // The collector workbench (server-rendered pages), in an encapsulated plugin of its own.
+  void app.register(workbenchPlugin, { prefix: '/workbench', deps: operationDeps });
 
   const document = buildOpenApi(routes);
   app.get('/openapi.json', async () => document);

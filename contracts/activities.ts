@@ -75,7 +75,16 @@ export interface CaseActivities {
     rule: string;
     until?: string;
   }): Promise<void>;
-  queueCollectorTask(input: { idempotencyKey: string; caseId: string; loanId: string; attempt: number; collectorId: string | null }): Promise<{ taskId: string }>;
+  queueCollectorTask(input: {
+    idempotencyKey: string;
+    caseId: string;
+    loanId: string;
+    attempt: number;
+    collectorId: string | null;
+    /** 'call' (absent: histories before field visits) or 'visit', with the visit's facts and allowed window. */
+    kind?: 'call' | 'visit';
+    visit?: VisitTaskFacts;
+  }): Promise<{ taskId: string }>;
   /**
    * Cancels a call task nobody answered in time. With `answered` (an outcome was reported) only a task
    * still queued is cancelled: one a collector holds is theirs to complete.
@@ -159,4 +168,11 @@ export interface SweepSummary {
 
 export interface SweepActivities {
   runDailySweep(input: SweepInput): Promise<SweepSummary>;
+}
+
+/** A field visit task's facts: where, when it was announced, and the window the rules allow it in (UTC). */
+export interface VisitTaskFacts {
+  place: 'home';
+  announcedAt: string;
+  window: { from: string; until: string };
 }

@@ -450,6 +450,29 @@ export const auditEvents = pgTable(
   (t) => [index('audit_events_loan_idx').on(t.loanId, t.at), index('audit_events_case_idx').on(t.caseId, t.at)],
 );
 
+/**
+ * A collector's free-text note on a case (the workbench). Kept here, never in a workflow's history (the
+ * text may name people or circumstances); appending one writes an audit event with its id and length,
+ * not its text. Notes are appended, never edited.
+ */
+export const caseNotes = pgTable(
+  'case_notes',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    caseId: uuid('case_id')
+      .notNull()
+      .references(() => collectionCases.id),
+    loanId: text('loan_id')
+      .notNull()
+      .references(() => loans.id),
+    /** Who wrote it: 'collector:c-17'. */
+    author: text('author').notNull(),
+    body: text('body').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [index('case_notes_case_idx').on(t.caseId, t.createdAt), check('case_notes_body_length', sql`char_length(${t.body}) BETWEEN 1 AND 4000`)],
+);
+
 export type Borrower = typeof borrowers.$inferSelect;
 export type Loan = typeof loans.$inferSelect;
 export type Installment = typeof installments.$inferSelect;
@@ -466,3 +489,4 @@ export type LegalCase = typeof legalCases.$inferSelect;
 export type StrategyRow = typeof strategies.$inferSelect;
 export type ApiKey = typeof apiKeys.$inferSelect;
 export type AuditEvent = typeof auditEvents.$inferSelect;
+export type CaseNote = typeof caseNotes.$inferSelect;

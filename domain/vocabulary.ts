@@ -2,7 +2,9 @@
 // schema's check constraints, the workflow's messages, the API's schemas and the reports all read them
 // from here.
 
-export const CHANNELS = ['email', 'sms', 'call', 'letter'] as const;
+// `visit` is a field visit (上门催收) by a collector: a contact like a call, judged by the same gate with
+// each pack's visit rules (domain/compliance/packs.ts).
+export const CHANNELS = ['email', 'sms', 'call', 'letter', 'visit'] as const;
 export type Channel = (typeof CHANNELS)[number];
 
 /** The rungs of the ladder, in order. */

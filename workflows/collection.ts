@@ -11,11 +11,11 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { CaseActivities, ChannelActivities, ContactRequest, NegotiationRow, Position, SettledOutcome } from '../contracts/activities';
-import { contactKindOf, evaluateContact, mayEscalateToLegal, nextAllowedContact } from '../domain/compliance';
-import type { ContactKind } from '../domain/compliance/types';
+import { allowedUntil, contactKindOf, evaluateContact, mayEscalateToLegal, nextAllowedContact } from '../domain/compliance';
+import type { ContactContext, ContactKind } from '../domain/compliance/types';
 import { formatMoney } from '../domain/money';
 import { parseDuration } from '../domain/strategy/duration';
-import type { CallStage, LegalStage, MessageChannel, NegotiationStage, ReminderStage, ReminderStep, Stage, StageKind } from '../domain/strategy/types';
+import type { CallStage, FieldVisitStep, LegalStage, MessageChannel, NegotiationStage, ReminderStage, ReminderStep, Stage, StageKind } from '../domain/strategy/types';
 import {
   applyPosition,
   contactContext,
@@ -206,6 +206,9 @@ async function skipPassedSteps(
  * cancelled with the rule, and the same attempt is queued afresh (new step key) once the rules allow it.
  */
 async function call(state: CaseState, stage: CallStage): Promise<Next> {
+  // Calls in a row nobody answered, and whether this stage's field visit (if the strategy has one) is done.
+  let unanswered = 0;
+  let visited = false;
   for (let attempt = 1; attempt <= stage.attempts; attempt += 1) {
     const label = `call attempt ${attempt}`;
     if (!(await waitForAllowedContact(state, { stage: 'call', step: `${attempt}`, channel: 'call' }, 'collection', label))) return NEXT;
@@ -249,12 +252,59 @@ async function call(state: CaseState, stage: CallStage): Promise<Next> {
         return { kind: 'goto', stage: 'negotiation' };
       case 'refused':
         return { kind: 'goto', stage: 'legal' };
-      default:
+      default: {
         // no_answer, wrong_number, and the pauses (dispute_raised, hardship): try again after the pause.
+        unanswered = connected ? 0 : unanswered + 1;
+        // ---- field visit (#17): only strategies with a visit step reach patched(), so older histories
+        // (whose strategies had none) replay unchanged.
+        if (stage.visit && !visited && unanswered >= stage.visit.afterUnansweredCalls && state.position.pastDueMinor >= (stage.visit.minPastDueMinor ?? 0) && patched('field-visit-step')) {
+          visited = true;
+          const visitOutcome = await fieldVisit(state, stage.visit);
+          if (isClosed(state)) return NEXT;
+          if (visitOutcome === 'right_party_contact' || visitOutcome === 'promise_to_pay') return { kind: 'goto', stage: 'negotiation' };
+          if (visitOutcome === 'refused') return { kind: 'goto', stage: 'legal' };
+        }
+        // ---- end field visit
         if (attempt < stage.attempts && (await waitUntil(state, 'next call attempt', Date.now() + parseDuration(stage.retryAfter))) === 'closed') return NEXT;
+      }
     }
   }
   return NEXT;
+}
+
+/**
+ * A field visit (上门催收): announce it with the strategy's notice message, wait until the rule pack allows
+ * a visit to the borrower's home (notice period, daytime, weekly cap, pauses), then queue a `visit` task
+ * for a field collector with the window the rules allow, and wait for its outcome like a call's. Returns
+ * the outcome, or nothing when the visit did not happen (notice blocked, never allowed, no outcome).
+ */
+async function fieldVisit(state: CaseState, visit: FieldVisitStep): Promise<CallOutcome | undefined> {
+  const label = 'field visit';
+  const notice = { stage: 'call', step: 'visit-notice', channel: visit.notice.channel } as const;
+  if (!(await sendMessage(state, notice, visit.notice.template, contactKindOf(visit.notice.template), `notice of the ${label}`))) return undefined;
+  if (isClosed(state)) return undefined;
+  const facts = { place: 'home' as const, announcedAt: new Date().toISOString() };
+  if (!(await waitForAllowedContact(state, { stage: 'call', step: 'visit', channel: 'visit' }, 'collection', label, 'visit', false, facts))) return undefined;
+  const from = new Date().toISOString();
+  const until = allowedUntil({ ...contactContext(state, 'visit', 'collection'), visit: facts }, from);
+  const { taskId } = await caseDb.queueCollectorTask.executeWithOptions({ summary: `queue the ${label} task` }, [
+    { idempotencyKey: stepKey(state, 'call-visit'), caseId: state.caseId, loanId: state.loanId, attempt: 1, collectorId: state.assignedCollector, kind: 'visit', visit: { ...facts, window: { from, until } } },
+  ]);
+  state.awaitingCallOutcome = { attempt: 1, taskId };
+  state.callOutcome = undefined;
+  const waited = await waitUntil(state, `outcome of the ${label}`, Date.now() + parseDuration(visit.outcomeTimeout), () => state.callOutcome !== undefined || callStopRule(state, facts) !== undefined);
+  state.awaitingCallOutcome = undefined;
+  const reported = state.callOutcome as CallOutcome | undefined;
+  state.callOutcome = undefined;
+  const stopRule = reported === undefined ? callStopRule(state, facts) : undefined;
+  if (stopRule) {
+    await caseDb.cancelCollectorTask.executeWithOptions({ summary: `cancel the ${label} task (${stopRule})` }, [{ taskId, rule: stopRule }]);
+    return undefined;
+  }
+  if (waited !== 'closed') await caseDb.expireCollectorTask.executeWithOptions({ summary: `expire the ${label} task` }, [{ taskId, answered: reported !== undefined }]);
+  if (reported === undefined) return undefined;
+  recordContact(state, { channel: 'visit', at: new Date().toISOString(), connected: !['no_answer', 'wrong_number'].includes(reported), status: 'sent' }, Date.now());
+  return reported;
 }
 
 /**
@@ -262,11 +312,13 @@ async function call(state: CaseState, stage: CallStage): Promise<Next> {
  * lifts (cease, call opt-out, bankruptcy, death, nothing due). Time windows and caps do not stop a call
  * already handed to a collector; the claim checked them.
  */
-function callStopRule(state: CaseState): string | undefined {
+function callStopRule(state: CaseState, visit?: ContactContext['visit']): string | undefined {
   const paused = pauses(state, Date.now());
   if (paused.includes('disputed')) return 'common.dispute';
   if (paused.length > 0) return 'common.paused';
-  const decision = evaluateContact(contactContext(state, 'call', 'collection'), new Date().toISOString());
+  // A visit task (with its facts) is judged as a visit: a visit opt-out stops it, a call opt-out does not.
+  const context = visit ? { ...contactContext(state, 'visit', 'collection'), visit } : contactContext(state, 'call', 'collection');
+  const decision = evaluateContact(context, new Date().toISOString());
   return !decision.allowed && decision.until === undefined ? decision.rule : undefined;
 }
 
@@ -405,7 +457,7 @@ function legacyNotice(): boolean {
 interface ContactStep {
   stage: StageKind;
   step: string;
-  channel: MessageChannel | 'call';
+  channel: MessageChannel | 'call' | 'visit';
 }
 
 /** `reminder-2-email`, `legal-final-demand-letter`, `call-3` (a call's channel is its stage). */
@@ -550,6 +602,7 @@ async function waitForAllowedContact(
   label: string,
   template: string = step.channel,
   legacyNotice = false,
+  visit?: ContactContext['visit'],
   /** The instant a timer that just ended set for this contact; judged at it rather than at the clock. */
   timerAt?: number,
 ): Promise<boolean> {
@@ -563,6 +616,7 @@ async function waitForAllowedContact(
     const paused = await untilActive(state);
     if (isClosed(state)) return false;
     const context = contactContext(state, channel, kind);
+    if (visit) context.visit = visit;
     if (legacyNotice) context.state = { ...context.state, disputed: false, ceaseRequested: false };
     const now = new Date(judgeAt !== undefined && !paused ? judgeAt : Date.now()).toISOString();
     judgeAt = undefined;
@@ -598,8 +652,8 @@ async function sendMessage(
   label: string,
   legacyNotice = false,
   timerAt?: number,
-): Promise<void> {
-  if (!(await waitForAllowedContact(state, step, kind, label, template, legacyNotice, timerAt))) return;
+): Promise<boolean> {
+  if (!(await waitForAllowedContact(state, step, kind, label, template, legacyNotice, undefined, timerAt))) return false;
   const { channel } = step;
   const stage = currentStageKind(state);
   const request: ContactRequest = {
@@ -614,10 +668,11 @@ async function sendMessage(
   const result = await send[channel].executeWithOptions({ summary: label, taskQueue: state.queues[channel] }, [request]);
   if (result.status === 'sent' || result.status === 'presumed_sent') {
     recordContact(state, { channel, at: new Date().toISOString(), status: result.status }, Date.now());
-  } else {
-    state.contacts.blocked += 1;
-    state.lastBlocked = result.rule ? { rule: result.rule, until: result.until, channel, at: new Date().toISOString() } : state.lastBlocked;
+    return true;
   }
+  state.contacts.blocked += 1;
+  state.lastBlocked = result.rule ? { rule: result.rule, until: result.until, channel, at: new Date().toISOString() } : state.lastBlocked;
+  return false;
 }
 
 // ---- bookkeeping ----

@@ -55,6 +55,16 @@ export const en: LanguagePack = {
       ],
       sms: `If paying ${f.money(d.pastDueMinor)} on account ${d.loanReference} is hard right now, we can help with a plan. Visit ${d.sender.paymentUrl} or contact us.`,
     }),
+    // Announces a field visit (a strategy's call-stage visit step); the rule pack's notice period runs from it.
+    'visit-notice': (d, f) => ({
+      subject: `We would like to talk with you about account ${d.loanReference}`,
+      intro: [
+        `We have not been able to reach you by phone about the overdue amount of ${f.money(d.pastDueMinor)} on account ${d.loanReference}.`,
+        `A member of our team may visit you at your home, during the day, in the coming days, to talk about how to sort this out. They will show their identification and will speak only with you.`,
+        `If you would rather we did not visit, or you want to suggest a better time, please contact us. If you pay or get in touch first, no visit will be needed.`,
+      ],
+      sms: `We could not reach you by phone about account ${d.loanReference}. A member of our team may visit you at home in the daytime soon. To agree a time or avoid a visit, contact us or pay at ${d.sender.paymentUrl}.`,
+    }),
     'validation-notice': (d, f) => ({
       subject: `Information about your debt with ${d.sender.lenderName}`,
       intro: [

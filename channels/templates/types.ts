@@ -8,6 +8,7 @@ export const TEMPLATE_IDS = [
   'final-demand',
   'forbearance-offer',
   'validation-notice',
+  'visit-notice',
 ] as const;
 export type TemplateId = (typeof TEMPLATE_IDS)[number];
 

@@ -51,6 +51,16 @@ export const zhCN: LanguagePack = {
       ],
       sms: `如您目前偿还账户${d.loanReference}的${f.money(d.pastDueMinor)}有困难，我们可以协助制定还款计划。详情：${d.sender.paymentUrl}，或联系我们。`,
     }),
+    // 上门拜访告知（策略在电话阶段设置的上门步骤）；规则包的提前告知期自此起算。
+    'visit-notice': (d, f) => ({
+      subject: `关于账户 ${d.loanReference}，我们希望与您沟通`,
+      intro: [
+        `我们多次致电未能与您取得联系，您的账户 ${d.loanReference} 有${f.money(d.pastDueMinor)}逾期。`,
+        `我们的工作人员近期可能在白天到您的住所拜访，与您商量解决办法。工作人员会出示证件，并且只与您本人沟通。`,
+        `如您不希望我们上门，或希望另约时间，请与我们联系。如您先行还款或与我们联系，则无需上门。`,
+      ],
+      sms: `我们未能通过电话联系到您（账户${d.loanReference}）。工作人员近期可能在白天上门拜访。如需另约时间或不希望上门，请联系我们，或通过 ${d.sender.paymentUrl} 还款。`,
+    }),
     'validation-notice': (d, f) => ({
       subject: `关于您在${d.sender.lenderName}的欠款信息`,
       intro: [`${d.sender.lenderName}正在就账户 ${d.loanReference} 的欠款与您联系。以下是欠款明细，以及您认为有误时可以采取的做法。`],

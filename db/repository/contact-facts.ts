@@ -126,22 +126,23 @@ async function hasOpenDispute(db: Database, loanId: string): Promise<boolean> {
 }
 
 /**
- * Sent and presumed-sent messages on the loan (any case), and the calls collectors completed (a call's
- * instant on record is its outcome's, as the compliance report counts it), within the look-back before
- * `at`: what the rules count. The send-time gate, the task claim and openCase (the workflow's starting
- * history) all read it here.
+ * Sent and presumed-sent messages on the loan (any case), and the calls and visits collectors completed (a
+ * call's instant on record is its outcome's, as the compliance report counts it), within the look-back
+ * before `at`: what the rules count. The send-time gate, the task claim and openCase (the workflow's
+ * starting history) all read it here.
  */
 export async function contactHistory(db: Database, loanId: string, at: Date, excludeKey?: string): Promise<PastContact[]> {
   const since = new Date(at.getTime() - CONTACT_HISTORY_LOOKBACK_MS);
   const [messages, calls] = await Promise.all([
     listContactHistory(db, loanId, since),
     db
-      .select({ outcome: collectorTasks.outcome, completedAt: collectorTasks.completedAt })
+      .select({ kind: collectorTasks.kind, outcome: collectorTasks.outcome, completedAt: collectorTasks.completedAt })
       .from(collectorTasks)
       .where(
         and(
           eq(collectorTasks.loanId, loanId),
-          eq(collectorTasks.kind, 'call'),
+          // Field visits are contacts with their own weekly cap (domain/compliance/packs.ts).
+          inArray(collectorTasks.kind, ['call', 'visit']),
           inArray(collectorTasks.status, ['done']),
           isNotNull(collectorTasks.outcome),
           gte(collectorTasks.completedAt, since),
@@ -157,7 +158,7 @@ export async function contactHistory(db: Database, loanId: string, at: Date, exc
       ...(r.connected != null ? { connected: r.connected } : {}),
     }));
   const called: PastContact[] = calls.map((c) => ({
-    channel: 'call',
+    channel: c.kind === 'visit' ? 'visit' : 'call',
     at: c.completedAt!.toISOString(),
     status: 'sent',
     connected: !UNANSWERED_CALLS.has(c.outcome!),

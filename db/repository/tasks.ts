@@ -4,6 +4,7 @@
 import { and, asc, desc, eq, inArray, isNull, lt, lte, notInArray, or, sql } from 'drizzle-orm';
 import type { Database } from '../client';
 import { evaluateContact } from '../../domain/compliance';
+import { VISIT_PLACES, type ContactContext, type VisitPlace } from '../../domain/compliance/types';
 import type { Channel } from '../../domain/strategy/types';
 import { collectionCases, collectorTasks, type CollectorTask } from '../schema';
 import { appendAudit } from './audit';
@@ -40,7 +41,7 @@ export async function enqueueTask(db: Database, input: EnqueueTaskInput): Promis
     await lockLoanTasks(tx, input.loanId);
     const [existing] = await tx.select().from(collectorTasks).where(eq(collectorTasks.idempotencyKey, input.idempotencyKey));
     if (existing) return { task: existing, created: false };
-    const decision = await judgeContact(tx, { loanId: input.loanId, caseId: input.caseId ?? null, kind: input.kind }, new Date());
+    const decision = await judgeContact(tx, { loanId: input.loanId, caseId: input.caseId ?? null, kind: input.kind, payload: input.payload ?? {} }, new Date());
     const forbidden = !decision.allowed && decision.until === undefined ? decision.rule : null;
     const [created] = await tx
       .insert(collectorTasks)
@@ -107,7 +108,7 @@ export async function claimNextTask(
     const passed: string[] = [];
     for (let n = 0; n < MAX_CANDIDATES_PER_CLAIM; n += 1) {
       const [candidate] = await tx
-        .select({ id: collectorTasks.id, loanId: collectorTasks.loanId, caseId: collectorTasks.caseId, kind: collectorTasks.kind })
+        .select({ id: collectorTasks.id, loanId: collectorTasks.loanId, caseId: collectorTasks.caseId, kind: collectorTasks.kind, payload: collectorTasks.payload })
         .from(collectorTasks)
         .where(
           and(
@@ -154,22 +155,32 @@ export async function claimNextTask(
   });
 }
 
-/** Task kinds and the channel of the contact they make. */
-const CHANNEL_OF_KIND: Record<string, Channel> = { call: 'call' };
+/** Task kinds and the channel of the contact they make: a call task calls, a visit task visits. */
+const CHANNEL_OF_KIND: Record<string, Channel> = { call: 'call', visit: 'visit' };
+
+/** What a visit task's payload says of the visit (place, when it was announced), as the rules read it. */
+export function visitFactsOf(payload: Record<string, unknown> | null | undefined): ContactContext['visit'] {
+  const visit = (payload?.visit ?? undefined) as { place?: unknown; announcedAt?: unknown } | undefined;
+  const place = typeof visit?.place === 'string' && (VISIT_PLACES as readonly string[]).includes(visit.place) ? (visit.place as VisitPlace) : 'other';
+  return { place, ...(typeof visit?.announcedAt === 'string' ? { announcedAt: visit.announcedAt } : {}) };
+}
 
 /**
  * The rules' answer for a task's contact now. A task outside any collection case (no case on the task or
  * open on the loan) has no rule pack to judge it by and is not a collection contact: it is allowed.
  */
-async function judgeContact(
+export async function judgeContact(
   db: Database,
-  task: { loanId: string; caseId: string | null; kind: string },
+  task: { loanId: string; caseId: string | null; kind: string; payload?: Record<string, unknown> | null },
   at: Date,
 ): Promise<{ allowed: true } | { allowed: false; rule: string; until?: string }> {
   const caseId = task.caseId ?? (await openCaseId(db, task.loanId));
   if (!caseId) return { allowed: true };
   const facts = await loadContactFacts(db, { loanId: task.loanId, caseId, at });
-  return evaluateContact(contactContextOf(facts, CHANNEL_OF_KIND[task.kind] ?? 'call', 'collection'), at.toISOString());
+  const channel = CHANNEL_OF_KIND[task.kind] ?? 'call';
+  const context = contactContextOf(facts, channel, 'collection');
+  if (channel === 'visit') context.visit = visitFactsOf(task.payload);
+  return evaluateContact(context, at.toISOString());
 }
 
 async function openCaseId(db: Database, loanId: string): Promise<string | null> {

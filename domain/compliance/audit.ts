@@ -17,6 +17,8 @@ export interface AuditContact {
   connected?: boolean;
   kind?: ContactKind;
   address?: string;
+  /** A field visit's facts (place, announcement), judged by the pack's visit rules. */
+  visit?: ContactContext['visit'];
 }
 
 type BorrowerFacts = Omit<ContactContext, 'channel' | 'kind' | 'history' | 'address' | 'connected'>;
@@ -82,6 +84,7 @@ export function findViolations(
         history: [...history],
         address: c.address,
         connected: c.channel === 'call' ? c.connected : undefined,
+        ...(c.channel === 'visit' ? { visit: c.visit ?? { place: 'other' } } : {}),
       };
       const decision = evaluateContact(ctx, c.at, options);
       if (!decision.allowed) {

@@ -1,8 +1,10 @@
 // Compliance rule packs: one pure module the collection workflow plans with and the send-time activity
 // gates with. No Temporal, database, network or Node built-in import; time is always an argument.
-export type { BorrowerRules, ContactContext, ContactDecision, ContactKind, InconvenientTime, PastContact } from './types';
+export type { BorrowerRules, ContactContext, ContactDecision, ContactKind, InconvenientTime, PastContact, VisitPlace } from './types';
+export { VISIT_PLACES } from './types';
 export { contactContextFor, type CaseContactFacts } from './context';
 export { evaluateContact, nextAllowedContact } from './evaluate';
+export { allowedUntil } from './window';
 export { KIND_PASSES, contactKindOf, passesCease, passesDispute } from './kinds';
 
 /**

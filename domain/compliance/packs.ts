@@ -2,6 +2,7 @@
 // The rule functions live in ./rules; a number here always carries the source it comes from
 // (/work/shared/domain/collections.md). Changing a number is a data change reviewed like a rule change.
 import type { RulePackId } from '../strategy/types';
+import type { VisitPlace } from './types';
 
 /** A rule as a pack lists it: the stable id reported on every block, which check runs, and its numbers. */
 export type RuleSpec =
@@ -48,6 +49,34 @@ export type RuleSpec =
       rule: string;
       check: 'afterConversation';
       /** No call within `days` consecutive local days after a conversation; its day is day 1. */
+      days: number;
+    }
+  /** Field visits (channel `visit`) only; every other channel passes these. */
+  | { rule: string; check: 'noVisits' }
+  | {
+      rule: string;
+      check: 'visitPlace';
+      /** Places a visit may never take place (ContactContext.visit.place). */
+      forbidden: VisitPlace[];
+    }
+  | {
+      rule: string;
+      check: 'visitNotice';
+      /** The borrower must have been told of the visit at least this many hours before it. */
+      hours: number;
+    }
+  | {
+      rule: string;
+      check: 'visitHours';
+      /** Local window for visits, [from, to), "HH:MM"; narrower than the pack's contact hours. */
+      from: string;
+      to: string;
+    }
+  | {
+      rule: string;
+      check: 'visitCap';
+      /** At most `max` visits within any `days` consecutive local calendar days. */
+      max: number;
       days: number;
     }
   | {
@@ -112,6 +141,16 @@ export const RULE_PACKS: RulePacks = {
       // NIFA / CBA: at least 7 calendar days between collection cycles on the same product. Read
       // conservatively: 7 whole local days lie between the previous cycle's end and the first contact.
       { rule: 'cn.cycle-spacing', check: 'cycleSpacing', days: 7 },
+      // Field visits (上门催收). NIFA / GB/T 45251-2025 keep every contact with the debtor alone and inside
+      // the rules above (quiet hours, no third party told of the debt); the visit policy Overdue applies
+      // on top (issue #17) is: daytime only, announced in advance, never at the workplace, at most one a
+      // week. No source in collections.md names numbers for visits, so these are Overdue's conservative
+      // choices, a lender's to tighten: 09:00-18:00 local, told at least 24 h before, one visit in any 7
+      // consecutive local days.
+      { rule: 'cn.visit-workplace', check: 'visitPlace', forbidden: ['workplace'] },
+      { rule: 'cn.visit-notice', check: 'visitNotice', hours: 24 },
+      { rule: 'cn.visit-daytime', check: 'visitHours', from: '09:00', to: '18:00' },
+      { rule: 'cn.visit-weekly', check: 'visitCap', max: 1, days: 7 },
       // Third parties (NIFA / GB/T 45251-2025) are not contacted at all: every ContactContext is the
       // debtor's own, so no rule is needed here.
     ],
@@ -132,6 +171,10 @@ export const RULE_PACKS: RulePacks = {
       // 12 CFR 1006.14(b)(2)(i)(B): no call within 7 consecutive days after a telephone conversation;
       // the conversation's date is day 1.
       { rule: 'us-regf.after-conversation', check: 'afterConversation', days: 7 },
+      // Field visits are communications: 12 CFR 1006.6(b)(1)(i) (no inconvenient time or place; the
+      // 08:00-21:00 window above applies to them as to calls) and 1006.6(b)(3) (not at the place of
+      // employment when the employer may prohibit it; read conservatively as never at the workplace).
+      { rule: 'us-regf.visit-workplace', check: 'visitPlace', forbidden: ['workplace'] },
     ],
   },
   'uk-conc': {
@@ -143,6 +186,11 @@ export const RULE_PACKS: RulePacks = {
       // CONC 7 asks for no contact at unreasonable times without naming hours. 08:00-21:00 local is a
       // conservative choice (the US Reg F 1006.6(b)(1)(i) window), not a number from the FCA.
       { rule: 'uk-conc.hours', check: 'contactHours', from: '08:00', to: '21:00', waivedByAgreement: false },
+      // CONC 7.9.12R: a person visiting the customer explains the visit's purpose and gives adequate notice
+      // of a proposed visit; CONC 7.9 also forbids visiting at an inappropriate location without consent.
+      // "Adequate" has no number: Overdue asks for 72 h (three days, room for a letter to arrive).
+      { rule: 'uk-conc.visit-notice', check: 'visitNotice', hours: 72 },
+      { rule: 'uk-conc.visit-workplace', check: 'visitPlace', forbidden: ['workplace'] },
       // CONC 7.3.11R (30-day hold while a debt adviser builds a plan) and Breathing Space (up to 60 days)
       // pause contact through state.pausedUntil: see debtAdviceHoldUntil / breathingSpaceUntil.
     ],

@@ -208,14 +208,62 @@ const cycleSpacing: Check<SpecOf<'cycleSpacing'>> = (s, input) => {
  */
 const messageGap: Check<SpecOf<'messageGap'>> = (s, { ctx, at }) => {
   const gap = ctx.minMessageGapMs ?? 0;
-  if (!(gap > 0) || ctx.channel === 'call') return undefined;
+  // Calls and field visits are not messages: they have their own caps.
+  if (!(gap > 0) || ctx.channel === 'call' || ctx.channel === 'visit') return undefined;
   let last: number | undefined;
   for (const p of ctx.history) {
-    if (p.channel === 'call') continue;
+    if (p.channel === 'call' || p.channel === 'visit') continue;
     const sent = parseInstant(p.at, 'history[].at');
     if (sent <= at && (last === undefined || sent > last)) last = sent;
   }
   return last !== undefined && at < last + gap ? { rule: s.rule, until: last + gap } : undefined;
+};
+
+// ---- field visits (channel `visit`): every other channel passes these ----
+
+const noVisits: Check<SpecOf<'noVisits'>> = (s, { ctx }) => (ctx.channel === 'visit' ? stop(s.rule) : undefined);
+
+/** A visit at a forbidden place (the workplace) is stopped for good: that visit may never happen. */
+const visitPlace: Check<SpecOf<'visitPlace'>> = (s, { ctx }) =>
+  ctx.channel === 'visit' && s.forbidden.includes(ctx.visit?.place ?? 'other') ? stop(s.rule) : undefined;
+
+/** Told at least `hours` before; a visit nobody announced is stopped until it is (a fact, not time). */
+const visitNotice: Check<SpecOf<'visitNotice'>> = (s, { ctx, at }) => {
+  if (ctx.channel !== 'visit') return undefined;
+  const announced = ctx.visit?.announcedAt;
+  if (announced === undefined) return stop(s.rule);
+  const from = parseInstant(announced, 'visit.announcedAt') + s.hours * 3_600_000;
+  return at < from ? { rule: s.rule, until: from } : undefined;
+};
+
+const visitHours: Check<SpecOf<'visitHours'>> = (s, input) => {
+  if (input.ctx.channel !== 'visit') return undefined;
+  const from = parseHhMm(s.from, `${s.rule}.from`);
+  const to = parseHhMm(s.to, `${s.rule}.to`);
+  const { day, msOfDay } = input.local;
+  if (msOfDay >= from && msOfDay < to) return undefined;
+  return { rule: s.rule, until: input.instant(msOfDay < from ? day : day + 1, from) };
+};
+
+/** At most `max` visits in any `days` consecutive local days: the next one waits for the oldest to age out. */
+const visitCap: Check<SpecOf<'visitCap'>> = (s, input) => {
+  const { ctx } = input;
+  if (ctx.channel !== 'visit') return undefined;
+  const today = input.local.day;
+  const days: number[] = [];
+  for (const p of ctx.history) {
+    if (p.channel !== 'visit' || (p.status !== 'sent' && p.status !== 'presumed_sent')) continue;
+    const at = parseInstant(p.at, 'history[].at');
+    if (at > input.at) continue;
+    const day = localDay(at, ctx.timeZone);
+    if (day > today - s.days) days.push(day);
+  }
+  if (days.length < s.max) return undefined;
+  // With today's visit the window [today - days + 1, today] would hold max + 1: wait until the
+  // (count - max + 1)th oldest leaves it.
+  days.sort((a, b) => a - b);
+  const leaving = days[days.length - s.max]!;
+  return { rule: s.rule, until: input.startOf(leaving + s.days) };
 };
 
 /** Run one rule of a pack. */
@@ -237,10 +285,15 @@ export function applyRule(spec: RuleSpec, input: RuleInput): Block | undefined {
     case 'afterConversation': return afterConversation(spec, input);
     case 'cycleSpacing': return cycleSpacing(spec, input);
     case 'messageGap': return messageGap(spec, input);
+    case 'noVisits': return noVisits(spec, input);
+    case 'visitPlace': return visitPlace(spec, input);
+    case 'visitNotice': return visitNotice(spec, input);
+    case 'visitHours': return visitHours(spec, input);
+    case 'visitCap': return visitCap(spec, input);
   }
 }
 
 /** Checks that hold until a fact changes run first: they answer without any time-zone work. */
 export const FACT_CHECKS: ReadonlySet<RuleSpec['check']> = new Set([
-  'nothingDue', 'dispute', 'cease', 'bankruptcy', 'deceased', 'attorney', 'optOut',
+  'nothingDue', 'dispute', 'cease', 'bankruptcy', 'deceased', 'attorney', 'optOut', 'noVisits', 'visitPlace',
 ]);

@@ -13,6 +13,10 @@ import type { Channel, RulePackId } from '../strategy/types';
  */
 export type ContactKind = 'collection' | 'required_disclosure' | 'cease_permitted';
 
+/** Where a field visit takes place: the borrower's home, their workplace, or elsewhere. */
+export const VISIT_PLACES = ['home', 'workplace', 'other'] as const;
+export type VisitPlace = (typeof VISIT_PLACES)[number];
+
 /** One past contact attempt, as the rules count it. */
 export interface PastContact {
   channel: Channel;
@@ -81,6 +85,11 @@ export interface ContactContext {
   previousCycleEndedAt?: string;
   /** The number (or address) this contact would use; see PastContact.address. */
   address?: string;
+  /**
+   * A field visit (channel `visit`): where it would take place and when the borrower was told of it
+   * (ISO-8601 UTC). Absent announcement: not announced. Ignored for other channels.
+   */
+  visit?: { place: VisitPlace; announcedAt?: string };
   /**
    * Only when re-checking a recorded call (audit): whether it connected. Planning leaves it unset, and a
    * planned call then counts as possibly connected and possibly unanswered against the cn daily caps.

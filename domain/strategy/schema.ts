@@ -125,6 +125,22 @@ export const strategyJsonSchema = {
         attempts: positiveInteger,
         retryAfter: duration,
         outcomeTimeout: duration,
+        visit: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['afterUnansweredCalls', 'notice', 'outcomeTimeout'],
+          properties: {
+            afterUnansweredCalls: positiveInteger,
+            minPastDueMinor: { type: 'integer', minimum: 0 },
+            notice: {
+              type: 'object',
+              additionalProperties: false,
+              required: ['channel', 'template'],
+              properties: { channel: messageChannel, template: { type: 'string' } },
+            },
+            outcomeTimeout: duration,
+          },
+        },
       },
     },
     negotiationStage: {

@@ -6,7 +6,7 @@ import type { Channel, StageKind } from '../vocabulary';
 
 export type { Channel, StageKind };
 /** The channels a message is sent on; a call is placed by a collector, not sent. */
-export type MessageChannel = Exclude<Channel, 'call'>;
+export type MessageChannel = Exclude<Channel, 'call' | 'visit'>;
 export type RulePackId = 'cn' | 'us-regf' | 'uk-conc' | 'sandbox';
 
 /** ISO-8601 duration, e.g. "P3D", "PT4H", "PT1.5S". Parsed by domain/strategy/duration. */
@@ -36,6 +36,23 @@ export interface CallStage {
   /** Delay between a no_answer / wrong_number outcome (or a timeout) and the next attempt. */
   retryAfter: IsoDuration;
   /** How long a queued task may wait for a collector's outcome before it counts as no answer. */
+  outcomeTimeout: IsoDuration;
+  /** A field visit (上门催收) after calls go unanswered; absent: no visits (every strategy before #17). */
+  visit?: FieldVisitStep;
+}
+
+/**
+ * A visit to the borrower's home by a field collector, announced first, judged by the rule pack's visit
+ * rules (domain/compliance/packs.ts) like any contact, recorded with a call's outcomes.
+ */
+export interface FieldVisitStep {
+  /** Visit once this many call attempts in a row went unanswered (no_answer, wrong_number, no outcome). */
+  afterUnansweredCalls: number;
+  /** Only when the past-due amount is at least this, in minor units of the loan's currency. */
+  minPastDueMinor?: number;
+  /** The announcement sent before the visit (the rule pack's notice period runs from it). */
+  notice: { channel: MessageChannel; template: string };
+  /** How long the visit task waits for its outcome once queued. */
   outcomeTimeout: IsoDuration;
 }
 

@@ -162,12 +162,13 @@ const WHEN = ['minDpd', 'maxDpd', 'minPastDueMinor', 'maxPastDueMinor', 'minRisk
 const CHALLENGER = ['path', 'percent'];
 const STAGE_FIELDS: Record<string, readonly string[]> = {
   reminder: ['kind', 'steps', 'waitAfterLast'],
-  call: ['kind', 'attempts', 'retryAfter', 'outcomeTimeout'],
+  call: ['kind', 'attempts', 'retryAfter', 'outcomeTimeout', 'visit'],
   negotiation: ['kind', 'offerTimeout', 'maxPromiseHorizon', 'grace', 'maxPlanInstallments'],
   legal: ['kind', 'finalDemand', 'waitingPeriod', 'afterHandOff', 'outcomeTimeout'],
 };
 const STEP = ['after', 'from', 'channel', 'template'];
 const FINAL_DEMAND = ['channel', 'template'];
+const VISIT = ['afterUnansweredCalls', 'minPastDueMinor', 'notice', 'outcomeTimeout'];
 const CALL_HINT = '; calls are a call stage, not a message';
 
 function checkPaths(c: Checker, value: unknown): Set<string> {
@@ -214,6 +215,18 @@ function checkStage(c: Checker, value: unknown, field: string, isLast: boolean):
       c.positiveInteger(stage.attempts, `${field}.attempts`);
       c.duration(stage.retryAfter, `${field}.retryAfter`, false);
       c.duration(stage.outcomeTimeout, `${field}.outcomeTimeout`, true);
+      if (stage.visit !== undefined) {
+        const visit = c.object(stage.visit, `${field}.visit`, VISIT);
+        if (!visit) break;
+        c.positiveInteger(visit.afterUnansweredCalls, `${field}.visit.afterUnansweredCalls`);
+        if (visit.minPastDueMinor !== undefined) c.nonNegativeInteger(visit.minPastDueMinor, `${field}.visit.minPastDueMinor`);
+        const notice = c.object(visit.notice, `${field}.visit.notice`, FINAL_DEMAND);
+        if (notice) {
+          c.choice(notice.channel, `${field}.visit.notice.channel`, MESSAGE_CHANNELS);
+          c.id(notice.template, `${field}.visit.notice.template`);
+        }
+        c.duration(visit.outcomeTimeout, `${field}.visit.outcomeTimeout`, true);
+      }
       break;
     case 'negotiation':
       c.duration(stage.offerTimeout, `${field}.offerTimeout`, true);

@@ -29,6 +29,7 @@ import {
   type Channel,
   type CollectionCase,
 } from '../../db/schema';
+import { visitFactsOf } from '../../db/repository/tasks';
 import { contactKindOf, findViolations, type AuditBorrower, type AuditContact, type Violation } from '../../domain/compliance';
 import type { AuditChange } from '../../domain/compliance/audit';
 import { loanPosition, type LedgerInstallment } from '../../domain/ledger';
@@ -179,7 +180,7 @@ async function loadLoan(db: Database, loanId: string, asDecided = false): Promis
     db
       .select()
       .from(collectorTasks)
-      .where(and(eq(collectorTasks.loanId, loanId), eq(collectorTasks.kind, 'call'), eq(collectorTasks.status, 'done'))),
+      .where(and(eq(collectorTasks.loanId, loanId), inArray(collectorTasks.kind, ['call', 'visit']), eq(collectorTasks.status, 'done'))),
   ]);
   const otherLoans = siblingLoans.map((l) => l.id).filter((id) => id !== loanId);
   const events = await db
@@ -275,6 +276,11 @@ async function auditLoanRecord(
     const at = t.completedAt!;
     const c = caseOf(t.caseId, at.getTime());
     if (!c) continue;
+    if (t.kind === 'visit') {
+      // A field visit is checked as a visit: where it was and when it was announced (the task's payload).
+      contacts.push({ caseId: c.id, loanId, channel: 'visit', at: at.toISOString(), ms: at.getTime(), status: 'sent', kind: 'collection', visit: visitFactsOf(t.payload) });
+      continue;
+    }
     contacts.push({ caseId: c.id, loanId, channel: 'call', at: at.toISOString(), ms: at.getTime(), status: 'sent', connected: !UNANSWERED.has(t.outcome!), kind: 'collection' });
   }
 
