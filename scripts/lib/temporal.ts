@@ -161,7 +161,7 @@ export async function waitForTemporal(address: string, namespace: string, timeou
 }
 
 /** Registers the project's search attributes on a server we did not start (idempotent). */
-async function ensureSearchAttributes(address: string, namespace: string): Promise<void> {
+export async function ensureSearchAttributes(address: string, namespace: string): Promise<void> {
   const connection = await Connection.connect({ address });
   try {
     const existing = await connection.operatorService.listSearchAttributes({ namespace });
