@@ -125,8 +125,6 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
     void reply.status(404).send(errorBody(new ApiError('not_found', `no route ${request.method} ${quote(path)}; see /docs`)));
   });
 
-  for (const route of routes) registerRoute(app, operationDeps, route);
-
   // Request metrics (fastify-metrics) in a registry of this API's own, so several APIs in one process
   // (the tests) do not collide; GET /metrics adds the process's application metrics and, under npm
   // start, the Temporal SDK's.
@@ -134,9 +132,21 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
   const metricsOptions: Partial<IMetricsPluginOptions> = {
     endpoint: null,
     defaultMetrics: { enabled: false },
-    routeMetrics: { routeBlacklist: ['/metrics'], overrides: { histogram: { registers: [requestMetrics] }, summary: { registers: [requestMetrics] } } },
+    // Every request: the plugin registers after the routes, so it cannot list them itself.
+    routeMetrics: {
+      registeredRoutesOnly: false,
+      routeBlacklist: ['/metrics'],
+      overrides: {
+        // The route's pattern, never the raw path: ids stay out of the labels, and junk paths are one series.
+        labels: { getRouteLabel: (request) => request.routeOptions.url ?? 'unknown' },
+        histogram: { registers: [requestMetrics] },
+        summary: { registers: [requestMetrics] },
+      },
+    },
   };
   void app.register(fastifyMetrics, metricsOptions);
+  for (const route of routes) registerRoute(app, operationDeps, route);
+
   app.get('/metrics', { logLevel: 'warn' }, async (_request, reply) => {
     const text = `${await metricsText(deps.sdkMetricsUrl)}\n${await requestMetrics.metrics()}`;
     return reply.type(registry.contentType).send(text);

@@ -13,11 +13,10 @@ import { inject } from 'vitest';
 import { messageIdFor } from '../../../channels/email';
 import { workflowIdForLoan, type CollectionResult } from '../../../contracts/messages';
 import { createDatabase, type DatabaseHandle } from '../../../db/client';
-import { upsertBorrower } from '../../../db/repository/borrowers';
-import { upsertLoan } from '../../../db/repository/ledger';
 import { contactAttempts } from '../../../db/schema';
 import { freePort } from '../../../scripts/lib/temporal';
 import { collection } from '../../../workflows/collection';
+import { seedOverdueLoan } from '../../support/loans';
 import { startSmtpSink, type SmtpSink } from '../../support/smtp-sink';
 import { startWebhookSink, type WebhookSink } from '../../support/webhook-sink';
 
@@ -97,27 +96,8 @@ describe.skipIf(!clusterAddress)('on a cluster given by TEMPORAL_ADDRESS (skippe
   });
 
   it('the surviving worker finishes every loan, nothing lost and nothing sent twice', async () => {
-    const day = 24 * 3600 * 1000;
-    const loanIds: string[] = [];
-    for (let i = 1; i <= LOANS; i += 1) {
-      const loanId = `failover-${suffix}-${i}`;
-      const borrowerId = `b-${loanId}`;
-      await upsertBorrower(database.db, { id: borrowerId, externalRef: `ext-${borrowerId}`, name: 'Test Borrower', email: `${borrowerId}@example.com`, phone: '+8613800138000', timeZone: 'Asia/Shanghai', locale: 'zh-CN' });
-      await upsertLoan(database.db, {
-        id: loanId,
-        borrowerId,
-        product: 'consumer-loan',
-        currency: 'CNY',
-        principalMinor: 150_000,
-        openedAt: new Date(Date.now() - 70 * day),
-        installments: [
-          { seq: 1, dueDate: new Date(Date.now() - 5 * day).toISOString().slice(0, 10), amountDueMinor: 50_000 },
-          { seq: 2, dueDate: new Date(Date.now() + 30 * day).toISOString().slice(0, 10), amountDueMinor: 50_000 },
-          { seq: 3, dueDate: new Date(Date.now() + 60 * day).toISOString().slice(0, 10), amountDueMinor: 50_000 },
-        ],
-      });
-      loanIds.push(loanId);
-    }
+    const loanIds = Array.from({ length: LOANS }, (_, i) => `failover-${suffix}-${i + 1}`);
+    for (const loanId of loanIds) await seedOverdueLoan(database.db, loanId);
     // 5 days past due: fast-test's full ladder (SMS, email, calls nobody answers, negotiation, final
     // demand, legal hand-off), about 15 seconds of timers and three messages per loan.
     const handles = await Promise.all(
@@ -142,15 +122,28 @@ describe.skipIf(!clusterAddress)('on a cluster given by TEMPORAL_ADDRESS (skippe
     expect(survivor.child.exitCode, survivor.output()).toBeNull();
     expect(smtp.messages.length + sms.calls.length, 'messages sent after the kill (by the survivor)').toBeGreaterThan(messagesAtKill);
 
-    // Every contact recorded as sent reached its sink exactly once, and nothing else did.
+    // Nothing lost: every send a workflow scheduled has its contact record, settled (none failed or
+    // left half-way), and every loan got its final demand. A send the killed worker had claimed but not
+    // confirmed is `presumed_sent` (activities/channels.ts: it may have left, so it is never resent). A
+    // reminder step whose time passed while its run waited for the survivor is skipped by the workflow's
+    // own no-burst rule, so the count of messages is what the histories scheduled, not a fixed number.
     const rows = await database.db.select().from(contactAttempts).where(inArray(contactAttempts.loanId, loanIds));
-    const sent = rows.filter((r) => r.status === 'sent');
-    expect(rows.filter((r) => r.status !== 'sent' && r.status !== 'blocked').map((r) => `${r.idempotencyKey}:${r.status}`)).toEqual([]);
-    const emailKeys = sent.filter((r) => r.channel === 'email').map((r) => messageIdFor(r.idempotencyKey)).sort();
-    const smsKeys = sent.filter((r) => r.channel === 'sms').map((r) => r.idempotencyKey).sort();
-    expect(smtp.messages.map((m) => m.messageId).sort()).toEqual(emailKeys);
-    expect(sms.calls.map((c) => (c.body as { id: string }).id).sort()).toEqual(smsKeys);
-    // Three messages per loan: the SMS and email reminders and the final demand.
-    expect({ sms: smsKeys.length, email: emailKeys.length }).toEqual({ sms: LOANS, email: 2 * LOANS });
+    expect(rows.filter((r) => r.status !== 'sent' && r.status !== 'presumed_sent').map((r) => `${r.idempotencyKey}:${r.status}`)).toEqual([]);
+    const sends = new Set(['sendEmail', 'sendSms', 'sendLetter']);
+    for (const [i, handle] of handles.entries()) {
+      const history = await handle.fetchHistory();
+      const scheduled = (history.events ?? []).filter((e) => sends.has(e.activityTaskScheduledEventAttributes?.activityType?.name ?? '')).length;
+      const loanRows = rows.filter((r) => r.loanId === loanIds[i]);
+      expect({ loan: loanIds[i], records: loanRows.length, finalDemand: loanRows.some((r) => r.template === 'final-demand') }).toEqual({ loan: loanIds[i], records: scheduled, finalDemand: true });
+    }
+    // Nothing twice: each message reached its sink at most once; every one recorded as sent did, and
+    // the sinks hold nothing without a record.
+    const delivered = [...smtp.messages.map((m) => m.messageId ?? ''), ...sms.calls.map((c) => (c.body as { id: string }).id)];
+    expect(delivered.length, 'a message delivered twice').toBe(new Set(delivered).size);
+    const address = (r: (typeof rows)[number]) => (r.channel === 'email' ? messageIdFor(r.idempotencyKey) : r.idempotencyKey);
+    const recorded = new Set(rows.map(address));
+    expect(delivered.filter((id) => !recorded.has(id)), 'delivered without a contact record').toEqual([]);
+    const deliveredSet = new Set(delivered);
+    expect(rows.filter((r) => r.status === 'sent' && !deliveredSet.has(address(r))).map((r) => r.idempotencyKey), 'recorded as sent, never delivered').toEqual([]);
   }, 300_000);
 });
