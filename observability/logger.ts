@@ -27,6 +27,17 @@ export const redactPaths = [
   'headers.cookie',
 ];
 
+/** A logger with Overdue's options writing JSON lines to `destination` (tests hand in their own stream). */
+export function createLogger(destination: pino.DestinationStream, level = 'info'): Logger {
+  return pino(options(level), destination);
+}
+
+function options(level: string): pino.LoggerOptions {
+  // OVERDUE_PROCESS names the process in every line (npm run cluster sets worker-1, worker-2, …).
+  const name = process.env.OVERDUE_PROCESS;
+  return { level, redact: { paths: redactPaths, censor: '[redacted]' }, ...(name ? { name } : {}) };
+}
+
 function build(): Logger {
   let level: string;
   try {
@@ -35,13 +46,10 @@ function build(): Logger {
     console.error((error as Error).message);
     process.exit(1);
   }
-  // OVERDUE_PROCESS names the process in every line (npm run cluster sets worker-1, worker-2, …).
-  const name = process.env.OVERDUE_PROCESS;
-  const options: pino.LoggerOptions = { level, redact: { paths: redactPaths, censor: '[redacted]' }, ...(name ? { name } : {}) };
   const tty = process.stdout.isTTY && !process.env.LOG_JSON;
   // Synchronous in both modes, so the last lines before process.exit() are not lost.
-  if (tty) return pino(options, pretty({ colorize: true, sync: true, translateTime: 'HH:MM:ss.l', ignore: 'pid,hostname' }));
-  return pino(options, pino.destination({ fd: 1, sync: true }));
+  if (tty) return pino(options(level), pretty({ colorize: true, sync: true, translateTime: 'HH:MM:ss.l', ignore: 'pid,hostname' }));
+  return createLogger(pino.destination({ fd: 1, sync: true }), level);
 }
 
 /** The process's root logger; name a part with `logger.child({ component: 'worker' })`. */
