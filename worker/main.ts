@@ -7,7 +7,7 @@ import { startMetricsServer } from '../observability/metrics';
 import { freePort } from '../scripts/lib/temporal';
 import { readConfig, temporalAddress } from './config';
 import { createConfiguredWorkers, openRuntime } from './runtime';
-import { connectTemporal, connectWorkerTemporal, exitWithStartupError } from './startup';
+import { assertPortFree, connectTemporal, connectWorkerTemporal, exitWithStartupError } from './startup';
 import { installRuntimeLogging } from './workers';
 
 const { values } = parseArgs({ options: { help: { type: 'boolean', short: 'h' } } });
@@ -24,6 +24,8 @@ Every variable is listed in the README's Configuration table.`);
 
 try {
   const config = readConfig();
+  // The cheap check first: a second worker on this machine needs its own METRICS_PORT.
+  await assertPortFree(config.metricsHost, config.metricsPort, 'METRICS_PORT');
   const sdkMetricsAddress = config.sdkMetricsAddress ?? `127.0.0.1:${await freePort()}`;
   installRuntimeLogging({ sdkMetricsAddress });
   const address = temporalAddress(config);
