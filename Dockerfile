@@ -1,7 +1,12 @@
-FROM node:20-bookworm-slim
+# Overdue's worker and API image. `node` is the entry point (not npm), so SIGTERM from Docker reaches the
+# process, which drains its workers before it exits; it runs as the unprivileged `node` user.
+FROM node:20.20.0-bookworm-slim
 WORKDIR /app
-COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --no-audit --no-fund
-COPY . .
 ENV NODE_ENV=production
-CMD ["npm", "run", "worker"]
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+COPY --chown=node:node . .
+USER node
+ENTRYPOINT ["node", "--import", "tsx"]
+# The worker by default; the API is `scripts/api.ts`, the one-shot migration `scripts/db-migrate.ts`.
+CMD ["worker/main.ts"]

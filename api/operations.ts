@@ -44,6 +44,7 @@ import * as sa from '../contracts/search-attributes';
 import { strategyExists } from '../worker/strategies';
 import { recordPaymentAndSignal, runningCollection, signalIfRunning, startCollectionRun, type StartResult } from '../client/collection';
 import { ApiError } from './errors';
+import { logger } from '../observability/logger';
 
 export interface OperationDeps {
   db: Database;
@@ -429,7 +430,7 @@ async function fileAfterUpdate(what: string, loanId: string, file: () => Promise
   try {
     await file();
   } catch (error) {
-    console.error(`accepted ${what} for loan ${loanId} could not be filed in the database: ${(error as Error).message}`);
+    logger.error({ loanId }, `accepted ${what} could not be filed in the database: ${(error as Error).message}`);
   }
 }
 

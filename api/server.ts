@@ -4,7 +4,11 @@ import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyServerOptions } from 'fastify';
+import fastifyMetrics, { type IMetricsPluginOptions } from 'fastify-metrics';
+// fastify-metrics builds its histograms with @prometheus-io/client (prom-client's successor), whose registry this must be.
+import { Registry } from '@prometheus-io/client';
+import { metricsText, registry } from '../observability/metrics';
 import type { Client } from '@temporalio/client';
 import type { Database } from '../db/client';
 import { quote } from '../db/repository/validate';
@@ -26,6 +30,10 @@ export interface ApiDeps {
   bodyLimit?: number;
   /** Fastify logger option (default off). */
   logger?: FastifyServerOptions['logger'];
+  /** A pino logger for request logs (overrides `logger`): the process's own, so every line shares one format. */
+  loggerInstance?: FastifyBaseLogger;
+  /** The Temporal SDK's Prometheus endpoint of this process, appended to /metrics (npm start). */
+  sdkMetricsUrl?: string;
 }
 
 export const routes: RouteSpec[] = [...backendRoutes, ...collectorRoutes, ...operatorRoutes, ...probeRoutes];
@@ -69,7 +77,7 @@ function methodsByPath() {
 export function buildApi(deps: ApiDeps): FastifyInstance {
   const app = Fastify({
     bodyLimit: deps.bodyLimit ?? 64 * 1024,
-    logger: deps.logger ?? false,
+    ...(deps.loggerInstance ? { loggerInstance: deps.loggerInstance } : { logger: deps.logger ?? false }),
     // Types are not coerced ("500" is not an amount) and unknown fields are refused, not dropped.
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
     // Longer than any id, so an over-long id reaches the route schema, which names the field.
@@ -118,10 +126,34 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
     void reply.status(404).send(errorBody(new ApiError('not_found', `no route ${request.method} ${quote(path)}; see /docs`)));
   });
 
+  // Request metrics (fastify-metrics) in a registry of this API's own, so several APIs in one process
+  // (the tests) do not collide; GET /metrics adds the process's application metrics and, under npm
+  // start, the Temporal SDK's.
+  const requestMetrics = new Registry();
+  const metricsOptions: Partial<IMetricsPluginOptions> = {
+    endpoint: null,
+    defaultMetrics: { enabled: false },
+    // Every request: the plugin registers after the routes, so it cannot list them itself.
+    routeMetrics: {
+      registeredRoutesOnly: false,
+      routeBlacklist: ['/metrics'],
+      overrides: {
+        // The route's pattern, never the raw path: ids stay out of the labels, and junk paths are one series.
+        labels: { getRouteLabel: (request) => request.routeOptions.url ?? 'unknown' },
+        histogram: { registers: [requestMetrics] },
+        summary: { registers: [requestMetrics] },
+      },
+    },
+  };
+  void app.register(fastifyMetrics, metricsOptions);
   for (const route of routes) registerRoute(app, operationDeps, route);
 
   // The collector workbench (server-rendered pages), in an encapsulated plugin of its own.
   void app.register(workbenchPlugin, { prefix: '/workbench', deps: operationDeps });
+  app.get('/metrics', { logLevel: 'warn' }, async (_request, reply) => {
+    const text = `${await metricsText(deps.sdkMetricsUrl)}\n${await requestMetrics.metrics()}`;
+    return reply.type(registry.contentType).send(text);
+  });
 
   const document = buildOpenApi(routes);
   app.get('/openapi.json', async () => document);

@@ -9,6 +9,7 @@
 //  5. payment-to-close latency from the API call (POST /v1/loans/:id/payments via inject) to the
 //     workflow's completion.
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { setFlagsFromString } from 'node:v8';
@@ -24,7 +25,7 @@ import type { EmailSender } from '../channels/email';
 import { createConsoleLetterQueue } from '../channels/letter';
 import { createConsoleSmsProvider } from '../channels/sms';
 import { recordPaymentAndSignal, startCollectionRun } from '../client/collection';
-import { createDatabase, queryRows, type Database } from '../db/client';
+import { createDatabase, dataDir, queryRows, type Database } from '../db/client';
 import { migrateDb } from '../db/migrate';
 import { createApiKey } from '../db/repository/apiKeys';
 import { getLoanPosition } from '../db/repository/ledger';
@@ -51,6 +52,8 @@ Options:
   --quick            Same as --loans 500
   --concurrency <n>  Starts in flight at once (default 50: the dev server's SQLite store times out
                      with thousands at once)
+  --temporal <where> dev (default): an ephemeral dev server; cluster: the server 'npm run cluster' runs
+                     (its address from DATA_DIR/cluster/cluster.json; start it first)
   --out <file>       Results file (default bench/results.json)
   -h, --help         Show this help
 `;
@@ -60,6 +63,7 @@ const { values } = parseArgs({
     loans: { type: 'string' },
     quick: { type: 'boolean', default: false },
     concurrency: { type: 'string', default: '50' },
+    temporal: { type: 'string', default: 'dev' },
     out: { type: 'string', default: fileURLToPath(new URL('./results.json', import.meta.url)) },
     help: { type: 'boolean', short: 'h' },
   },
@@ -132,8 +136,18 @@ if (!databaseUrl) {
 const database = await createDatabase(databaseUrl, { max: 20 });
 const { db } = database;
 await migrateDb(db);
-const temporal = await startTemporal({ ephemeral: true, log });
-log(`Temporal dev server at ${temporal.address}; database ${scratch ? `scratch ${scratch.name}` : 'DATABASE_URL'}`);
+if (values.temporal !== 'dev' && values.temporal !== 'cluster') {
+  console.error(`--temporal must be dev or cluster (got ${JSON.stringify(values.temporal)})`);
+  process.exit(1);
+}
+// On the cluster: its frontend, as `npm run cluster` recorded it (the bench runs its own workers there,
+// on task queues of its own).
+const clusterAddress =
+  values.temporal === 'cluster'
+    ? (JSON.parse(readFileSync(join(dataDir(), 'cluster', 'cluster.json'), 'utf8')) as { address: string }).address
+    : undefined;
+const temporal = await startTemporal({ ephemeral: true, external: clusterAddress, log });
+log(`Temporal ${clusterAddress ? 'cluster' : 'dev server'} at ${temporal.address}; database ${scratch ? `scratch ${scratch.name}` : 'DATABASE_URL'}`);
 
 const quietMailer: EmailSender = { send: async (m) => ({ providerMessageId: `<${m.idempotencyKey}@bench>` }) };
 const queues = { collections: 'bench-collections', email: 'bench-email', sms: 'bench-sms', letter: 'bench-letter' };

@@ -1,5 +1,6 @@
 // Letters go to a print-and-mail queue. Borrowers have no postal address in the database yet, so the
 // queue receives the borrower id and the rendered letter; the print vendor holds the address.
+import { logger } from '../observability/logger';
 export interface Letter {
   idempotencyKey: string;
   borrowerId: string;
@@ -16,7 +17,7 @@ export interface LetterProvider {
 }
 
 /** Local runs: logs that the letter was queued (ids only). */
-export function createConsoleLetterQueue(log: (line: string) => void = (line) => console.log(line)): LetterProvider {
+export function createConsoleLetterQueue(log: (line: string) => void = (line) => logger.info({ component: 'letter' }, line)): LetterProvider {
   return {
     name: 'console',
     async send(letter) {

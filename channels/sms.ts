@@ -2,6 +2,7 @@
 // or a small bridge in front of one) and a console provider for local runs.
 import { ChannelError } from './errors';
 import { postSignedJson } from './webhook';
+import { logger } from '../observability/logger';
 
 export interface SmsMessage {
   /** The contact's idempotency key; sent as Idempotency-Key so the gateway can dedupe retries. */
@@ -50,13 +51,16 @@ export function maskPhone(phone: string): string {
   return phone.length <= 8 ? '****' : `${phone.slice(0, 6)}****${phone.slice(-4)}`;
 }
 
-/** Local runs: writes the message to the log instead of sending it (the number masked). */
-export function createConsoleSmsProvider(log: (line: string) => void = (line) => console.log(line)): SmsProvider {
+/**
+ * Local runs: logs that an SMS would have gone out instead of sending it: the number masked and the
+ * length of the text, never the text itself (it may greet the borrower by name).
+ */
+export function createConsoleSmsProvider(log: (line: string) => void = (line) => logger.info({ component: 'sms' }, line)): SmsProvider {
   return {
     name: 'console',
     async send(message) {
       if (!message.to) throw new ChannelError('permanent', 'sms.no-number', 'no phone number to send the SMS to');
-      log(`[sms ${maskPhone(message.to)}] ${message.text}`);
+      log(`[sms ${maskPhone(message.to)}] not sent (no SMS_WEBHOOK_URL): ${message.text.length} characters, key ${message.idempotencyKey}`);
       return { providerMessageId: `console-${message.idempotencyKey}` };
     },
   };

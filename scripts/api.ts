@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
 import { buildApi } from '../api/server';
 import type { DatabaseHandle } from '../db/client';
+import { logger } from '../observability/logger';
 import { readConfig, temporalAddress } from '../worker/config';
 import { assertPortFree, connectTemporal, exitWithStartupError, openDatabase } from '../worker/startup';
 
@@ -43,9 +44,9 @@ try {
   database = await openDatabase(config);
   connection = await connectTemporal(config);
   const client = new Client({ connection, namespace: config.temporalNamespace });
-  app = buildApi({ db: database.db, client, taskQueue: config.queues.collections, logger: { level: 'info' } });
+  app = buildApi({ db: database.db, client, taskQueue: config.queues.collections, loggerInstance: logger });
   await app.listen({ host: config.apiHost, port: config.apiPort });
-  console.log(`API on http://${config.apiHost}:${config.apiPort} (docs: /docs) · Temporal ${temporalAddress(config)} · ${database.kind}`);
+  logger.info(`API on http://${config.apiHost}:${config.apiPort} (docs: /docs, metrics: /metrics) · Temporal ${temporalAddress(config)} · ${database.kind}`);
 } catch (error) {
   await app?.close().catch(() => {});
   await connection?.close().catch(() => {});

@@ -17,7 +17,8 @@ import { readConfig } from '../worker/config';
 import { createConfiguredWorkers, openRuntime } from '../worker/runtime';
 import { assertStartPortsFree, connectTemporal, connectWorkerTemporal, exitWithStartupError, StartupError } from '../worker/startup';
 import { installRuntimeLogging } from '../worker/workers';
-import { startTemporal } from './lib/temporal';
+import { logger } from '../observability/logger';
+import { freePort, startTemporal } from './lib/temporal';
 
 const { values } = parseArgs({ options: { help: { type: 'boolean', short: 'h' } } });
 if (values.help) {
@@ -32,8 +33,11 @@ Configuration: see the README's table of environment variables.`);
   process.exit(0);
 }
 
-installRuntimeLogging();
-const log = (line: string) => console.log(`[overdue] ${line}`);
+// The Temporal SDK's Prometheus endpoint, appended to the API's /metrics.
+const sdkMetricsAddress = process.env.TEMPORAL_METRICS_ADDRESS || `127.0.0.1:${await freePort()}`;
+installRuntimeLogging({ sdkMetricsAddress });
+const startLog = logger.child({ component: 'start' });
+const log = (line: string) => startLog.info(line);
 
 // What has been started, stopped in reverse order.
 const cleanups: Array<() => Promise<void>> = [];
@@ -42,7 +46,7 @@ let stopping = false;
 const startup = new AbortController();
 
 async function stopAll(code: number): Promise<never> {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch((error) => console.error(`[overdue] while stopping: ${(error as Error).message}`));
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch((error) => startLog.error(`while stopping: ${(error as Error).message}`));
   process.exit(code);
 }
 
@@ -95,7 +99,7 @@ try {
       dbFile: join(config.dataDir, 'temporal.sqlite'),
       abort: startup.signal,
       onUnexpectedExit(reason) {
-        console.error(`[overdue] ${reason}`);
+        startLog.error(reason);
         stopping = true;
         void stopAll(1);
       },
@@ -126,19 +130,20 @@ try {
   if (stopping) stopWorkers();
   log(`Workers polling ${Object.values(config.queues).join(', ')}`);
 
-  const api = buildApi({ db: runtime.database.db, client, taskQueue: config.queues.collections, logger: false });
+  const api = buildApi({ db: runtime.database.db, client, taskQueue: config.queues.collections, loggerInstance: logger, sdkMetricsUrl: `http://${sdkMetricsAddress}/metrics` });
   await api.listen({ host: config.apiHost, port: config.apiPort });
   // After the workers in the list, so stopping closes the API before the connections it uses.
   cleanups.push(() => api.close());
   const apiUrl = `http://${config.apiHost}:${config.apiPort}`;
-  log(`API at ${apiUrl}/v1 (OpenAPI: /openapi.json, docs: /docs)`);
+  log(`API at ${apiUrl}/v1 (OpenAPI: /openapi.json, docs: /docs, Prometheus metrics: /metrics)`);
   if (temporal.uiUrl) log(`Open the Temporal UI: ${temporal.uiUrl}/namespaces/${temporal.namespace}/workflows`);
 
   const keys = await firstKeys(runtime.database.db);
   if (keys.length) {
-    log('No API keys yet; created these (shown once, only their hashes are stored):');
-    for (const { role, key } of keys) log(`  ${role.padEnd(8)} ${key}`);
-    log(`  try: curl -H 'Authorization: Bearer ${keys.find((k) => k.role === 'operator')!.key}' ${apiUrl}/v1/collections`);
+    // Printed as plain lines, not logged: keys are secrets, shown once, and must not reach a log store.
+    console.log('[overdue] No API keys yet; created these (shown once, only their hashes are stored):');
+    for (const { role, key } of keys) console.log(`[overdue]   ${role.padEnd(8)} ${key}`);
+    console.log(`[overdue]   try: curl -H 'Authorization: Bearer ${keys.find((k) => k.role === 'operator')!.key}' ${apiUrl}/v1/collections`);
   }
   if (runtime.database.kind === 'pglite') {
     log('The embedded database belongs to this process: to make more keys, stop npm start, run `npm run overdue -- keys create`, start again (or set DATABASE_URL: PostgreSQL is shared by every process).');

@@ -4,6 +4,7 @@
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { readConfig } from '../worker/config';
+import { logger } from '../observability/logger';
 import { startTemporal } from './lib/temporal';
 
 const { values } = parseArgs({ options: { help: { type: 'boolean', short: 'h' } } });
@@ -28,11 +29,11 @@ try {
     namespace: config.temporalNamespace,
     dbFile: join(config.dataDir, 'temporal.sqlite'),
     onUnexpectedExit(reason) {
-      console.error(reason);
+      logger.error(reason);
       process.exit(1);
     },
   });
-  console.log(`Temporal dev server at ${server.address} (namespace ${server.namespace})${server.uiUrl ? `, UI at ${server.uiUrl}` : ''}; Ctrl-C stops it`);
+  logger.info(`Temporal dev server at ${server.address} (namespace ${server.namespace})${server.uiUrl ? `, UI at ${server.uiUrl}` : ''}; Ctrl-C stops it`);
   const stop = () => void server.stop().then(() => process.exit(0));
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);

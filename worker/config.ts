@@ -22,6 +22,11 @@ export interface Config {
   apiPort: number;
   apiHost: string;
   defaultStrategyId: string;
+  /** Where a worker process serves /metrics (METRICS_HOST:METRICS_PORT). */
+  metricsHost: string;
+  metricsPort: number;
+  /** The Temporal SDK's own Prometheus endpoint (host:port); unset -> a free port on 127.0.0.1. */
+  sdkMetricsAddress?: string;
 }
 
 function text(env: NodeJS.ProcessEnv, name: string, fallback: string): string {
@@ -71,6 +76,9 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
     apiPort: positiveNumber(env, 'API_PORT', 3000, { integer: true }),
     apiHost: text(env, 'API_HOST', '127.0.0.1'),
     defaultStrategyId: text(env, 'DEFAULT_STRATEGY', 'cn-consumer'),
+    metricsHost: text(env, 'METRICS_HOST', '127.0.0.1'),
+    metricsPort: positiveNumber(env, 'METRICS_PORT', 9464, { integer: true }),
+    sdkMetricsAddress: optional(env, 'TEMPORAL_METRICS_ADDRESS'),
   };
 }
 

@@ -14,6 +14,8 @@ import { createLegalNotifierFromEnv } from '../channels/legal';
 import { createSmsProviderFromEnv } from '../channels/sms';
 import type { DatabaseHandle } from '../db/client';
 import { getLoanPosition } from '../db/repository/ledger';
+import { logger } from '../observability/logger';
+import { instrumentCaseActivities, instrumentChannelActivities, instrumentSweepActivities, observeCases } from '../observability/metrics';
 import type { Config } from './config';
 import { openDatabase } from './startup';
 import { createStrategyLoader } from './strategies';
@@ -41,7 +43,7 @@ export function createOutboxMailer(dir: string, from: string): EmailSender {
   };
 }
 
-export async function openRuntime(config: Config, log: (line: string) => void = console.log): Promise<Runtime> {
+export async function openRuntime(config: Config, log: (line: string) => void = (line) => logger.info(line)): Promise<Runtime> {
   const database = await openDatabase(config);
   log(`Database: ${database.kind === 'postgres' ? 'PostgreSQL (DATABASE_URL)' : `embedded PGlite in ${join(config.dataDir, 'pglite')}`}, migrated`);
   const db = database.db;
@@ -70,10 +72,11 @@ export async function openRuntime(config: Config, log: (line: string) => void = 
     },
   });
   const channelActivities = createChannelActivities({ db, mailer, sms: createSmsProviderFromEnv() });
+  observeCases(db);
   return {
     database,
-    caseActivities,
-    channelActivities,
+    caseActivities: instrumentCaseActivities(caseActivities, db),
+    channelActivities: instrumentChannelActivities(channelActivities),
     async close() {
       mailer.close?.();
       await database.close();
@@ -91,6 +94,6 @@ export function createConfiguredWorkers(config: Config, runtime: Runtime, tempor
     smsPerSecond: config.smsPerSecond,
     caseActivities: runtime.caseActivities,
     channelActivities: runtime.channelActivities,
-    sweepActivities: createSweepActivities({ db: runtime.database.db, client: temporal.client, taskQueue: config.queues.collections }),
+    sweepActivities: instrumentSweepActivities(createSweepActivities({ db: runtime.database.db, client: temporal.client, taskQueue: config.queues.collections })),
   });
 }

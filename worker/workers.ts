@@ -2,7 +2,9 @@
 // activities and the sweep activity; each channel has its own queue so Temporal enforces the provider's rate limit
 // (maxTaskQueueActivitiesPerSecond) however many workers poll it.
 import { fileURLToPath } from 'node:url';
-import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import type { LogLevel, LogMetadata, Logger } from '@temporalio/common';
+import { bundleWorkflowCode, NativeConnection, Runtime, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { logger as rootLogger } from '../observability/logger';
 import type { CaseActivities, ChannelActivities, SweepActivities } from '../contracts/activities';
 import type { Config } from './config';
 
@@ -18,8 +20,8 @@ const quietBundlerLogger = {
   trace: () => {},
   debug: () => {},
   info: () => {},
-  warn: (message: string) => console.warn(message),
-  error: (message: string) => console.error(message),
+  warn: (message: string) => rootLogger.warn({ component: 'bundler' }, message),
+  error: (message: string) => rootLogger.error({ component: 'bundler' }, message),
 };
 
 export interface WorkerSetOptions {
@@ -82,16 +84,29 @@ export async function createWorkers(options: WorkerSetOptions): Promise<WorkerSe
 }
 
 /**
- * Temporal's core logs at WARN and above, minus the start-up notes about queues that (by design) have
- * no workflows or Nexus services: channel queues run activities only.
+ * The Temporal runtime logs through Overdue's pino logger (activity and workflow logs at LOG_LEVEL, the
+ * core's own at WARN and above), minus the start-up notes about queues that (by design) have no workflows
+ * or Nexus services: channel queues run activities only. With `sdkMetricsAddress` the SDK serves its
+ * Prometheus metrics there (telemetryOptions.metrics.prometheus); the worker's /metrics includes them.
  */
-export function installRuntimeLogging(): void {
+export function installRuntimeLogging(options: { sdkMetricsAddress?: string; level?: string } = {}): void {
   const expected = /No (workflows|Nexus services) registered/;
+  const log = rootLogger.child({ component: 'temporal' }, options.level ? { level: options.level } : {});
+  const write = (level: LogLevel, message: string, meta?: LogMetadata) => {
+    if (expected.test(message)) return;
+    const method = ({ TRACE: 'trace', DEBUG: 'debug', INFO: 'info', WARN: 'warn', ERROR: 'error' } as const)[level];
+    log[method](meta ?? {}, message);
+  };
+  const logger: Logger = {
+    log: write,
+    trace: (message, meta) => write('TRACE', message, meta),
+    debug: (message, meta) => write('DEBUG', message, meta),
+    info: (message, meta) => write('INFO', message, meta),
+    warn: (message, meta) => write('WARN', message, meta),
+    error: (message, meta) => write('ERROR', message, meta),
+  };
   Runtime.install({
-    logger: new DefaultLogger('WARN', (entry) => {
-      if (expected.test(entry.message)) return;
-      const meta = entry.meta && Object.keys(entry.meta).length ? ` ${JSON.stringify(entry.meta)}` : '';
-      console.error(`[temporal] ${entry.level} ${entry.message}${meta}`);
-    }),
+    logger,
+    ...(options.sdkMetricsAddress ? { telemetryOptions: { metrics: { prometheus: { bindAddress: options.sdkMetricsAddress } } } } : {}),
   });
 }

@@ -14,6 +14,7 @@ import { delimiter, dirname, join, resolve } from 'node:path';
 import { Connection } from '@temporalio/client';
 import { msToTs } from '@temporalio/common/lib/time';
 import { allSearchAttributes } from '../../contracts/search-attributes';
+import { logger } from '../../observability/logger';
 
 export const TEMPORAL_CLI_VERSION = 'v1.5.1';
 const CLI_MODULE = `github.com/temporalio/cli/cmd/temporal@${TEMPORAL_CLI_VERSION}`;
@@ -79,7 +80,7 @@ function findGo(): string | undefined {
 }
 
 /** Finds the Temporal CLI, building it with Go into the per-user cache when none exists. */
-export function findOrBuildTemporalCli(log: (line: string) => void = console.log): string | undefined {
+export function findOrBuildTemporalCli(log: (line: string) => void = (line) => logger.info(line)): string | undefined {
   const fromEnv = process.env.TEMPORAL_CLI;
   if (fromEnv) {
     if (!existsSync(fromEnv)) throw new Error(`TEMPORAL_CLI points at ${fromEnv}, which does not exist`);
@@ -110,7 +111,7 @@ function goInstall(module: string, binary: string, log: (line: string) => void):
 }
 
 /** The fallback: the Temporal server itself (module cmd/server), built into the cache. */
-export function findOrBuildTemporalServer(log: (line: string) => void = console.log): string | undefined {
+export function findOrBuildTemporalServer(log: (line: string) => void = (line) => logger.info(line)): string | undefined {
   const cached = join(cacheDir(), 'bin', 'server');
   if (existsSync(cached)) return cached;
   return goInstall(SERVER_MODULE, cached, log);
@@ -161,7 +162,7 @@ export async function waitForTemporal(address: string, namespace: string, timeou
 }
 
 /** Registers the project's search attributes on a server we did not start (idempotent). */
-async function ensureSearchAttributes(address: string, namespace: string): Promise<void> {
+export async function ensureSearchAttributes(address: string, namespace: string): Promise<void> {
   const connection = await Connection.connect({ address });
   try {
     const existing = await connection.operatorService.listSearchAttributes({ namespace });
@@ -178,7 +179,7 @@ async function ensureSearchAttributes(address: string, namespace: string): Promi
 }
 
 export async function startTemporal(options: StartTemporalOptions = {}): Promise<TemporalServer> {
-  const log = options.log ?? ((line: string) => console.log(line));
+  const log = options.log ?? ((line: string) => logger.info(line));
   const namespace = options.namespace ?? process.env.TEMPORAL_NAMESPACE ?? 'default';
 
   const external = options.external ?? process.env.TEMPORAL_ADDRESS;

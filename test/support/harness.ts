@@ -32,7 +32,8 @@ function quietRuntime() {
   if (runtimeInstalled) return;
   runtimeInstalled = true;
   try {
-    installRuntimeLogging();
+    // Tests print the runtime's warnings and errors only, unless LOG_LEVEL asks for more.
+    installRuntimeLogging({ level: process.env.LOG_LEVEL ?? 'warn' });
   } catch {
     // already installed by another harness in this worker process
   }

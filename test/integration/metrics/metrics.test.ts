@@ -1,0 +1,130 @@
+// Issue #18: what Prometheus would scrape. A real worker process (worker/main.ts) serves /metrics with
+// Overdue's counters and the Temporal SDK's own metrics; the API serves /metrics with its request
+// metrics. After a small run the counters have moved.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import { Client, Connection } from '@temporalio/client';
+import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
+import { buildApi } from '../../../api/server';
+import { recordPaymentAndSignal } from '../../../client/collection';
+import { workflowIdForLoan, type CollectionResult } from '../../../contracts/messages';
+import { createDatabase, type DatabaseHandle } from '../../../db/client';
+import { freePort } from '../../../scripts/lib/temporal';
+import { collection } from '../../../workflows/collection';
+import { seedOverdueLoan } from '../../support/loans';
+import { startSmtpSink, type SmtpSink } from '../../support/smtp-sink';
+import { startWebhookSink, type WebhookSink } from '../../support/webhook-sink';
+
+const repoRoot = fileURLToPath(new URL('../../..', import.meta.url));
+
+/** The value of one sample (`name{labels}`), summed over series whose labels include all of `labels`. */
+function sample(text: string, name: string, labels: Record<string, string> = {}): number {
+  let total = 0;
+  for (const line of text.split('\n')) {
+    const match = /^([a-zA-Z_:][\w:]*)(\{[^}]*\})?\s+(\S+)/.exec(line);
+    if (!match || match[1] !== name) continue;
+    const set = match[2] ?? '';
+    if (Object.entries(labels).every(([k, v]) => set.includes(`${k}="${v}"`))) total += Number(match[3]);
+  }
+  return total;
+}
+
+describe('metrics', () => {
+  const suffix = randomUUID().slice(0, 8);
+  const queues = { TASK_QUEUE: `metrics-${suffix}`, EMAIL_TASK_QUEUE: `metrics-email-${suffix}`, SMS_TASK_QUEUE: `metrics-sms-${suffix}`, LETTER_TASK_QUEUE: `metrics-letter-${suffix}` };
+  let database: DatabaseHandle;
+  let smtp: SmtpSink;
+  let sms: WebhookSink;
+  let connection: Connection;
+  let client: Client;
+  let worker: ChildProcess;
+  let output = '';
+  let metricsUrl: string;
+  const scrape = () => fetch(metricsUrl).then((r) => r.text());
+
+  beforeAll(async () => {
+    [smtp, sms] = await Promise.all([startSmtpSink(), startWebhookSink()]);
+    database = await createDatabase(inject('databaseUrl'), { max: 3 });
+    connection = await Connection.connect({ address: inject('temporalAddress') });
+    client = new Client({ connection });
+    const port = await freePort();
+    metricsUrl = `http://127.0.0.1:${port}/metrics`;
+    worker = spawn(process.execPath, ['--import', 'tsx', 'worker/main.ts'], {
+      cwd: repoRoot,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: {
+        ...process.env,
+        ...queues,
+        TEMPORAL_ADDRESS: inject('temporalAddress'),
+        DATABASE_URL: inject('databaseUrl'),
+        SMTP_URL: smtp.url,
+        SMS_WEBHOOK_URL: sms.url,
+        SMS_WEBHOOK_SECRET: 'metrics-secret',
+        DEFAULT_STRATEGY: 'fast-test',
+        METRICS_PORT: String(port),
+        LOG_LEVEL: 'warn',
+      },
+    });
+    const keep = (chunk: Buffer) => (output = (output + chunk.toString()).slice(-4_000));
+    worker.stdout!.on('data', keep);
+    worker.stderr!.on('data', keep);
+    const deadline = Date.now() + 90_000;
+    while (!(await fetch(metricsUrl).then((r) => r.ok, () => false))) {
+      if (worker.exitCode !== null) throw new Error(`worker exited early:\n${output}`);
+      if (Date.now() > deadline) throw new Error(`worker did not serve /metrics:\n${output}`);
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }, 120_000);
+
+  afterAll(async () => {
+    if (worker && worker.exitCode === null) {
+      const exited = new Promise((r) => worker.once('exit', r));
+      worker.kill('SIGTERM');
+      await exited;
+    }
+    await Promise.all([smtp?.close(), sms?.close(), connection?.close(), database?.close()]);
+  });
+
+  it("a worker's /metrics counts contacts and payment-to-close, shows open cases by stage and the SDK's metrics", async () => {
+    const before = await scrape();
+    const loanId = `metrics-${suffix}-1`;
+    await seedOverdueLoan(database.db, loanId);
+    const handle = await client.workflow.start(collection, { taskQueue: queues.TASK_QUEUE, workflowId: workflowIdForLoan(loanId), args: [{ loanId }] });
+
+    // The first reminder (an SMS) goes out; while the case is open it counts under its stage.
+    const deadline = Date.now() + 60_000;
+    let during = await scrape();
+    while (sample(during, 'overdue_contacts_total', { channel: 'sms', result: 'sent' }) <= sample(before, 'overdue_contacts_total', { channel: 'sms', result: 'sent' })) {
+      if (Date.now() > deadline) throw new Error(`no SMS counted within 60 s:\n${output}`);
+      await new Promise((r) => setTimeout(r, 200));
+      during = await scrape();
+    }
+    expect(sample(during, 'overdue_open_cases')).toBeGreaterThanOrEqual(1);
+    expect(during).toMatch(/^overdue_open_cases\{stage="reminder"\} \d+/m);
+
+    // Paid in full: the case closes as cured, timed from the payment.
+    await recordPaymentAndSignal({ db: database.db, client }, { paymentId: `pay-${suffix}`, loanId, amountMinor: 50_000, currency: 'CNY', receivedAt: new Date() });
+    expect(((await handle.result()) as CollectionResult).outcome).toBe('cured');
+    const after = await scrape();
+    expect(sample(after, 'overdue_payment_to_close_seconds_count', { outcome: 'cured' })).toBe(sample(before, 'overdue_payment_to_close_seconds_count', { outcome: 'cured' }) + 1);
+    // The Temporal SDK's own metrics, from telemetryOptions.metrics.prometheus, on the same endpoint.
+    expect(sample(after, 'temporal_workflow_completed', { task_queue: queues.TASK_QUEUE })).toBeGreaterThanOrEqual(1);
+    expect(sample(after, 'temporal_activity_execution_latency_count', { task_queue: queues.SMS_TASK_QUEUE })).toBeGreaterThanOrEqual(1);
+  }, 120_000);
+
+  it("the API's /metrics counts its requests by route and status", async () => {
+    const api = buildApi({ db: database.db, client, taskQueue: queues.TASK_QUEUE });
+    try {
+      const count = (text: string) => sample(text, 'http_request_duration_seconds_count', { route: '/openapi.json', status_code: '200' });
+      const before = count((await api.inject({ method: 'GET', url: '/metrics' })).body);
+      expect((await api.inject({ method: 'GET', url: '/openapi.json' })).statusCode).toBe(200);
+      const response = await api.inject({ method: 'GET', url: '/metrics' });
+      expect(response.statusCode).toBe(200);
+      expect(count(response.body)).toBe(before + 1);
+      expect(response.body).toContain('overdue_contacts_total');
+    } finally {
+      await api.close();
+    }
+  });
+});
