@@ -12,6 +12,7 @@ import { ApiError, errorBody, MAX_PARAM_LENGTH, toApiError } from './errors';
 import { buildOpenApi } from './openapi';
 import { registerRoute, type RouteSpec } from './route';
 import { backendRoutes } from './routes/backend';
+import { complaintRoutes } from './routes/complaints';
 import { collectorRoutes } from './routes/collector';
 import { operatorRoutes } from './routes/operator';
 import { probeRoutes } from './routes/probes';
@@ -27,7 +28,7 @@ export interface ApiDeps {
   logger?: FastifyServerOptions['logger'];
 }
 
-export const routes: RouteSpec[] = [...backendRoutes, ...collectorRoutes, ...operatorRoutes, ...probeRoutes];
+export const routes: RouteSpec[] = [...backendRoutes, ...complaintRoutes, ...collectorRoutes, ...operatorRoutes, ...probeRoutes];
 
 /**
  * What Node's HTTP parser refuses before Fastify sees a request (headers over 16 KiB, a malformed request

@@ -450,6 +450,62 @@ export const auditEvents = pgTable(
   (t) => [index('audit_events_loan_idx').on(t.loanId, t.at), index('audit_events_case_idx').on(t.caseId, t.at)],
 );
 
+/**
+ * Self-service links (issue #16): one per message that carries it. The URL holds only the row id, the
+ * expiry and an HMAC over both (channels/self-service-link.ts); the row lets a link be revoked, and a newer
+ * message's link supersedes the older ones of the same loan.
+ */
+export const borrowerLinks = pgTable(
+  'borrower_links',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    loanId: text('loan_id')
+      .notNull()
+      .references(() => loans.id),
+    caseId: uuid('case_id').references(() => collectionCases.id),
+    /** The contact attempt whose message carries the link, so a retried send reuses it; null when issued by hand. */
+    contactKey: text('contact_key').unique(),
+    expiresAt: instant('expires_at').notNull(),
+    revokedAt: instant('revoked_at'),
+    /** 'superseded' (a newer message carries a newer link), or who revoked it and why. */
+    revokedReason: text('revoked_reason'),
+    lastUsedAt: instant('last_used_at'),
+    createdAt: createdAt(),
+  },
+  (t) => [index('borrower_links_loan_idx').on(t.loanId, t.createdAt)],
+);
+
+export const COMPLAINT_SOURCES = ['self_service', 'api'] as const;
+export type ComplaintSource = (typeof COMPLAINT_SOURCES)[number];
+
+/** Complaints about how a debt is collected. An open one pauses the case until an operator reviews it. */
+export const complaints = pgTable(
+  'complaints',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    idempotencyKey: text('idempotency_key').notNull().unique(),
+    loanId: text('loan_id')
+      .notNull()
+      .references(() => loans.id),
+    caseId: uuid('case_id').references(() => collectionCases.id),
+    source: text('source').$type<ComplaintSource>().notNull(),
+    /** The borrower's words. Personal by nature: kept here only, never logged or sent to the workflow. */
+    text: text('text').notNull(),
+    createdBy: text('created_by').notNull(),
+    createdAt: createdAt(),
+    reviewedAt: instant('reviewed_at'),
+    reviewedBy: text('reviewed_by'),
+    /** What the operator found and did. */
+    resolution: text('resolution'),
+  },
+  (t) => [
+    index('complaints_loan_idx').on(t.loanId, t.createdAt),
+    index('complaints_open_idx').on(t.createdAt).where(sql`${t.reviewedAt} IS NULL`),
+    check('complaints_source', oneOf('source', COMPLAINT_SOURCES)),
+    check('complaints_reviewed_has_resolution', sql`(${t.reviewedAt} IS NULL) = (${t.resolution} IS NULL)`),
+  ],
+);
+
 export type Borrower = typeof borrowers.$inferSelect;
 export type Loan = typeof loans.$inferSelect;
 export type Installment = typeof installments.$inferSelect;
@@ -466,3 +522,5 @@ export type LegalCase = typeof legalCases.$inferSelect;
 export type StrategyRow = typeof strategies.$inferSelect;
 export type ApiKey = typeof apiKeys.$inferSelect;
 export type AuditEvent = typeof auditEvents.$inferSelect;
+export type BorrowerLink = typeof borrowerLinks.$inferSelect;
+export type Complaint = typeof complaints.$inferSelect;
