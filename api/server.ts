@@ -16,6 +16,7 @@ import { complaintRoutes } from './routes/complaints';
 import { collectorRoutes } from './routes/collector';
 import { operatorRoutes } from './routes/operator';
 import { probeRoutes } from './routes/probes';
+import { borrowerPages, type BorrowerPagesOptions } from './web/borrower/plugin';
 
 export interface ApiDeps {
   db: Database;
@@ -26,6 +27,8 @@ export interface ApiDeps {
   bodyLimit?: number;
   /** Fastify logger option (default off). */
   logger?: FastifyServerOptions['logger'];
+  /** The borrower's self-service pages (/b/…): link secret, base URL, sender, rate limit; default from the environment. */
+  borrowerPages?: Omit<BorrowerPagesOptions, 'deps'>;
 }
 
 export const routes: RouteSpec[] = [...backendRoutes, ...complaintRoutes, ...collectorRoutes, ...operatorRoutes, ...probeRoutes];
@@ -119,6 +122,9 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
   });
 
   for (const route of routes) registerRoute(app, operationDeps, route);
+
+  // Web pages, each in its own encapsulated plugin (its views, headers and limits stay inside it).
+  void app.register(borrowerPages, { deps: operationDeps, ...deps.borrowerPages });
 
   const document = buildOpenApi(routes);
   app.get('/openapi.json', async () => document);
