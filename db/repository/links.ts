@@ -1,7 +1,7 @@
 // Self-service link rows (issue #16). A message's link is issued once per contact attempt (a retried send
 // reuses it); issuing supersedes every older live link of the loan, so only the newest message's link opens
 // the page. Revoking is a timestamp and a reason; rows are never deleted.
-import { and, eq, isNull, ne, sql } from 'drizzle-orm';
+import { and, eq, isNull, lte, ne, sql } from 'drizzle-orm';
 import type { Database } from '../client';
 import { borrowerLinks, type BorrowerLink } from '../schema';
 import { appendAudit } from './audit';
@@ -29,7 +29,7 @@ export async function issueLink(db: Database, input: IssueLinkInput): Promise<Bo
     await tx
       .update(borrowerLinks)
       .set({ revokedAt: sql`now()`, revokedReason: 'superseded' })
-      .where(and(eq(borrowerLinks.loanId, input.loanId), isNull(borrowerLinks.revokedAt), ne(borrowerLinks.id, link.id), sql`${borrowerLinks.createdAt} <= ${link.createdAt}`));
+      .where(and(eq(borrowerLinks.loanId, input.loanId), isNull(borrowerLinks.revokedAt), ne(borrowerLinks.id, link.id), lte(borrowerLinks.createdAt, link.createdAt)));
     return link;
   });
 }

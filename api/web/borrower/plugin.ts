@@ -19,7 +19,8 @@ import { checkFormToken, formToken, selfServiceConfigFromEnv, verifyToken, type 
 import { senderDetailsFromEnv, type SenderDetails } from '../../../channels/templates';
 import { findLink, touchLink } from '../../../db/repository/links';
 import { RepositoryError } from '../../../db/repository/errors';
-import type { BorrowerLink } from '../../../db/schema';
+import { eq } from 'drizzle-orm';
+import { borrowers, loans, type BorrowerLink } from '../../../db/schema';
 import { localDateTimeToInstant, promisedDateToInstant } from '../../../domain/self-service';
 import { fileComplaint } from '../../complaints';
 import { ApiError, toApiError } from '../../errors';
@@ -45,7 +46,7 @@ type Form = Record<string, string | string[] | undefined>;
 const TEMPLATES = fileURLToPath(new URL('./templates', import.meta.url));
 const TOKEN_PATTERN = '^[0-9a-f-]{36}\\.[0-9a-z]{1,10}\\.[A-Za-z0-9_-]{43}$';
 
-type Resolved = { ok: true; link: BorrowerLink } | { ok: false; why: 'forged' | 'expired' | 'revoked' };
+type Resolved = { ok: true; link: BorrowerLink } | { ok: false; why: 'forged' | 'expired' | 'revoked'; loanId?: string };
 
 const one = (v: string | string[] | undefined): string => (Array.isArray(v) ? (v[0] ?? '') : (v ?? '')).trim();
 const many = (v: string | string[] | undefined): string[] => (Array.isArray(v) ? v : v === undefined ? [] : [v]);
@@ -74,16 +75,32 @@ export async function borrowerPages(app: FastifyInstance, opts: BorrowerPagesOpt
     const asked = (request.query as { lang?: string } | undefined)?.lang ?? (request.body as Form | undefined)?.lang;
     if (asked === 'en') return en;
     if (asked === 'zh-CN') return zhCN;
-    return wordsFor(facts?.locale);
+    // No case known (a forged link): the browser's first language.
+    return wordsFor(facts?.locale ?? String(request.headers['accept-language'] ?? '').split(',')[0]);
   };
+
+  /** The refusal in the language of the link's borrower when the link is a real (revoked, expired) one. */
+  async function refusalWords(request: FastifyRequest, resolved: Resolved): Promise<Words> {
+    if (resolved.ok || !resolved.loanId) return words(request);
+    return words(request, await borrowerLocale(resolved.loanId));
+  }
+
+  async function borrowerLocale(loanId: string): Promise<{ locale: string }> {
+    const [row] = await deps.db
+      .select({ locale: borrowers.locale })
+      .from(loans)
+      .innerJoin(borrowers, eq(borrowers.id, loans.borrowerId))
+      .where(eq(loans.id, loanId));
+    return { locale: row?.locale ?? 'en' };
+  }
 
   async function resolve(token: string): Promise<Resolved> {
     const checked = verifyToken(config.secret, token);
     if (!checked.ok) return checked;
     const link = await findLink(deps.db, checked.linkId);
     if (!link) return { ok: false, why: 'forged' };
-    if (link.revokedAt) return { ok: false, why: 'revoked' };
-    if (link.expiresAt.getTime() <= Date.now()) return { ok: false, why: 'expired' };
+    if (link.revokedAt) return { ok: false, why: 'revoked', loanId: link.loanId };
+    if (link.expiresAt.getTime() <= Date.now()) return { ok: false, why: 'expired', loanId: link.loanId };
     return { ok: true, link };
   }
 
@@ -129,11 +146,10 @@ export async function borrowerPages(app: FastifyInstance, opts: BorrowerPagesOpt
   app.get('/b/:token', { schema: { params: tokenParams }, logLevel: 'warn' }, async (request, reply) => {
     const { token } = request.params as { token: string };
     const resolved = await resolve(token);
-    if (!resolved.ok) return deny(reply, words(request), resolved.why);
+    if (!resolved.ok) return deny(reply, await refusalWords(request, resolved), resolved.why);
     await touchLink(deps.db, resolved.link.id);
     const done = (request.query as { done?: string }).done;
-    const facts = { locale: (await caseFacts(deps, resolved.link.loanId)).locale };
-    const w = words(request, facts);
+    const w = words(request, await borrowerLocale(resolved.link.loanId));
     return render(request, reply, resolved.link, token, { ...(done && w.done[done] ? { done: w.done[done] } : {}) });
   });
 
@@ -146,7 +162,7 @@ export async function borrowerPages(app: FastifyInstance, opts: BorrowerPagesOpt
     async (request, reply) => {
       const { token, action } = request.params as { token: string; action: Action };
       const resolved = await resolve(token);
-      if (!resolved.ok) return deny(reply, words(request), resolved.why);
+      if (!resolved.ok) return deny(reply, await refusalWords(request, resolved), resolved.why);
       const link = resolved.link;
       const form = (request.body ?? {}) as Form;
       if (!checkFormToken(config.secret, link.id, one(form.form))) return deny(reply, words(request), 'form');

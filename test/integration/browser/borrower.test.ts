@@ -15,13 +15,17 @@ import { issueLink } from '../../../db/repository/links';
 import { saveStrategy } from '../../../db/repository/strategies';
 import { auditEvents, borrowerLinks, collectorTasks, complaints, disputes, paymentPlans, promisesToPay } from '../../../db/schema';
 import { findDefaultStrategy } from '../../../domain/strategy/defaults';
+import { buildReport, renderReportTable } from '../../../scripts/lib/report';
 import { startHarness, waitForState, type Harness, type SeededLoan } from '../../support/harness';
 
 const CHROMIUM = '/usr/bin/chromium';
 const STRATEGY = 'self-service-test';
 const LINK = /https?:\/\/[^\s"<>]+\/b\/[0-9a-f-]{36}\.[0-9a-z]+\.[A-Za-z0-9_-]{43}/;
 
-/** fast-test's ladder, with two emails, then a negotiation that waits ten minutes for the borrower. */
+/**
+ * fast-test's ladder with two emails seven seconds apart (the second one's link supersedes the first's, so
+ * a test acting on the first link does so in that window), then a negotiation that waits ten minutes.
+ */
 function selfServiceStrategy(): Record<string, unknown> {
   const doc = structuredClone(findDefaultStrategy('fast-test')!) as unknown as { id: string; version: number; paths: Record<string, unknown[]> };
   doc.id = STRATEGY;
@@ -31,7 +35,7 @@ function selfServiceStrategy(): Record<string, unknown> {
       kind: 'reminder',
       steps: [
         { after: 'PT1S', from: 'stageEntry', channel: 'email', template: 'reminder-friendly' },
-        { after: 'PT4S', from: 'stageEntry', channel: 'email', template: 'reminder-firm' },
+        { after: 'PT8S', from: 'stageEntry', channel: 'email', template: 'reminder-firm' },
       ],
       waitAfterLast: 'PT1S',
     },
@@ -176,7 +180,7 @@ describe('the borrower self-service page', () => {
   it('opens a dispute: contact stops and the page says so', async () => {
     const loan = await startLoan('en');
     const link = await linkFromEmail(loan, 1);
-    const before = await state(loan.loanId);
+    const before = await waitForState(() => state(loan.loanId), (x) => x.contacts.sent === 1, { what: 'first email counted' });
     const secondEmailAt = Date.parse(before.nextAction?.at ?? new Date().toISOString());
     const page = await open(link);
     await page.fill('#dispute-reason', 'I repaid this instalment in cash at the branch.');
@@ -199,7 +203,7 @@ describe('the borrower self-service page', () => {
 
   it('takes a complaint, which pauses the case until an operator reviews it', async () => {
     const loan = await startLoan('en');
-    const page = await open(await linkFromEmail(loan, 1));
+    const page = await open(await linkFromEmail(loan, 2));
     await page.fill('#complaint-text', 'Your caller was rude to me.');
     await page.click('form[action$="/complaint"] button');
     expect(await page.textContent('[data-testid=result]')).toContain('Your complaint is recorded');
@@ -210,10 +214,15 @@ describe('the borrower self-service page', () => {
     await page.close();
   });
 
-  it('asks for a call back: a call task inside the allowed window', async () => {
+  it('records inconvenient times, and a call back becomes a call task at the first time the rules allow', async () => {
     const loan = await startLoan('en');
-    const page = await open(await linkFromEmail(loan, 1));
-    // 03:00 local is outside contact hours: the task becomes available at the first allowed time after it.
+    const page = await open(await linkFromEmail(loan, 2));
+    await page.fill('#inc-from', '00:00');
+    await page.fill('#inc-to', '09:30');
+    await page.click('form[action$="/inconvenient"] button');
+    expect(await page.textContent('[data-testid=result]')).toContain('We will not call you at those times');
+
+    // 03:00 local is inside the stated inconvenient time: the task waits until it ends.
     const day = tomorrow();
     await page.fill('#callback-at', `${day}T03:00`);
     await page.click('form[action$="/callback"] button');
@@ -221,17 +230,16 @@ describe('the borrower self-service page', () => {
     const tasks = await h.db.select().from(collectorTasks).where(eq(collectorTasks.loanId, loan.loanId));
     const callback = tasks.find((t) => (t.payload as { reason?: string }).reason === 'callback_requested');
     expect(callback?.status).toBe('queued');
-    const localHour = new Date(callback!.availableAt.getTime() + 8 * 3600_000).getUTCHours();
-    expect(localHour).toBeGreaterThanOrEqual(8);
-    expect(callback!.availableAt.getTime()).toBeGreaterThan(Date.parse(`${day}T03:00:00+08:00`));
+    expect(callback!.kind).toBe('call');
+    expect(callback!.availableAt.toISOString()).toBe(new Date(`${day}T09:30:00+08:00`).toISOString());
     await page.close();
   });
 
   it('refuses forged, expired and revoked links, and another borrower’s form, with a page that says what to do', async () => {
     const loan = await startLoan('en');
     const other = await startLoan('en');
-    const link = await linkFromEmail(loan, 1);
-    const otherLink = await linkFromEmail(other, 1);
+    const link = await linkFromEmail(loan, 2);
+    const otherLink = await linkFromEmail(other, 2);
     const page = await browser.newPage();
 
     const forged = link.slice(0, -2) + (link.endsWith('AA') ? 'BB' : 'AA');
@@ -277,7 +285,7 @@ describe('the borrower self-service page', () => {
 
   it('has no serious or critical accessibility violations (axe-core), in zh-CN and en', async () => {
     const loan = await startLoan('zh-CN');
-    const link = await linkFromEmail(loan, 1);
+    const link = await linkFromEmail(loan, 2);
     const axeSource = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
     for (const lang of ['zh-CN', 'en']) {
       // The page allows no scripts (CSP script-src 'none'); this context bypasses it to run axe only.
@@ -292,5 +300,14 @@ describe('the borrower self-service page', () => {
       expect(violations, `axe violations in ${lang}`).toEqual([]);
       await context.close();
     }
+  });
+
+  it('counts what borrowers did on the page in the portfolio report’s self-service line', async () => {
+    const report = await buildReport(h.db, { loanIdPrefix: 'borrower-page-' });
+    expect(report.selfService?.promises.page).toBeGreaterThanOrEqual(1);
+    expect(report.selfService?.plans.page).toBeGreaterThanOrEqual(1);
+    expect(report.selfService?.disputes.page).toBeGreaterThanOrEqual(1);
+    expect(report.selfService?.complaints.page).toBeGreaterThanOrEqual(1);
+    expect(renderReportTable(report)).toContain('self-service (made on the borrower page / all)');
   });
 });
