@@ -28,7 +28,7 @@ const money = (name: string) => bigint(name, { mode: 'number' });
 const instant = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
 const createdAt = () => instant('created_at').notNull().defaultNow();
 
-import { CALL_OUTCOMES, CHANNELS, OUTCOMES, STAGES, type Channel } from '../domain/vocabulary';
+import { CALL_OUTCOMES, CHANNELS, COMPLAINT_SOURCES, OUTCOMES, STAGES, type Channel } from '../domain/vocabulary';
 export { CALL_OUTCOMES, CHANNELS, OUTCOMES, STAGES };
 export type { Channel };
 export type CaseStage = (typeof STAGES)[number];
@@ -475,7 +475,6 @@ export const borrowerLinks = pgTable(
   (t) => [index('borrower_links_loan_idx').on(t.loanId, t.createdAt)],
 );
 
-export const COMPLAINT_SOURCES = ['self_service', 'api'] as const;
 export type ComplaintSource = (typeof COMPLAINT_SOURCES)[number];
 
 /** Complaints about how a debt is collected. An open one pauses the case until an operator reviews it. */

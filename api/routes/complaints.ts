@@ -3,6 +3,7 @@
 import { complaintsForReview, fileComplaint, reviewComplaint, type ComplaintBody } from '../complaints';
 import { errorResponses, type RouteSpec } from '../route';
 import * as s from '../schemas';
+import { COMPLAINT_FILTERS, COMPLAINT_SOURCES, COMPLAINT_STATUSES } from '../../domain/vocabulary';
 
 const complaintText = { type: 'string', minLength: 1, maxLength: 4000, description: 'The complaint in the borrower’s words (kept in the complaints table only, never logged).' };
 const complaintBody = {
@@ -25,7 +26,7 @@ const listQuery = {
   type: 'object',
   additionalProperties: false,
   properties: {
-    status: { type: 'string', enum: ['open', 'all'], default: 'open' },
+    status: { type: 'string', enum: [...COMPLAINT_FILTERS], default: 'open' },
     loanId: s.id('Loan id'),
     limit: { type: 'integer', minimum: 1, maximum: 500, default: 100 },
   },
@@ -36,10 +37,10 @@ const complaint = {
   properties: {
     complaintId: { type: 'string', format: 'uuid' },
     loanId: { type: 'string' },
-    source: { type: 'string', enum: ['self_service', 'api'] },
+    source: { type: 'string', enum: [...COMPLAINT_SOURCES] },
     text: { type: 'string' },
     createdAt: s.instant,
-    status: { type: 'string', enum: ['open', 'reviewed'] },
+    status: { type: 'string', enum: [...COMPLAINT_STATUSES] },
     reviewedAt: { type: ['string', 'null'], format: 'date-time' },
     reviewedBy: nullableText,
     resolution: nullableText,
