@@ -1,6 +1,9 @@
 // Complaints (issue #16): backends file a borrower's complaint (the borrower's own page files them too);
-// an open complaint pauses the case until an operator reviews it.
+// an open complaint pauses the case until an operator reviews it. Also the operator's revocation of a
+// loan's self-service links.
 import { complaintsForReview, fileComplaint, reviewComplaint, type ComplaintBody } from '../complaints';
+import { revokeLinks } from '../../db/repository/links';
+import { actorOf, requireLoan } from '../operations';
 import { errorResponses, type RouteSpec } from '../route';
 import * as s from '../schemas';
 import { COMPLAINT_FILTERS, COMPLAINT_SOURCES, COMPLAINT_STATUSES } from '../../domain/vocabulary';
@@ -93,6 +96,22 @@ export const complaintRoutes: RouteSpec[] = [
     async handler(request, _reply, { deps, principal }) {
       const { complaintId } = request.params as { complaintId: string };
       return reviewComplaint(deps, complaintId, (request.body as { resolution: string }).resolution, principal);
+    },
+  },
+  {
+    method: 'POST',
+    url: '/v1/loans/:loanId/links/revoke',
+    operationId: 'revokeBorrowerLinks',
+    summary: 'Revoke every live self-service link of the loan (the borrower gets a new one with the next message)',
+    description: 'For a link sent to the wrong address or shared by mistake. Audited with the reason.',
+    tag: 'operators',
+    roles: ['operator'],
+    schema: { params: s.loanParams, body: { type: 'object', additionalProperties: false, properties: { reason: { type: 'string', minLength: 1, maxLength: 500 } }, required: ['reason'] } },
+    responses: { 200: { description: 'Revoked', schema: { type: 'object', properties: { loanId: { type: 'string' }, revoked: { type: 'integer' } } } }, ...errorResponses(400, 401, 403, 404) },
+    async handler(request, _reply, { deps, principal }) {
+      const { loanId } = request.params as { loanId: string };
+      await requireLoan(deps.db, loanId);
+      return { loanId, revoked: await revokeLinks(deps.db, loanId, actorOf(principal), (request.body as { reason: string }).reason) };
     },
   },
 ];

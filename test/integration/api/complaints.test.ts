@@ -7,6 +7,7 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApi } from '../../../api/server';
 import { createApiKey } from '../../../db/repository/apiKeys';
+import { findLink, issueLink } from '../../../db/repository/links';
 import { saveStrategy } from '../../../db/repository/strategies';
 import { auditEvents } from '../../../db/schema';
 import { getState, workflowIdForLoan } from '../../../contracts/messages';
@@ -87,5 +88,14 @@ describe('complaints', () => {
     expect(blank.body.error.field).toBe('text');
     const unknown = await call('POST', `/v1/complaints/${randomUUID()}/review`, operatorKey, { resolution: 'x' });
     expect(unknown.status).toBe(404);
+  });
+
+  it('lets an operator revoke a loan’s self-service links', async () => {
+    const loan = await h.seedLoan({ dpd: 5 });
+    const link = await issueLink(h.db, { loanId: loan.loanId, caseId: null, contactKey: null, expiresAt: new Date(Date.now() + 3600_000) });
+    const revoked = await call('POST', `/v1/loans/${loan.loanId}/links/revoke`, operatorKey, { reason: 'sent to an old address' });
+    expect(revoked.body).toEqual({ loanId: loan.loanId, revoked: 1 });
+    expect((await findLink(h.db, link.id))?.revokedReason).toBe('sent to an old address');
+    expect((await call('POST', `/v1/loans/${loan.loanId}/links/revoke`, backendKey, { reason: 'x' })).status).toBe(403);
   });
 });

@@ -298,6 +298,8 @@ describe('the borrower self-service page', () => {
         return result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id} (${v.impact}, ${v.nodes.length} nodes)`);
       });
       expect(violations, `axe violations in ${lang}`).toEqual([]);
+      // `npm run screenshots` (scripts/borrower-screenshots.ts) keeps what this test sees, phone-sized.
+      if (process.env.SCREENSHOTS_DIR) await page.screenshot({ path: `${process.env.SCREENSHOTS_DIR}/borrower-page-${lang}.png`, fullPage: true });
       await context.close();
     }
   });
