@@ -45,7 +45,7 @@ import { createConsoleLetterQueue, type LetterProvider } from '../channels/lette
 import type { SmsProvider } from '../channels/sms';
 import { optOutLink, renderMessage, senderDetailsFromEnv, type MessageData, type SenderDetails } from '../channels/templates';
 import { linkUrl, selfServiceConfigFromEnv, type SelfServiceConfig } from '../channels/self-service-link';
-import { issueLink } from '../db/repository/links';
+import { issueLink, supersedeOlderLinks } from '../db/repository/links';
 
 export interface ChannelLog {
   info(message: string, attrs?: Record<string, unknown>): void;
@@ -154,10 +154,12 @@ export function createChannelActivities(deps: ChannelDeps): ChannelActivities {
       }
       if (err.kind === 'permanent') return fail(key, err, attrs);
       const row = await markContactPresumedSent(db, key, { sentAt: now(), error: `${err.code}: ${err.message}` });
+      await supersedeOlderLinks(db, link);
       log.warn('provider outcome unknown; presumed sent, never resent', { ...attrs, code: err.code });
       return (await settle(row)) ?? { status: 'presumed_sent' };
     }
     const row = await markContactSent(db, key, { sentAt: now(), providerMessageId });
+    await supersedeOlderLinks(db, link);
     log.info('contact sent', { ...attrs, providerMessageId });
     return { status: 'sent', providerMessageId: row.providerMessageId ?? providerMessageId };
   }

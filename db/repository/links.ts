@@ -1,6 +1,7 @@
 // Self-service link rows (issue #16). A message's link is issued once per contact attempt (a retried send
-// reuses it); issuing supersedes every older live link of the loan, so only the newest message's link opens
-// the page. Revoking is a timestamp and a reason; rows are never deleted.
+// reuses it); once the message has gone out, its link supersedes every older live link of the loan, so only
+// the newest message's link opens the page (a message that never went out supersedes nothing). Revoking is
+// a timestamp and a reason; rows are never deleted.
 import { and, eq, isNull, lte, ne, sql } from 'drizzle-orm';
 import type { Database } from '../client';
 import { borrowerLinks, type BorrowerLink } from '../schema';
@@ -26,12 +27,17 @@ export async function issueLink(db: Database, input: IssueLinkInput): Promise<Bo
       .onConflictDoNothing({ target: borrowerLinks.contactKey })
       .returning();
     const link = row ?? (await tx.select().from(borrowerLinks).where(eq(borrowerLinks.contactKey, input.contactKey!)))[0]!;
-    await tx
-      .update(borrowerLinks)
-      .set({ revokedAt: sql`now()`, revokedReason: 'superseded' })
-      .where(and(eq(borrowerLinks.loanId, input.loanId), isNull(borrowerLinks.revokedAt), ne(borrowerLinks.id, link.id), lte(borrowerLinks.createdAt, link.createdAt)));
+    if (!input.contactKey) await supersedeOlderLinks(tx, link);
     return link;
   });
+}
+
+/** Revokes the loan's live links issued before `link` (reason `superseded`). */
+export async function supersedeOlderLinks(db: Database, link: Pick<BorrowerLink, 'id' | 'loanId' | 'createdAt'>): Promise<void> {
+  await db
+    .update(borrowerLinks)
+    .set({ revokedAt: sql`now()`, revokedReason: 'superseded' })
+    .where(and(eq(borrowerLinks.loanId, link.loanId), isNull(borrowerLinks.revokedAt), ne(borrowerLinks.id, link.id), lte(borrowerLinks.createdAt, link.createdAt)));
 }
 
 export async function findLink(db: Database, id: string): Promise<BorrowerLink | null> {

@@ -109,7 +109,8 @@ describe('the borrower self-service page', () => {
 
     await waitForState(() => state(loan.loanId), (s) => s.stage === 'negotiation', { what: 'negotiation' });
     const link = await linkFromEmail(loan, 2);
-    // The newer message's link superseded the first one.
+    // Once the second message is recorded as sent, its link supersedes the first one.
+    await waitForState(() => state(loan.loanId), (s) => s.contacts.sent === 2, { what: 'second email counted' });
     const old = await browser.newPage();
     expect((await old.goto(first))?.status()).toBe(403);
     expect(await old.textContent('main')).toContain('更新的消息');
