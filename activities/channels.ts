@@ -86,6 +86,8 @@ export function createChannelActivities(deps: ChannelDeps): ChannelActivities {
   const now = deps.now ?? (() => new Date());
   const log = deps.log ?? consoleLog;
   const selfService = deps.selfService ?? (() => selfServiceConfigFromEnv());
+  // A bad BORROWER_* variable fails the worker's start, naming it, rather than every send.
+  selfService();
 
   async function contact(request: ContactRequest, channel: MessageChannel): Promise<ContactResult> {
     checkRequest(request, channel);

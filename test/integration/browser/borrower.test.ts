@@ -150,6 +150,8 @@ describe('the borrower self-service page', () => {
       { what: 'promise audit' },
     );
     expect(JSON.stringify(audits)).toContain('self-service');
+    // Kept (RECORD_HISTORIES=1) for the replay test: a run that took the borrower-self-service patch.
+    await h.keepHistory(h.client.workflow.getHandle(workflowIdForLoan(loan.loanId)), 'self-service-promise');
     await page.close();
   });
 
