@@ -98,4 +98,23 @@ describe('complaints', () => {
     expect((await findLink(h.db, link.id))?.revokedReason).toBe('sent to an old address');
     expect((await call('POST', `/v1/loans/${loan.loanId}/links/revoke`, backendKey, { reason: 'x' })).status).toBe(403);
   });
+
+  it('rate-limits the borrower pages only, with a page in the borrower’s language', async () => {
+    const limited = buildApi({ db: h.db, client: h.client, taskQueue: h.queues.collections, borrowerPages: { rateLimitPerMinute: 2 } });
+    try {
+      const forged = `/b/${randomUUID()}.abc.${'A'.repeat(43)}`;
+      const statuses = [];
+      for (let i = 0; i < 3; i += 1) statuses.push((await limited.inject({ method: 'GET', url: forged, headers: { 'accept-language': 'zh-CN,zh;q=0.9' } })).statusCode);
+      expect(statuses).toEqual([403, 403, 429]);
+      const page = await limited.inject({ method: 'GET', url: forged, headers: { 'accept-language': 'zh-CN' } });
+      expect(page.headers['content-type']).toContain('text/html');
+      expect(page.body).toContain('请求过于频繁');
+      expect(page.headers['content-security-policy']).toContain("script-src 'none'");
+      // The JSON API is not limited or given the page's headers.
+      for (let i = 0; i < 3; i += 1) expect((await limited.inject({ method: 'GET', url: '/v1/complaints', headers: { authorization: `Bearer ${operatorKey}` } })).statusCode).toBe(200);
+      expect((await limited.inject({ method: 'GET', url: '/v1/complaints', headers: { authorization: `Bearer ${operatorKey}` } })).headers['content-security-policy']).toBeUndefined();
+    } finally {
+      await limited.close();
+    }
+  });
 });
