@@ -143,7 +143,7 @@ export const en: Words = {
       };
       return [out[s.outcome] ?? 'Collection on this account has ended.'];
     }
-    const lines = s.pauses.map((p) => pauseEn[p] ?? '');
+    const lines = s.pauses.flatMap((p) => (pauseEn[p] ? [pauseEn[p]] : []));
     if (s.promise?.status === 'open') lines.push(`You promised to pay ${f.money(s.promise.amountMinor)} by ${f.instant(s.promise.dueAt)}. We will not chase you before then.`);
     if (s.promise?.status === 'broken') lines.push('The payment you promised did not arrive in time.');
     if (s.plan) {
@@ -286,7 +286,7 @@ export const zhCN: Words = {
       };
       return [out[s.outcome] ?? '此账户的催收已结束。'];
     }
-    const lines = s.pauses.map((p) => pauseZh[p] ?? '');
+    const lines = s.pauses.flatMap((p) => (pauseZh[p] ? [pauseZh[p]] : []));
     if (s.promise?.status === 'open') lines.push(`您已承诺在 ${f.instant(s.promise.dueAt)} 前还款 ${f.money(s.promise.amountMinor)}，在此之前我们不会催促您。`);
     if (s.promise?.status === 'broken') lines.push('您承诺的还款未按时到账。');
     if (s.plan) {

@@ -18,7 +18,6 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { checkFormToken, formToken, selfServiceConfigFromEnv, verifyToken, type SelfServiceConfig } from '../../../channels/self-service-link';
 import { senderDetailsFromEnv, type SenderDetails } from '../../../channels/templates';
 import { findLink, touchLink } from '../../../db/repository/links';
-import { RepositoryError } from '../../../db/repository/errors';
 import { eq } from 'drizzle-orm';
 import { borrowers, loans, type BorrowerLink } from '../../../db/schema';
 import { localDateTimeToInstant, promisedDateToInstant } from '../../../domain/self-service';
@@ -171,7 +170,9 @@ export async function borrowerPages(app: FastifyInstance, opts: BorrowerPagesOpt
       try {
         await perform(action, form, facts, by);
       } catch (error) {
-        const apiError = error instanceof ApiError || error instanceof RepositoryError || isRangeError(error) ? toPageError(error) : toApiError(error);
+        // The same mapping as the JSON API (a workflow validator's refusal names its field); a date the
+        // domain could not read is the borrower's mistake too.
+        const apiError = error instanceof RangeError ? new ApiError('validation_error', error.message) : toApiError(error);
         if (apiError.status >= 500) throw error;
         const w = words(request, facts);
         const message = (apiError.field && w.errors[apiError.field]) || (apiError.type === 'not_found' ? w.errors.loanId! : w.errorFallback);
@@ -242,13 +243,4 @@ export async function borrowerPages(app: FastifyInstance, opts: BorrowerPagesOpt
       }
     }
   }
-}
-
-function isRangeError(error: unknown): boolean {
-  return error instanceof RangeError;
-}
-
-function toPageError(error: unknown): ApiError {
-  if (error instanceof RangeError) return new ApiError('validation_error', error.message);
-  return toApiError(error);
 }
