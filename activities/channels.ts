@@ -44,6 +44,8 @@ import { ChannelError } from '../channels/errors';
 import { createConsoleLetterQueue, type LetterProvider } from '../channels/letter';
 import type { SmsProvider } from '../channels/sms';
 import { optOutLink, renderMessage, senderDetailsFromEnv, type MessageData, type SenderDetails } from '../channels/templates';
+import { linkUrl, selfServiceConfigFromEnv, type SelfServiceConfig } from '../channels/self-service-link';
+import { issueLink, supersedeOlderLinks } from '../db/repository/links';
 
 export interface ChannelLog {
   info(message: string, attrs?: Record<string, unknown>): void;
@@ -60,6 +62,8 @@ export interface ChannelDeps {
   sender?: SenderDetails;
   now?: () => Date;
   log?: ChannelLog;
+  /** Self-service links (base URL, secret, lifetime); default read from the environment at each send. */
+  selfService?: () => SelfServiceConfig;
 }
 
 
@@ -81,6 +85,9 @@ export function createChannelActivities(deps: ChannelDeps): ChannelActivities {
   const sender = deps.sender ?? senderDetailsFromEnv();
   const now = deps.now ?? (() => new Date());
   const log = deps.log ?? consoleLog;
+  const selfService = deps.selfService ?? (() => selfServiceConfigFromEnv());
+  // A bad BORROWER_* variable fails the worker's start, naming it, rather than every send.
+  selfService();
 
   async function contact(request: ContactRequest, channel: MessageChannel): Promise<ContactResult> {
     checkRequest(request, channel);
@@ -111,8 +118,13 @@ export function createChannelActivities(deps: ChannelDeps): ChannelActivities {
 
     // Everything that can fail for good without the provider fails here, before the claim.
     let send: () => Promise<{ providerMessageId: string }>;
+    // Every message carries the borrower's page; the link is issued once per attempt (a retry reuses it)
+    // and supersedes the links of older messages.
+    const links = selfService();
+    const link = await issueLink(db, { loanId: request.loanId, caseId: request.caseId, contactKey: key, expiresAt: new Date(at.getTime() + links.ttlMs) });
+    const selfServiceLink = linkUrl(links, link.id, link.expiresAt);
     try {
-      send = prepare(request, channel, facts, at);
+      send = prepare(request, channel, facts, at, selfServiceLink);
     } catch (err) {
       if (err instanceof ChannelError && err.kind === 'permanent') return fail(key, err, attrs);
       throw err;
@@ -144,10 +156,12 @@ export function createChannelActivities(deps: ChannelDeps): ChannelActivities {
       }
       if (err.kind === 'permanent') return fail(key, err, attrs);
       const row = await markContactPresumedSent(db, key, { sentAt: now(), error: `${err.code}: ${err.message}` });
+      await supersedeOlderLinks(db, link);
       log.warn('provider outcome unknown; presumed sent, never resent', { ...attrs, code: err.code });
       return (await settle(row)) ?? { status: 'presumed_sent' };
     }
     const row = await markContactSent(db, key, { sentAt: now(), providerMessageId });
+    await supersedeOlderLinks(db, link);
     log.info('contact sent', { ...attrs, providerMessageId });
     return { status: 'sent', providerMessageId: row.providerMessageId ?? providerMessageId };
   }
@@ -183,9 +197,9 @@ export function createChannelActivities(deps: ChannelDeps): ChannelActivities {
   }
 
   /** Renders the message and returns the provider call; throws permanent ChannelErrors (no address, unknown template). */
-  function prepare(request: ContactRequest, channel: MessageChannel, facts: SendFacts, at: Date): () => Promise<{ providerMessageId: string }> {
+  function prepare(request: ContactRequest, channel: MessageChannel, facts: SendFacts, at: Date, selfServiceLink: string): () => Promise<{ providerMessageId: string }> {
     const { borrower } = facts;
-    const data = messageData(facts, request, channel, at);
+    const data = { ...messageData(facts, request, channel, at), selfServiceLink };
     const message = renderMessage(request.template, borrower.locale, data);
     switch (channel) {
       case 'email': {

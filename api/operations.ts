@@ -34,6 +34,7 @@ import {
   recordCallOutcome,
   resumeRequested,
   LEGAL_OUTCOME_WAIT,
+  SELF_SERVICE,
   planRowKey,
   promiseRowKey,
   workflowIdForLoan,
@@ -53,10 +54,13 @@ export interface OperationDeps {
   taskQueue: string;
 }
 
-/** Who is calling: from the API key, or `cli` for the operator's command line. */
+/**
+ * Who is calling: from the API key, `cli` for the operator's command line, or a borrower on their
+ * self-service page (role `borrower`, keyId the link id; api/web/borrower).
+ */
 export interface Principal {
   keyId: string;
-  role: ApiRole;
+  role: ApiRole | 'borrower';
   collectorId: string | null;
 }
 
@@ -446,9 +450,11 @@ export async function submitPromise(deps: OperationDeps, loanId: string, body: P
   requireAmount(body.amountMinor, 'amountMinor');
   requireCurrencyOf(loan, body.currency);
   requireInstant(body.dueAt, 'dueAt', { future: true });
-  const task = await authorizeCollector(deps, loanId, by);
-  await refuseIfCallCancelled(deps, loanId, by, { promise: { amountMinor: body.amountMinor, currency: body.currency, dueAt: body.dueAt } });
-  const collectorId = by.collectorId!;
+  // The borrower on their own page needs no collector's case or call; the workflow still validates it.
+  const selfService = by.role === 'borrower';
+  const task = selfService ? null : await authorizeCollector(deps, loanId, by);
+  if (!selfService) await refuseIfCallCancelled(deps, loanId, by, { promise: { amountMinor: body.amountMinor, currency: body.currency, dueAt: body.dueAt } });
+  const collectorId = selfService ? SELF_SERVICE : by.collectorId!;
   const state = await deps.client.workflow
     .getHandle(workflowIdForLoan(loanId))
     .executeUpdate(promiseToPay, { args: [{ amountMinor: body.amountMinor, currency: body.currency, dueAt: body.dueAt, collectorId }] });
@@ -477,9 +483,10 @@ export async function submitPlan(deps: OperationDeps, loanId: string, body: Plan
     requireAmount(i.amountMinor, `installments[${n}].amountMinor`);
     requireInstant(i.dueAt, `installments[${n}].dueAt`, { future: true });
   });
-  const task = await authorizeCollector(deps, loanId, by);
-  await refuseIfCallCancelled(deps, loanId, by, { plan: { currency: body.currency, installments: body.installments } });
-  const collectorId = by.collectorId!;
+  const selfService = by.role === 'borrower';
+  const task = selfService ? null : await authorizeCollector(deps, loanId, by);
+  if (!selfService) await refuseIfCallCancelled(deps, loanId, by, { plan: { currency: body.currency, installments: body.installments } });
+  const collectorId = selfService ? SELF_SERVICE : by.collectorId!;
   const state = await deps.client.workflow
     .getHandle(workflowIdForLoan(loanId))
     .executeUpdate(agreePaymentPlan, { args: [{ currency: body.currency, installments: body.installments, collectorId }] });

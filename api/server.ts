@@ -16,10 +16,12 @@ import { ApiError, errorBody, MAX_PARAM_LENGTH, toApiError } from './errors';
 import { buildOpenApi } from './openapi';
 import { registerRoute, type RouteSpec } from './route';
 import { backendRoutes } from './routes/backend';
+import { complaintRoutes } from './routes/complaints';
 import { collectorRoutes } from './routes/collector';
 import { operatorRoutes } from './routes/operator';
 import { probeRoutes } from './routes/probes';
 import { workbenchPlugin } from './web/workbench/plugin';
+import { borrowerPages, type BorrowerPagesOptions } from './web/borrower/plugin';
 
 export interface ApiDeps {
   db: Database;
@@ -34,9 +36,11 @@ export interface ApiDeps {
   loggerInstance?: FastifyBaseLogger;
   /** The Temporal SDK's Prometheus endpoint of this process, appended to /metrics (npm start). */
   sdkMetricsUrl?: string;
+  /** The borrower's self-service pages (/b/…): link secret, base URL, sender, rate limit; default from the environment. */
+  borrowerPages?: Omit<BorrowerPagesOptions, 'deps'>;
 }
 
-export const routes: RouteSpec[] = [...backendRoutes, ...collectorRoutes, ...operatorRoutes, ...probeRoutes];
+export const routes: RouteSpec[] = [...backendRoutes, ...complaintRoutes, ...collectorRoutes, ...operatorRoutes, ...probeRoutes];
 
 /**
  * What Node's HTTP parser refuses before Fastify sees a request (headers over 16 KiB, a malformed request
@@ -154,6 +158,8 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
     const text = `${await metricsText(deps.sdkMetricsUrl)}\n${await requestMetrics.metrics()}`;
     return reply.type(registry.contentType).send(text);
   });
+  // Web pages, each in its own encapsulated plugin (its views, headers and limits stay inside it).
+  void app.register(borrowerPages, { deps: operationDeps, ...deps.borrowerPages });
 
   const document = buildOpenApi(routes);
   app.get('/openapi.json', async () => document);

@@ -83,6 +83,12 @@ export interface CallOutcomeInput {
 }
 export const recordCallOutcome = defineUpdate<OpenCollectionState, [CallOutcomeInput]>('recordCallOutcome');
 
+/**
+ * The collectorId of a promise or plan the borrower made on their own page (api/web/borrower): it does
+ * not assign the case to anyone, and any case, assigned or not, takes it.
+ */
+export const SELF_SERVICE = 'self-service';
+
 export interface PromiseInput {
   amountMinor: number;
   currency: string;

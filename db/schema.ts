@@ -28,7 +28,7 @@ const money = (name: string) => bigint(name, { mode: 'number' });
 const instant = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
 const createdAt = () => instant('created_at').notNull().defaultNow();
 
-import { CALL_OUTCOMES, CHANNELS, OUTCOMES, STAGES, type Channel } from '../domain/vocabulary';
+import { CALL_OUTCOMES, CHANNELS, COMPLAINT_SOURCES, OUTCOMES, STAGES, type Channel } from '../domain/vocabulary';
 export { CALL_OUTCOMES, CHANNELS, OUTCOMES, STAGES };
 export type { Channel };
 export type CaseStage = (typeof STAGES)[number];
@@ -473,6 +473,61 @@ export const caseNotes = pgTable(
   (t) => [index('case_notes_case_idx').on(t.caseId, t.createdAt), check('case_notes_body_length', sql`char_length(${t.body}) BETWEEN 1 AND 4000`)],
 );
 
+/**
+ * Self-service links (issue #16): one per message that carries it. The URL holds only the row id, the
+ * expiry and an HMAC over both (channels/self-service-link.ts); the row lets a link be revoked, and a newer
+ * message's link supersedes the older ones of the same loan.
+ */
+export const borrowerLinks = pgTable(
+  'borrower_links',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    loanId: text('loan_id')
+      .notNull()
+      .references(() => loans.id),
+    caseId: uuid('case_id').references(() => collectionCases.id),
+    /** The contact attempt whose message carries the link, so a retried send reuses it; null when issued by hand. */
+    contactKey: text('contact_key').unique(),
+    expiresAt: instant('expires_at').notNull(),
+    revokedAt: instant('revoked_at'),
+    /** 'superseded' (a newer message carries a newer link), or who revoked it and why. */
+    revokedReason: text('revoked_reason'),
+    lastUsedAt: instant('last_used_at'),
+    createdAt: createdAt(),
+  },
+  (t) => [index('borrower_links_loan_idx').on(t.loanId, t.createdAt)],
+);
+
+export type ComplaintSource = (typeof COMPLAINT_SOURCES)[number];
+
+/** Complaints about how a debt is collected. An open one pauses the case until an operator reviews it. */
+export const complaints = pgTable(
+  'complaints',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    idempotencyKey: text('idempotency_key').notNull().unique(),
+    loanId: text('loan_id')
+      .notNull()
+      .references(() => loans.id),
+    caseId: uuid('case_id').references(() => collectionCases.id),
+    source: text('source').$type<ComplaintSource>().notNull(),
+    /** The borrower's words. Personal by nature: kept here only, never logged or sent to the workflow. */
+    text: text('text').notNull(),
+    createdBy: text('created_by').notNull(),
+    createdAt: createdAt(),
+    reviewedAt: instant('reviewed_at'),
+    reviewedBy: text('reviewed_by'),
+    /** What the operator found and did. */
+    resolution: text('resolution'),
+  },
+  (t) => [
+    index('complaints_loan_idx').on(t.loanId, t.createdAt),
+    index('complaints_open_idx').on(t.createdAt).where(sql`${t.reviewedAt} IS NULL`),
+    check('complaints_source', oneOf('source', COMPLAINT_SOURCES)),
+    check('complaints_reviewed_has_resolution', sql`(${t.reviewedAt} IS NULL) = (${t.resolution} IS NULL)`),
+  ],
+);
+
 export type Borrower = typeof borrowers.$inferSelect;
 export type Loan = typeof loans.$inferSelect;
 export type Installment = typeof installments.$inferSelect;
@@ -490,3 +545,5 @@ export type StrategyRow = typeof strategies.$inferSelect;
 export type ApiKey = typeof apiKeys.$inferSelect;
 export type AuditEvent = typeof auditEvents.$inferSelect;
 export type CaseNote = typeof caseNotes.$inferSelect;
+export type BorrowerLink = typeof borrowerLinks.$inferSelect;
+export type Complaint = typeof complaints.$inferSelect;

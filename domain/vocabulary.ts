@@ -57,3 +57,10 @@ export const BAR_REASONS = ['bankruptcy', 'deceased'] as const;
 
 /** Facts recorded on a borrower that stop or limit contact. */
 export const BORROWER_FACTS = ['cease', 'opt_out', 'hardship', 'barred'] as const;
+
+/** Where a complaint came from: the borrower's own page, or the API (a backend or operator). */
+export const COMPLAINT_SOURCES = ['self_service', 'api'] as const;
+/** A complaint awaits review until an operator reviews it. */
+export const COMPLAINT_STATUSES = ['open', 'reviewed'] as const;
+/** Which complaints GET /v1/complaints lists. */
+export const COMPLAINT_FILTERS = ['open', 'all'] as const;

@@ -1,7 +1,7 @@
 // The workflow's ears: every signal, update and the query, bound to one CaseState.
 // Update validators (workflows/validators.ts) reject bad input before anything reaches history; handlers
 // only change state and leave the side effects (audit, ledger reads) to activities.
-import { setHandler } from '@temporalio/workflow';
+import { patched, setHandler } from '@temporalio/workflow';
 import { parseDuration } from '../domain/strategy/duration';
 import { isClosed, openingView, rememberPayment, viewOf, type CaseState } from './case-state';
 import * as m from '../contracts/messages';
@@ -133,7 +133,7 @@ export function listen(loanId: string): { opened(state: CaseState): void } {
     m.promiseToPay,
     ({ amountMinor, dueAt, collectorId }) => {
       const state = requireOpen();
-      state.assignedCollector ??= collectorId;
+      assignUnlessSelfService(state, collectorId);
       state.promise = { amountMinor, dueAt: new Date(Date.parse(dueAt)).toISOString(), paidBaselineMinor: state.position.paidMinor, status: 'open', collectorId };
       if (state.awaitingCallOutcome) state.callOutcome = 'promise_to_pay';
       audit(state, 'promise_to_pay', { amountMinor, currency: state.position.currency, dueAt, collectorId });
@@ -146,7 +146,7 @@ export function listen(loanId: string): { opened(state: CaseState): void } {
     m.agreePaymentPlan,
     ({ installments, collectorId }) => {
       const state = requireOpen();
-      state.assignedCollector ??= collectorId;
+      assignUnlessSelfService(state, collectorId);
       state.plan = {
         paidBaselineMinor: state.position.paidMinor,
         collectorId,
@@ -170,4 +170,14 @@ export function listen(loanId: string): { opened(state: CaseState): void } {
       early.length = 0;
     },
   };
+}
+
+/**
+ * A collector's promise or plan makes an unassigned case theirs; the borrower's own (SELF_SERVICE, from
+ * the self-service page) assigns it to no one. Histories recorded before the page existed never carry
+ * SELF_SERVICE; the patch marks the runs that took the new branch.
+ */
+function assignUnlessSelfService(state: CaseState, collectorId: string): void {
+  if (collectorId === m.SELF_SERVICE && patched('borrower-self-service')) return;
+  state.assignedCollector ??= collectorId;
 }

@@ -103,6 +103,7 @@ function requireOfferWindow(state: CaseState, what: string): NegotiationStage {
 
 function requireCollector(state: CaseState, collectorId: unknown): void {
   requireText(collectorId, 'collectorId');
+  if (collectorId === m.SELF_SERVICE) return;
   if (state.assignedCollector && state.assignedCollector !== collectorId) {
     throw invalid('collectorId', `case is assigned to collector ${state.assignedCollector}, not ${collectorId}`);
   }

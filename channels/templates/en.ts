@@ -16,6 +16,8 @@ export const en: LanguagePack = {
   howToPay: (url) => `How to pay: you can pay online at ${url}. If you have already paid, thank you, and please ignore this message.`,
   howToDispute: (url, supportEmail) =>
     `If you think this is wrong, or you want to dispute the amount, tell us at ${url} or write to ${supportEmail}. We will look into it and pause collection of the disputed amount meanwhile.`,
+  selfService: (link) => `See your statement, promise a payment date, choose a payment plan, dispute the debt or tell us about difficulties on your own page: ${link} (the link is personal; do not share it).`,
+  smsSelfService: (link) => `Your page: ${link}`,
   signOff: (lenderName) => ['Kind regards,', lenderName],
   emailOptOut: (link) => `To stop receiving emails from us about this account, use this link: ${link}`,
   smsOptOut: 'Reply STOP to opt out.',

@@ -83,6 +83,7 @@ export function renderMessage(templateId: string, locale: string, data: MessageD
   const outstanding = data.outstandingMinor > data.pastDueMinor ? [s.outstanding(f.money(data.outstandingMinor))] : [];
   const pay = lang.howToPay(data.sender.paymentUrl);
   const dispute = lang.howToDispute(data.sender.disputeUrl, data.sender.supportEmail);
+  const selfService = data.selfServiceLink ? [lang.selfService(data.selfServiceLink)] : [];
   const after = t.after ?? [];
   const signOff = lang.signOff(data.sender.lenderName);
   const optOut = lang.emailOptOut(data.optOutLink);
@@ -98,6 +99,7 @@ export function renderMessage(templateId: string, locale: string, data: MessageD
     '',
     pay,
     '',
+    ...selfService.flatMap((l) => [l, '']),
     dispute,
     '',
     ...after.flatMap((p) => [p, '']),
@@ -120,6 +122,7 @@ export function renderMessage(templateId: string, locale: string, data: MessageD
     lines.length ? `<ul>${lines.map((l) => `<li>${escapeHtml(l)}</li>`).join('')}</ul>` : '',
     ...outstanding.map(p),
     p(pay),
+    ...selfService.map(p),
     p(dispute),
     ...after.map(p),
     `<p>${signOff.map(escapeHtml).join('<br>')}</p>`,
@@ -131,6 +134,7 @@ export function renderMessage(templateId: string, locale: string, data: MessageD
 
   // Chinese text runs on without spaces between sentences.
   const gap = lang.locale.startsWith('zh') ? '' : ' ';
-  const sms = `${lang.smsPrefix(data.sender.lenderName)}${gap}${t.sms}${gap}${lang.smsOptOut}`;
+  const smsLink = data.selfServiceLink ? `${gap}${lang.smsSelfService(data.selfServiceLink)}` : '';
+  const sms = `${lang.smsPrefix(data.sender.lenderName)}${gap}${t.sms}${smsLink}${gap}${lang.smsOptOut}`;
   return { locale: lang.locale, subject: t.subject, text, html, sms };
 }

@@ -44,6 +44,11 @@ export interface MessageData {
   dpd: number;
   /** Past-due instalments, oldest first. */
   installments: StatementLine[];
+  /**
+   * The borrower's own signed self-service link (issue #16): statement, promise, plan, dispute, opt-out.
+   * Absent when no link could be issued (e.g. rendering outside a send).
+   */
+  selfServiceLink?: string;
   /** Opt-out link for this loan and channel (sender.optOutUrl with parameters). */
   optOutLink: string;
   /** validation-notice: last day of the validation period (Reg F 1006.34(b)(5)), 'YYYY-MM-DD'. */
@@ -84,6 +89,10 @@ export interface LanguagePack {
   };
   howToPay(url: string): string;
   howToDispute(url: string, supportEmail: string): string;
+  /** The line pointing to the borrower's self-service page (email and letter). */
+  selfService(link: string): string;
+  /** The same, short, appended to the SMS. */
+  smsSelfService(link: string): string;
   signOff(lenderName: string): string[];
   /** The opt-out line every email carries (Reg F 1006.6(e)). */
   emailOptOut(link: string): string;

@@ -17,6 +17,8 @@ export const zhCN: LanguagePack = {
   howToDispute: (url, supportEmail) =>
     `如您认为金额有误或对欠款有异议，请通过 ${url} 或发送邮件至 ${supportEmail} 告知我们。我们会尽快核实，核实期间暂停对有异议部分的催收。`,
   signOff: (lenderName) => ['此致', lenderName],
+  selfService: (link) => `您可以在个人页面查看账单、承诺还款日期、选择分期计划、提出异议或告知困难：${link} （此链接仅限本人使用，请勿转发）。`,
+  smsSelfService: (link) => `个人页面：${link}`,
   emailOptOut: (link) => `如不希望再通过邮件收到关于此账户的通知，请点击此链接退订：${link}`,
   smsOptOut: '回复TD退订。',
   smsPrefix: (lenderName) => `【${lenderName}】`,

@@ -37,7 +37,7 @@ export interface BorrowerInput {
 
 const HHMM = /^([01][0-9]|2[0-3]):[0-5][0-9]$/;
 
-function checkInconvenientTimes(times: InconvenientTimeRow[]): InconvenientTimeRow[] {
+export function checkInconvenientTimes(times: InconvenientTimeRow[]): InconvenientTimeRow[] {
   times.forEach((t, i) => {
     const field = `inconvenientTimes[${i}]`;
     if (!HHMM.test(t.from) || !(HHMM.test(t.to) || t.to === '24:00')) {

@@ -66,6 +66,8 @@ export interface NegotiationStage {
   grace: IsoDuration;
   /** Plans: at most this many instalments. */
   maxPlanInstallments: number;
+  /** Spacing of the instalments in the plans the borrower's page offers (domain/self-service); default P30D. */
+  planInstallmentEvery?: IsoDuration;
 }
 
 export interface LegalStage {

@@ -163,7 +163,7 @@ const CHALLENGER = ['path', 'percent'];
 const STAGE_FIELDS: Record<string, readonly string[]> = {
   reminder: ['kind', 'steps', 'waitAfterLast'],
   call: ['kind', 'attempts', 'retryAfter', 'outcomeTimeout', 'visit'],
-  negotiation: ['kind', 'offerTimeout', 'maxPromiseHorizon', 'grace', 'maxPlanInstallments'],
+  negotiation: ['kind', 'offerTimeout', 'maxPromiseHorizon', 'grace', 'maxPlanInstallments', 'planInstallmentEvery'],
   legal: ['kind', 'finalDemand', 'waitingPeriod', 'afterHandOff', 'outcomeTimeout'],
 };
 const STEP = ['after', 'from', 'channel', 'template'];
@@ -233,6 +233,7 @@ function checkStage(c: Checker, value: unknown, field: string, isLast: boolean):
       c.duration(stage.maxPromiseHorizon, `${field}.maxPromiseHorizon`, true);
       c.duration(stage.grace, `${field}.grace`, false);
       c.positiveInteger(stage.maxPlanInstallments, `${field}.maxPlanInstallments`);
+      if (stage.planInstallmentEvery !== undefined) c.duration(stage.planInstallmentEvery, `${field}.planInstallmentEvery`, true);
       break;
     case 'legal': {
       const demand = c.object(stage.finalDemand, `${field}.finalDemand`, FINAL_DEMAND);

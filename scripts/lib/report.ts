@@ -82,6 +82,8 @@ export interface PortfolioReport {
   contactsPerResolvedCase: { messages: number; calls: number; resolvedCases: number; perCase: number | null };
   blockedByRule: Array<{ rule: string; contacts: number }>;
   timeToResolutionDays: { median: number | null; p90: number | null; cases: number };
+  /** Made by the borrower on the self-service page (actor `borrower:…`, source self_service) vs through collectors, backends and operators. */
+  selfService?: Record<'promises' | 'plans' | 'disputes' | 'complaints', { page: number; other: number }>;
 }
 
 const rate = (numerator: number, denominator: number): Rate => ({ numerator, denominator, rate: denominator > 0 ? numerator / denominator : null });
@@ -293,6 +295,28 @@ export async function buildReport(db: Database, options: ReportOptions = {}): Pr
     return { bucket, cases: members.length, points };
   });
 
+  // ---- self-service: what borrowers did on their own page vs through collectors (issue #16) ----
+  const selfRows = await queryRows<{ what: string; page: number; other: number }>(
+    db,
+    sql`SELECT 'promises' AS what, count(*) FILTER (WHERE created_by LIKE 'borrower:%')::int AS page, count(*) FILTER (WHERE created_by NOT LIKE 'borrower:%')::int AS other
+          FROM promises_to_pay WHERE loan_id LIKE ${like} AND created_at <= ${at}::timestamptz
+        UNION ALL
+        SELECT 'plans', count(*) FILTER (WHERE created_by LIKE 'borrower:%')::int, count(*) FILTER (WHERE created_by NOT LIKE 'borrower:%')::int
+          FROM payment_plans WHERE loan_id LIKE ${like} AND created_at <= ${at}::timestamptz
+        UNION ALL
+        SELECT 'disputes', count(*) FILTER (WHERE actor LIKE 'borrower:%')::int, count(*) FILTER (WHERE actor NOT LIKE 'borrower:%')::int
+          FROM audit_events WHERE action = 'dispute.opened' AND loan_id LIKE ${like} AND at <= ${at}::timestamptz
+        UNION ALL
+        SELECT 'complaints', count(*) FILTER (WHERE source = 'self_service')::int, count(*) FILTER (WHERE source <> 'self_service')::int
+          FROM complaints WHERE loan_id LIKE ${like} AND created_at <= ${at}::timestamptz`,
+  );
+  const selfService = Object.fromEntries(
+    (['promises', 'plans', 'disputes', 'complaints'] as const).map((what) => {
+      const row = selfRows.find((r) => r.what === what);
+      return [what, { page: Number(row?.page ?? 0), other: Number(row?.other ?? 0) }];
+    }),
+  ) as NonNullable<PortfolioReport['selfService']>;
+
   const durations = resolved.map((c) => (c.closedAt!.getTime() - c.openedAt.getTime()) / dayMs).sort((a, b) => a - b);
   const cured = resolved.filter((c) => c.outcome === 'cured' || c.outcome === 'paid').length;
 
@@ -317,6 +341,7 @@ export async function buildReport(db: Database, options: ReportOptions = {}): Pr
     },
     blockedByRule: [...blocked].map(([rule, contacts]) => ({ rule, contacts })).sort((a, b) => b.contacts - a.contacts || a.rule.localeCompare(b.rule)),
     timeToResolutionDays: { median: percentile(durations, 0.5), p90: percentile(durations, 0.9), cases: durations.length },
+    selfService,
   };
 }
 
@@ -333,6 +358,16 @@ function table(headers: string[], rows: string[][]): string {
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
   return [line(headers), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
+}
+
+/** The self-service line: promises, plans, disputes and complaints made on the borrower's page / otherwise. */
+function selfServiceRows(report: PortfolioReport): string[][] {
+  const self = report.selfService;
+  if (!self) return [];
+  const kinds = ['promises', 'plans', 'disputes', 'complaints'] as const;
+  const page = kinds.reduce((n, k) => n + self[k].page, 0);
+  const all = kinds.reduce((n, k) => n + self[k].page + self[k].other, 0);
+  return [['self-service (made on the borrower page / all)', `${page}/${all}`, kinds.map((k) => `${k} ${self[k].page} on the page, ${self[k].other} via collectors or API`).join('; ')]];
 }
 
 export function renderReportTable(report: PortfolioReport): string {
@@ -356,6 +391,7 @@ export function renderReportTable(report: PortfolioReport): string {
           report.contactsPerResolvedCase.perCase === null ? '—' : report.contactsPerResolvedCase.perCase.toFixed(2),
           `(${report.contactsPerResolvedCase.messages} messages + ${report.contactsPerResolvedCase.calls} calls) / ${report.contactsPerResolvedCase.resolvedCases} resolved cases`,
         ],
+        ...selfServiceRows(report),
         ['time to resolution, median', fmtDays(report.timeToResolutionDays.median), `${report.timeToResolutionDays.cases} resolved cases`],
         ['time to resolution, p90', fmtDays(report.timeToResolutionDays.p90), `${report.timeToResolutionDays.cases} resolved cases`],
       ],
