@@ -26,6 +26,33 @@ export interface BorrowerRules {
   representedByAttorney: boolean;
 }
 
+/** What prompted a cure-propensity score. */
+export type ScoreTrigger = 'case_opened' | 'payment' | 'promise_broken' | 'plan_missed';
+
+/** One reason a score is low: a feature whose weight pulled the probability down, in en and zh-CN. */
+export interface ScoreReason {
+  code: string;
+  /** Its contribution to the log-odds against the average case (negative). */
+  contribution: number;
+  en: string;
+  'zh-CN': string;
+}
+
+/** The plan Overdue proposes in negotiation (domain/scoring/offer), with why. */
+export interface PlanOfferView {
+  installments: number;
+  amountMinor: number;
+  lastAmountMinor: number;
+  totalMinor: number;
+  currency: string;
+  reasons: Array<{ en: string; 'zh-CN': string }>;
+}
+
+/** A case's cure-propensity score, or why there is none (no active model). */
+export type ScoreOutcome =
+  | { status: 'scored'; trigger: ScoreTrigger; at: string; modelVersion: number; probability: number; reasons: ScoreReason[]; offer?: PlanOfferView }
+  | { status: 'skipped'; trigger: ScoreTrigger; at: string; reason: string };
+
 export interface CaseFacts {
   caseId: string;
   loanId: string;
@@ -41,6 +68,8 @@ export interface CaseFacts {
   previousCycleEndedAt?: string;
   /** Task queues of the channel workers, from the worker's configuration. */
   queues: { email: string; sms: string; letter: string };
+  /** The cure-propensity score taken as the case opened; absent in runs from before scoring existed. */
+  score?: ScoreOutcome;
 }
 
 export interface CaseActivities {
@@ -89,6 +118,11 @@ export interface CaseActivities {
   settlePlan(input: NegotiationRow & { installments: Array<{ dueAt: string; amountMinor: number }>; status: 'completed' | 'broken' | 'cancelled' }): Promise<void>;
   handOffToLegal(input: { idempotencyKey: string; caseId: string; loanId: string }): Promise<{ legalCaseId: string }>;
   closeCase(input: { caseId: string; loanId: string; outcome: Outcome }): Promise<void>;
+  /**
+   * Scores the loan's cure propensity with the active model (skipped when none is active), proposes a plan
+   * within `planLimits`, records the score (idempotent by key) and audits it.
+   */
+  scoreCase(input: { idempotencyKey: string; caseId: string; loanId: string; trigger: ScoreTrigger; planLimits?: { maxInstallments: number; minInstallmentMinor?: number } }): Promise<ScoreOutcome>;
 }
 
 /** Which promise or plan row a workflow decision is about, and who agreed it. */

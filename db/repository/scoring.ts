@@ -16,7 +16,7 @@ const CONTACT_LOOKBACK_DAYS = 370;
  * a loan's rows. Instants come back as ISO strings, amounts as numbers.
  */
 const HISTORY_COLUMNS = sql`
-  l.id AS loan_id, l.product, l.principal_minor::float8 AS principal_minor, l.opened_at,
+  l.id AS loan_id, l.product, l.currency, l.principal_minor::float8 AS principal_minor, l.opened_at,
   (SELECT coalesce(json_agg(json_build_object('seq', i.seq, 'dueDate', i.due_date, 'amountDueMinor', i.amount_due_minor) ORDER BY i.seq), '[]')
      FROM installments i WHERE i.loan_id = l.id) AS installments,
   (SELECT coalesce(json_agg(json_build_object('installmentSeq', a.installment_seq, 'amountMinor', a.amount_minor, 'receivedAt', p.received_at)), '[]')
@@ -37,6 +37,7 @@ const HISTORY_COLUMNS = sql`
 interface HistoryRecord extends Record<string, unknown> {
   loan_id: string;
   product: string;
+  currency: string;
   principal_minor: number;
   opened_at: Date | string;
   installments: unknown;
@@ -74,10 +75,13 @@ function toHistory(r: HistoryRecord): LoanHistory {
   };
 }
 
-/** Everything the features read of one loan, in one round trip; null for an unknown loan. */
-export async function loadLoanHistory(db: Database, loanId: string): Promise<LoanHistory | null> {
+/**
+ * Everything the features read of one loan, in one round trip; null for an unknown loan. The currency
+ * comes along for the plan offer's amounts (it is not a feature).
+ */
+export async function loadLoanHistory(db: Database, loanId: string): Promise<(LoanHistory & { currency: string }) | null> {
   const [row] = await queryRows<HistoryRecord>(db, sql`SELECT ${HISTORY_COLUMNS} FROM loans l WHERE l.id = ${loanId}`);
-  return row ? toHistory(row) : null;
+  return row ? { ...toHistory(row), currency: row.currency } : null;
 }
 
 /** The histories of every loan that had a collection case opened before `openedBefore`, in one query. */

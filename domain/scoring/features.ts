@@ -160,26 +160,7 @@ export function extractFeatures(loan: LoanHistory, asOf: string): Features {
   const within = (at: string, days: number) => before(at) && now - Date.parse(at) < days * DAY_MS;
   const today = Math.floor(now / DAY_MS) * DAY_MS;
 
-  // The schedule as it stood: what was paid against each instalment by `asOf`, and when it was paid off.
-  const allocations = loan.allocations.filter((a) => before(a.receivedAt)).sort((a, b) => Date.parse(a.receivedAt) - Date.parse(b.receivedAt));
-  const schedule = [...loan.installments].sort((a, b) => a.seq - b.seq).map((i) => {
-    let paid = 0;
-    let paidByDue = 0;
-    let paidOffAt: number | undefined;
-    const due = dayOf(i.dueDate);
-    for (const a of allocations) {
-      if (a.installmentSeq !== i.seq) continue;
-      paid += a.amountMinor;
-      // Paid on the due date (any time that day, UTC) counts as on time.
-      if (Date.parse(a.receivedAt) < due + DAY_MS) paidByDue += a.amountMinor;
-      if (paidOffAt === undefined && paid >= i.amountDueMinor) paidOffAt = Date.parse(a.receivedAt);
-    }
-    return { ...i, due, paid: Math.min(paid, i.amountDueMinor), paidByDue, paidOffAt };
-  });
-  const dueBefore = schedule.filter((i) => i.due < today);
-  const unpaid = dueBefore.filter((i) => i.paid < i.amountDueMinor);
-  const pastDue = unpaid.reduce((s, i) => s + i.amountDueMinor - i.paid, 0);
-  const outstanding = schedule.reduce((s, i) => s + i.amountDueMinor - i.paid, 0);
+  const { schedule, dueBefore, unpaid, pastDue, outstanding } = scheduleAt(loan, now);
   const oldest = unpaid[0];
 
   // Lateness of an instalment in days: paid off late, or still unpaid (counted to `asOf`), capped at 90.
@@ -222,6 +203,37 @@ export function extractFeatures(loan: LoanHistory, asOf: string): Features {
     tenureMonths: Math.max(0, Math.floor((now - opened) / (30.4375 * DAY_MS))),
     product: loan.product,
   };
+}
+
+/** The schedule as it stood at `now`: what was paid against each instalment, and when it was paid off. */
+function scheduleAt(loan: LoanHistory, now: number) {
+  const today = Math.floor(now / DAY_MS) * DAY_MS;
+  const allocations = loan.allocations.filter((a) => Date.parse(a.receivedAt) <= now).sort((a, b) => Date.parse(a.receivedAt) - Date.parse(b.receivedAt));
+  const schedule = [...loan.installments].sort((a, b) => a.seq - b.seq).map((i) => {
+    let paid = 0;
+    let paidByDue = 0;
+    let paidOffAt: number | undefined;
+    const due = dayOf(i.dueDate);
+    for (const a of allocations) {
+      if (a.installmentSeq !== i.seq) continue;
+      paid += a.amountMinor;
+      // Paid on the due date (any time that day, UTC) counts as on time.
+      if (Date.parse(a.receivedAt) < due + DAY_MS) paidByDue += a.amountMinor;
+      if (paidOffAt === undefined && paid >= i.amountDueMinor) paidOffAt = Date.parse(a.receivedAt);
+    }
+    return { ...i, due, paid: Math.min(paid, i.amountDueMinor), paidByDue, paidOffAt };
+  });
+  const dueBefore = schedule.filter((i) => i.due < today);
+  const unpaid = dueBefore.filter((i) => i.paid < i.amountDueMinor);
+  const pastDue = unpaid.reduce((s, i) => s + i.amountDueMinor - i.paid, 0);
+  const outstanding = schedule.reduce((s, i) => s + i.amountDueMinor - i.paid, 0);
+  return { schedule, dueBefore, unpaid, pastDue, outstanding };
+}
+
+/** The past-due amount and outstanding balance at `asOf` (instalments due before that day, unpaid). */
+export function balancesAt(loan: LoanHistory, asOf: string): { pastDueMinor: number; outstandingMinor: number } {
+  const { pastDue, outstanding } = scheduleAt(loan, Date.parse(asOf));
+  return { pastDueMinor: pastDue, outstandingMinor: outstanding };
 }
 
 /**
