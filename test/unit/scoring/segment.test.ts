@@ -44,7 +44,7 @@ describe('segments on curePropensity', () => {
   it('refuses bounds outside 0..1 or crossed, naming the field', () => {
     expect(errorsOf(doc({ minCurePropensity: 1.5 }))).toContainEqual({ field: 'segments[0].when.minCurePropensity', message: 'segments[0].when.minCurePropensity must be a probability from 0 to 1 (got 1.5)' });
     expect(errorsOf(doc({ minCurePropensity: 0.8, maxCurePropensity: 0.2 })).map((e) => e.field)).toContain('segments[0].when.minCurePropensity');
-    expect(() => chooseTreatment(parseStrategy(doc({})), { ...loan, curePropensity: 2 })).toThrow('curePropensity must be a probability within 0..1 when given (got 2)');
+    expect(() => chooseTreatment(parseStrategy(doc({ minDpd: 1 })), { ...loan, curePropensity: 2 })).toThrow('curePropensity must be a probability within 0..1 when given (got 2)');
   });
 
   it('keeps every shipped strategy document valid', () => {
