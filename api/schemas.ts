@@ -6,7 +6,7 @@
 import { ERROR_TYPES } from './errors';
 import {
   BAR_REASONS, BORROWER_FACTS, CASE_STAGES, CHANNELS, CLOSE_OUTCOMES, DISPUTE_OUTCOMES, DISPUTE_STATUSES,
-  LEGAL_OUTCOMES, PAUSES, RECORDED_CALL_OUTCOMES,
+  LEGAL_OUTCOMES, PAUSES, RECORDED_CALL_OUTCOMES, SCORE_STATUSES, SCORE_TRIGGERS,
 } from '../domain/vocabulary';
 
 export const id = (what: string) => ({
@@ -209,8 +209,8 @@ export const collectionState = {
       description:
         'The latest cure-propensity score (status scored: probability, model version, the three strongest reasons in en and zh-CN, and the plan Overdue proposes within the strategy\'s limits, with why), or status skipped with the reason (no active model). Absent in runs from before scoring.',
       properties: {
-        status: { type: 'string', enum: ['scored', 'skipped'] },
-        trigger: { type: 'string', enum: ['case_opened', 'payment', 'promise_broken', 'plan_missed'] },
+        status: { type: 'string', enum: [...SCORE_STATUSES] },
+        trigger: { type: 'string', enum: [...SCORE_TRIGGERS] },
         at: instant,
         modelVersion: { type: 'integer' },
         probability: { type: 'number', minimum: 0, maximum: 1 },

@@ -4,7 +4,7 @@
 import type { ContactKind, InconvenientTime, PastContact } from '../domain/compliance/types';
 import type { Channel, MessageChannel, StageKind, Strategy, Treatment } from '../domain/strategy/types';
 import type { LedgerPosition } from '../domain/ledger';
-import type { Outcome } from '../domain/vocabulary';
+import type { Outcome, ScoreTrigger } from '../domain/vocabulary';
 
 /** The loan's money as the ledger has it now. */
 export interface Position extends Pick<LedgerPosition, 'pastDueMinor' | 'outstandingMinor' | 'dpd' | 'oldestUnpaidDueDate'> {
@@ -26,8 +26,8 @@ export interface BorrowerRules {
   representedByAttorney: boolean;
 }
 
-/** What prompted a cure-propensity score. */
-export type ScoreTrigger = 'case_opened' | 'payment' | 'promise_broken' | 'plan_missed';
+/** What prompted a cure-propensity score (domain/vocabulary SCORE_TRIGGERS). */
+export type { ScoreTrigger };
 
 /** One reason a score is low: a feature whose weight pulled the probability down, in en and zh-CN. */
 export interface ScoreReason {

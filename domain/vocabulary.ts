@@ -55,3 +55,8 @@ export const BAR_REASONS = ['bankruptcy', 'deceased'] as const;
 
 /** Facts recorded on a borrower that stop or limit contact. */
 export const BORROWER_FACTS = ['cease', 'opt_out', 'hardship', 'barred'] as const;
+
+/** Cure-propensity scoring: whether a case was scored, and what prompted the score. */
+export const SCORE_STATUSES = ['scored', 'skipped'] as const;
+export const SCORE_TRIGGERS = ['case_opened', 'payment', 'promise_broken', 'plan_missed'] as const;
+export type ScoreTrigger = (typeof SCORE_TRIGGERS)[number];
