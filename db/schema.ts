@@ -273,6 +273,8 @@ export const promisesToPay = pgTable(
   },
   (t) => [
     index('promises_to_pay_case_idx').on(t.caseId),
+    // The scoring features read a loan's promises across its cases (db/repository/scoring.ts).
+    index('promises_to_pay_loan_idx').on(t.loanId),
     check('promises_to_pay_amount_positive', sql`${t.amountMinor} > 0`),
     check('promises_to_pay_status', oneOf('status', ['open', 'kept', 'broken', 'cancelled'])),
   ],
@@ -298,6 +300,7 @@ export const paymentPlans = pgTable(
   },
   (t) => [
     index('payment_plans_case_idx').on(t.caseId),
+    index('payment_plans_loan_idx').on(t.loanId),
     check('payment_plans_total_positive', sql`${t.totalMinor} > 0`),
     check('payment_plans_status', oneOf('status', ['active', 'completed', 'broken', 'cancelled'])),
   ],

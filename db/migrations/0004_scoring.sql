@@ -30,6 +30,9 @@ ALTER TABLE "case_scores" ADD CONSTRAINT "case_scores_loan_id_loans_id_fk" FOREI
 ALTER TABLE "case_scores" ADD CONSTRAINT "case_scores_model_version_scoring_models_version_fk" FOREIGN KEY ("model_version") REFERENCES "public"."scoring_models"("version") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 CREATE INDEX "case_scores_case_idx" ON "case_scores" USING btree ("case_id","scored_at");--> statement-breakpoint
 CREATE UNIQUE INDEX "scoring_models_one_active" ON "scoring_models" USING btree ("active") WHERE "scoring_models"."active";--> statement-breakpoint
+CREATE INDEX "payment_plans_loan_idx" ON "payment_plans" USING btree ("loan_id");--> statement-breakpoint
+CREATE INDEX "promises_to_pay_loan_idx" ON "promises_to_pay" USING btree ("loan_id");
+--> statement-breakpoint
 -- A model version that scored a case is immutable, like a strategy in use (0002): the score a case was
 -- given must stay explainable from the weights that produced it. Activating or deactivating it is allowed.
 CREATE OR REPLACE FUNCTION scoring_models_reject_change_in_use() RETURNS trigger

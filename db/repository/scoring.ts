@@ -192,40 +192,51 @@ export interface CaseScoreInput {
 
 /**
  * Records a case's score, marks the model in use (immutable from now on) and writes the audit event, in
- * one transaction; the same key again returns the first row and writes nothing.
+ * one statement (one round trip on a case open; a statement is atomic); the same key again returns the
+ * first row and writes nothing.
  */
 export async function recordCaseScore(db: Database, input: CaseScoreInput): Promise<CaseScoreRow> {
   if (!(input.probability >= 0 && input.probability <= 1)) throw new ValidationError(`probability must be within 0..1 (got ${input.probability})`, 'probability');
-  return db.transaction(async (tx) => {
-    const [created] = await tx
-      .insert(caseScores)
-      .values({
-        idempotencyKey: input.idempotencyKey,
-        caseId: input.caseId,
-        loanId: input.loanId,
-        modelVersion: input.modelVersion,
-        trigger: input.trigger,
-        probability: input.probability,
-        reasons: input.reasons,
-        features: input.features,
-        offer: input.offer,
-      })
-      .onConflictDoNothing({ target: caseScores.idempotencyKey })
-      .returning();
-    if (!created) {
-      const [existing] = await tx.select().from(caseScores).where(eq(caseScores.idempotencyKey, input.idempotencyKey));
-      return existing!;
-    }
-    await tx.update(scoringModels).set({ inUse: true }).where(and(eq(scoringModels.version, input.modelVersion), eq(scoringModels.inUse, false)));
-    await appendAudit(tx, {
-      actor: input.actor,
-      action: 'case.scored',
-      caseId: input.caseId,
-      loanId: input.loanId,
-      after: { modelVersion: input.modelVersion, trigger: input.trigger, probability: input.probability, reasons: input.reasons, offer: input.offer },
-    });
-    return created;
-  });
+  const json = (value: unknown) => JSON.stringify(value);
+  const after = { modelVersion: input.modelVersion, trigger: input.trigger, probability: input.probability, reasons: input.reasons, offer: input.offer };
+  const [created] = await queryRows<Record<string, unknown>>(
+    db,
+    sql`WITH ins AS (
+          INSERT INTO case_scores (idempotency_key, case_id, loan_id, model_version, trigger, probability, reasons, features, offer)
+          VALUES (${input.idempotencyKey}, ${input.caseId}, ${input.loanId}, ${input.modelVersion}, ${input.trigger}, ${input.probability},
+                  ${json(input.reasons)}::jsonb, ${json(input.features)}::jsonb, ${input.offer === null ? null : json(input.offer)}::jsonb)
+          ON CONFLICT (idempotency_key) DO NOTHING
+          RETURNING *
+        ), used AS (
+          UPDATE scoring_models SET in_use = true WHERE version IN (SELECT model_version FROM ins) AND NOT in_use RETURNING version
+        ), audited AS (
+          INSERT INTO audit_events (actor, action, case_id, loan_id, after)
+          SELECT ${input.actor}, 'case.scored', case_id, loan_id, ${json(after)}::jsonb FROM ins RETURNING id
+        )
+        SELECT ins.*, (SELECT count(*) FROM used) AS marked, (SELECT count(*) FROM audited) AS audited FROM ins`,
+  );
+  if (created) return scoreRow(created);
+  const [existing] = await db.select().from(caseScores).where(eq(caseScores.idempotencyKey, input.idempotencyKey));
+  if (!existing) throw new ConflictError(`case score ${input.idempotencyKey} changed concurrently; retry`, 'idempotencyKey');
+  return existing;
+}
+
+/** A raw case_scores row (snake_case, as RETURNING gives it) as drizzle types it. */
+function scoreRow(r: Record<string, unknown>): CaseScoreRow {
+  const json = (value: unknown) => (typeof value === 'string' ? JSON.parse(value) : value);
+  return {
+    id: Number(r.id),
+    idempotencyKey: r.idempotency_key as string,
+    caseId: r.case_id as string,
+    loanId: r.loan_id as string,
+    modelVersion: Number(r.model_version),
+    trigger: r.trigger as string,
+    probability: Number(r.probability),
+    reasons: json(r.reasons) as unknown[],
+    features: json(r.features) as Record<string, unknown>,
+    offer: (json(r.offer) ?? null) as Record<string, unknown> | null,
+    scoredAt: new Date(r.scored_at as string),
+  };
 }
 
 export async function listCaseScores(db: Database, caseId: string): Promise<CaseScoreRow[]> {

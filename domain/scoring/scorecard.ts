@@ -133,7 +133,7 @@ export function fitScorecard(cases: readonly LabelledCase[], options: FitOptions
     y.set(i, 0, cases[i]!.label);
   }
   const lambda = largestEigenvalue(covariance(X));
-  const numSteps = options.numSteps ?? Math.max(60, Math.min(400, Math.floor(4e7 / (n * (kept.length + 1)))));
+  const numSteps = options.numSteps ?? Math.max(30, Math.min(400, Math.floor(2e7 / (n * (kept.length + 1)))));
   // The log-likelihood's curvature is at most n/4 times the covariance's largest eigenvalue: a step of
   // 6/(n λ) stays below the 8/(n λ) at which gradient ascent would diverge.
   const model = new LogisticRegressionTwoClasses({ numSteps, learningRate: 6 / (n * lambda) });
