@@ -217,6 +217,8 @@ function stateView(s: Awaited<ReturnType<typeof readState>>, timeZone: string) {
     lastBlocked: s.lastBlocked ? `${s.lastBlocked.channel} by ${s.lastBlocked.rule}${s.lastBlocked.until ? ` until ${when(s.lastBlocked.until, timeZone)}` : ''}` : '-',
     strategy: s.strategy ? `${s.strategy.id} v${s.strategy.version} ${s.strategy.segment}/${s.strategy.pathId} (${s.strategy.arm})` : '-',
     outcome: s.outcome ?? '-',
+    cure: !s.score ? '-' : s.score.status === 'skipped' ? `not scored: ${s.score.reason}` : `${Math.round(s.score.probability * 100)}% (model v${s.score.modelVersion}, ${s.score.trigger})${s.score.reasons.length ? ` — ${s.score.reasons.map((r) => r.en).join('; ')}` : ''}`,
+    offer: s.score?.status === 'scored' && s.score.offer ? `${s.score.offer.installments} × ${money(s.score.offer.amountMinor)} (last ${money(s.score.offer.lastAmountMinor)}) — ${s.score.offer.reasons.map((r) => r.en).join('; ')}` : '-',
     timeZone,
   };
 }
