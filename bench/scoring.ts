@@ -4,14 +4,15 @@
 //   npx tsx bench/scoring.ts [--cases N] [--samples N]     (needs PostgreSQL, as npm run bench)
 import { parseArgs } from 'node:util';
 import postgres from 'postgres';
-import { sql } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import { createCaseActivities } from '../activities/case';
 import { computeScore, recordScore } from '../activities/scoring';
 import { seedPortfolio } from '../db/seed';
 import { createStrategyLoader } from '../worker/strategies';
 import { createDatabase, queryRows, type Database } from '../db/client';
 import { migrateDb } from '../db/migrate';
-import { activateScoringModel, getActiveScoringModel } from '../db/repository/scoring';
+import { getActiveScoringModel } from '../db/repository/scoring';
+import { scoringModels } from '../db/schema';
 import { fitAndEvaluate, labelledCases } from '../domain/scoring/fit';
 import { fitModel } from '../scripts/lib/model';
 import { generatePortfolio, writePortfolio } from '../scripts/lib/portfolio-history';
@@ -22,9 +23,9 @@ const median = (xs: number[]) => {
 };
 
 /**
- * What scoring adds to a case open: the openCase activity timed on fresh overdue loans without an active
- * model (scoring skipped after one lookup), then with one (fitted on a synthetic book written into `db`
- * and activated), median of each and the difference. Also the score alone (rows, features, score, its
+ * What scoring adds to a case open: the openCase activity timed on fresh overdue loans, alternately
+ * without an active model (scoring skipped after one lookup) and with one (fitted on a synthetic book
+ * written into `db`), median of each and the difference. Also the score alone (rows, features, score, its
  * row and audit event), which openCase runs beside its other reads. Without a model to compare against
  * (one is active already in `db`) only the scored opens are timed.
  */
@@ -32,23 +33,30 @@ export async function scoringLatency(db: Database, samples = 100): Promise<{ sam
   const prefix = `BS${Date.now().toString(36)}`;
   const activities = createCaseActivities({ db, loadStrategy: createStrategyLoader(db, 'fast-test'), queues: { email: 'bench-email', sms: 'bench-sms', letter: 'bench-letter' } });
   const seeded = await seedPortfolio(db, { loans: samples * 2, overdueShare: 1, seed: 5, idPrefix: `${prefix}O` });
-  const opens = async (loanIds: string[]) => {
-    const times: number[] = [];
-    for (const loanId of loanIds) {
-      const started = performance.now();
-      await activities.openCase({ loanId, workflowId: `collection-${loanId}` });
-      times.push(performance.now() - started);
-    }
-    return median(times);
+  const open = async (loanId: string) => {
+    const started = performance.now();
+    await activities.openCase({ loanId, workflowId: `collection-${loanId}` });
+    return performance.now() - started;
   };
-  const half = Math.floor(seeded.overdueLoanIds.length / 2);
-  const unscored = (await getActiveScoringModel(db)) ? null : await opens(seeded.overdueLoanIds.slice(0, half));
   await writePortfolio(db, generatePortfolio({ loans: 300, seed: 11, asOf: new Date().toISOString(), idPrefix: `${prefix}H` }));
-  if (!(await getActiveScoringModel(db))) {
+  const before = await getActiveScoringModel(db);
+  let version = before?.version;
+  if (!version) {
     const { row } = await fitModel(db, { days: 30, actor: 'bench' });
-    await activateScoringModel(db, row.version, 'bench');
+    version = row.version;
   }
-  const scored = await opens(seeded.overdueLoanIds.slice(half));
+  const unscoredTimes: number[] = [];
+  const scoredTimes: number[] = [];
+  // Alternating opens without and with the model (switched between opens, untimed), so a machine whose
+  // load drifts during the run weighs on both sides alike. With a model already active, only scored opens.
+  for (const [i, loanId] of seeded.overdueLoanIds.entries()) {
+    const scored = before !== null || i % 2 === 1;
+    if (!before) await db.update(scoringModels).set({ active: scored, activatedAt: new Date() }).where(eq(scoringModels.version, version));
+    (scored ? scoredTimes : unscoredTimes).push(await open(loanId));
+  }
+  const unscored = unscoredTimes.length ? median(unscoredTimes) : null;
+  const scored = median(scoredTimes);
+  const half = scoredTimes.length;
   const cases = await queryRows<{ id: string; loan_id: string }>(db, sql`SELECT id, loan_id FROM collection_cases WHERE loan_id LIKE ${`${prefix}H%`} ORDER BY loan_id LIMIT ${samples}`);
   const alone: number[] = [];
   for (const c of cases) {
