@@ -106,6 +106,39 @@ describe('cure-propensity scoring in the collection workflow', () => {
     expect((await h.db.select().from(caseScores).where(eq(caseScores.loanId, scored.loanId))).map((r) => r.trigger)).toEqual(['case_opened']);
   });
 
+  async function waitForCallOutcome(loanId: string) {
+    const handle = h.client.workflow.getHandle(m.workflowIdForLoan(loanId));
+    await waitForState(() => handle.query(m.getState), (s) => s.stage === 'call' && (s.waitingFor ?? '').includes('outcome of call'), { what: 'a call waiting for its outcome' });
+    return handle;
+  }
+  const triggers = async (loanId: string) => (await h.db.select().from(caseScores).where(eq(caseScores.loanId, loanId))).map((r) => r.trigger).sort();
+
+  it('scores again after a broken promise, before the case goes to legal', async () => {
+    const loan = await h.seedLoan({ dpd: 3 });
+    await h.startCollection(loan.loanId);
+    const handle = await waitForCallOutcome(loan.loanId);
+    await handle.executeUpdate(m.promiseToPay, { args: [{ amountMinor: loan.pastDueMinor, currency: 'CNY', dueAt: new Date(Date.now() + 3_000).toISOString(), collectorId: 'c-1' }] });
+    const legal = await waitForState(() => handle.query(m.getState), (s) => s.stage === 'legal', { what: 'legal escalation' });
+    expect(legal.score).toMatchObject({ status: 'scored', trigger: 'promise_broken' });
+    expect((await handle.result()).outcome).toBe('handed_to_legal');
+    expect(await triggers(loan.loanId)).toEqual(['case_opened', 'promise_broken']);
+    await h.keepHistory(handle, 'scored-broken-promise-to-legal');
+  });
+
+  it('scores again after a missed plan instalment', async () => {
+    const loan = await h.seedLoan({ dpd: 3 });
+    await h.startCollection(loan.loanId);
+    const handle = await waitForCallOutcome(loan.loanId);
+    const half = loan.pastDueMinor / 2;
+    await handle.executeUpdate(m.agreePaymentPlan, {
+      args: [{ currency: 'CNY', collectorId: 'c-2', installments: [{ dueAt: new Date(Date.now() + 3_000).toISOString(), amountMinor: half }, { dueAt: new Date(Date.now() + 6_000).toISOString(), amountMinor: half }] }],
+    });
+    const legal = await waitForState(() => handle.query(m.getState), (s) => s.stage === 'legal', { what: 'legal escalation' });
+    expect(legal.score).toMatchObject({ status: 'scored', trigger: 'plan_missed' });
+    await handle.terminate('test done');
+    expect(await triggers(loan.loanId)).toEqual(['case_opened', 'plan_missed']);
+  });
+
   it('skips scoring cleanly when no model is active, and the state says so', async () => {
     await h.db.update(scoringModels).set({ active: false }).where(eq(scoringModels.active, true));
     const loan = await h.seedLoan({ dpd: 3 });
