@@ -2,7 +2,7 @@
 // scorecard, the score with its three strongest reasons and a proposed plan, recorded once per key
 // (case_scores) with an audit event. No active model: the score is skipped, and the case says so.
 import type { Database } from '../db/client';
-import { getActiveScoringModel, loadLoanHistory, recordCaseScore } from '../db/repository/scoring';
+import { loadScoringInput, recordCaseScore } from '../db/repository/scoring';
 import { NotFoundError } from '../db/repository/errors';
 import { balancesAt, extractFeatures, type Features, type LoanHistory } from '../domain/scoring/features';
 import { proposePlan, type PlanLimits } from '../domain/scoring/offer';
@@ -19,9 +19,9 @@ export type PendingScore =
 
 export async function computeScore(db: Database, loanId: string, now = new Date()): Promise<PendingScore> {
   const at = now.toISOString();
-  const [model, history] = await Promise.all([getActiveScoringModel(db), loadLoanHistory(db, loanId)]);
-  if (!history) throw new NotFoundError(`loan ${loanId} not found`, 'loanId');
+  const { model, history } = await loadScoringInput(db, loanId);
   if (!model) return { status: 'skipped', at, reason: NO_ACTIVE_MODEL };
+  if (!history) throw new NotFoundError(`loan ${loanId} not found`, 'loanId');
   const features = extractFeatures(history, at);
   return { status: 'scored', at, modelVersion: model.version, score: scoreFeatures(model.document as unknown as Scorecard, features), features, history };
 }

@@ -84,6 +84,29 @@ export async function loadLoanHistory(db: Database, loanId: string): Promise<(Lo
   return row ? { ...toHistory(row), currency: row.currency } : null;
 }
 
+/**
+ * What a score needs, in one round trip: the active model and the loan's history. No row comes back
+ * without an active model, so a lender that never activates one pays for the lookup only (the
+ * history's subqueries run per row). `model` null: no active model; `history` null: no such loan.
+ */
+export async function loadScoringInput(
+  db: Database,
+  loanId: string,
+): Promise<{ model: Pick<ScoringModelRow, 'version' | 'document'> | null; history: (LoanHistory & { currency: string }) | null }> {
+  const [row] = await queryRows<HistoryRecord & { model_version: number; model_document: unknown }>(
+    db,
+    sql`SELECT m.version AS model_version, m.document AS model_document, ${HISTORY_COLUMNS}
+        FROM scoring_models m JOIN loans l ON l.id = ${loanId} WHERE m.active`,
+  );
+  if (row) {
+    const document = (typeof row.model_document === 'string' ? JSON.parse(row.model_document) : row.model_document) as Record<string, unknown>;
+    return { model: { version: Number(row.model_version), document }, history: { ...toHistory(row), currency: row.currency } };
+  }
+  // Rare: no model, or no loan. Say which.
+  const model = await getActiveScoringModel(db);
+  return { model, history: model ? await loadLoanHistory(db, loanId) : null };
+}
+
 /** The histories of every loan that had a collection case opened before `openedBefore`, in one query. */
 export async function loadHistoriesWithCases(db: Database, openedBefore: Date): Promise<Array<{ loanId: string; history: LoanHistory; cases: CaseRow[] }>> {
   const rows = await queryRows<HistoryRecord>(
