@@ -19,6 +19,7 @@ import { chooseTreatment } from '../domain/strategy/select';
 import { StrategyValidationError } from '../domain/strategy/validate';
 import type { Strategy } from '../domain/strategy/types';
 import type { CaseActivities, CaseFacts, Position } from '../contracts/activities';
+import { computeScore, planLimitsOf, recordScore } from './scoring';
 
 export interface CaseActivityDeps {
   db: Database;
@@ -79,12 +80,13 @@ export function createCaseActivities(deps: CaseActivityDeps): CaseActivities {
       const existing = await getLatestCaseOfRun(db, loanId, workflowId);
       // A retried or replayed openCase finds the case it opened; its pinned version wins over "latest".
       const strategy = await deps.loadStrategy(existing && !existing.closedAt ? existing.strategyId : strategyId);
-      const position = await getLoanPosition(db, loanId);
+      const [position, scoring] = await Promise.all([getLoanPosition(db, loanId), computeScore(db, loanId)]);
       const treatment = chooseTreatment(strategy, {
         loanId,
         dpd: position.dpd,
         pastDueMinor: position.pastDueMinor,
         riskScore: loan.riskScore ?? undefined,
+        curePropensity: scoring.status === 'scored' ? scoring.score.probability : undefined,
       });
       const { case: row } = await openCase(db, {
         loanId,
@@ -99,10 +101,12 @@ export function createCaseActivities(deps: CaseActivityDeps): CaseActivities {
         throw error;
       });
       const now = new Date();
-      const [borrower, history, previousCycleEndedAt] = await Promise.all([
+      const [borrower, history, previousCycleEndedAt, score] = await Promise.all([
         getBorrowerForLoan(db, loanId),
         contactHistory(db, loanId, now),
         previousCycleEnd(db, loanId, row.id, now),
+        // Scored here, not in an activity of its own: a case open costs no extra history events (#19).
+        recordScore(db, scoring, { idempotencyKey: `${workflowId}/${row.id}/score-open`, caseId: row.id, loanId, trigger: 'case_opened', planLimits: planLimitsOf(treatment.stages), actor: actor(workflowId) }),
       ]);
       return {
         caseId: row.id,
@@ -115,7 +119,8 @@ export function createCaseActivities(deps: CaseActivityDeps): CaseActivities {
         history,
         ...(previousCycleEndedAt ? { previousCycleEndedAt } : {}),
         queues: deps.queues,
-        contract: 3,
+        contract: 4,
+        score,
       };
     },
 
@@ -204,6 +209,10 @@ export function createCaseActivities(deps: CaseActivityDeps): CaseActivities {
 
     async closeCase({ caseId, outcome }) {
       await closeCase(db, caseId, outcome);
+    },
+
+    async scoreCase({ idempotencyKey, caseId, loanId, trigger, planLimits }) {
+      return recordScore(db, await computeScore(db, loanId), { idempotencyKey, caseId, loanId, trigger, planLimits, actor: actor(`collection-${loanId}`) });
     },
   });
 }

@@ -6,7 +6,7 @@
 import { ERROR_TYPES } from './errors';
 import {
   BAR_REASONS, BORROWER_FACTS, CASE_STAGES, CHANNELS, CLOSE_OUTCOMES, DISPUTE_OUTCOMES, DISPUTE_STATUSES,
-  LEGAL_OUTCOMES, PAUSES, RECORDED_CALL_OUTCOMES,
+  LEGAL_OUTCOMES, PAUSES, RECORDED_CALL_OUTCOMES, SCORE_STATUSES, SCORE_TRIGGERS,
 } from '../domain/vocabulary';
 
 export const id = (what: string) => ({
@@ -204,6 +204,31 @@ export const collectionState = {
     optedOut: { type: 'array', items: channel },
     contacts: { type: 'object' },
     outcome: { type: 'string' },
+    score: {
+      type: 'object',
+      description:
+        'The latest cure-propensity score (status scored: probability, model version, the three strongest reasons in en and zh-CN, and the plan Overdue proposes within the strategy\'s limits, with why), or status skipped with the reason (no active model). Absent in runs from before scoring.',
+      properties: {
+        status: { type: 'string', enum: [...SCORE_STATUSES] },
+        trigger: { type: 'string', enum: [...SCORE_TRIGGERS] },
+        at: instant,
+        modelVersion: { type: 'integer' },
+        probability: { type: 'number', minimum: 0, maximum: 1 },
+        reasons: { type: 'array', items: { type: 'object', properties: { code: { type: 'string' }, contribution: { type: 'number' }, en: { type: 'string' }, 'zh-CN': { type: 'string' } } } },
+        offer: {
+          type: 'object',
+          properties: {
+            installments: { type: 'integer' },
+            amountMinor: { type: 'integer' },
+            lastAmountMinor: { type: 'integer' },
+            totalMinor: { type: 'integer' },
+            currency: { type: 'string' },
+            reasons: { type: 'array', items: { type: 'object', properties: { en: { type: 'string' }, 'zh-CN': { type: 'string' } } } },
+          },
+        },
+        reason: { type: 'string', description: 'skipped: why' },
+      },
+    },
   },
 };
 

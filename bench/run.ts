@@ -7,7 +7,9 @@
 //  3. worker memory with N workflows waiting on timers (this process is the worker);
 //  4. history size in events per path (test/histories, recorded by the path tests);
 //  5. payment-to-close latency from the API call (POST /v1/loans/:id/payments via inject) to the
-//     workflow's completion.
+//     workflow's completion;
+//  6. cure-propensity scoring (bench/scoring.ts): what a score adds to a case open (median), and the
+//     time to fit 100,000 synthetic closed cases.
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -39,6 +41,7 @@ import { createStrategyLoader } from '../worker/strategies';
 import { bundleWorkflows, createWorkers } from '../worker/workers';
 import { workflowIdForLoan } from '../contracts/messages';
 import { baselinePaid, type BaselineActivities } from './baseline-workflow';
+import { fitTime, scoringLatency } from './scoring';
 
 const HELP = `Usage: npm run bench -- [options]
 
@@ -377,6 +380,11 @@ try {
     histories[file.replace(/\.json$/, '')] = history.events?.length ?? 0;
   }
   results.historyEvents = histories;
+
+  // ---- 6. scoring ----
+  // The case-open comparison fits and activates a model: only in the scratch database, never in DATABASE_URL's.
+  log(`6/6 scoring: ${scratch ? 'case opens without and with an active model; ' : ''}a fit of 100,000 synthetic closed cases`);
+  results.scoring = { caseOpen: scratch ? await scoringLatency(db, 100) : null, fit: fitTime(100_000) };
 } finally {
   workerSet.shutdown();
   baselineWorker.shutdown();
@@ -407,7 +415,19 @@ const rows: Array<[string, string]> = [
   [`payment to close (${l.samples} via API), p50`, `${l.p50.toFixed(0)} ms`],
   ['payment to close, p99', `${l.p99.toFixed(0)} ms`],
   ...Object.entries(results.historyEvents as Record<string, number>).map(([k, v]): [string, string] => [`history events: ${k}`, String(v)]),
+  ...scoringRows(results.scoring as { caseOpen: Awaited<ReturnType<typeof scoringLatency>> | null; fit: ReturnType<typeof fitTime> }),
 ];
+function scoringRows({ caseOpen, fit }: { caseOpen: Awaited<ReturnType<typeof scoringLatency>> | null; fit: ReturnType<typeof fitTime> }): Array<[string, string]> {
+  return [
+    ...(caseOpen
+      ? ([
+          [`scoring: case open p50, no model / scored (${caseOpen.samples} each)`, `${caseOpen.openUnscoredP50Ms?.toFixed(1) ?? '-'} / ${caseOpen.openScoredP50Ms.toFixed(1)} ms`],
+          ['scoring: added to a case open, p50', caseOpen.addedP50Ms === null ? '- (a model was already active)' : `${caseOpen.addedP50Ms.toFixed(1)} ms`],
+        ] as Array<[string, string]>)
+      : []),
+    [`scoring: fit of ${fit.cases} closed cases`, `${(fit.totalMs / 1000).toFixed(1)} s`],
+  ];
+}
 const width = Math.max(...rows.map(([k]) => k.length));
 console.log(`\n${rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join('\n')}\n\nwritten to ${values.out}`);
 process.exit(0);

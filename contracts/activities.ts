@@ -6,7 +6,7 @@ import type { BorrowerRules, ContactKind, PastContact } from '../domain/complian
 export type { BorrowerRules };
 import type { Channel, MessageChannel, StageKind, Strategy, Treatment } from '../domain/strategy/types';
 import type { LedgerPosition } from '../domain/ledger';
-import type { Outcome } from '../domain/vocabulary';
+import type { Outcome, ScoreTrigger } from '../domain/vocabulary';
 
 /** How a case closes on the ledger's word alone (domain/ledger closingOutcome). */
 export type SettledOutcome = Extract<Outcome, 'cured' | 'paid'>;
@@ -17,6 +17,33 @@ export interface Position extends Pick<LedgerPosition, 'pastDueMinor' | 'outstan
   /** Total ever paid on the loan; promises and plans measure payments against it. */
   paidMinor: number;
 }
+
+/** What prompted a cure-propensity score (domain/vocabulary SCORE_TRIGGERS). */
+export type { ScoreTrigger };
+
+/** One reason a score is low: a feature whose weight pulled the probability down, in en and zh-CN. */
+export interface ScoreReason {
+  code: string;
+  /** Its contribution to the log-odds against the average case (negative). */
+  contribution: number;
+  en: string;
+  'zh-CN': string;
+}
+
+/** The plan Overdue proposes in negotiation (domain/scoring/offer), with why. */
+export interface PlanOfferView {
+  installments: number;
+  amountMinor: number;
+  lastAmountMinor: number;
+  totalMinor: number;
+  currency: string;
+  reasons: Array<{ en: string; 'zh-CN': string }>;
+}
+
+/** A case's cure-propensity score, or why there is none (no active model). */
+export type ScoreOutcome =
+  | { status: 'scored'; trigger: ScoreTrigger; at: string; modelVersion: number; probability: number; reasons: ScoreReason[]; offer?: PlanOfferView }
+  | { status: 'skipped'; trigger: ScoreTrigger; at: string; reason: string };
 
 export interface CaseFacts {
   caseId: string;
@@ -37,10 +64,13 @@ export interface CaseFacts {
    * What the worker that opened the case does, carried in the run's state, so a replay decides as the
    * run did without a patch marker: 2 when readPosition only reads and closeCaseIfSettled reads and
    * closes (see refreshPosition in workflows/collection.ts); 3 when reminders are also judged at their
-   * timer's instant (see remind). Absent from cases opened before the first; for those the workflow asks
-   * patched().
+   * timer's instant (see remind); 4 when the case is also rescored after payments, broken promises and
+   * missed instalments (see rescore). Absent from cases opened before the first; for those the workflow
+   * asks patched().
    */
-  contract?: 2 | 3;
+  contract?: 2 | 3 | 4;
+  /** The cure-propensity score taken as the case opened; absent in runs from before scoring existed. */
+  score?: ScoreOutcome;
 }
 
 export interface CaseActivities {
@@ -101,6 +131,11 @@ export interface CaseActivities {
   settlePlan(input: NegotiationRow & { installments: Array<{ dueAt: string; amountMinor: number }>; status: 'completed' | 'broken' | 'cancelled' }): Promise<void>;
   handOffToLegal(input: { idempotencyKey: string; caseId: string; loanId: string }): Promise<{ legalCaseId: string }>;
   closeCase(input: { caseId: string; loanId: string; outcome: Outcome }): Promise<void>;
+  /**
+   * Scores the loan's cure propensity with the active model (skipped when none is active), proposes a plan
+   * within `planLimits`, records the score (idempotent by key) and audits it.
+   */
+  scoreCase(input: { idempotencyKey: string; caseId: string; loanId: string; trigger: ScoreTrigger; planLimits?: { maxInstallments: number; minInstallmentMinor?: number } }): Promise<ScoreOutcome>;
 }
 
 /** Which promise or plan row a workflow decision is about, and who agreed it. */

@@ -5,6 +5,7 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { Channel, StageKind } from '../domain/strategy/types';
 import { CALL_OUTCOMES, type CallOutcome, type Outcome } from '../domain/vocabulary';
+import type { ScoreOutcome } from './activities';
 
 export const TASK_QUEUE = 'collections';
 
@@ -139,6 +140,11 @@ export interface CollectionState {
   contacts: { sent: number; blocked: number; byChannel: Partial<Record<Channel, number>> };
   lastBlocked?: { rule: string; until?: string; channel: Channel; at: string };
   outcome?: Outcome;
+  /**
+   * The latest cure-propensity score with its three strongest reasons and the plan Overdue proposes, or
+   * `skipped` with why (no active model); absent in runs from before scoring.
+   */
+  score?: ScoreOutcome;
 }
 /** The state once the case is open: what updates answer (they are refused while the run is opening). */
 export type OpenCollectionState = CollectionState & Required<Pick<CollectionState, 'caseId' | 'strategy' | 'currency' | 'pastDueMinor' | 'outstandingMinor' | 'dpd'>>;

@@ -16,6 +16,9 @@ export const Paused = defineSearchAttributeKey('Paused', SearchAttributeType.BOO
 /** When the workflow next acts by itself, to the minute (the end of its wait); unset without a deadline or once closed. */
 export const NextActionAt = defineSearchAttributeKey('NextActionAt', SearchAttributeType.DATETIME);
 
+/** The case's latest predicted cure probability, 0..1 (the active scorecard); unset when no model scored it. */
+export const CurePropensity = defineSearchAttributeKey('CurePropensity', SearchAttributeType.DOUBLE);
+
 export const allSearchAttributes = [
   CollectionStage,
   DaysPastDue,
@@ -28,4 +31,5 @@ export const allSearchAttributes = [
   StrategyId,
   Paused,
   NextActionAt,
+  CurePropensity,
 ] as const;

@@ -12,6 +12,7 @@ import {
   boolean,
   check,
   date,
+  doublePrecision,
   foreignKey,
   index,
   integer,
@@ -272,6 +273,8 @@ export const promisesToPay = pgTable(
   },
   (t) => [
     index('promises_to_pay_case_idx').on(t.caseId),
+    // The scoring features read a loan's promises across its cases (db/repository/scoring.ts).
+    index('promises_to_pay_loan_idx').on(t.loanId),
     check('promises_to_pay_amount_positive', sql`${t.amountMinor} > 0`),
     check('promises_to_pay_status', oneOf('status', ['open', 'kept', 'broken', 'cancelled'])),
   ],
@@ -297,6 +300,7 @@ export const paymentPlans = pgTable(
   },
   (t) => [
     index('payment_plans_case_idx').on(t.caseId),
+    index('payment_plans_loan_idx').on(t.loanId),
     check('payment_plans_total_positive', sql`${t.totalMinor} > 0`),
     check('payment_plans_status', oneOf('status', ['active', 'completed', 'broken', 'cancelled'])),
   ],
@@ -412,6 +416,63 @@ export const strategies = pgTable(
     createdAt: createdAt(),
   },
   (t) => [primaryKey({ columns: [t.id, t.version] }), check('strategies_version_positive', sql`${t.version} > 0`)],
+);
+
+/**
+ * Fitted cure-propensity models (domain/scoring/scorecard Scorecard), versioned like strategies: a
+ * version that scored any case is immutable (trigger scoring_models_in_use_immutable); a change is a
+ * new version. At most one version is active: new scores use it.
+ */
+export const scoringModels = pgTable(
+  'scoring_models',
+  {
+    version: integer('version').primaryKey(),
+    /** The scorecard: bins, weights, label window. */
+    document: jsonb('document').$type<Record<string, unknown>>().notNull(),
+    /** How it was fitted and how it did on the holdout (AUC, KS, calibration by decile, counts, split). */
+    metrics: jsonb('metrics').$type<Record<string, unknown>>().notNull(),
+    active: boolean('active').notNull().default(false),
+    inUse: boolean('in_use').notNull().default(false),
+    createdAt: createdAt(),
+    activatedAt: instant('activated_at'),
+  },
+  (t) => [
+    check('scoring_models_version_positive', sql`${t.version} > 0`),
+    uniqueIndex('scoring_models_one_active').on(t.active).where(sql`${t.active}`),
+  ],
+);
+
+/** Every score a case received: when, why (trigger), with which model, the probability and its reasons. */
+export const caseScores = pgTable(
+  'case_scores',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    /** From the workflow and step, so a retried scoring activity writes once. */
+    idempotencyKey: text('idempotency_key').notNull().unique(),
+    caseId: uuid('case_id')
+      .notNull()
+      .references(() => collectionCases.id),
+    loanId: text('loan_id')
+      .notNull()
+      .references(() => loans.id),
+    modelVersion: integer('model_version')
+      .notNull()
+      .references(() => scoringModels.version),
+    /** What prompted it: case_opened, payment, promise_broken, plan_missed. */
+    trigger: text('trigger').notNull(),
+    probability: doublePrecision('probability').notNull(),
+    /** The three strongest negative contributions, with en and zh-CN text. */
+    reasons: jsonb('reasons').$type<unknown[]>().notNull(),
+    /** The feature values the score was computed from. */
+    features: jsonb('features').$type<Record<string, unknown>>().notNull(),
+    /** The personalised plan offer computed with the score, if any. */
+    offer: jsonb('offer').$type<Record<string, unknown>>(),
+    scoredAt: instant('scored_at').notNull().defaultNow(),
+  },
+  (t) => [
+    index('case_scores_case_idx').on(t.caseId, t.scoredAt),
+    check('case_scores_probability_range', sql`${t.probability} >= 0 AND ${t.probability} <= 1`),
+  ],
 );
 
 export const apiKeys = pgTable(
@@ -543,6 +604,8 @@ export type CollectorTask = typeof collectorTasks.$inferSelect;
 export type LegalCase = typeof legalCases.$inferSelect;
 export type StrategyRow = typeof strategies.$inferSelect;
 export type ApiKey = typeof apiKeys.$inferSelect;
+export type ScoringModelRow = typeof scoringModels.$inferSelect;
+export type CaseScoreRow = typeof caseScores.$inferSelect;
 export type AuditEvent = typeof auditEvents.$inferSelect;
 export type CaseNote = typeof caseNotes.$inferSelect;
 export type BorrowerLink = typeof borrowerLinks.$inferSelect;

@@ -64,3 +64,7 @@ export const COMPLAINT_SOURCES = ['self_service', 'api'] as const;
 export const COMPLAINT_STATUSES = ['open', 'reviewed'] as const;
 /** Which complaints GET /v1/complaints lists. */
 export const COMPLAINT_FILTERS = ['open', 'all'] as const;
+/** Cure-propensity scoring: whether a case was scored, and what prompted the score. */
+export const SCORE_STATUSES = ['scored', 'skipped'] as const;
+export const SCORE_TRIGGERS = ['case_opened', 'payment', 'promise_broken', 'plan_missed'] as const;
+export type ScoreTrigger = (typeof SCORE_TRIGGERS)[number];

@@ -37,6 +37,7 @@ import { readConfig } from '../worker/config';
 import { connectTemporal, openDatabase } from '../worker/startup';
 import { didYouMean } from './lib/suggest';
 import { createSweepSchedule, progressPrinter, runSweep, SWEEP_SCHEDULE_ID } from '../client/sweep';
+import { activateModel, DEFAULT_LABEL_DAYS, describeFit, fitModel, showModels } from './lib/model';
 
 const LEGAL_OUTCOMES = ['paid', 'settled', 'written_off'] as const;
 const CLOSE_OUTCOMES = ['settled', 'written_off', 'cancelled'] as const;
@@ -159,6 +160,9 @@ const FLAG_OF: Record<string, string> = {
   reason: '--reason',
   loanId: '<loanId> / --loan',
   id: '<keyId>',
+  days: '--days',
+  holdoutFrom: '--holdout-from',
+  version: '--version',
 };
 
 // ---- output ----
@@ -213,6 +217,8 @@ function stateView(s: Awaited<ReturnType<typeof readState>>, timeZone: string) {
     lastBlocked: s.lastBlocked ? `${s.lastBlocked.channel} by ${s.lastBlocked.rule}${s.lastBlocked.until ? ` until ${when(s.lastBlocked.until, timeZone)}` : ''}` : '-',
     strategy: s.strategy ? `${s.strategy.id} v${s.strategy.version} ${s.strategy.segment}/${s.strategy.pathId} (${s.strategy.arm})` : '-',
     outcome: s.outcome ?? '-',
+    cure: !s.score ? '-' : s.score.status === 'skipped' ? `not scored: ${s.score.reason}` : `${Math.round(s.score.probability * 100)}% (model v${s.score.modelVersion}, ${s.score.trigger})${s.score.reasons.length ? ` — ${s.score.reasons.map((r) => r.en).join('; ')}` : ''}`,
+    offer: s.score?.status === 'scored' && s.score.offer ? `${s.score.offer.installments} × ${money(s.score.offer.amountMinor)} (last ${money(s.score.offer.lastAmountMinor)}) — ${s.score.offer.reasons.map((r) => r.en).join('; ')}` : '-',
     timeZone,
   };
 }
@@ -525,6 +531,32 @@ const commands: Record<string, Command> = {
           return json ? key : `revoked ${key.id} (${key.role}${key.collectorId ? ` ${key.collectorId}` : ''}) at ${key.revokedAt!.toISOString()}: it no longer authenticates`;
         }
       }
+    },
+  },
+  model: {
+    usage: 'overdue model fit [--days N] [--holdout-from DATE] | overdue model activate --version V | overdue model show [--version V]',
+    summary: 'cure-propensity scorecard: fit one on closed cases (AUC, KS, calibration on a holdout split by time), activate it (refused when worse than the active one), show the versions',
+    actions: ['fit', 'activate', 'show'],
+    options: {
+      days: { type: 'string', value: 'N', description: 'fit: the label, cured within N days of the case opening', default: String(DEFAULT_LABEL_DAYS) },
+      'holdout-from': { type: 'string', value: 'DATE', description: 'fit: cases opened on or after this date or instant are the holdout', default: 'the latest fifth of the cases' },
+      version: { type: 'string', value: 'V', description: 'activate: the version to make active (required); show: one version in full' },
+    },
+    async run({ values, positionals, json }) {
+      const verb = action(commands.model!, positionals, 'model');
+      none(positionals.slice(1));
+      if (verb === 'fit') {
+        const holdoutFrom = values['holdout-from'] as string | undefined;
+        if (holdoutFrom !== undefined && Number.isNaN(Date.parse(holdoutFrom))) throw new UsageError(`--holdout-from must be a date YYYY-MM-DD or an ISO-8601 instant (got ${JSON.stringify(holdoutFrom)})`);
+        const { row, report } = await fitModel(await db(), { days: integer(values.days as string | undefined, 'days'), holdoutFrom });
+        return json ? { version: row.version, metrics: report.metrics, document: report.document } : describeFit(row, report);
+      }
+      if (verb === 'activate') {
+        const row = await activateModel(await db(), integer(need(values, 'version'), 'version')!);
+        return json ? { version: row.version, active: row.active } : `scoring model v${row.version} is active: cases are scored with it from now on`;
+      }
+      const shown = await showModels(await db(), integer(values.version as string | undefined, 'version'));
+      return json || !Array.isArray(shown) ? shown : table(shown as unknown as Array<Record<string, unknown>>);
     },
   },
 };

@@ -1,7 +1,7 @@
 // All the state of one collection workflow in one plain object, so continueAsNew can carry it whole.
 // The workflow owns where the loan is in its treatment; the ledger stays the source of truth for money
 // (position is a cached copy refreshed through the readPosition and closeCaseIfSettled activities).
-import type { BorrowerRules, CaseFacts, Position } from '../contracts/activities';
+import type { BorrowerRules, CaseFacts, Position, ScoreOutcome } from '../contracts/activities';
 import { CONTACT_HISTORY_LOOKBACK_MS, contactContextFor } from '../domain/compliance';
 import { closingOutcome } from '../domain/ledger';
 import type { ContactContext, ContactKind, PastContact } from '../domain/compliance/types';
@@ -58,6 +58,8 @@ export interface CaseState {
   contract?: number;
   /** The case row was already closed (by closeCaseIfSettled, or readPosition in older runs, when a payment cured the loan). */
   closedInDatabase?: boolean;
+  /** The latest cure-propensity score (or why it was skipped); absent in runs from before scoring. */
+  score?: ScoreOutcome;
 }
 
 const MAX_REMEMBERED_PAYMENTS = 500;
@@ -85,6 +87,7 @@ export function newCaseState(workflowId: string, facts: CaseFacts, treatment: Tr
     contacts: { sent: 0, blocked: 0, byChannel: {} },
     inbox: { refresh: false, audits: [] },
     seenPayments: [],
+    ...(facts.score ? { score: facts.score } : {}),
   };
 }
 
@@ -203,5 +206,6 @@ export function viewOf(state: CaseState, nowMs: number): OpenCollectionState {
     contacts: state.contacts,
     lastBlocked: state.lastBlocked,
     outcome: state.outcome,
+    ...(state.score ? { score: state.score } : {}),
   };
 }

@@ -10,7 +10,7 @@ import {
   proxyActivities,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { CaseActivities, ChannelActivities, ContactRequest, NegotiationRow, Position, SettledOutcome } from '../contracts/activities';
+import type { CaseActivities, ChannelActivities, ContactRequest, NegotiationRow, Position, ScoreTrigger, SettledOutcome } from '../contracts/activities';
 import { allowedUntil, contactKindOf, evaluateContact, mayEscalateToLegal, nextAllowedContact } from '../domain/compliance';
 import type { ContactContext, ContactKind } from '../domain/compliance/types';
 import { formatMoney } from '../domain/money';
@@ -342,6 +342,7 @@ async function negotiate(state: CaseState, stage: NegotiationStage): Promise<Nex
     }
     await transition(state, promise.status === 'kept' ? 'promise_kept' : 'promise_broken', { amountMinor: promise.amountMinor, dueAt: promise.dueAt });
     state.promise = undefined;
+    if (promise.status === 'broken') await rescore(state, 'promise_broken');
     return promise.status === 'kept' ? { kind: 'restart' } : NEXT;
   }
 
@@ -361,6 +362,7 @@ async function negotiate(state: CaseState, stage: NegotiationStage): Promise<Nex
         await settlePlanRow(state, plan, 'broken');
         await transition(state, 'plan_broken', { instalment: index + 1 });
         state.plan = undefined;
+        await rescore(state, 'plan_missed');
         return { kind: 'goto', stage: 'legal' };
       }
     }
@@ -515,6 +517,8 @@ async function serveInbox(state: CaseState): Promise<void> {
     if (state.inbox.refresh) {
       state.inbox.refresh = false;
       await refreshPosition(state);
+      // A payment (or an adjustment) that left the case open changes the odds: score again.
+      await rescore(state, 'payment');
     }
     for (const { action, detail } of state.inbox.audits.splice(0)) {
       await caseDb.recordTransition.executeWithOptions({ summary: `audit ${action}` }, [{ caseId: state.caseId, loanId: state.loanId, action, detail }]);
@@ -676,6 +680,27 @@ async function sendMessage(
 }
 
 // ---- bookkeeping ----
+
+/**
+ * Scores the case again with the active model after an event that changes its odds; the result (or why
+ * it was skipped) goes to the state, the UI and the audit trail. Runs started before scoring existed
+ * made no such call: guarded by a patch. A closed case is not scored.
+ */
+async function rescore(state: CaseState, trigger: ScoreTrigger): Promise<void> {
+  // Runs opened since scoring say so in their facts (contract 4); older ones ask patched().
+  if (isClosed(state) || !((state.contract ?? 1) >= 4 || patched('score-cure-propensity'))) return;
+  const negotiation = state.treatment.stages.find((s): s is NegotiationStage => s.kind === 'negotiation');
+  state.score = await caseDb.scoreCase.executeWithOptions({ summary: `score the cure propensity (${trigger})` }, [
+    {
+      idempotencyKey: stepKey(state, `score-${trigger}`),
+      caseId: state.caseId,
+      loanId: state.loanId,
+      trigger,
+      ...(negotiation ? { planLimits: { maxInstallments: negotiation.maxPlanInstallments } } : {}),
+    },
+  ]);
+  publish(state);
+}
 
 function moveOn(state: CaseState, next: Next): void {
   if (next.kind === 'restart') {

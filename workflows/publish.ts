@@ -42,6 +42,9 @@ function searchAttributes(state: CaseState): SearchAttributeUpdatePair[] {
       { key: sa.NextActionAt, value: nextActionAt(state, Date.now()) },
     );
   }
+  // Only once a model scored the case: runs from before scoring (and cases with no active model) upsert
+  // exactly what they did. The score arrives with openCase's result, so it rides on the first upsert.
+  if (state.score?.status === 'scored') attributes.push({ key: sa.CurePropensity, value: state.score.probability });
   return attributes;
 }
 
@@ -81,7 +84,7 @@ export function detailLines(state: CaseState, nowMs: number): string[] {
   const stage = currentStageKind(state);
   const held = isClosed(state) ? [] : pauses(state, nowMs).map((pause) => pauseText(state, pause));
   const lines = [
-    `**Loan** ${state.loanId} · case ${state.caseId} · ${state.strategy.id} v${state.strategy.version} (${state.treatment.segment}/${state.treatment.pathId}, ${state.treatment.arm})`,
+    `**Loan** ${state.loanId} · case ${state.caseId} · ${state.strategy.id} v${state.strategy.version} (${state.treatment.segment}/${state.treatment.pathId}, ${state.treatment.arm})${scoreText(state)}`,
     `**Stage** ${stage}${held.length ? ` — ${held.join(', ')}` : ''}${state.outcome ? ` — outcome: ${state.outcome}` : ''}`,
     `**Past due** ${formatMoney(p.pastDueMinor, p.currency)} of ${formatMoney(p.outstandingMinor, p.currency)} outstanding · ${p.dpd} days past due · ${state.contacts.sent} contacts sent, ${state.contacts.blocked} blocked`,
   ];
@@ -93,6 +96,15 @@ export function detailLines(state: CaseState, nowMs: number): string[] {
     lines.push(`**Last blocked** ${blocked} (${zone})`);
   }
   return lines;
+}
+
+/** " · cure 42% (model v3: two broken promises in 90 days)", " · not scored (no active model)", or nothing before scoring existed. */
+function scoreText(state: CaseState): string {
+  const score = state.score;
+  if (!score) return '';
+  if (score.status === 'skipped') return ' · not scored (no active model)';
+  const top = score.reasons[0];
+  return ` · cure ${Math.round(score.probability * 100)}% (model v${score.modelVersion}${top ? `: ${top.en}` : ''})`;
 }
 
 /** Why contact is on hold, in words: "disputed", "hardship until …", "paused by operator: <reason>". */

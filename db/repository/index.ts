@@ -10,3 +10,4 @@ export * from './tasks';
 export * from './negotiation';
 export * from './strategies';
 export * from './apiKeys';
+export * from './scoring';

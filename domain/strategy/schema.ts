@@ -73,6 +73,8 @@ export const strategyJsonSchema = {
             maxPastDueMinor: nonNegativeInteger,
             minRiskScore: { type: 'number' },
             maxRiskScore: { type: 'number' },
+            minCurePropensity: { type: 'number', minimum: 0, maximum: 1, description: 'Predicted cure probability (active scorecard) at case open; a loan without a score does not match' },
+            maxCurePropensity: { type: 'number', minimum: 0, maximum: 1 },
           },
         },
         path: id,

@@ -12,6 +12,8 @@ export interface SegmentFacts {
   pastDueMinor: number;
   /** Lender's risk score, if it supplies one. Segments with risk conditions do not match without it. */
   riskScore?: number;
+  /** Predicted probability of a cure (the active scorecard, 0..1), if a model scored the loan. Segments with cure-propensity conditions do not match without it. */
+  curePropensity?: number;
 }
 
 /**
@@ -60,7 +62,8 @@ export function segmentMatches(segment: SegmentRule, facts: SegmentFacts): boole
   return (
     within(facts.dpd, when.minDpd, when.maxDpd) &&
     within(facts.pastDueMinor, when.minPastDueMinor, when.maxPastDueMinor) &&
-    within(facts.riskScore, when.minRiskScore, when.maxRiskScore)
+    within(facts.riskScore, when.minRiskScore, when.maxRiskScore) &&
+    within(facts.curePropensity, when.minCurePropensity, when.maxCurePropensity)
   );
 }
 
@@ -77,6 +80,9 @@ export function chooseTreatment(strategy: Strategy, facts: SegmentFacts): Treatm
   }
   if (facts.riskScore !== undefined && !Number.isFinite(facts.riskScore)) {
     throw new RangeError(`riskScore must be a finite number when given (got ${facts.riskScore})`);
+  }
+  if (facts.curePropensity !== undefined && !(facts.curePropensity >= 0 && facts.curePropensity <= 1)) {
+    throw new RangeError(`curePropensity must be a probability within 0..1 when given (got ${facts.curePropensity})`);
   }
   const segment = strategy.segments.find((s) => segmentMatches(s, facts));
   if (!segment) {

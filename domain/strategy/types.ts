@@ -93,6 +93,9 @@ export interface SegmentRule {
     maxPastDueMinor?: number;
     minRiskScore?: number;
     maxRiskScore?: number;
+    /** Predicted cure probability bounds, 0..1 (the active scorecard's score at case open). */
+    minCurePropensity?: number;
+    maxCurePropensity?: number;
   };
   /** Champion path id. */
   path: string;

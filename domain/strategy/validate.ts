@@ -158,7 +158,7 @@ class Checker {
 
 const TOP_LEVEL = ['$schema', 'id', 'version', 'name', 'description', 'rulePack', 'currency', 'segments', 'paths', 'hardshipPause', 'minMessageGap'];
 const SEGMENT = ['id', 'when', 'path', 'challenger'];
-const WHEN = ['minDpd', 'maxDpd', 'minPastDueMinor', 'maxPastDueMinor', 'minRiskScore', 'maxRiskScore'];
+const WHEN = ['minDpd', 'maxDpd', 'minPastDueMinor', 'maxPastDueMinor', 'minRiskScore', 'maxRiskScore', 'minCurePropensity', 'maxCurePropensity'];
 const CHALLENGER = ['path', 'percent'];
 const STAGE_FIELDS: Record<string, readonly string[]> = {
   reminder: ['kind', 'steps', 'waitAfterLast'],
@@ -275,14 +275,19 @@ function checkSegments(c: Checker, value: unknown, pathIds: Set<string>): void {
     }
     const when = c.object(s.when, `${field}.when`, WHEN);
     if (when) {
-      const bound = (name: string, kind: 'count' | 'score'): number | undefined => {
+      const bound = (name: string, kind: 'count' | 'score' | 'probability'): number | undefined => {
         const value = when[name];
         if (value === undefined) return undefined;
         const f = `${field}.when.${name}`;
+        if (kind === 'probability') {
+          if (typeof value === 'number' && value >= 0 && value <= 1) return value;
+          c.fail(f, `must be a probability from 0 to 1 (got ${describe(value)})`);
+          return undefined;
+        }
         const ok = kind === 'count' ? c.nonNegativeInteger(value, f) : c.finiteNumber(value, f);
         return ok ? (value as number) : undefined;
       };
-      for (const [name, kind] of [['Dpd', 'count'], ['PastDueMinor', 'count'], ['RiskScore', 'score']] as const) {
+      for (const [name, kind] of [['Dpd', 'count'], ['PastDueMinor', 'count'], ['RiskScore', 'score'], ['CurePropensity', 'probability']] as const) {
         const min = bound(`min${name}`, kind);
         const max = bound(`max${name}`, kind);
         if (min !== undefined && max !== undefined && min > max) {

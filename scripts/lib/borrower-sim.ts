@@ -42,22 +42,62 @@ export const BEHAVIOUR_MIX: Record<Behaviour, number> = {
   silent: 0.2,
 };
 
-/** Deterministic behaviour for a loan: same seed, same portfolio, same story. */
-export function assignBehaviours(loanIds: readonly string[], seed: number): Map<string, Behaviour> {
+/** mulberry32: small, fast, deterministic. */
+export function prng(seed: number): () => number {
   let a = seed >>> 0;
-  const random = () => {
+  return () => {
     a = (a + 0x6d2b79f5) >>> 0;
     let t = a;
     t = Math.imul(t ^ (t >>> 15), t | 1);
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
+}
+
+/**
+ * A borrower's hidden ability to pay: a standard normal draw fixed by the loan id and the seed. Nothing
+ * Overdue reads contains it; it only shapes what the simulated borrower does (assignBehaviours) and, in
+ * the synthetic book with a past (portfolio-history.ts), how the loan was repaid. The backend's
+ * riskScore knows it only in part.
+ */
+export function hiddenAbility(loanId: string, seed: number): number {
+  let h = 0x811c9dc5 ^ (seed >>> 0);
+  for (const char of loanId) {
+    h ^= char.codePointAt(0)!;
+    h = Math.imul(h, 0x01000193);
+  }
+  const random = prng(h >>> 0);
+  const u = Math.max(1e-12, random());
+  return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * random());
+}
+
+/** How strongly ability tilts a borrower towards each behaviour (log-odds per unit of ability). */
+const ABILITY_TILT: Record<Behaviour, number> = {
+  pays_after_first_reminder: 1.2,
+  pays_after_call: 0.8,
+  promises_and_keeps: 0.6,
+  promises_and_breaks: -0.6,
+  plan_then_misses: -0.4,
+  disputes: 0,
+  silent: -1.2,
+};
+
+/**
+ * Deterministic behaviour for a loan: same seed, same portfolio, same story. The mix is BEHAVIOUR_MIX,
+ * tilted by the borrower's hidden ability: an able borrower more often pays after the first reminder,
+ * a less able one more often stays silent or breaks a promise.
+ */
+export function assignBehaviours(loanIds: readonly string[], seed: number): Map<string, Behaviour> {
+  const random = prng(seed);
   const result = new Map<string, Behaviour>();
   for (const loanId of loanIds) {
-    let r = random();
+    const ability = hiddenAbility(loanId, seed);
+    const weights = BEHAVIOURS.map((b) => BEHAVIOUR_MIX[b] * Math.exp(ABILITY_TILT[b] * ability));
+    const total = weights.reduce((s, w) => s + w, 0);
+    let r = random() * total;
     let chosen: Behaviour = 'silent';
-    for (const b of BEHAVIOURS) {
-      r -= BEHAVIOUR_MIX[b];
+    for (const [i, b] of BEHAVIOURS.entries()) {
+      r -= weights[i]!;
       if (r < 0) {
         chosen = b;
         break;
