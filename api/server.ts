@@ -21,6 +21,7 @@ import { collectorRoutes } from './routes/collector';
 import { operatorRoutes } from './routes/operator';
 import { probeRoutes } from './routes/probes';
 import { workbenchPlugin } from './web/workbench/plugin';
+import { latestCurePropensity } from '../db/repository/scoring';
 import { borrowerPages, type BorrowerPagesOptions } from './web/borrower/plugin';
 
 export interface ApiDeps {
@@ -153,7 +154,8 @@ export function buildApi(deps: ApiDeps): FastifyInstance {
   for (const route of routes) registerRoute(app, operationDeps, route);
 
   // The collector workbench (server-rendered pages), in an encapsulated plugin of its own.
-  void app.register(workbenchPlugin, { prefix: '/workbench', deps: operationDeps });
+  // Its queue orders by past due × cure propensity where a scoring model has scored the case.
+  void app.register(workbenchPlugin, { prefix: '/workbench', deps: operationDeps, propensity: (loanId) => latestCurePropensity(deps.db, loanId) });
   app.get('/metrics', { logLevel: 'warn' }, async (_request, reply) => {
     const text = `${await metricsText(deps.sdkMetricsUrl)}\n${await requestMetrics.metrics()}`;
     return reply.type(registry.contentType).send(text);

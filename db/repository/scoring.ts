@@ -1,9 +1,9 @@
 // Cure-propensity scoring: the rows the features read (one round trip per loan, or one for a whole
 // portfolio when fitting), the versioned models, and the scores cases received. A model version that
 // scored a case is immutable (trigger scoring_models_in_use_immutable, migration 0004).
-import { and, desc, eq, sql } from 'drizzle-orm';
+import { and, desc, eq, isNull, sql } from 'drizzle-orm';
 import { queryRows, type Database } from '../client';
-import { caseScores, scoringModels, type CaseScoreRow, type ScoringModelRow } from '../schema';
+import { caseScores, collectionCases, scoringModels, type CaseScoreRow, type ScoringModelRow } from '../schema';
 import type { CaseRow, LoanHistory } from '../../domain/scoring/features';
 import { appendAudit } from './audit';
 import { ConflictError, NotFoundError, ValidationError } from './errors';
@@ -264,4 +264,16 @@ function scoreRow(r: Record<string, unknown>): CaseScoreRow {
 
 export async function listCaseScores(db: Database, caseId: string): Promise<CaseScoreRow[]> {
   return db.select().from(caseScores).where(eq(caseScores.caseId, caseId)).orderBy(caseScores.scoredAt, caseScores.id);
+}
+
+/** The loan's latest cure propensity on its open case, if a model has scored it (the workbench's queue order). */
+export async function latestCurePropensity(db: Database, loanId: string): Promise<number | undefined> {
+  const [row] = await db
+    .select({ probability: caseScores.probability })
+    .from(caseScores)
+    .innerJoin(collectionCases, eq(collectionCases.id, caseScores.caseId))
+    .where(and(eq(caseScores.loanId, loanId), isNull(collectionCases.closedAt)))
+    .orderBy(desc(caseScores.scoredAt), desc(caseScores.id))
+    .limit(1);
+  return row?.probability;
 }

@@ -7,7 +7,7 @@ until temporal operator cluster health --address "$TEMPORAL_ADDRESS" >/dev/null 
 temporal operator namespace describe --address "$TEMPORAL_ADDRESS" --namespace "$ns" >/dev/null 2>&1 \
   || temporal operator namespace create --address "$TEMPORAL_ADDRESS" --namespace "$ns" --retention 72h
 for sa in CollectionStage=Keyword DaysPastDue=Int PastDueMinor=Int OutstandingMinor=Int Segment=Keyword \
-  AssignedCollector=Keyword Disputed=Bool CollectionOutcome=Keyword StrategyId=Keyword Paused=Bool NextActionAt=Datetime; do
+  AssignedCollector=Keyword Disputed=Bool CollectionOutcome=Keyword StrategyId=Keyword Paused=Bool NextActionAt=Datetime CurePropensity=Double; do
   temporal operator search-attribute create --address "$TEMPORAL_ADDRESS" --namespace "$ns" --name "${sa%%=*}" --type "${sa##*=}" 2>/dev/null || true
 done
 temporal operator search-attribute list --address "$TEMPORAL_ADDRESS" --namespace "$ns"

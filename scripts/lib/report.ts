@@ -84,6 +84,18 @@ export interface PortfolioReport {
   timeToResolutionDays: { median: number | null; p90: number | null; cases: number };
   /** Made by the borrower on the self-service page (actor `borrower:…`, source self_service) vs through collectors, backends and operators. */
   selfService?: Record<'promises' | 'plans' | 'disputes' | 'complaints', { page: number; other: number }>;
+  /**
+   * Complaints per 1,000 cases (issue #17), by the stage and by the collector the case row records at the
+   * report's instant (a case no collector holds counts as "unassigned").
+   */
+  complaintsPer1000?: { byStage: ComplaintRate[]; byCollector: ComplaintRate[] };
+}
+
+export interface ComplaintRate {
+  key: string;
+  complaints: number;
+  cases: number;
+  per1000: number;
 }
 
 const rate = (numerator: number, denominator: number): Rate => ({ numerator, denominator, rate: denominator > 0 ? numerator / denominator : null });
@@ -317,6 +329,25 @@ export async function buildReport(db: Database, options: ReportOptions = {}): Pr
     }),
   ) as NonNullable<PortfolioReport['selfService']>;
 
+  // ---- complaints per 1,000 cases, by stage and by collector (issue #17) ----
+  const complaintRows = await queryRows<{ dimension: string; key: string; complaints: number; cases: number }>(
+    db,
+    sql`WITH scoped AS (
+          SELECT c.id, c.stage, coalesce(c.assigned_collector, 'unassigned') AS collector,
+                 (SELECT count(*) FROM complaints k WHERE k.case_id = c.id AND k.created_at <= ${at}::timestamptz)::int AS complaints
+            FROM collection_cases c WHERE c.loan_id LIKE ${like} AND c.opened_at <= ${at}::timestamptz
+        )
+        SELECT 'stage' AS dimension, stage AS key, sum(complaints)::int AS complaints, count(*)::int AS cases FROM scoped GROUP BY stage
+        UNION ALL
+        SELECT 'collector', collector, sum(complaints)::int, count(*)::int FROM scoped GROUP BY collector`,
+  );
+  const ratesOf = (dimension: string): ComplaintRate[] =>
+    complaintRows
+      .filter((r) => r.dimension === dimension)
+      .map((r) => ({ key: r.key, complaints: Number(r.complaints), cases: Number(r.cases), per1000: (1000 * Number(r.complaints)) / Number(r.cases) }))
+      .sort((a, b) => b.per1000 - a.per1000 || a.key.localeCompare(b.key));
+  const complaintsPer1000 = { byStage: ratesOf('stage'), byCollector: ratesOf('collector') };
+
   const durations = resolved.map((c) => (c.closedAt!.getTime() - c.openedAt.getTime()) / dayMs).sort((a, b) => a - b);
   const cured = resolved.filter((c) => c.outcome === 'cured' || c.outcome === 'paid').length;
 
@@ -342,6 +373,7 @@ export async function buildReport(db: Database, options: ReportOptions = {}): Pr
     blockedByRule: [...blocked].map(([rule, contacts]) => ({ rule, contacts })).sort((a, b) => b.contacts - a.contacts || a.rule.localeCompare(b.rule)),
     timeToResolutionDays: { median: percentile(durations, 0.5), p90: percentile(durations, 0.9), cases: durations.length },
     selfService,
+    complaintsPer1000,
   };
 }
 
@@ -398,6 +430,10 @@ export function renderReportTable(report: PortfolioReport): string {
     ),
   );
   out.push('', table(['funnel: reached stage', 'cases'], report.funnel.map((f) => [f.stage, String(f.cases)])));
+  for (const [dimension, rows] of [['stage', report.complaintsPer1000?.byStage], ['collector', report.complaintsPer1000?.byCollector]] as const) {
+    if (!rows?.some((r) => r.complaints > 0)) continue;
+    out.push('', table([`complaints by ${dimension}`, 'per 1,000 cases', 'complaints / cases'], rows.map((r) => [r.key, r.per1000.toFixed(1), `${r.complaints} / ${r.cases}`])));
+  }
   const stages = Object.entries(report.byStage);
   out.push('', table(['open cases by stage', 'cases'], stages.length ? stages.map(([s, n]) => [s, String(n)]) : [['(none)', '0']]));
   const outcomes = Object.entries(report.byOutcome).sort((a, b) => b[1] - a[1]);

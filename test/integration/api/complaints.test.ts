@@ -10,6 +10,7 @@ import { createApiKey } from '../../../db/repository/apiKeys';
 import { findLink, issueLink } from '../../../db/repository/links';
 import { saveStrategy } from '../../../db/repository/strategies';
 import { auditEvents } from '../../../db/schema';
+import { buildReport, renderReportTable } from '../../../scripts/lib/report';
 import { getState, workflowIdForLoan } from '../../../contracts/messages';
 import { startHarness, waitForState, type Harness } from '../../support/harness';
 import { patientStrategy } from '../../support/patient-strategy';
@@ -76,6 +77,12 @@ describe('complaints', () => {
     const audits = await h.db.select().from(auditEvents).where(eq(auditEvents.loanId, loan.loanId));
     expect(audits.map((a) => a.action)).toEqual(expect.arrayContaining(['complaint.filed', 'complaint.reviewed']));
     expect(JSON.stringify(audits)).not.toContain('at work');
+
+    // The portfolio report counts it per 1,000 cases, by the case's stage and collector (issue #17).
+    const report = await buildReport(h.db, { loanIdPrefix: loan.loanId });
+    expect(report.complaintsPer1000?.byStage).toEqual([{ key: expect.any(String), complaints: 1, cases: 1, per1000: 1000 }]);
+    expect(report.complaintsPer1000?.byCollector).toEqual([{ key: 'unassigned', complaints: 1, cases: 1, per1000: 1000 }]);
+    expect(renderReportTable(report)).toMatch(/complaints by stage\s+per 1,000 cases/);
   });
 
   it('names the field of a bad complaint', async () => {
