@@ -1,7 +1,7 @@
 // What backends, collectors and operators can do, once: the HTTP routes and the `overdue` CLI both call
 // these. Each checks what it can before writing (unknown loan, amounts, ownership), writes the fact to
 // the database first (the system of record) and then tells the loan's workflow by signal or update.
-import { WorkflowNotFoundError, type Client, type WorkflowHandle } from '@temporalio/client';
+import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client, type WorkflowHandle } from '@temporalio/client';
 import type { Database } from '../db/client';
 import { appendAudit } from '../db/repository/audit';
 import { getBorrowerForLoan, recordBorrowerBar, recordCeaseRequest, setChannelOptOut } from '../db/repository/borrowers';
@@ -410,7 +410,17 @@ export async function submitCallOutcome(deps: OperationDeps, loanId: string, out
   const task = await authorizeCollector(deps, loanId, by);
   await refuseIfCallCancelled(deps, loanId, by, { outcome });
   const collectorId = by.collectorId!;
-  const state = await deps.client.workflow.getHandle(workflowIdForLoan(loanId)).executeUpdate(recordCallOutcome, { args: [{ outcome, collectorId }] });
+  let state: CollectionState;
+  try {
+    state = await deps.client.workflow.getHandle(workflowIdForLoan(loanId)).executeUpdate(recordCallOutcome, { args: [{ outcome, collectorId }] });
+  } catch (error) {
+    // A borrower's call-back (self-service) is a call the workflow did not plan: when no call stage waits
+    // for an outcome, the outcome is kept on the task and in the audit trail, and the task leaves the queue.
+    if (!(error instanceof WorkflowUpdateFailedError) || task?.payload?.reason !== 'callback_requested') throw error;
+    await completeTask(deps.db, { taskId: task.id, collectorId, outcome });
+    await appendAudit(deps.db, { actor: actorOf(by), action: 'callback.outcome_recorded', caseId: task.caseId, loanId, after: { taskId: task.id, outcome } });
+    return readState(deps, loanId);
+  }
   await finishTask(deps.db, task, collectorId, outcome);
   return state;
 }

@@ -9,7 +9,9 @@ import { buildApi } from '../../../api/server';
 import { createApiKey } from '../../../db/repository/apiKeys';
 import { findLink, issueLink } from '../../../db/repository/links';
 import { saveStrategy } from '../../../db/repository/strategies';
-import { auditEvents } from '../../../db/schema';
+import { auditEvents, collectorTasks } from '../../../db/schema';
+import { requestCallback } from '../../../api/self-service';
+import type { Principal } from '../../../api/operations';
 import { buildReport, renderReportTable } from '../../../scripts/lib/report';
 import { getState, workflowIdForLoan } from '../../../contracts/messages';
 import { startHarness, waitForState, type Harness } from '../../support/harness';
@@ -22,7 +24,8 @@ let backendKey = '';
 let operatorKey = '';
 
 beforeAll(async () => {
-  h = await startHarness('complaints', { strategyId: STRATEGY });
+  // Its own database: the call-back test claims a task, and a claim takes any unassigned one.
+  h = await startHarness('complaints', { strategyId: STRATEGY, ownDatabase: true });
   await saveStrategy(h.db, { id: STRATEGY, version: 1, document: patientStrategy(STRATEGY) });
   api = buildApi({ db: h.db, client: h.client, taskQueue: h.queues.collections });
   backendKey = (await createApiKey(h.db, { role: 'backend' })).key;
@@ -83,6 +86,26 @@ describe('complaints', () => {
     expect(report.complaintsPer1000?.byStage).toEqual([{ key: expect.any(String), complaints: 1, cases: 1, per1000: 1000 }]);
     expect(report.complaintsPer1000?.byCollector).toEqual([{ key: 'unassigned', complaints: 1, cases: 1, per1000: 1000 }]);
     expect(renderReportTable(report)).toMatch(/complaints by stage\s+per 1,000 cases/);
+  });
+
+  it('lets a collector record the outcome of a borrower’s call-back while no call stage waits for one', async () => {
+    const loan = await h.seedLoan({ dpd: 5, borrower: { timeZone: 'Etc/GMT' } });
+    await h.startCollection(loan.loanId);
+    await waitForState(() => state(loan.loanId), (s) => s.stage === 'reminder', { what: 'the reminder stage' });
+    const collectorKey = (await createApiKey(h.db, { role: 'collector', collectorId: 'c-callback' })).key;
+    // The borrower asks for a call now; the task is queued at the first instant the rules allow.
+    const requested = await requestCallback({ db: h.db, client: h.client, taskQueue: h.queues.collections }, loan.loanId, new Date().toISOString(), { role: 'borrower', keyId: `link-${loan.loanId}` } as Principal);
+    const task = (await h.db.select().from(collectorTasks).where(eq(collectorTasks.id, requested.taskId)))[0]!;
+    if (task.availableAt.getTime() > Date.now()) await h.db.update(collectorTasks).set({ availableAt: new Date() }).where(eq(collectorTasks.id, task.id));
+    const claimed = await call('POST', '/v1/tasks/claim', collectorKey, {});
+    expect(claimed.body.task).toMatchObject({ id: task.id, loanId: loan.loanId });
+    const outcome = await call('POST', `/v1/loans/${loan.loanId}/collection/call-outcome`, collectorKey, { outcome: 'right_party_contact' });
+    expect(outcome.status).toBe(200);
+    expect((await h.db.select().from(collectorTasks).where(eq(collectorTasks.id, task.id)))[0]).toMatchObject({ status: 'done', outcome: 'right_party_contact' });
+    const audits = await h.db.select().from(auditEvents).where(eq(auditEvents.loanId, loan.loanId));
+    expect(audits.filter((a) => a.action === 'callback.outcome_recorded')).toMatchObject([{ after: { taskId: task.id, outcome: 'right_party_contact' } }]);
+    // The workflow was not waiting for a call: it stays where it was.
+    expect((await state(loan.loanId)).stage).toBe('reminder');
   });
 
   it('names the field of a bad complaint', async () => {
