@@ -8,7 +8,7 @@ import { basename, delimiter, dirname, join } from 'node:path';
 import { Connection } from '@temporalio/client';
 import { msToTs } from '@temporalio/common/lib/time';
 import postgres from 'postgres';
-import { cacheDir, ensureSearchAttributes, waitForTemporal } from './temporal';
+import { cacheDir, ensureSearchAttributes, serverServicesYaml, waitForTemporal } from './temporal';
 
 /** The server version the Temporal CLI v1.5.1 embeds (`go version -m ~/.cache/overdue/bin/temporal`). */
 export const TEMPORAL_SERVER_VERSION = 'v1.29.1';
@@ -129,10 +129,6 @@ export function writeServerConfig(options: ServerConfigOptions): string {
         maxConns: ${maxConns}
         maxIdleConns: ${maxConns}
         maxConnLifetime: 1h`;
-  const service = (grpc: number, member: number, extra = '') => `    rpc:
-      grpcPort: ${grpc}
-      membershipPort: ${member}
-      bindOnLocalHost: true${extra}`;
   const dynamicConfig = join(options.dir, 'dynamic-config.yaml');
   // As the dev server does: a larger mutable-state cache and more visibility requests per second than
   // the defaults (10/s would throttle the UI and the tests' list queries).
@@ -170,33 +166,7 @@ global:
       framework: tally
       timerType: histogram
       listenAddress: "${options.metricsAddress}"
-services:
-  frontend:
-${service(options.frontendPort, frontendMember, `\n      httpPort: ${httpPort}`)}
-  matching:
-${service(matching, matchingMember)}
-  history:
-${service(history, historyMember)}
-  worker:
-${service(worker, workerMember)}
-clusterMetadata:
-  enableGlobalNamespace: false
-  failoverVersionIncrement: 10
-  masterClusterName: active
-  currentClusterName: active
-  clusterInformation:
-    active:
-      enabled: true
-      initialFailoverVersion: 1
-      rpcName: frontend
-      rpcAddress: 127.0.0.1:${options.frontendPort}
-      httpAddress: 127.0.0.1:${httpPort}
-dcRedirectionPolicy:
-  policy: noop
-dynamicConfigClient:
-  filepath: ${JSON.stringify(dynamicConfig)}
-  pollInterval: 10s
-`,
+${serverServicesYaml({ frontend: [options.frontendPort, frontendMember], matching: [matching, matchingMember], history: [history, historyMember], worker: [worker, workerMember], httpPort, dynamicConfig })}`,
   );
   return file;
 }

@@ -310,10 +310,6 @@ async function startServerBinary(binary: string, options: StartTemporalOptions &
         maxConns: 1
         maxIdleConns: 1
         maxConnLifetime: 1h`;
-  const service = (grpc: number, member: number, extra = '') => `    rpc:
-      grpcPort: ${grpc}
-      membershipPort: ${member}
-      bindOnLocalHost: true${extra}`;
   const dynamicConfig = join(dir, 'temporal-dynamic.yaml');
   writeFileSync(dynamicConfig, '{}\n');
   // The server reads <root>/<config dir>/<environment>.yaml.
@@ -336,33 +332,7 @@ global:
   membership:
     maxJoinDuration: 30s
     broadcastAddress: 127.0.0.1
-services:
-  frontend:
-${service(options.port, frontendMember, `\n      httpPort: ${httpPort}`)}
-  matching:
-${service(matching, matchingMember)}
-  history:
-${service(history, historyMember)}
-  worker:
-${service(worker, workerMember)}
-clusterMetadata:
-  enableGlobalNamespace: false
-  failoverVersionIncrement: 10
-  masterClusterName: active
-  currentClusterName: active
-  clusterInformation:
-    active:
-      enabled: true
-      initialFailoverVersion: 1
-      rpcName: frontend
-      rpcAddress: 127.0.0.1:${options.port}
-      httpAddress: 127.0.0.1:${httpPort}
-dcRedirectionPolicy:
-  policy: noop
-dynamicConfigClient:
-  filepath: ${JSON.stringify(dynamicConfig)}
-  pollInterval: 10s
-`,
+${serverServicesYaml({ frontend: [options.port, frontendMember], matching: [matching, matchingMember], history: [history, historyMember], worker: [worker, workerMember], httpPort, dynamicConfig })}`,
   );
   options.log(`No Temporal CLI: running the Temporal server (${binary}) on SQLite at ${dbFile}; it has no web UI.`);
   const child = spawn(binary, ['--root', dir, '--config', '.', '--env', 'overdue-temporal', '--allow-no-auth', 'start'], { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -424,4 +394,49 @@ async function startWithSdkDownload(options: StartTemporalOptions & { namespace:
     uiUrl: options.ephemeral ? undefined : `http://127.0.0.1:${options.uiPort}`,
     stop: () => env.teardown(),
   };
+}
+
+/**
+ * The Temporal server config from `services:` on: the four services on their ports and one active cluster.
+ * Shared by the SQLite fallback server (startServerFallback) and the PostgreSQL cluster (scripts/lib/cluster.ts).
+ */
+export function serverServicesYaml(o: {
+  frontend: [grpc: number, membership: number];
+  matching: [grpc: number, membership: number];
+  history: [grpc: number, membership: number];
+  worker: [grpc: number, membership: number];
+  httpPort: number;
+  dynamicConfig: string;
+}): string {
+  const service = ([grpc, member]: [number, number], extra = '') => `    rpc:
+      grpcPort: ${grpc}
+      membershipPort: ${member}
+      bindOnLocalHost: true${extra}`;
+  return `services:
+  frontend:
+${service(o.frontend, `\n      httpPort: ${o.httpPort}`)}
+  matching:
+${service(o.matching)}
+  history:
+${service(o.history)}
+  worker:
+${service(o.worker)}
+clusterMetadata:
+  enableGlobalNamespace: false
+  failoverVersionIncrement: 10
+  masterClusterName: active
+  currentClusterName: active
+  clusterInformation:
+    active:
+      enabled: true
+      initialFailoverVersion: 1
+      rpcName: frontend
+      rpcAddress: 127.0.0.1:${o.frontend[0]}
+      httpAddress: 127.0.0.1:${o.httpPort}
+dcRedirectionPolicy:
+  policy: noop
+dynamicConfigClient:
+  filepath: ${JSON.stringify(o.dynamicConfig)}
+  pollInterval: 10s
+`;
 }
