@@ -5,6 +5,7 @@
 import type { Database } from './client';
 import { borrowers, installments, loans, paymentAllocations, payments } from './schema';
 import { addDays, addMonths, businessDate } from '../domain/ledger';
+import { prng } from '../domain/random';
 
 export interface SeedOptions {
   /** Number of loans (one borrower each). Default 200. */
@@ -42,17 +43,6 @@ interface Region {
   names: () => string;
 }
 
-/** mulberry32: small, fast, deterministic. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const ZH_SURNAMES = ['王', '李', '张', '刘', '陈', '杨', '黄', '赵', '吴', '周'];
 const ZH_GIVEN = ['伟', '芳', '娜', '敏', '静', '强', '磊', '洋', '艳', '军', '杰', '婷'];

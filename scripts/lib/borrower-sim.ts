@@ -19,6 +19,8 @@ import {
   workflowIdForLoan,
   type CallOutcome,
 } from '../../contracts/messages';
+import { prng } from '../../domain/random';
+export { prng };
 
 export const BEHAVIOURS = [
   'pays_after_first_reminder',
@@ -42,17 +44,6 @@ export const BEHAVIOUR_MIX: Record<Behaviour, number> = {
   silent: 0.2,
 };
 
-/** mulberry32: small, fast, deterministic. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * A borrower's hidden ability to pay: a standard normal draw fixed by the loan id and the seed. Nothing

@@ -15,6 +15,8 @@ import { findDefaultStrategy } from '../../domain/strategy/defaults';
 import { chooseTreatment } from '../../domain/strategy/select';
 import type { Outcome } from '../../contracts/messages';
 import * as m from '../../contracts/messages';
+import { prng } from '../../domain/random';
+export { prng };
 
 export const behaviours = [
   'pay-after-first-contact',
@@ -63,17 +65,6 @@ export interface PlannedLoan {
   pastDueMinor: number;
 }
 
-/** mulberry32: a small seeded PRNG, so a failing run can be replayed with FAULTS_SEED. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const INSTALLMENT_MINOR = 50_000;
 const DPDS = [3, 3, 12, 45, 45, 50, 75, 100];

@@ -1,17 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { Features } from '../../../domain/scoring/features';
 import { binOf, DEFAULT_CUTS, evaluate, fitScorecard, scoreFeatures, splitByTime, type LabelledCase, type Scorecard } from '../../../domain/scoring/scorecard';
+import { prng } from '../../../domain/random';
 
-function prng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const BASE: Features = {
   dpd: 3, pastDueShare: 0.1, onTimeShare: 1, latenessTrend: 0, partialPayments: 0, paidShare: 0.3, priorCases: 0, priorCured: 0,
