@@ -53,15 +53,19 @@ export function wilson(successes: number, n: number, z = Z95): RateEstimate {
   return { successes, n, estimate: p, low, high };
 }
 
-/** Normal-approximation interval for the mean of `values`. */
-export function meanInterval(values: readonly number[], z = Z95): MeanEstimate {
+/**
+ * Normal-approximation interval for the mean of `values`. `range` clips the bounds to what the mean can
+ * be (a share per case lies in 0..1, a count is never negative): with few or skewed observations the
+ * symmetric interval would otherwise reach impossible values.
+ */
+export function meanInterval(values: readonly number[], range: { min?: number; max?: number } = {}, z = Z95): MeanEstimate {
   const n = values.length;
   if (n === 0) return { n, sd: null, ...none };
   const mean = values.reduce((s, v) => s + v, 0) / n;
   if (n < 2) return { n, sd: null, estimate: mean, low: null, high: null };
   const sd = Math.sqrt(values.reduce((s, v) => s + (v - mean) ** 2, 0) / (n - 1));
   const half = (z * sd) / Math.sqrt(n);
-  return { n, sd, estimate: mean, low: mean - half, high: mean + half };
+  return { n, sd, estimate: mean, low: Math.max(range.min ?? -Infinity, mean - half), high: Math.min(range.max ?? Infinity, mean + half) };
 }
 
 /** b − a for two independent rates, with Newcombe's hybrid score interval. */

@@ -45,6 +45,13 @@ describe('meanInterval and meanDifference', () => {
     expect(m.high).toBeCloseTo(3 + (1.959964 * Math.sqrt(2.5)) / Math.sqrt(5), 5);
   });
 
+  it('clips the bounds to the range the mean can take', () => {
+    const shares = meanInterval([1, 1, 0], { min: 0, max: 1 });
+    expect(shares.high).toBe(1);
+    expect(shares.low).toBeCloseTo(2 / 3 - (1.959964 * Math.sqrt(1 / 3)) / Math.sqrt(3), 5);
+    expect(meanInterval([0, 0, 5], { min: 0 }).low).toBe(0);
+  });
+
   it('gives no interval below two observations', () => {
     expect(meanInterval([])).toEqual({ n: 0, sd: null, estimate: null, low: null, high: null });
     expect(meanInterval([4])).toEqual({ n: 1, sd: null, estimate: 4, low: null, high: null });
