@@ -15,12 +15,23 @@
 //    since the case opened (currency-neutral, so several currencies can share one curve);
 //  - contacts per resolved case: messages sent (contact_attempts sent or presumed sent) plus call
 //    outcomes recorded, on resolved cases / resolved cases;
-//  - time to resolution: closed_at - opened_at of resolved cases, median and p90, in days.
+//  - time to resolution: closed_at - opened_at of resolved cases, median and p90, in days;
+//  - cure propensity (issue #15): each case's latest score at open (case_scores, trigger case_opened),
+//    and on resolved scored cases the mean predicted propensity against the observed cure rate, in
+//    bands of 10 points of predicted propensity (calibration on the lender's own resolved cases);
+//  - champion and challenger (issue #15): cases whose segment (collection_cases.segment, in the pinned
+//    strategy version) runs a challenger, split the way chooseTreatment split them (experimentBucket of
+//    the loan id below the challenger's percent); per arm the cure rate, the mean share of past due at
+//    open recovered per case, contacts per resolved case and the broken-plan rate (cases with a
+//    workflow.plan_broken / cases with a workflow.payment_plan_agreed), each with a 95% interval, and
+//    challenger − champion with its interval (scripts/lib/stats: Wilson, Newcombe, normal approximation).
 // `dayMs` lets the time-scaled demo (a day is a second) report in its own days.
 import { sql } from 'drizzle-orm';
 import { queryRows, type Database } from '../../db/client';
 import { businessDate, dpdBucket, loanPosition, type LedgerInstallment } from '../../domain/ledger';
 import { formatMoney } from '../../domain/money';
+import { experimentBucket } from '../../domain/strategy/select';
+import { meanDifference, meanInterval, rateDifference, wilson, type Interval, type MeanEstimate, type RateEstimate } from './stats';
 
 export const DPD_BUCKETS = ['1-30', '31-60', '61-90', '90+'] as const;
 export type DpdBucket = (typeof DPD_BUCKETS)[number];
@@ -89,6 +100,52 @@ export interface PortfolioReport {
    * report's instant (a case no collector holds counts as "unassigned").
    */
   complaintsPer1000?: { byStage: ComplaintRate[]; byCollector: ComplaintRate[] };
+  /** The cure-propensity score at case open and its calibration on resolved cases (issue #15). */
+  scoring?: ScoringFigures;
+  /** Champion against challenger, on the cases of segments that run a challenger (issue #15). */
+  experiment?: ExperimentFigures;
+}
+
+export interface CalibrationBand {
+  /** Predicted propensity from (inclusive) to (exclusive; the last band includes 1). */
+  from: number;
+  to: number;
+  cases: number;
+  meanPredicted: number;
+  observed: RateEstimate;
+}
+
+export interface ScoringFigures {
+  /** Cases with a score at open (their latest case_opened score). */
+  scoredCases: number;
+  resolvedScoredCases: number;
+  /** Mean predicted propensity over resolved scored cases. */
+  meanPredicted: number | null;
+  /** Cured or paid / resolved scored cases. */
+  observedCureRate: Rate;
+  /** Non-empty bands of 10 points of predicted propensity, lowest first. */
+  calibration: CalibrationBand[];
+}
+
+export interface ArmFigures {
+  cases: number;
+  resolved: number;
+  /** Cured or paid / resolved cases of the arm. */
+  cureRate: RateEstimate;
+  /** Mean share of past due at open recovered per case (capped at 1), over the arm's cases with past due at open. */
+  recovery: MeanEstimate;
+  /** Mean of (messages sent + call outcomes) per resolved case. */
+  contactsPerResolvedCase: MeanEstimate;
+  /** Cases with a broken plan / cases that agreed a plan. */
+  brokenPlanRate: RateEstimate;
+}
+
+export interface ExperimentFigures {
+  cases: number;
+  champion: ArmFigures;
+  challenger: ArmFigures;
+  /** challenger − champion. */
+  difference: Record<'cureRate' | 'recovery' | 'contactsPerResolvedCase' | 'brokenPlanRate', Interval>;
 }
 
 export interface ComplaintRate {
@@ -115,6 +172,9 @@ interface CaseRow extends Record<string, unknown> {
   opened_at: string | Date;
   closed_at: string | Date | null;
   currency: string;
+  segment: string | null;
+  strategy_id: string;
+  strategy_version: number;
 }
 
 const toDate = (v: string | Date) => (v instanceof Date ? v : new Date(v));
@@ -133,7 +193,7 @@ export async function buildReport(db: Database, options: ReportOptions = {}): Pr
                CASE WHEN c.closed_at <= ${at}::timestamptz THEN c.outcome END AS outcome,
                c.opened_at,
                CASE WHEN c.closed_at <= ${at}::timestamptz THEN c.closed_at END AS closed_at,
-               l.currency
+               l.currency, c.segment, c.strategy_id, c.strategy_version
         FROM collection_cases c JOIN loans l ON l.id = c.loan_id
         WHERE c.loan_id LIKE ${like} AND c.opened_at <= ${at}::timestamptz
         ORDER BY c.opened_at, c.id`,
@@ -146,6 +206,9 @@ export async function buildReport(db: Database, options: ReportOptions = {}): Pr
     openedAt: toDate(r.opened_at),
     closedAt: r.closed_at ? toDate(r.closed_at) : null,
     currency: r.currency,
+    segment: r.segment,
+    strategyId: r.strategy_id,
+    strategyVersion: Number(r.strategy_version),
   }));
   const resolved = cases.filter((c) => c.closedAt !== null);
   const resolvedIds = new Set(resolved.map((c) => c.id));
@@ -164,7 +227,8 @@ export async function buildReport(db: Database, options: ReportOptions = {}): Pr
         FROM audit_events a
         WHERE a.loan_id LIKE ${like} AND a.at <= ${at}::timestamptz AND a.case_id IS NOT NULL
           AND a.action IN ('case.opened', 'case.stage_changed', 'workflow.stage_entered', 'workflow.call_outcome',
-                           'workflow.promise_to_pay', 'workflow.payment_plan_agreed', 'workflow.promise_kept', 'workflow.promise_broken')`,
+                           'workflow.promise_to_pay', 'workflow.payment_plan_agreed', 'workflow.promise_kept', 'workflow.promise_broken',
+                           'workflow.plan_broken')`,
   );
   const caseIds = new Set(cases.map((c) => c.id));
   const reached = new Map<string, Set<string>>(FUNNEL_STAGES.map((s) => [s, new Set<string>()]));
@@ -173,6 +237,8 @@ export async function buildReport(db: Database, options: ReportOptions = {}): Pr
   let kept = 0;
   let broken = 0;
   const callsByCase = new Map<string, number>();
+  const planAgreed = new Set<string>();
+  const planBroken = new Set<string>();
   for (const row of auditRows) {
     if (!caseIds.has(row.case_id)) continue;
     switch (row.action) {
@@ -188,6 +254,7 @@ export async function buildReport(db: Database, options: ReportOptions = {}): Pr
         break;
       case 'workflow.promise_to_pay':
       case 'workflow.payment_plan_agreed':
+        if (row.action === 'workflow.payment_plan_agreed') planAgreed.add(row.case_id);
         callOutcomes += 1;
         conversations += 1;
         callsByCase.set(row.case_id, (callsByCase.get(row.case_id) ?? 0) + 1);
@@ -197,6 +264,9 @@ export async function buildReport(db: Database, options: ReportOptions = {}): Pr
         break;
       case 'workflow.promise_broken':
         broken += 1;
+        break;
+      case 'workflow.plan_broken':
+        planBroken.add(row.case_id);
         break;
     }
   }
@@ -211,11 +281,15 @@ export async function buildReport(db: Database, options: ReportOptions = {}): Pr
         GROUP BY case_id, status, blocked_rule`,
   );
   let messagesOnResolved = 0;
+  const messagesByCase = new Map<string, number>();
   const blocked = new Map<string, number>();
   for (const row of contactRows) {
     if (row.case_id && !caseIds.has(row.case_id)) continue;
     const n = num(row.n);
-    if ((row.status === 'sent' || row.status === 'presumed_sent') && row.case_id && resolvedIds.has(row.case_id)) messagesOnResolved += n;
+    if ((row.status === 'sent' || row.status === 'presumed_sent') && row.case_id && resolvedIds.has(row.case_id)) {
+      messagesOnResolved += n;
+      messagesByCase.set(row.case_id, (messagesByCase.get(row.case_id) ?? 0) + n);
+    }
     if (row.status === 'blocked') blocked.set(row.blocked_rule ?? 'unknown', (blocked.get(row.blocked_rule ?? 'unknown') ?? 0) + n);
   }
   const callsOnResolved = [...callsByCase].filter(([id]) => resolvedIds.has(id)).reduce((sum, [, n]) => sum + n, 0);
@@ -256,6 +330,7 @@ export async function buildReport(db: Database, options: ReportOptions = {}): Pr
   const recovery = new Map<string, RecoveryRow>();
   const curveCases = new Map<DpdBucket, Array<{ pastDue: number; payments: Array<{ day: number; amount: number }> }>>();
   let maxDay = 0;
+  const recoveredShare = new Map<string, number>();
   for (const c of cases) {
     // Paid before the case opened = paid now minus what was allocated from payments received since.
     const later = new Map<number, number>();
@@ -284,6 +359,7 @@ export async function buildReport(db: Database, options: ReportOptions = {}): Pr
     row.pastDueAtOpenMinor += atOpen.pastDueMinor;
     row.collectedMinor += collected;
     row.recoveredMinor += Math.min(collected, atOpen.pastDueMinor);
+    recoveredShare.set(c.id, Math.min(collected, atOpen.pastDueMinor) / atOpen.pastDueMinor);
     recovery.set(key, row);
     const members = curveCases.get(bucket) ?? [];
     members.push({ pastDue: atOpen.pastDueMinor, payments: during });
@@ -348,6 +424,88 @@ export async function buildReport(db: Database, options: ReportOptions = {}): Pr
       .sort((a, b) => b.per1000 - a.per1000 || a.key.localeCompare(b.key));
   const complaintsPer1000 = { byStage: ratesOf('stage'), byCollector: ratesOf('collector') };
 
+  // ---- cure propensity at open and its calibration (issue #15) ----
+  const scoreRows = await queryRows<{ case_id: string; probability: number | string }>(
+    db,
+    sql`SELECT DISTINCT ON (s.case_id) s.case_id, s.probability
+        FROM case_scores s JOIN collection_cases c ON c.id = s.case_id
+        WHERE c.loan_id LIKE ${like} AND s.trigger = 'case_opened' AND s.scored_at <= ${at}::timestamptz
+        ORDER BY s.case_id, s.scored_at DESC, s.id DESC`,
+  );
+  const isCured = (c: { outcome: string | null }) => c.outcome === 'cured' || c.outcome === 'paid';
+  const scoreAtOpen = new Map(scoreRows.filter((r) => caseIds.has(r.case_id)).map((r) => [r.case_id, Number(r.probability)]));
+  const scoredResolved = resolved.filter((c) => scoreAtOpen.has(c.id));
+  const bands = new Map<number, { predicted: number[]; cured: number }>();
+  for (const c of scoredResolved) {
+    const p = scoreAtOpen.get(c.id)!;
+    const band = Math.min(9, Math.floor(p * 10));
+    const entry = bands.get(band) ?? { predicted: [], cured: 0 };
+    entry.predicted.push(p);
+    if (isCured(c)) entry.cured += 1;
+    bands.set(band, entry);
+  }
+  const scoring: ScoringFigures = {
+    scoredCases: scoreAtOpen.size,
+    resolvedScoredCases: scoredResolved.length,
+    meanPredicted: scoredResolved.length ? scoredResolved.reduce((s, c) => s + scoreAtOpen.get(c.id)!, 0) / scoredResolved.length : null,
+    observedCureRate: rate(scoredResolved.filter(isCured).length, scoredResolved.length),
+    calibration: [...bands]
+      .sort((a, b) => a[0] - b[0])
+      .map(([band, e]) => ({
+        from: band / 10,
+        to: (band + 1) / 10,
+        cases: e.predicted.length,
+        meanPredicted: e.predicted.reduce((s, p) => s + p, 0) / e.predicted.length,
+        observed: wilson(e.cured, e.predicted.length),
+      })),
+  };
+
+  // ---- champion and challenger (issue #15): the arm is recomputed from the pinned strategy version ----
+  const strategyRows = await queryRows<{ id: string; version: number; segments: unknown }>(
+    db,
+    sql`SELECT s.id, s.version, s.document->'segments' AS segments FROM strategies s
+        WHERE (s.id, s.version) IN (SELECT DISTINCT strategy_id, strategy_version FROM collection_cases WHERE loan_id LIKE ${like})`,
+  );
+  const challengerPercent = new Map<string, number>();
+  for (const row of strategyRows) {
+    const segments = typeof row.segments === 'string' ? JSON.parse(row.segments) : row.segments;
+    if (!Array.isArray(segments)) continue;
+    for (const seg of segments as Array<{ id?: unknown; challenger?: { percent?: unknown } }>) {
+      if (typeof seg.id === 'string' && typeof seg.challenger?.percent === 'number') challengerPercent.set(`${row.id}|${Number(row.version)}|${seg.id}`, seg.challenger.percent);
+    }
+  }
+  const armCases: Record<'champion' | 'challenger', typeof cases> = { champion: [], challenger: [] };
+  for (const c of cases) {
+    const percent = c.segment === null ? undefined : challengerPercent.get(`${c.strategyId}|${c.strategyVersion}|${c.segment}`);
+    if (percent === undefined) continue;
+    armCases[experimentBucket(c.loanId) < percent ? 'challenger' : 'champion'].push(c);
+  }
+  const armFigures = (members: typeof cases): ArmFigures => {
+    const done = members.filter((c) => c.closedAt !== null);
+    const withPlan = members.filter((c) => planAgreed.has(c.id));
+    return {
+      cases: members.length,
+      resolved: done.length,
+      cureRate: wilson(done.filter(isCured).length, done.length),
+      recovery: meanInterval(members.filter((c) => recoveredShare.has(c.id)).map((c) => recoveredShare.get(c.id)!), { min: 0, max: 1 }),
+      contactsPerResolvedCase: meanInterval(done.map((c) => (messagesByCase.get(c.id) ?? 0) + (callsByCase.get(c.id) ?? 0)), { min: 0 }),
+      brokenPlanRate: wilson(withPlan.filter((c) => planBroken.has(c.id)).length, withPlan.length),
+    };
+  };
+  const champion = armFigures(armCases.champion);
+  const challenger = armFigures(armCases.challenger);
+  const experiment: ExperimentFigures = {
+    cases: armCases.champion.length + armCases.challenger.length,
+    champion,
+    challenger,
+    difference: {
+      cureRate: rateDifference(champion.cureRate, challenger.cureRate),
+      recovery: meanDifference(champion.recovery, challenger.recovery),
+      contactsPerResolvedCase: meanDifference(champion.contactsPerResolvedCase, challenger.contactsPerResolvedCase),
+      brokenPlanRate: rateDifference(champion.brokenPlanRate, challenger.brokenPlanRate),
+    },
+  };
+
   const durations = resolved.map((c) => (c.closedAt!.getTime() - c.openedAt.getTime()) / dayMs).sort((a, b) => a - b);
   const cured = resolved.filter((c) => c.outcome === 'cured' || c.outcome === 'paid').length;
 
@@ -374,6 +532,8 @@ export async function buildReport(db: Database, options: ReportOptions = {}): Pr
     timeToResolutionDays: { median: percentile(durations, 0.5), p90: percentile(durations, 0.9), cases: durations.length },
     selfService,
     complaintsPer1000,
+    scoring,
+    experiment,
   };
 }
 
@@ -400,6 +560,57 @@ function selfServiceRows(report: PortfolioReport): string[][] {
   const page = kinds.reduce((n, k) => n + self[k].page, 0);
   const all = kinds.reduce((n, k) => n + self[k].page + self[k].other, 0);
   return [['self-service (made on the borrower page / all)', `${page}/${all}`, kinds.map((k) => `${k} ${self[k].page} on the page, ${self[k].other} via collectors or API`).join('; ')]];
+}
+
+const pct = (v: number | null) => (v === null ? '—' : `${(v * 100).toFixed(1)}%`);
+/** "x (low to high)" with the bounds in the same format; "—" bounds when there is no interval. */
+const withInterval = (i: Interval, f: (v: number | null) => string) => (i.estimate === null ? '—' : i.low === null ? `${f(i.estimate)} (no interval)` : `${f(i.estimate)} (${f(i.low)} to ${f(i.high)})`);
+const signed = (f: (v: number | null) => string) => (v: number | null) => (v !== null && v > 0 ? `+${f(v)}` : f(v));
+/** A difference of two shares, in percentage points. */
+const points = (v: number | null) => (v === null ? '—' : `${(v * 100).toFixed(1)} pp`);
+const count2 = (v: number | null) => (v === null ? '—' : v.toFixed(2));
+
+/** The cure-propensity lines: cases scored at open and the calibration table. */
+function scoringLines(report: PortfolioReport): string[] {
+  const s = report.scoring;
+  if (!s || s.scoredCases === 0) return [];
+  const out = [
+    '',
+    `Cure propensity at case open: ${s.scoredCases} of ${report.cases.total} cases scored; on ${s.resolvedScoredCases} resolved scored cases ` +
+      `mean predicted ${pct(s.meanPredicted)}, observed cure rate ${formatRate(s.observedCureRate)}`,
+  ];
+  if (s.calibration.length) {
+    out.push(
+      '',
+      table(
+        ['calibration: predicted band', 'resolved cases', 'mean predicted', 'observed cure rate (95% CI)'],
+        s.calibration.map((b) => [`${Math.round(b.from * 100)}-${Math.round(b.to * 100)}%`, String(b.cases), pct(b.meanPredicted), `${withInterval(b.observed, pct)} · ${b.observed.successes}/${b.observed.n}`]),
+      ),
+    );
+  }
+  return out;
+}
+
+/** Champion against challenger with 95% intervals and challenger − champion. */
+function experimentLines(report: PortfolioReport): string[] {
+  const e = report.experiment;
+  if (!e || e.cases === 0) return [];
+  const { champion: a, challenger: b, difference: d } = e;
+  const rateCell = (r: RateEstimate) => `${withInterval(r, pct)} · ${r.successes}/${r.n}`;
+  const meanCell = (m: MeanEstimate, f: (v: number | null) => string) => `${withInterval(m, f)} · n ${m.n}`;
+  return [
+    '',
+    table(
+      ['champion vs challenger (95% CI)', 'champion', 'challenger', 'challenger − champion'],
+      [
+        ['cases (resolved)', `${a.cases} (${a.resolved})`, `${b.cases} (${b.resolved})`, ''],
+        ['cure rate', rateCell(a.cureRate), rateCell(b.cureRate), withInterval(d.cureRate, signed(points))],
+        ['recovery (mean share of past due per case)', meanCell(a.recovery, pct), meanCell(b.recovery, pct), withInterval(d.recovery, signed(points))],
+        ['contacts per resolved case', meanCell(a.contactsPerResolvedCase, count2), meanCell(b.contactsPerResolvedCase, count2), withInterval(d.contactsPerResolvedCase, signed(count2))],
+        ['broken-plan rate (broken / agreed plans)', rateCell(a.brokenPlanRate), rateCell(b.brokenPlanRate), withInterval(d.brokenPlanRate, signed(points))],
+      ],
+    ),
+  ];
 }
 
 export function renderReportTable(report: PortfolioReport): string {
@@ -429,6 +640,7 @@ export function renderReportTable(report: PortfolioReport): string {
       ],
     ),
   );
+  out.push(...scoringLines(report), ...experimentLines(report));
   out.push('', table(['funnel: reached stage', 'cases'], report.funnel.map((f) => [f.stage, String(f.cases)])));
   for (const [dimension, rows] of [['stage', report.complaintsPer1000?.byStage], ['collector', report.complaintsPer1000?.byCollector]] as const) {
     if (!rows?.some((r) => r.complaints > 0)) continue;

@@ -12,12 +12,17 @@ import {
   markContactBlocked,
   markContactSent,
   openCase,
+  recordCaseScore,
   recordPayment,
+  saveScoringModel,
+  saveStrategy,
   updateCaseStage,
   upsertBorrower,
   upsertLoan,
 } from '../../db/repository';
 import { addDays, businessDate } from '../../domain/ledger';
+import { experimentBucket } from '../../domain/strategy/select';
+import { meanInterval, wilson } from '../../scripts/lib/stats';
 import { buildReport, renderReportHtml, renderReportTable, type PortfolioReport } from '../../scripts/lib/report';
 
 const DAY = 86_400_000;
@@ -38,10 +43,14 @@ async function givenCase(input: {
   installments: Array<{ dpd: number; amountMinor: number }>;
   paidBeforeOpenMinor?: number;
   opened: Date;
+  /** Default `${prefix}L${n}`. */
+  loanId?: string;
+  strategyId?: string;
+  segment?: string;
 }): Promise<{ loanId: string; caseId: string }> {
   const { db } = handle;
-  const loanId = `${prefix}L${input.n}`;
-  const borrowerId = `${prefix}B${input.n}`;
+  const loanId = input.loanId ?? `${prefix}L${input.n}`;
+  const borrowerId = `${loanId}-B`;
   await upsertBorrower(db, { id: borrowerId, externalRef: `ext-${borrowerId}`, name: 'Report Borrower', timeZone: 'UTC', locale: 'en' });
   const openDate = businessDate(input.opened);
   await upsertLoan(db, {
@@ -56,7 +65,7 @@ async function givenCase(input: {
   if (input.paidBeforeOpenMinor) {
     await recordPayment(db, { paymentId: `${loanId}-pre`, loanId, amountMinor: input.paidBeforeOpenMinor, currency: input.currency, receivedAt: new Date(input.opened.getTime() - 3 * DAY) });
   }
-  const { case: row } = await openCase(db, { loanId, strategyId: 'report-test', strategyVersion: 1, openedAt: input.opened });
+  const { case: row } = await openCase(db, { loanId, strategyId: input.strategyId ?? 'report-test', strategyVersion: 1, segment: input.segment, openedAt: input.opened });
   return { loanId, caseId: row.id };
 }
 
@@ -191,5 +200,108 @@ describe('portfolio report', () => {
   it('leaves out facts recorded after asOf', async () => {
     const before = await buildReport(handle.db, { loanIdPrefix: prefix, asOf: openedAt(11) });
     expect(before.cases.total).toBe(0);
+  });
+});
+
+// Issue #15: the cure propensity at case open against what happened, and champion against challenger.
+// A second small portfolio: a strategy whose one segment sends half the loans (experimentBucket < 50)
+// to the challenger path, three loans in each arm, and one case outside the experiment.
+describe('portfolio report: cure propensity and champion/challenger', () => {
+  const abPrefix = `RAB-${randomUUID().slice(0, 8)}-`;
+  let ab: PortfolioReport;
+
+  beforeAll(async () => {
+    const strategyId = `${abPrefix}strategy`;
+    await saveStrategy(handle.db, {
+      id: strategyId,
+      version: 1,
+      document: { id: strategyId, version: 1, segments: [{ id: 'all', when: {}, path: 'champ', challenger: { path: 'chall', percent: 50 } }], paths: { champ: [], chall: [] } },
+    });
+    const ids = Array.from({ length: 60 }, (_, k) => `${abPrefix}L${k}`);
+    const challengerIds = ids.filter((id) => experimentBucket(id) < 50).slice(0, 3);
+    const championIds = ids.filter((id) => experimentBucket(id) >= 50).slice(0, 3);
+    const open = openedAt(10);
+    const at = (days: number) => new Date(open.getTime() + days * DAY);
+    const inArm = (loanId: string, amountMinor = 10_000) =>
+      givenCase({ n: 0, loanId, strategyId, segment: 'all', currency: 'CNY', installments: [{ dpd: 10, amountMinor }], opened: open });
+    const model = await saveScoringModel(handle.db, { document: { test: 'report' }, metrics: {}, actor: 'operator:test' });
+    const score = (c: { loanId: string; caseId: string }, probability: number, trigger = 'case_opened') =>
+      recordCaseScore(handle.db, { idempotencyKey: `${c.caseId}/${trigger}`, caseId: c.caseId, loanId: c.loanId, modelVersion: model.version, trigger, probability, reasons: [], features: {}, offer: null, actor: 'workflow:test' });
+
+    // Champion: a plan kept and cured; a plan broken and handed to legal; half paid and still open.
+    const [c1, c2, c3] = [await inArm(championIds[0]!), await inArm(championIds[1]!), await inArm(championIds[2]!)];
+    await contact(c1, 'sms-1', 'sms');
+    await contact(c1, 'sms-2', 'sms');
+    await workflowEvent(c1, 'payment_plan_agreed', { instalments: 2 });
+    await pay(c1.loanId, 'CNY', 10_000, at(2));
+    await closeCase(handle.db, c1.caseId, 'cured', { closedAt: at(2) });
+    await contact(c2, 'sms-1', 'sms');
+    await workflowEvent(c2, 'call_outcome', { outcome: 'refused', collectorId: 'c1' });
+    await workflowEvent(c2, 'payment_plan_agreed', { instalments: 3 });
+    await workflowEvent(c2, 'plan_broken', { instalment: 1 });
+    await closeCase(handle.db, c2.caseId, 'handed_to_legal', { closedAt: at(5) });
+    await pay(c3.loanId, 'CNY', 5_000, at(1));
+    // Challenger: two cured, one with a kept-so-far plan handed to legal.
+    const [d1, d2, d3] = [await inArm(challengerIds[0]!), await inArm(challengerIds[1]!), await inArm(challengerIds[2]!)];
+    await contact(d1, 'sms-1', 'sms');
+    await pay(d1.loanId, 'CNY', 10_000, at(1));
+    await closeCase(handle.db, d1.caseId, 'cured', { closedAt: at(1) });
+    await pay(d2.loanId, 'CNY', 10_000, at(3));
+    await closeCase(handle.db, d2.caseId, 'paid', { closedAt: at(3) });
+    for (const k of [1, 2, 3]) await contact(d3, `sms-${k}`, 'sms');
+    await workflowEvent(d3, 'payment_plan_agreed', { instalments: 4 });
+    await closeCase(handle.db, d3.caseId, 'handed_to_legal', { closedAt: at(6) });
+    // Outside the experiment: no segment recorded, unscored, cured.
+    const outside = await givenCase({ n: 0, loanId: `${abPrefix}X`, currency: 'CNY', installments: [{ dpd: 10, amountMinor: 10_000 }], opened: open });
+    await closeCase(handle.db, outside.caseId, 'cured', { closedAt: at(1) });
+
+    for (const [c, p] of [[c1, 0.82], [c2, 0.15], [c3, 0.55], [d1, 0.88], [d2, 0.45], [d3, 0.12]] as const) await score(c, p);
+    await score(d3, 0.95, 'payment'); // a later rescore is not the score at open
+    ab = await buildReport(handle.db, { loanIdPrefix: abPrefix });
+  });
+
+  it('compares the mean predicted propensity at open with the observed cure rate, by band', () => {
+    const s = ab.scoring!;
+    expect(s.scoredCases).toBe(6);
+    expect(s.resolvedScoredCases).toBe(5);
+    expect(s.meanPredicted).toBeCloseTo((0.82 + 0.15 + 0.88 + 0.45 + 0.12) / 5, 12);
+    expect(s.observedCureRate).toEqual({ numerator: 3, denominator: 5, rate: 0.6 });
+    expect(s.calibration.map((b) => ({ from: b.from, cases: b.cases, cured: b.observed.successes }))).toEqual([
+      { from: 0.1, cases: 2, cured: 0 },
+      { from: 0.4, cases: 1, cured: 1 },
+      { from: 0.8, cases: 2, cured: 2 },
+    ]);
+    expect(s.calibration[0]!.meanPredicted).toBeCloseTo(0.135, 12);
+    expect(s.calibration[0]!.observed).toEqual(wilson(0, 2));
+  });
+
+  it('splits the experiment by the stable hash and measures each arm with 95% intervals', () => {
+    const e = ab.experiment!;
+    expect(e.cases).toBe(6);
+    const { champion, challenger } = e;
+    expect([champion.cases, champion.resolved, challenger.cases, challenger.resolved]).toEqual([3, 2, 3, 3]);
+    expect(champion.cureRate).toEqual(wilson(1, 2));
+    expect(challenger.cureRate).toEqual(wilson(2, 3));
+    // Shares of past due recovered: champion 1, 0, 0.5; challenger 1, 1, 0.
+    expect(champion.recovery.estimate).toBeCloseTo(0.5, 12);
+    expect(challenger.recovery.estimate).toBeCloseTo(2 / 3, 12);
+    expect(challenger.recovery).toMatchObject({ n: 3, low: meanInterval([1, 1, 0]).low, high: 1 }); // clipped to 0..1
+    // Messages + call outcomes (a plan agreed is one): champion 3, 3; challenger 1, 0, 4.
+    expect(champion.contactsPerResolvedCase).toEqual(meanInterval([3, 3], { min: 0 }));
+    expect(challenger.contactsPerResolvedCase.estimate).toBeCloseTo(5 / 3, 12);
+    expect(champion.brokenPlanRate).toEqual(wilson(1, 2));
+    expect(challenger.brokenPlanRate).toEqual(wilson(0, 1));
+    expect(e.difference.cureRate.estimate).toBeCloseTo(2 / 3 - 1 / 2, 12);
+    expect(e.difference.brokenPlanRate.estimate).toBeCloseTo(-0.5, 12);
+    expect(e.difference.cureRate.low!).toBeLessThan(0);
+    expect(e.difference.cureRate.high!).toBeGreaterThan(0);
+  });
+
+  it('renders the calibration and the comparison in the terminal table', () => {
+    const text = renderReportTable(ab);
+    expect(text).toContain('Cure propensity at case open: 6 of 7 cases scored');
+    expect(text).toMatch(/10-20%\s+2\s+13\.5%\s+0\.0% \(0\.0% to \d+\.\d%\) · 0\/2/);
+    expect(text).toMatch(/cure rate\s+50\.0% \([\d.]+% to [\d.]+%\) · 1\/2\s+66\.7% \([\d.]+% to [\d.]+%\) · 2\/3\s+\+16\.7 pp \(-[\d.]+ pp to \+[\d.]+ pp\)/);
+    expect(text).toContain('broken-plan rate');
   });
 });
