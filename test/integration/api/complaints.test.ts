@@ -14,6 +14,7 @@ import { requestCallback } from '../../../api/self-service';
 import type { Principal } from '../../../api/operations';
 import { buildReport, renderReportTable } from '../../../scripts/lib/report';
 import { getState, workflowIdForLoan } from '../../../contracts/messages';
+import { apiCaller } from '../../support/api';
 import { startHarness, waitForState, type Harness } from '../../support/harness';
 import { patientStrategy } from '../../support/patient-strategy';
 
@@ -36,15 +37,7 @@ afterAll(async () => {
   await h?.close();
 });
 
-async function call(method: 'GET' | 'POST', url: string, key: string, body?: unknown) {
-  const response = await api.inject({
-    method,
-    url,
-    headers: { authorization: `Bearer ${key}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
-    ...(body !== undefined ? { payload: JSON.stringify(body) } : {}),
-  });
-  return { status: response.statusCode, body: response.json() as Record<string, any> };
-}
+const call = (...args: Parameters<ReturnType<typeof apiCaller>>) => apiCaller(api)(...args);
 const state = (loanId: string) => h.client.workflow.getHandle(workflowIdForLoan(loanId)).query(getState);
 
 describe('complaints', () => {
