@@ -63,9 +63,11 @@ and dropped at the end.
 Options:
   --loans <n>        Workflows for the start-throughput and memory phases (default 10000); the
                      engine phase uses n/10 (50..1000), the latency phase n/50 (20..200) per repetition
-  --repeat <n>       Repetitions of each timed phase (default 3; the memory phase runs once)
-  --quick            About 3 minutes on 2 cores: --loans 200, 20 payments per latency repetition,
-                     a fit of 20,000 cases; repetitions as --repeat
+  --repeat <n>       Repetitions of each timed phase (default 3, 2 with --quick; the memory phase
+                     runs once)
+  --quick            At most about 3 minutes on 2 cores: --loans 200, 30 loans in the engine phase,
+                     10 payments per latency repetition, 20 scored case opens, a fit of 10,000 cases,
+                     --repeat 2
   --json             Print one line of JSON (the summary) on stdout; progress goes to stderr
   --concurrency <n>  Starts in flight at once (default 50: the dev server's SQLite store times out
                      with thousands at once)
@@ -80,7 +82,7 @@ Options:
 const { values } = parseArgs({
   options: {
     loans: { type: 'string' },
-    repeat: { type: 'string', default: '3' },
+    repeat: { type: 'string' },
     quick: { type: 'boolean', default: false },
     json: { type: 'boolean', default: false },
     concurrency: { type: 'string', default: '50' },
@@ -96,7 +98,7 @@ if (values.help) {
 }
 const loans = Number(values.loans ?? (values.quick ? 200 : 10_000));
 const concurrency = Number(values.concurrency);
-const repeat = Number(values.repeat);
+const repeat = Number(values.repeat ?? (values.quick ? 2 : 3));
 const maxCachedWorkflows = Number(values['max-cached'] ?? process.env.WORKER_MAX_CACHED_WORKFLOWS ?? DEFAULT_MAX_CACHED_WORKFLOWS);
 for (const [name, value, min] of [
   ['--loans', loans, 10],
@@ -109,9 +111,9 @@ for (const [name, value, min] of [
     process.exit(2);
   }
 }
-const engineLoans = Math.max(50, Math.min(1000, Math.floor(loans / 10)));
-const latencySamples = values.quick ? 20 : Math.max(20, Math.min(200, Math.floor(loans / 50)));
-const fitCases = values.quick ? 20_000 : 100_000;
+const engineLoans = values.quick ? 30 : Math.max(50, Math.min(1000, Math.floor(loans / 10)));
+const latencySamples = values.quick ? 10 : Math.max(20, Math.min(200, Math.floor(loans / 50)));
+const fitCases = values.quick ? 10_000 : 100_000;
 
 Runtime.install({
   logger: new DefaultLogger('ERROR'),
@@ -496,7 +498,7 @@ try {
   // The case-open comparison fits and activates a model: only in the scratch database, never in
   // DATABASE_URL's; once, since after it a model is active. The fit is timed `repeat` times.
   log(`6/6 scoring: ${scratch ? 'case opens without and with an active model; ' : ''}a fit of ${fitCases} synthetic closed cases, ${repeat} time(s)`);
-  const caseOpen = scratch ? await scoringLatency(db, values.quick ? 30 : 100) : null;
+  const caseOpen = scratch ? await scoringLatency(db, values.quick ? 20 : 100) : null;
   const fits = Array.from({ length: repeat }, () => fitTime(fitCases));
   results.scoring = { caseOpen, fit: { cases: fitCases, totalMs: spread(fits.map((f) => f.totalMs)), holdoutAuc: fits[0]!.holdoutAuc } };
 } finally {
