@@ -531,37 +531,6 @@ const sc = results.scoring as Scoring;
 const histories = results.historyEvents as Record<string, number>;
 const actionsPerPath = results.actionsPerPath as Record<string, ActionCounts>;
 
-if (values.json) {
-  // One line a script can read: medians with min and max, no per-run detail (that is in the results file).
-  const brief = (x: Spread, digits = 2) => ({ median: Number(x.median.toFixed(digits)), min: Number(x.min.toFixed(digits)), max: Number(x.max.toFixed(digits)) });
-  const summary = {
-    at: results.at,
-    quick: values.quick,
-    repeat,
-    cpus: cpus().length,
-    loadAverage: results.loadAverage,
-    seconds: results.seconds,
-    loans,
-    engineLoans,
-    concurrency,
-    maxCachedWorkflows,
-    engine: {
-      overdueLoansPerSecond: brief(e.overdueLoansPerSecond),
-      baselineLoansPerSecond: brief(e.baselineLoansPerSecond),
-      ratio: brief(e.ratio),
-      actionsPerLoan: e.actionsPerLoan ? { overdue: e.actionsPerLoan.overdue.total, baseline: e.actionsPerLoan.baseline.total } : null,
-    },
-    start: { sweepStartsPerSecond: brief(st.sweepStartsPerSecond, 0), plainLoopStartsPerSecond: brief(st.plainLoopStartsPerSecond, 0), ratio: brief(st.ratio), sweepFailed: st.sweepFailed, secondSweepStarted: st.secondSweepStarted },
-    memory: { workflows: m.workflows, rssDeltaMB: Number(m.rssDeltaMB.toFixed(1)), heapUsedDeltaMB: Number(m.heapUsedDeltaMB.toFixed(1)), rssPerWorkflowKB: Number(m.rssPerWorkflowKB.toFixed(1)) },
-    paymentToCloseMs: { samplesPerRun: l.samplesPerRun, p50: brief(l.p50, 0), p99: brief(l.p99, 0) },
-    historyEvents: histories,
-    actionsPerPath: Object.fromEntries(Object.entries(actionsPerPath).map(([k, v]) => [k, v.total])),
-    scoring: { caseOpenAddedP50Ms: sc.caseOpen?.addedP50Ms ?? null, fitCases: sc.fit.cases, fitMs: brief(sc.fit.totalMs, 0) },
-  };
-  process.stdout.write(`${JSON.stringify(summary)}\n`);
-  process.exit(0);
-}
-
 const rows: Array<[string, string]> = [
   ['machine', `${cpus().length} cores; load average ${loadAtStart.join(' ')} at start, ${loadAtEnd.join(' ')} at end (1, 5, 15 min)`],
   ['repetitions per timed phase', `${repeat}: median (min, max)`],
@@ -594,4 +563,35 @@ const rows: Array<[string, string]> = [
 ];
 const width = Math.max(...rows.map(([k]) => k.length));
 out(`\n${rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join('\n')}\n\nwritten to ${values.out}`);
+// With --json the table above went to stderr; stdout's only line is this summary.
+if (values.json) {
+  // One line a script can read: medians with min and max, no per-run detail (that is in the results file).
+  const brief = (x: Spread, digits = 2) => ({ median: Number(x.median.toFixed(digits)), min: Number(x.min.toFixed(digits)), max: Number(x.max.toFixed(digits)) });
+  const summary = {
+    at: results.at,
+    quick: values.quick,
+    repeat,
+    cpus: cpus().length,
+    loadAverage: results.loadAverage,
+    seconds: results.seconds,
+    loans,
+    engineLoans,
+    concurrency,
+    maxCachedWorkflows,
+    engine: {
+      overdueLoansPerSecond: brief(e.overdueLoansPerSecond),
+      baselineLoansPerSecond: brief(e.baselineLoansPerSecond),
+      ratio: brief(e.ratio),
+      actionsPerLoan: e.actionsPerLoan ? { overdue: e.actionsPerLoan.overdue.total, baseline: e.actionsPerLoan.baseline.total } : null,
+    },
+    start: { sweepStartsPerSecond: brief(st.sweepStartsPerSecond, 0), plainLoopStartsPerSecond: brief(st.plainLoopStartsPerSecond, 0), ratio: brief(st.ratio), sweepFailed: st.sweepFailed, secondSweepStarted: st.secondSweepStarted },
+    memory: { workflows: m.workflows, rssDeltaMB: Number(m.rssDeltaMB.toFixed(1)), heapUsedDeltaMB: Number(m.heapUsedDeltaMB.toFixed(1)), rssPerWorkflowKB: Number(m.rssPerWorkflowKB.toFixed(1)) },
+    paymentToCloseMs: { samplesPerRun: l.samplesPerRun, p50: brief(l.p50, 0), p99: brief(l.p99, 0) },
+    historyEvents: histories,
+    actionsPerPath: Object.fromEntries(Object.entries(actionsPerPath).map(([k, v]) => [k, v.total])),
+    scoring: { caseOpenAddedP50Ms: sc.caseOpen?.addedP50Ms == null ? null : Number(sc.caseOpen.addedP50Ms.toFixed(1)), fitCases: sc.fit.cases, fitMs: brief(sc.fit.totalMs, 0) },
+  };
+  process.stdout.write(`${JSON.stringify(summary)}\n`);
+}
+
 process.exit(0);
