@@ -37,8 +37,8 @@ export interface Config {
 /**
  * The sticky-cache default. Temporal's TypeScript SDK otherwise derives the size from the V8 heap limit
  * (about 600 workflows per GB of heap with reuseV8Context, WorkerOptions.maxCachedWorkflows), so a
- * worker's memory would grow with the machine it runs on; a fixed 2,000 at the ~165-200 KB per cached
- * workflow measured by `npm run bench` bounds the cache near 400 MB whatever the number of open loans.
+ * worker's memory would grow with the machine it runs on; a fixed 2,000 at the roughly 165-200 KB per
+ * cached workflow measured on this project's machine bounds the cache near 400 MB whatever the number of open loans.
  */
 export const DEFAULT_MAX_CACHED_WORKFLOWS = 2000;
 
