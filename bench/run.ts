@@ -1,16 +1,21 @@
 // `npm run bench`: Overdue on one local Temporal dev server (ephemeral), in one run. Not a test: it
-// prints medians and ratios and writes bench/results.json.
+// runs each timed phase --repeat times (3) and prints the median with the minimum and maximum, the
+// machine's core count and load average, and writes bench/results.json (kept out of git); --json
+// prints a one-line summary on stdout instead of the table.
 //  1. engine efficiency: loans/s through "two reminders then payment" with Overdue's workflow vs a
-//     minimal workflow with the same timers and activities (bench/baseline-workflow.ts);
+//     minimal workflow with the same timers and activities (bench/baseline-workflow.ts), and the
+//     Temporal actions one loan costs on each;
 //  2. start throughput: the sweep (runSweep) vs a plain loop of client.workflow.start at the same
 //     concurrency, and a second sweep, which must start nothing;
-//  3. worker memory with N workflows waiting on timers (this process is the worker);
-//  4. history size in events per path (test/histories, recorded by the path tests);
-//  5. payment-to-close latency from the API call (POST /v1/loans/:id/payments via inject) to the
+//  3. worker memory with N workflows waiting on timers (this process is the worker; once per run);
+//  4. payment-to-close latency from the API call (POST /v1/loans/:id/payments via inject) to the
 //     workflow's completion;
+//  5. history size in events and Temporal actions (bench/actions.ts) per path (test/histories,
+//     recorded by the path tests);
 //  6. cure-propensity scoring (bench/scoring.ts): what a score adds to a case open (median), and the
 //     time to fit 100,000 synthetic closed cases.
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -40,21 +45,34 @@ import { startTemporal } from '../scripts/lib/temporal';
 import { createStrategyLoader } from '../worker/strategies';
 import { bundleWorkflows, createWorkers } from '../worker/workers';
 import { workflowIdForLoan } from '../contracts/messages';
+import { addDays, businessDate } from '../domain/ledger';
+import { DEFAULT_MAX_CACHED_WORKFLOWS } from '../worker/config';
 import { baselinePaid, type BaselineActivities } from './baseline-workflow';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import { countActions, describeActions, type ActionCounts, type HistoryEvent } from './actions';
 import { fitTime, scoringLatency } from './scoring';
 
 const HELP = `Usage: npm run bench -- [options]
 
-Runs Overdue's benchmarks on one ephemeral Temporal dev server and prints a table; writes
-bench/results.json. Needs PostgreSQL: DATABASE_URL, or a scratch database created on
-BENCH_POSTGRES_ADMIN_URL (default postgres://postgres@127.0.0.1:5432/postgres) and dropped at the end.
+Runs Overdue's benchmarks on one ephemeral Temporal dev server: each timed phase --repeat times, the
+median with the minimum and maximum, and the machine's core count and load average. Prints a table
+(or, with --json, one line of JSON) and writes bench/results.json. Needs PostgreSQL: DATABASE_URL, or
+a scratch database created on BENCH_POSTGRES_ADMIN_URL (default postgres://postgres@127.0.0.1:5432/postgres)
+and dropped at the end.
 
 Options:
   --loans <n>        Workflows for the start-throughput and memory phases (default 10000); the
-                     engine phase uses n/10 (50..1000), the latency phase n/50 (20..200)
-  --quick            Same as --loans 500
+                     engine phase uses n/10 (50..1000), the latency phase n/50 (20..200) per repetition
+  --repeat <n>       Repetitions of each timed phase (default 3, 2 with --quick; the memory phase
+                     runs once)
+  --quick            At most about 3 minutes on 2 cores: --loans 200, 30 loans in the engine phase,
+                     10 payments per latency repetition, 20 scored case opens, a fit of 10,000 cases,
+                     --repeat 2
+  --json             Print one line of JSON (the summary) on stdout; progress goes to stderr
   --concurrency <n>  Starts in flight at once (default 50: the dev server's SQLite store times out
                      with thousands at once)
+  --max-cached <n>   The collections worker's sticky-cache size (default WORKER_MAX_CACHED_WORKFLOWS,
+                     else ${DEFAULT_MAX_CACHED_WORKFLOWS})
   --temporal <where> dev (default): an ephemeral dev server; cluster: the server 'npm run cluster' runs
                      (its address from DATA_DIR/cluster/cluster.json; start it first)
   --out <file>       Results file (default bench/results.json)
@@ -64,8 +82,11 @@ Options:
 const { values } = parseArgs({
   options: {
     loans: { type: 'string' },
+    repeat: { type: 'string' },
     quick: { type: 'boolean', default: false },
+    json: { type: 'boolean', default: false },
     concurrency: { type: 'string', default: '50' },
+    'max-cached': { type: 'string' },
     temporal: { type: 'string', default: 'dev' },
     out: { type: 'string', default: fileURLToPath(new URL('./results.json', import.meta.url)) },
     help: { type: 'boolean', short: 'h' },
@@ -75,27 +96,56 @@ if (values.help) {
   process.stdout.write(HELP);
   process.exit(0);
 }
-const loans = Number(values.loans ?? (values.quick ? 500 : 10_000));
+const loans = Number(values.loans ?? (values.quick ? 200 : 10_000));
 const concurrency = Number(values.concurrency);
-if (!Number.isInteger(loans) || loans < 10 || !Number.isInteger(concurrency) || concurrency < 1) {
-  console.error(`--loans must be an integer >= 10 and --concurrency a positive integer (got ${values.loans}, ${values.concurrency})`);
-  process.exit(2);
+const repeat = Number(values.repeat ?? (values.quick ? 2 : 3));
+const maxCachedWorkflows = Number(values['max-cached'] ?? process.env.WORKER_MAX_CACHED_WORKFLOWS ?? DEFAULT_MAX_CACHED_WORKFLOWS);
+for (const [name, value, min] of [
+  ['--loans', loans, 10],
+  ['--concurrency', concurrency, 1],
+  ['--repeat', repeat, 1],
+  ['--max-cached', maxCachedWorkflows, 1],
+] as const) {
+  if (!Number.isInteger(value) || value < min) {
+    console.error(`${name} must be an integer >= ${min} (got ${JSON.stringify(String(value))})`);
+    process.exit(2);
+  }
 }
-const engineLoans = Math.max(50, Math.min(1000, Math.floor(loans / 10)));
-const latencySamples = Math.max(20, Math.min(200, Math.floor(loans / 50)));
+const engineLoans = values.quick ? 30 : Math.max(50, Math.min(1000, Math.floor(loans / 10)));
+const latencySamples = values.quick ? 10 : Math.max(20, Math.min(200, Math.floor(loans / 50)));
+const fitCases = values.quick ? 10_000 : 100_000;
 
 Runtime.install({
   logger: new DefaultLogger('ERROR'),
   telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'ERROR' }), forward: {} } },
 });
 
-const log = (line: string) => console.log(`[bench] ${line}`);
+// With --json, stdout carries only the summary line (printed last); progress and the table go to stderr.
+const out = (text: string) => (values.json ? process.stderr : process.stdout).write(`${text}\n`);
+const log = (line: string) => out(`[bench] ${line}`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const sorted = (xs: number[]) => [...xs].sort((a, b) => a - b);
 const pct = (xs: number[], p: number) => {
   const s = sorted(xs);
   return s.length ? s[Math.max(0, Math.ceil(p * s.length) - 1)]! : NaN;
 };
+/** The median of the repetitions with their minimum and maximum (an even count: the mean of the middle two). */
+interface Spread {
+  median: number;
+  min: number;
+  max: number;
+  runs: number[];
+}
+function spread(runs: number[]): Spread {
+  const s = sorted(runs);
+  const mid = Math.floor(s.length / 2);
+  const median = s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+  return { median, min: s[0]!, max: s[s.length - 1]!, runs };
+}
+const fmt = (x: Spread, digits = 0, unit = '') => `${x.median.toFixed(digits)}${unit} (min ${x.min.toFixed(digits)}, max ${x.max.toFixed(digits)})`;
+const loadAverage = () => loadavg().map((x) => Number(x.toFixed(2))) as [number, number, number];
+const loadAtStart = loadAverage();
+const benchStarted = performance.now();
 
 /** Runs `fn` over `items`, at most `limit` at once. */
 async function pool<T>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<void>): Promise<void> {
@@ -164,6 +214,7 @@ const workerSet = await createWorkers({
   emailPerSecond: 10_000,
   smsPerSecond: 10_000,
   bundle: await bundleWorkflows(),
+  maxCachedWorkflows,
   caseActivities: createCaseActivities({ db, loadStrategy: createStrategyLoader(db, 'fast-test'), queues }),
   channelActivities: createChannelActivities({ db, mailer: quietMailer, sms: createConsoleSmsProvider(() => {}), letters: createConsoleLetterQueue(() => {}) }),
 });
@@ -221,13 +272,24 @@ async function pay(loanId: string) {
   await recordPaymentAndSignal({ db, client }, { paymentId, loanId, amountMinor: position.pastDueMinor, currency: position.currency, receivedAt: new Date() });
 }
 
-const results: Record<string, unknown> = { at: new Date().toISOString(), loans, engineLoans, latencySamples, concurrency, cpus: (await import('node:os')).cpus().length };
+const results: Record<string, unknown> = {
+  at: new Date().toISOString(),
+  quick: values.quick,
+  repeat,
+  loans,
+  engineLoans,
+  latencySamples,
+  concurrency,
+  maxCachedWorkflows,
+  cpus: cpus().length,
+  loadAverage: { start: loadAtStart },
+};
+log(`${cpus().length} cores, load average ${loadAtStart.join(' ')} (1, 5, 15 min); ${repeat} repetition(s) per timed phase; maxCachedWorkflows ${maxCachedWorkflows}`);
 
-try {
-  // ---- 1. engine efficiency ----
-  log(`1/5 engine efficiency: ${engineLoans} loans, two reminders then payment`);
-  const enginePrefix = `BE${run}`;
-  const engineSeed = await seedPortfolio(db, { loans: engineLoans, overdueShare: 1, idPrefix: enginePrefix, seed: 7 });
+/** One repetition of the engine phase: Overdue's workflow, then the minimal one, on fresh loans. */
+async function enginePhase(rep: number) {
+  const enginePrefix = `BE${run}R${rep}`;
+  const engineSeed = await seedPortfolio(db, { loans: engineLoans, overdueShare: 1, idPrefix: enginePrefix, seed: 7 + rep });
   const overdueIds = engineSeed.overdueLoanIds;
   let t0 = performance.now();
   const paid = new Set<string>();
@@ -254,15 +316,15 @@ try {
   const overdueSeconds = (performance.now() - t0) / 1000;
 
   t0 = performance.now();
-  const baselineIds = Array.from({ length: engineLoans }, (_, i) => `bench-baseline-${run}-${i}`);
+  const baselineIds = Array.from({ length: overdueIds.length }, (_, i) => `bench-baseline-${run}-${rep}-${i}`);
   const signalled = new Set<string>();
   const baselineDone: Promise<unknown>[] = [];
   const baselineStarting = pool(baselineIds, concurrency, async (workflowId) => {
     await client.workflow.start('baseline', { taskQueue: 'bench-baseline', workflowId, args: [{ workflowId, firstMs: 1000, secondMs: 2000 }] });
   });
   while (signalled.size < baselineIds.length) {
-    for (const [workflowId, n] of baselineReminders) {
-      if (n < 2 || signalled.has(workflowId)) continue;
+    for (const workflowId of baselineIds) {
+      if ((baselineReminders.get(workflowId) ?? 0) < 2 || signalled.has(workflowId)) continue;
       signalled.add(workflowId);
       const handle = client.workflow.getHandle(workflowId);
       baselineDone.push(handle.signal(baselinePaid).then(() => handle.result()));
@@ -272,45 +334,83 @@ try {
   await baselineStarting;
   await Promise.all(baselineDone);
   const baselineSeconds = (performance.now() - t0) / 1000;
-  results.engine = {
-    loans: engineLoans,
-    overdueLoansPerSecond: engineLoans / overdueSeconds,
-    baselineLoansPerSecond: engineLoans / baselineSeconds,
-    ratio: engineLoans / overdueSeconds / (engineLoans / baselineSeconds),
-    note: 'each loan waits at least 2 s of timers; loans/s = loans / wall time from first start to last completion',
-  };
-  log(`  overdue ${(engineLoans / overdueSeconds).toFixed(1)} loans/s, baseline ${(engineLoans / baselineSeconds).toFixed(1)} loans/s`);
+  const overdue = overdueIds.length / overdueSeconds;
+  const baseline = overdueIds.length / baselineSeconds;
+  // Billed actions of one loan through this path, Overdue's workflow and the minimal one.
+  const actionsOf = async (workflowId: string) =>
+    countActions((JSON.parse(historyToJSON(await client.workflow.getHandle(workflowId).fetchHistory())) as { events: HistoryEvent[] }).events);
+  const actions = rep === 0 ? { overdue: await actionsOf(workflowIdForLoan(overdueIds[0]!)), baseline: await actionsOf(baselineIds[0]!) } : undefined;
+  log(`  run ${rep + 1}/${repeat}: overdue ${overdue.toFixed(1)} loans/s, baseline ${baseline.toFixed(1)} loans/s`);
+  return { overdue, baseline, ratio: overdue / baseline, actions };
+}
 
-  // ---- 2. start throughput ----
-  log(`2/5 start throughput: ${loans} loans, concurrency ${concurrency}, on a task queue no worker polls`);
-  const startPrefix = `BS${run}`;
-  await seedPortfolio(db, { loans, overdueShare: 1, idPrefix: startPrefix, seed: 11 });
-  t0 = performance.now();
-  const sweep = await runSweep({ db, client, taskQueue: 'bench-unpolled', concurrency });
+/**
+ * One repetition of the start phase on fresh loans. Each repetition seeds its loans as of a business
+ * date 200 days before the last one's and sweeps as of that date, so it finds only its own loans
+ * (every earlier repetition's are not yet due then) and never re-meets workflows already started.
+ */
+async function startPhase(rep: number) {
+  const asOf = addDays(businessDate(new Date()), -200 * rep);
+  await seedPortfolio(db, { loans, overdueShare: 1, idPrefix: `BS${run}R${rep}`, seed: 11 + rep, asOf });
+  let t0 = performance.now();
+  const sweep = await runSweep({ db, client, taskQueue: 'bench-unpolled', concurrency, asOf });
   const sweepSeconds = (performance.now() - t0) / 1000;
   t0 = performance.now();
-  const second = await runSweep({ db, client, taskQueue: 'bench-unpolled', concurrency });
+  const second = await runSweep({ db, client, taskQueue: 'bench-unpolled', concurrency, asOf });
   const secondSeconds = (performance.now() - t0) / 1000;
   t0 = performance.now();
   await pool(
     Array.from({ length: loans }, (_, i) => i),
     concurrency,
     async (i) => {
-      await client.workflow.start('baseline', { taskQueue: 'bench-unpolled', workflowId: `bench-plain-${run}-${i}`, args: [{ workflowId: `bench-plain-${run}-${i}`, firstMs: 1, secondMs: 2 }] });
+      const workflowId = `bench-plain-${run}-${rep}-${i}`;
+      await client.workflow.start('baseline', { taskQueue: 'bench-unpolled', workflowId, args: [{ workflowId, firstMs: 1, secondMs: 2 }] });
     },
   );
   const plainSeconds = (performance.now() - t0) / 1000;
-  results.startThroughput = {
-    loans,
-    sweep: { started: sweep.started, alreadyRunning: sweep.alreadyRunning, failed: sweep.failed, startsPerSecond: sweep.started / sweepSeconds },
-    plainLoopStartsPerSecond: loans / plainSeconds,
-    ratio: sweep.started / sweepSeconds / (loans / plainSeconds),
+  const sweepRate = sweep.started / sweepSeconds;
+  const plainRate = loans / plainSeconds;
+  log(`  run ${rep + 1}/${repeat}: sweep ${sweepRate.toFixed(0)} starts/s (started ${sweep.started}, failed ${sweep.failed}); plain loop ${plainRate.toFixed(0)} starts/s; second sweep started ${second.started}`);
+  return {
+    sweep: { found: sweep.found, started: sweep.started, alreadyRunning: sweep.alreadyRunning, failed: sweep.failed, startsPerSecond: sweepRate },
+    plainLoopStartsPerSecond: plainRate,
+    ratio: sweepRate / plainRate,
     secondSweep: { found: second.found, started: second.started, alreadyRunning: second.alreadyRunning, seconds: secondSeconds },
   };
-  log(`  sweep ${(sweep.started / sweepSeconds).toFixed(0)} starts/s (started ${sweep.started}, failed ${sweep.failed}); plain loop ${(loans / plainSeconds).toFixed(0)} starts/s; second sweep started ${second.started}`);
+}
+
+try {
+  // ---- 1. engine efficiency ----
+  log(`1/6 engine efficiency: ${engineLoans} loans, two reminders then payment, ${repeat} time(s)`);
+  const engineRuns: Array<Awaited<ReturnType<typeof enginePhase>>> = [];
+  for (let rep = 0; rep < repeat; rep++) engineRuns.push(await enginePhase(rep));
+  results.engine = {
+    loans: engineLoans,
+    overdueLoansPerSecond: spread(engineRuns.map((r) => r.overdue)),
+    baselineLoansPerSecond: spread(engineRuns.map((r) => r.baseline)),
+    ratio: spread(engineRuns.map((r) => r.ratio)),
+    actionsPerLoan: engineRuns[0]!.actions,
+    note: 'each loan waits at least 2 s of timers; loans/s = loans / wall time from first start to last completion; ratio per repetition',
+  };
+
+  // ---- 2. start throughput ----
+  log(`2/6 start throughput: ${loans} loans, concurrency ${concurrency}, on a task queue no worker polls, ${repeat} time(s)`);
+  const startRuns: Array<Awaited<ReturnType<typeof startPhase>>> = [];
+  for (let rep = 0; rep < repeat; rep++) startRuns.push(await startPhase(rep));
+  results.startThroughput = {
+    loans,
+    sweepStartsPerSecond: spread(startRuns.map((r) => r.sweep.startsPerSecond)),
+    plainLoopStartsPerSecond: spread(startRuns.map((r) => r.plainLoopStartsPerSecond)),
+    ratio: spread(startRuns.map((r) => r.ratio)),
+    sweepFailed: startRuns.reduce((n, r) => n + r.sweep.failed, 0),
+    secondSweepStarted: startRuns.reduce((n, r) => n + r.secondSweep.started, 0),
+    runs: startRuns,
+  };
 
   // ---- 3. worker memory ----
-  log(`3/5 worker memory: ${loans} Overdue workflows waiting on a 30-day timer`);
+  // Once per run: a process's RSS does not go back to the system between repetitions, so a second
+  // reading in the same process would not measure the same thing.
+  log(`3/6 worker memory: ${loans} Overdue workflows waiting on a 30-day timer (sticky cache ${maxCachedWorkflows}; measured once)`);
   const memPrefix = `BM${run}`;
   const memSeed = await seedPortfolio(db, { loans, overdueShare: 1, idPrefix: memPrefix, seed: 13 });
   // A full collection before each reading, so garbage from the earlier phases does not hide the delta.
@@ -318,7 +418,7 @@ try {
   const gc = runInNewContext('gc') as (() => void) | undefined;
   gc?.();
   const before = process.memoryUsage();
-  t0 = performance.now();
+  let t0 = performance.now();
   await pool(memSeed.overdueLoanIds, concurrency, async (loanId) => {
     await startCollection(loanId, longWait.id);
   });
@@ -336,55 +436,71 @@ try {
   const mb = (n: number) => n / 1024 / 1024;
   results.workerMemory = {
     workflows: memSeed.overdueLoanIds.length,
+    maxCachedWorkflows,
     secondsToStartAndOpen: openSeconds,
     rssDeltaMB: mb(after.rss - before.rss),
     heapUsedDeltaMB: mb(after.heapUsed - before.heapUsed),
     rssPerWorkflowKB: (after.rss - before.rss) / 1024 / memSeed.overdueLoanIds.length,
     gcExposed: Boolean(gc),
-    note: 'measured in this process, which runs the workers with default cache settings (maxCachedWorkflows)',
+    note: 'measured once in this process, which runs the workers (maxCachedWorkflows as shown)',
   };
   log(`  RSS +${mb(after.rss - before.rss).toFixed(0)} MB, heap +${mb(after.heapUsed - before.heapUsed).toFixed(0)} MB over ${memSeed.overdueLoanIds.length} workflows`);
 
-  // ---- 5. payment-to-close latency (on some of the waiting workflows) ----
-  log(`5/5 payment-to-close latency: ${latencySamples} payments through POST /v1/loans/:id/payments`);
+  // ---- 4. payment-to-close latency (on some of the waiting workflows) ----
+  const latencyRuns = Math.min(repeat, Math.floor(memSeed.overdueLoanIds.length / latencySamples));
+  log(`4/6 payment-to-close latency: ${latencySamples} payments through POST /v1/loans/:id/payments, ${latencyRuns} time(s)`);
   const api = buildApi({ db, client, taskQueue: queues.collections });
   const { key } = await createApiKey(db, { role: 'backend', label: 'bench' });
-  const latencies: number[] = [];
-  for (const loanId of memSeed.overdueLoanIds.slice(0, latencySamples)) {
-    const position = await getLoanPosition(db, loanId);
-    const started = performance.now();
-    const response = await api.inject({
-      method: 'POST',
-      url: `/v1/loans/${loanId}/payments`,
-      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-      payload: { paymentId: `${loanId}-api`, amountMinor: position.pastDueMinor, currency: position.currency, receivedAt: new Date().toISOString() },
-    });
-    if (response.statusCode !== 201) throw new Error(`payment for ${loanId} answered ${response.statusCode}: ${response.body}`);
-    await client.workflow.getHandle(workflowIdForLoan(loanId)).result();
-    latencies.push(performance.now() - started);
+  const p50s: number[] = [];
+  const p99s: number[] = [];
+  for (let rep = 0; rep < latencyRuns; rep++) {
+    const latencies: number[] = [];
+    for (const loanId of memSeed.overdueLoanIds.slice(rep * latencySamples, (rep + 1) * latencySamples)) {
+      const position = await getLoanPosition(db, loanId);
+      const started = performance.now();
+      const response = await api.inject({
+        method: 'POST',
+        url: `/v1/loans/${loanId}/payments`,
+        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+        payload: { paymentId: `${loanId}-api`, amountMinor: position.pastDueMinor, currency: position.currency, receivedAt: new Date().toISOString() },
+      });
+      if (response.statusCode !== 201) throw new Error(`payment for ${loanId} answered ${response.statusCode}: ${response.body}`);
+      await client.workflow.getHandle(workflowIdForLoan(loanId)).result();
+      latencies.push(performance.now() - started);
+    }
+    p50s.push(pct(latencies, 0.5));
+    p99s.push(pct(latencies, 0.99));
+    log(`  run ${rep + 1}/${latencyRuns}: p50 ${pct(latencies, 0.5).toFixed(0)} ms, p99 ${pct(latencies, 0.99).toFixed(0)} ms`);
   }
   await api.close();
-  results.paymentToCloseMs = { samples: latencies.length, p50: pct(latencies, 0.5), p99: pct(latencies, 0.99), max: Math.max(...latencies) };
-  log(`  p50 ${pct(latencies, 0.5).toFixed(0)} ms, p99 ${pct(latencies, 0.99).toFixed(0)} ms`);
+  results.paymentToCloseMs = { samplesPerRun: latencySamples, p50: spread(p50s), p99: spread(p99s) };
 
-  log(`terminating the ${memSeed.overdueLoanIds.length - latencySamples} workflows still waiting`);
-  await pool(memSeed.overdueLoanIds.slice(latencySamples), concurrency, async (loanId) => {
+  const paidCount = latencyRuns * latencySamples;
+  log(`terminating the ${memSeed.overdueLoanIds.length - paidCount} workflows still waiting`);
+  await pool(memSeed.overdueLoanIds.slice(paidCount), concurrency, async (loanId) => {
     await client.workflow.getHandle(workflowIdForLoan(loanId)).terminate('bench finished').catch(() => {});
   });
 
-  // ---- 4. history size per path ----
+  // ---- 5. history size per path ----
+  log('5/6 history size and Temporal actions per path (test/histories)');
   const historiesDir = fileURLToPath(new URL('../test/histories/', import.meta.url));
   const histories: Record<string, number> = {};
+  const actionsPerPath: Record<string, ActionCounts> = {};
   for (const file of readdirSync(historiesDir).filter((f) => f.endsWith('.json')).sort()) {
-    const history = JSON.parse(readFileSync(`${historiesDir}${file}`, 'utf8')) as { events?: unknown[] };
+    const history = JSON.parse(readFileSync(`${historiesDir}${file}`, 'utf8')) as { events?: HistoryEvent[] };
     histories[file.replace(/\.json$/, '')] = history.events?.length ?? 0;
+    actionsPerPath[file.replace(/\.json$/, '')] = countActions(history.events ?? []);
   }
   results.historyEvents = histories;
+  results.actionsPerPath = actionsPerPath;
 
   // ---- 6. scoring ----
-  // The case-open comparison fits and activates a model: only in the scratch database, never in DATABASE_URL's.
-  log(`6/6 scoring: ${scratch ? 'case opens without and with an active model; ' : ''}a fit of 100,000 synthetic closed cases`);
-  results.scoring = { caseOpen: scratch ? await scoringLatency(db, 100) : null, fit: fitTime(100_000) };
+  // The case-open comparison fits and activates a model: only in the scratch database, never in
+  // DATABASE_URL's; once, since after it a model is active. The fit is timed `repeat` times.
+  log(`6/6 scoring: ${scratch ? 'case opens without and with an active model; ' : ''}a fit of ${fitCases} synthetic closed cases, ${repeat} time(s)`);
+  const caseOpen = scratch ? await scoringLatency(db, values.quick ? 20 : 100) : null;
+  const fits = Array.from({ length: repeat }, () => fitTime(fitCases));
+  results.scoring = { caseOpen, fit: { cases: fitCases, totalMs: spread(fits.map((f) => f.totalMs)), holdoutAuc: fits[0]!.holdoutAuc } };
 } finally {
   workerSet.shutdown();
   baselineWorker.shutdown();
@@ -397,37 +513,89 @@ try {
   }
 }
 
+const loadAtEnd = loadAverage();
+results.loadAverage = { start: loadAtStart, end: loadAtEnd };
+results.seconds = Number(((performance.now() - benchStarted) / 1000).toFixed(1));
 writeFileSync(values.out!, `${JSON.stringify(results, null, 2)}\n`);
-const e = results.engine as { overdueLoansPerSecond: number; baselineLoansPerSecond: number; ratio: number };
-const s = results.startThroughput as { sweep: { startsPerSecond: number; started: number }; plainLoopStartsPerSecond: number; ratio: number; secondSweep: { started: number } };
-const m = results.workerMemory as { workflows: number; rssDeltaMB: number; heapUsedDeltaMB: number; rssPerWorkflowKB: number };
-const l = results.paymentToCloseMs as { p50: number; p99: number; samples: number };
+
+type Engine = { overdueLoansPerSecond: Spread; baselineLoansPerSecond: Spread; ratio: Spread; actionsPerLoan?: { overdue: ActionCounts; baseline: ActionCounts } };
+type Start = { sweepStartsPerSecond: Spread; plainLoopStartsPerSecond: Spread; ratio: Spread; sweepFailed: number; secondSweepStarted: number };
+type Memory = { workflows: number; rssDeltaMB: number; heapUsedDeltaMB: number; rssPerWorkflowKB: number };
+type Latency = { samplesPerRun: number; p50: Spread; p99: Spread };
+type Scoring = { caseOpen: Awaited<ReturnType<typeof scoringLatency>> | null; fit: { cases: number; totalMs: Spread } };
+const e = results.engine as Engine;
+const st = results.startThroughput as Start;
+const m = results.workerMemory as Memory;
+const l = results.paymentToCloseMs as Latency;
+const sc = results.scoring as Scoring;
+const histories = results.historyEvents as Record<string, number>;
+const actionsPerPath = results.actionsPerPath as Record<string, ActionCounts>;
+
 const rows: Array<[string, string]> = [
-  [`engine: Overdue workflow (${engineLoans} loans)`, `${e.overdueLoansPerSecond.toFixed(1)} loans/s`],
-  ['engine: baseline workflow', `${e.baselineLoansPerSecond.toFixed(1)} loans/s`],
-  ['engine: ratio Overdue / baseline', e.ratio.toFixed(2)],
-  [`start: sweep (${s.sweep.started} loans, concurrency ${concurrency})`, `${s.sweep.startsPerSecond.toFixed(0)} starts/s`],
-  ['start: plain client.workflow.start loop', `${s.plainLoopStartsPerSecond.toFixed(0)} starts/s`],
-  ['start: ratio sweep / plain', s.ratio.toFixed(2)],
-  ['start: second sweep started', String(s.secondSweep.started)],
-  [`memory: ${m.workflows} waiting workflows, RSS delta`, `${m.rssDeltaMB.toFixed(0)} MB (${m.rssPerWorkflowKB.toFixed(1)} KB each)`],
+  ['machine', `${cpus().length} cores; load average ${loadAtStart.join(' ')} at start, ${loadAtEnd.join(' ')} at end (1, 5, 15 min)`],
+  ['repetitions per timed phase', `${repeat}: median (min, max)`],
+  [`engine: Overdue workflow (${engineLoans} loans)`, fmt(e.overdueLoansPerSecond, 1, ' loans/s')],
+  ['engine: baseline workflow', fmt(e.baselineLoansPerSecond, 1, ' loans/s')],
+  ['engine: ratio Overdue / baseline', fmt(e.ratio, 2)],
+  ...(e.actionsPerLoan
+    ? ([
+        ['engine: Temporal actions per loan, Overdue', describeActions(e.actionsPerLoan.overdue)],
+        ['engine: Temporal actions per loan, baseline', describeActions(e.actionsPerLoan.baseline)],
+      ] as Array<[string, string]>)
+    : []),
+  [`start: sweep (${loans} loans, concurrency ${concurrency})`, fmt(st.sweepStartsPerSecond, 0, ' starts/s')],
+  ['start: plain client.workflow.start loop', fmt(st.plainLoopStartsPerSecond, 0, ' starts/s')],
+  ['start: ratio sweep / plain', fmt(st.ratio, 2)],
+  ['start: sweep failures; second sweeps started', `${st.sweepFailed}; ${st.secondSweepStarted}`],
+  [
+    `memory: ${m.workflows} waiting workflows, cache ${maxCachedWorkflows}, RSS delta (once)`,
+    // At a few hundred workflows the delta is smaller than what the earlier phases give back to the system.
+    `${m.rssDeltaMB.toFixed(0)} MB (${m.rssPerWorkflowKB.toFixed(1)} KB each)${m.workflows < 2000 ? '; too few workflows to read: noise from earlier phases' : ''}`,
+  ],
   ['memory: heap used delta', `${m.heapUsedDeltaMB.toFixed(0)} MB`],
-  [`payment to close (${l.samples} via API), p50`, `${l.p50.toFixed(0)} ms`],
-  ['payment to close, p99', `${l.p99.toFixed(0)} ms`],
-  ...Object.entries(results.historyEvents as Record<string, number>).map(([k, v]): [string, string] => [`history events: ${k}`, String(v)]),
-  ...scoringRows(results.scoring as { caseOpen: Awaited<ReturnType<typeof scoringLatency>> | null; fit: ReturnType<typeof fitTime> }),
+  [`payment to close (${l.samplesPerRun} via API per run), p50`, fmt(l.p50, 0, ' ms')],
+  ['payment to close, p99', fmt(l.p99, 0, ' ms')],
+  ...Object.entries(histories).map(([k, v]): [string, string] => [`history events; actions: ${k}`, `${v}; ${describeActions(actionsPerPath[k]!)}`]),
+  ...(sc.caseOpen
+    ? ([
+        [`scoring: case open p50, no model / scored (${sc.caseOpen.samples} each)`, `${sc.caseOpen.openUnscoredP50Ms?.toFixed(1) ?? '-'} / ${sc.caseOpen.openScoredP50Ms.toFixed(1)} ms`],
+        ['scoring: added to a case open, p50', sc.caseOpen.addedP50Ms === null ? '- (a model was already active)' : `${sc.caseOpen.addedP50Ms.toFixed(1)} ms`],
+      ] as Array<[string, string]>)
+    : []),
+  [`scoring: fit of ${sc.fit.cases} closed cases`, fmt({ ...sc.fit.totalMs, median: sc.fit.totalMs.median / 1000, min: sc.fit.totalMs.min / 1000, max: sc.fit.totalMs.max / 1000 }, 1, ' s')],
+  ['wall time', `${results.seconds} s`],
 ];
-function scoringRows({ caseOpen, fit }: { caseOpen: Awaited<ReturnType<typeof scoringLatency>> | null; fit: ReturnType<typeof fitTime> }): Array<[string, string]> {
-  return [
-    ...(caseOpen
-      ? ([
-          [`scoring: case open p50, no model / scored (${caseOpen.samples} each)`, `${caseOpen.openUnscoredP50Ms?.toFixed(1) ?? '-'} / ${caseOpen.openScoredP50Ms.toFixed(1)} ms`],
-          ['scoring: added to a case open, p50', caseOpen.addedP50Ms === null ? '- (a model was already active)' : `${caseOpen.addedP50Ms.toFixed(1)} ms`],
-        ] as Array<[string, string]>)
-      : []),
-    [`scoring: fit of ${fit.cases} closed cases`, `${(fit.totalMs / 1000).toFixed(1)} s`],
-  ];
-}
 const width = Math.max(...rows.map(([k]) => k.length));
-console.log(`\n${rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join('\n')}\n\nwritten to ${values.out}`);
+out(`\n${rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join('\n')}\n\nwritten to ${values.out}`);
+// With --json the table above went to stderr; stdout's only line is this summary.
+if (values.json) {
+  // One line a script can read: medians with min and max, no per-run detail (that is in the results file).
+  const brief = (x: Spread, digits = 2) => ({ median: Number(x.median.toFixed(digits)), min: Number(x.min.toFixed(digits)), max: Number(x.max.toFixed(digits)) });
+  const summary = {
+    at: results.at,
+    quick: values.quick,
+    repeat,
+    cpus: cpus().length,
+    loadAverage: results.loadAverage,
+    seconds: results.seconds,
+    loans,
+    engineLoans,
+    concurrency,
+    maxCachedWorkflows,
+    engine: {
+      overdueLoansPerSecond: brief(e.overdueLoansPerSecond),
+      baselineLoansPerSecond: brief(e.baselineLoansPerSecond),
+      ratio: brief(e.ratio),
+      actionsPerLoan: e.actionsPerLoan ? { overdue: e.actionsPerLoan.overdue.total, baseline: e.actionsPerLoan.baseline.total } : null,
+    },
+    start: { sweepStartsPerSecond: brief(st.sweepStartsPerSecond, 0), plainLoopStartsPerSecond: brief(st.plainLoopStartsPerSecond, 0), ratio: brief(st.ratio), sweepFailed: st.sweepFailed, secondSweepStarted: st.secondSweepStarted },
+    memory: { workflows: m.workflows, rssDeltaMB: Number(m.rssDeltaMB.toFixed(1)), heapUsedDeltaMB: Number(m.heapUsedDeltaMB.toFixed(1)), rssPerWorkflowKB: Number(m.rssPerWorkflowKB.toFixed(1)) },
+    paymentToCloseMs: { samplesPerRun: l.samplesPerRun, p50: brief(l.p50, 0), p99: brief(l.p99, 0) },
+    historyEvents: histories,
+    actionsPerPath: Object.fromEntries(Object.entries(actionsPerPath).map(([k, v]) => [k, v.total])),
+    scoring: { caseOpenAddedP50Ms: sc.caseOpen?.addedP50Ms == null ? null : Number(sc.caseOpen.addedP50Ms.toFixed(1)), fitCases: sc.fit.cases, fitMs: brief(sc.fit.totalMs, 0) },
+  };
+  process.stdout.write(`${JSON.stringify(summary)}\n`);
+}
+
 process.exit(0);

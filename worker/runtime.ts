@@ -92,6 +92,7 @@ export function createConfiguredWorkers(config: Config, runtime: Runtime, tempor
     queues: config.queues,
     emailPerSecond: config.emailPerSecond,
     smsPerSecond: config.smsPerSecond,
+    maxCachedWorkflows: config.maxCachedWorkflows,
     caseActivities: runtime.caseActivities,
     channelActivities: runtime.channelActivities,
     sweepActivities: instrumentSweepActivities(createSweepActivities({ db: runtime.database.db, client: temporal.client, taskQueue: config.queues.collections })),

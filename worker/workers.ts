@@ -6,7 +6,7 @@ import type { LogLevel, LogMetadata, Logger } from '@temporalio/common';
 import { bundleWorkflowCode, NativeConnection, Runtime, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { logger as rootLogger } from '../observability/logger';
 import type { CaseActivities, ChannelActivities, SweepActivities } from '../contracts/activities';
-import type { Config } from './config';
+import { DEFAULT_MAX_CACHED_WORKFLOWS, type Config } from './config';
 
 export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 
@@ -35,6 +35,8 @@ export interface WorkerSetOptions {
   /** The daily sweep's activity (run by the `sweep` workflow that the Temporal Schedule starts). */
   sweepActivities?: SweepActivities;
   bundle?: WorkflowBundleWithSourceMap;
+  /** The collections worker's sticky-cache size (WORKER_MAX_CACHED_WORKFLOWS); default DEFAULT_MAX_CACHED_WORKFLOWS. */
+  maxCachedWorkflows?: number;
 }
 
 export interface WorkerSet {
@@ -55,6 +57,11 @@ export async function createWorkers(options: WorkerSetOptions): Promise<WorkerSe
       taskQueue: queues.collections,
       workflowBundle: bundle,
       activities: { ...options.caseActivities, ...options.sweepActivities },
+      // Bounded so a worker's memory stays flat however many loans wait on timers; an evicted workflow
+      // replays its history on its next task. One V8 context shared by all workflows (the SDK's default,
+      // stated so it is not lost): far less memory per cached workflow than a context each.
+      maxCachedWorkflows: options.maxCachedWorkflows ?? DEFAULT_MAX_CACHED_WORKFLOWS,
+      reuseV8Context: true,
     }),
     Worker.create({
       connection,

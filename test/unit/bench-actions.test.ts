@@ -1,0 +1,32 @@
+// Temporal actions per path as Temporal Cloud bills them, counted from a committed history: what the
+// bench reports for each path.
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { countActions, describeActions, type HistoryEvent } from '../../bench/actions';
+
+const history = (name: string) =>
+  (JSON.parse(readFileSync(new URL(`../histories/${name}.json`, import.meta.url), 'utf8')) as { events: HistoryEvent[] }).events;
+
+describe('Temporal actions per path', () => {
+  it('counts the start, signal, timers, activities and search-attribute writes of "pays after the first reminder"', () => {
+    expect(countActions(history('pays-after-first-reminder'))).toEqual({ total: 9, start: 1, signal: 1, timer: 2, activity: 3, searchAttributes: 2 });
+  });
+
+  it('counts markers and updates, and not the events that cost nothing (workflow tasks, completions, fired timers)', () => {
+    const counts = countActions(history('scored-broken-promise-to-legal'));
+    expect(counts).toMatchObject({ start: 1, update: 1, timer: 6, activity: 16, searchAttributes: 13, marker: 6 });
+    expect(counts.total).toBe(43);
+  });
+
+  it('bills each retried activity attempt', () => {
+    const events: HistoryEvent[] = [
+      { eventType: 'EVENT_TYPE_WORKFLOW_EXECUTION_STARTED' },
+      { eventType: 'EVENT_TYPE_ACTIVITY_TASK_SCHEDULED' },
+      { eventType: 'EVENT_TYPE_ACTIVITY_TASK_STARTED', activityTaskStartedEventAttributes: { attempt: 3 } },
+      { eventType: 'EVENT_TYPE_ACTIVITY_TASK_COMPLETED' },
+      { eventType: 'EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED' },
+    ];
+    expect(countActions(events)).toEqual({ total: 4, start: 1, activity: 3 });
+    expect(describeActions(countActions(events))).toBe('4 (start 1, activity 3)');
+  });
+});

@@ -1,0 +1,24 @@
+// The collections worker's sticky-cache size, as an operator sets it: WORKER_MAX_CACHED_WORKFLOWS, a
+// positive whole number; unset or empty keeps the bounded default; anything else stops start-up with
+// the variable named.
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_MAX_CACHED_WORKFLOWS, readConfig } from '../../worker/config';
+
+describe('WORKER_MAX_CACHED_WORKFLOWS', () => {
+  it('defaults to a fixed bound, not one that grows with the machine', () => {
+    expect(readConfig({}).maxCachedWorkflows).toBe(2000);
+    expect(DEFAULT_MAX_CACHED_WORKFLOWS).toBe(2000);
+    expect(readConfig({ WORKER_MAX_CACHED_WORKFLOWS: '' }).maxCachedWorkflows).toBe(2000);
+  });
+
+  it('takes the size an operator sets', () => {
+    expect(readConfig({ WORKER_MAX_CACHED_WORKFLOWS: '500' }).maxCachedWorkflows).toBe(500);
+    expect(readConfig({ WORKER_MAX_CACHED_WORKFLOWS: '50000' }).maxCachedWorkflows).toBe(50000);
+  });
+
+  it.each(['0', '-5', '1.5', 'lots', '2,000', 'Infinity'])('refuses %j with the variable named', (raw) => {
+    expect(() => readConfig({ WORKER_MAX_CACHED_WORKFLOWS: raw })).toThrow(
+      `WORKER_MAX_CACHED_WORKFLOWS must be a positive integer (got ${JSON.stringify(raw)})`,
+    );
+  });
+});
