@@ -3,9 +3,7 @@
 // lost and none sent twice. It needs the production-shaped cluster: run it with TEMPORAL_ADDRESS set to
 // `npm run cluster`'s frontend (e.g. TEMPORAL_ADDRESS=127.0.0.1:7233 npx vitest run <this file>);
 // without TEMPORAL_ADDRESS it is skipped, which its name says.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
 import { inArray } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,21 +12,15 @@ import { messageIdFor } from '../../../channels/email';
 import { workflowIdForLoan, type CollectionResult } from '../../../contracts/messages';
 import { createDatabase, type DatabaseHandle } from '../../../db/client';
 import { contactAttempts } from '../../../db/schema';
-import { freePort } from '../../../scripts/lib/temporal';
 import { collection } from '../../../workflows/collection';
 import { seedOverdueLoan } from '../../support/loans';
 import { startSmtpSink, type SmtpSink } from '../../support/smtp-sink';
 import { startWebhookSink, type WebhookSink } from '../../support/webhook-sink';
+import { spawnWorker, until, untilServing, type WorkerProcess } from '../../support/worker-process';
 
 const clusterAddress = process.env.TEMPORAL_ADDRESS;
-const repoRoot = fileURLToPath(new URL('../../..', import.meta.url));
 const LOANS = 10;
 
-interface WorkerProcess {
-  child: ChildProcess;
-  metricsUrl: string;
-  output: () => string;
-}
 
 describe.skipIf(!clusterAddress)('on a cluster given by TEMPORAL_ADDRESS (skipped without it): two workers, one killed', () => {
   const suffix = randomUUID().slice(0, 8);
@@ -41,44 +33,21 @@ describe.skipIf(!clusterAddress)('on a cluster given by TEMPORAL_ADDRESS (skippe
   const workers: WorkerProcess[] = [];
 
   async function startWorker(name: string): Promise<WorkerProcess> {
-    const port = await freePort();
-    let output = '';
-    const child = spawn(process.execPath, ['--import', 'tsx', 'worker/main.ts'], {
-      cwd: repoRoot,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: {
-        ...process.env,
-        ...queues,
-        TEMPORAL_ADDRESS: inject('temporalAddress'),
-        DATABASE_URL: inject('databaseUrl'),
-        SMTP_URL: smtp.url,
-        SMS_WEBHOOK_URL: sms.url,
-        SMS_WEBHOOK_SECRET: 'failover-secret',
-        DEFAULT_STRATEGY: 'fast-test',
-        METRICS_PORT: String(port),
-        OVERDUE_PROCESS: name,
-        LOG_LEVEL: 'warn',
-      },
+    const worker = await spawnWorker({
+      ...queues,
+      TEMPORAL_ADDRESS: inject('temporalAddress'),
+      DATABASE_URL: inject('databaseUrl'),
+      SMTP_URL: smtp.url,
+      SMS_WEBHOOK_URL: sms.url,
+      SMS_WEBHOOK_SECRET: 'failover-secret',
+      DEFAULT_STRATEGY: 'fast-test',
+      OVERDUE_PROCESS: name,
     });
-    const keep = (chunk: Buffer) => (output = (output + chunk.toString()).slice(-4_000));
-    child.stdout!.on('data', keep);
-    child.stderr!.on('data', keep);
-    const worker = { child, metricsUrl: `http://127.0.0.1:${port}/metrics`, output: () => output };
     workers.push(worker);
     return worker;
   }
 
-  /** Ready: the process serves /metrics, which it does once its workers are created. */
-  async function ready(worker: WorkerProcess): Promise<void> {
-    const deadline = Date.now() + 90_000;
-    for (;;) {
-      if (worker.child.exitCode !== null) throw new Error(`worker exited early:\n${worker.output()}`);
-      const ok = await fetch(worker.metricsUrl).then((r) => r.ok, () => false);
-      if (ok) return;
-      if (Date.now() > deadline) throw new Error(`worker did not start:\n${worker.output()}`);
-      await new Promise((r) => setTimeout(r, 250));
-    }
-  }
+
 
   beforeAll(async () => {
     [smtp, sms] = await Promise.all([startSmtpSink(), startWebhookSink()]);
@@ -86,7 +55,7 @@ describe.skipIf(!clusterAddress)('on a cluster given by TEMPORAL_ADDRESS (skippe
     connection = await Connection.connect({ address: inject('temporalAddress') });
     client = new Client({ connection });
     const pair = await Promise.all([startWorker('worker-a'), startWorker('worker-b')]);
-    await Promise.all(pair.map(ready));
+    await Promise.all(pair.map((w) => untilServing(w)));
   }, 120_000);
 
   afterAll(async () => {
@@ -105,11 +74,7 @@ describe.skipIf(!clusterAddress)('on a cluster given by TEMPORAL_ADDRESS (skippe
     );
 
     // Mid-run: some first reminders are out, no loan has finished.
-    const deadline = Date.now() + 60_000;
-    while (sms.calls.length < LOANS / 2) {
-      if (Date.now() > deadline) throw new Error(`only ${sms.calls.length} SMS after 60 s`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    await until('half the first reminders sent', () => sms.calls.length >= LOANS / 2, { timeoutMs: 60_000, context: () => `${sms.calls.length} SMS` });
     const [victim, survivor] = workers as [WorkerProcess, WorkerProcess];
     victim.child.kill('SIGKILL');
     await new Promise((r) => victim.child.once('exit', r));

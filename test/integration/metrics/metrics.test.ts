@@ -1,22 +1,19 @@
 // Issue #18: what Prometheus would scrape. A real worker process (worker/main.ts) serves /metrics with
 // Overdue's counters and the Temporal SDK's own metrics; the API serves /metrics with its request
 // metrics. After a small run the counters have moved.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
 import { buildApi } from '../../../api/server';
 import { recordPaymentAndSignal } from '../../../client/collection';
 import { workflowIdForLoan, type CollectionResult } from '../../../contracts/messages';
 import { createDatabase, type DatabaseHandle } from '../../../db/client';
-import { freePort } from '../../../scripts/lib/temporal';
 import { collection } from '../../../workflows/collection';
 import { seedOverdueLoan } from '../../support/loans';
 import { startSmtpSink, type SmtpSink } from '../../support/smtp-sink';
 import { startWebhookSink, type WebhookSink } from '../../support/webhook-sink';
+import { spawnWorker, until, untilServing, type WorkerProcess } from '../../support/worker-process';
 
-const repoRoot = fileURLToPath(new URL('../../..', import.meta.url));
 
 /** The value of one sample (`name{labels}`), summed over series whose labels include all of `labels`. */
 function sample(text: string, name: string, labels: Record<string, string> = {}): number {
@@ -38,8 +35,7 @@ describe('metrics', () => {
   let sms: WebhookSink;
   let connection: Connection;
   let client: Client;
-  let worker: ChildProcess;
-  let output = '';
+  let worker: WorkerProcess;
   let metricsUrl: string;
   const scrape = () => fetch(metricsUrl).then((r) => r.text());
 
@@ -48,39 +44,23 @@ describe('metrics', () => {
     database = await createDatabase(inject('databaseUrl'), { max: 3 });
     connection = await Connection.connect({ address: inject('temporalAddress') });
     client = new Client({ connection });
-    const port = await freePort();
-    metricsUrl = `http://127.0.0.1:${port}/metrics`;
-    worker = spawn(process.execPath, ['--import', 'tsx', 'worker/main.ts'], {
-      cwd: repoRoot,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: {
-        ...process.env,
-        ...queues,
-        TEMPORAL_ADDRESS: inject('temporalAddress'),
-        DATABASE_URL: inject('databaseUrl'),
-        SMTP_URL: smtp.url,
-        SMS_WEBHOOK_URL: sms.url,
-        SMS_WEBHOOK_SECRET: 'metrics-secret',
-        DEFAULT_STRATEGY: 'fast-test',
-        METRICS_PORT: String(port),
-        LOG_LEVEL: 'warn',
-      },
+    worker = await spawnWorker({
+      ...queues,
+      TEMPORAL_ADDRESS: inject('temporalAddress'),
+      DATABASE_URL: inject('databaseUrl'),
+      SMTP_URL: smtp.url,
+      SMS_WEBHOOK_URL: sms.url,
+      SMS_WEBHOOK_SECRET: 'metrics-secret',
+      DEFAULT_STRATEGY: 'fast-test',
     });
-    const keep = (chunk: Buffer) => (output = (output + chunk.toString()).slice(-4_000));
-    worker.stdout!.on('data', keep);
-    worker.stderr!.on('data', keep);
-    const deadline = Date.now() + 90_000;
-    while (!(await fetch(metricsUrl).then((r) => r.ok, () => false))) {
-      if (worker.exitCode !== null) throw new Error(`worker exited early:\n${output}`);
-      if (Date.now() > deadline) throw new Error(`worker did not serve /metrics:\n${output}`);
-      await new Promise((r) => setTimeout(r, 250));
-    }
+    metricsUrl = worker.metricsUrl;
+    await untilServing(worker);
   }, 120_000);
 
   afterAll(async () => {
-    if (worker && worker.exitCode === null) {
-      const exited = new Promise((r) => worker.once('exit', r));
-      worker.kill('SIGTERM');
+    if (worker && worker.child.exitCode === null) {
+      const exited = new Promise((r) => worker.child.once('exit', r));
+      worker.child.kill('SIGTERM');
       await exited;
     }
     await Promise.all([smtp?.close(), sms?.close(), connection?.close(), database?.close()]);
@@ -93,13 +73,9 @@ describe('metrics', () => {
     const handle = await client.workflow.start(collection, { taskQueue: queues.TASK_QUEUE, workflowId: workflowIdForLoan(loanId), args: [{ loanId }] });
 
     // The first reminder (an SMS) goes out; while the case is open it counts under its stage.
-    const deadline = Date.now() + 60_000;
-    let during = await scrape();
-    while (sample(during, 'overdue_contacts_total', { channel: 'sms', result: 'sent' }) <= sample(before, 'overdue_contacts_total', { channel: 'sms', result: 'sent' })) {
-      if (Date.now() > deadline) throw new Error(`no SMS counted within 60 s:\n${output}`);
-      await new Promise((r) => setTimeout(r, 200));
-      during = await scrape();
-    }
+    const sentBefore = sample(before, 'overdue_contacts_total', { channel: 'sms', result: 'sent' });
+    let during = before;
+    await until('an SMS counted', async () => sample((during = await scrape()), 'overdue_contacts_total', { channel: 'sms', result: 'sent' }) > sentBefore, { timeoutMs: 60_000, context: worker.output });
     expect(sample(during, 'overdue_open_cases')).toBeGreaterThanOrEqual(1);
     expect(during).toMatch(/^overdue_open_cases\{stage="reminder"\} \d+/m);
 
