@@ -1,28 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { UnknownTemplateError } from '../../channels/errors';
 import { findForbiddenWording } from '../../domain/compliance/wording';
-import { languageFor, renderMessage, senderDetailsFromEnv, TEMPLATE_IDS, type MessageData } from '../../channels/templates';
+import { languageFor, renderMessage, TEMPLATE_IDS } from '../../channels/templates';
+import { messageData } from '../support/message-data';
 
-const sender = { ...senderDetailsFromEnv({}), lenderName: 'Acme Credit' };
-
-const data = (over: Partial<MessageData> = {}): MessageData => ({
-  sender,
-  borrowerName: 'Li Lei',
-  loanReference: 'L-1001',
-  currency: 'CNY',
-  pastDueMinor: 123_456,
-  outstandingMinor: 500_000,
-  oldestUnpaidDueDate: '2025-02-01',
-  dpd: 40,
-  installments: [
-    { seq: 1, dueDate: '2025-02-01', unpaidMinor: 61_728 },
-    { seq: 2, dueDate: '2025-03-01', unpaidMinor: 61_728 },
-  ],
-  optOutLink: 'https://help.example.com/opt-out?account=L-1001&channel=email',
-  validationEndDate: '2025-04-15',
-  respondBy: '2025-03-20',
-  ...over,
-});
+const data = messageData;
+const { sender } = messageData();
 
 // Threats, shaming, third parties, exposure and false legal claims: the one list, with its sources, is
 // domain/compliance/wording (test/unit/compliance/wording.test.ts checks every template against it too).

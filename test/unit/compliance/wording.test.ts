@@ -1,22 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { LANGUAGES, renderMessage, senderDetailsFromEnv, TEMPLATE_IDS, type MessageData } from '../../../channels/templates';
+import { LANGUAGES, renderMessage, TEMPLATE_IDS } from '../../../channels/templates';
+import { messageData } from '../../support/message-data';
 import { callScript, SCRIPT_LOCALES, SCRIPT_STAGES, SCRIPTS } from '../../../channels/templates/scripts';
 import { FORBIDDEN_WORDING, findForbiddenWording, neverSay } from '../../../domain/compliance/wording';
 
-const data: MessageData = {
-  sender: { ...senderDetailsFromEnv({}), lenderName: 'Acme Credit' },
-  borrowerName: 'Li Lei',
-  loanReference: 'L-1001',
-  currency: 'CNY',
-  pastDueMinor: 123_456,
-  outstandingMinor: 500_000,
-  oldestUnpaidDueDate: '2025-02-01',
-  dpd: 40,
-  installments: [{ seq: 1, dueDate: '2025-02-01', unpaidMinor: 123_456 }],
-  optOutLink: 'https://help.example.com/opt-out?account=L-1001&channel=email',
-  validationEndDate: '2025-04-15',
-  respondBy: '2025-03-20',
-};
+const data = messageData({ installments: [{ seq: 1, dueDate: '2025-02-01', unpaidMinor: 123_456 }] });
 
 const show = (text: string) => findForbiddenWording(text).map((f) => `${f.id} ("${f.match}")`);
 
