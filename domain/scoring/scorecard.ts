@@ -69,8 +69,12 @@ export function binOf(value: number, cuts: readonly number[]): number {
 
 const sigmoid = (z: number) => 1 / (1 + Math.exp(-z));
 
-/** A product seen fewer times than this in training falls into "other". */
-const MIN_PRODUCT_CASES = 30;
+/**
+ * A bin or product seen in fewer training cases than this gets no weight of its own: it reads as the
+ * reference bin (or "other"). Without the floor a bin held by a handful of cases takes an extreme weight
+ * from them alone, and a small book's fit ranks its holdout worse than chance.
+ */
+const MIN_LEVEL_CASES = 30;
 
 interface Column {
   /** Which weight the column estimates. */
@@ -81,12 +85,16 @@ interface Column {
 function design(cases: readonly LabelledCase[], cuts: Record<NumericFeature, number[]>) {
   const columns: Column[] = [];
   for (const feature of NUMERIC_FEATURES) {
-    const seen = new Set(cases.map((c) => binOf(c.features[feature], cuts[feature])));
-    for (let bin = 1; bin <= cuts[feature].length; bin += 1) if (seen.has(bin)) columns.push({ target: { feature, bin } });
+    const seen = new Map<number, number>();
+    for (const c of cases) {
+      const bin = binOf(c.features[feature], cuts[feature]);
+      seen.set(bin, (seen.get(bin) ?? 0) + 1);
+    }
+    for (let bin = 1; bin <= cuts[feature].length; bin += 1) if ((seen.get(bin) ?? 0) >= MIN_LEVEL_CASES) columns.push({ target: { feature, bin } });
   }
   const counts = new Map<string, number>();
   for (const c of cases) counts.set(c.features.product, (counts.get(c.features.product) ?? 0) + 1);
-  const products = [...counts].filter(([, n]) => n >= MIN_PRODUCT_CASES).map(([p]) => p).sort();
+  const products = [...counts].filter(([, n]) => n >= MIN_LEVEL_CASES).map(([p]) => p).sort();
   // The most common product is the reference, so every product weight reads "against the usual one".
   const reference = [...counts].sort((a, b) => b[1] - a[1])[0]?.[0];
   for (const product of products) if (product !== reference) columns.push({ target: { product } });
