@@ -19,7 +19,7 @@ import { chooseTreatment } from '../domain/strategy/select';
 import { StrategyValidationError } from '../domain/strategy/validate';
 import type { Strategy } from '../domain/strategy/types';
 import type { CaseActivities, CaseFacts, Position } from '../contracts/activities';
-import { computeScore, planLimitsOf, recordScore } from './scoring';
+import { computeScore, pinnedPlanLimits, planLimitsOf, recordScore } from './scoring';
 
 export interface CaseActivityDeps {
   db: Database;
@@ -72,6 +72,7 @@ function withFailFast<T extends object>(activities: T): T {
 export function createCaseActivities(deps: CaseActivityDeps): CaseActivities {
   const { db } = deps;
   const actor = (caseWorkflowId: string) => `workflow:${caseWorkflowId}`;
+  const pinnedStrategies = new Map<string, Strategy>();
 
   return withFailFast<CaseActivities>({
     async openCase({ loanId, workflowId, strategyId }) {
@@ -106,7 +107,7 @@ export function createCaseActivities(deps: CaseActivityDeps): CaseActivities {
         contactHistory(db, loanId, now),
         previousCycleEnd(db, loanId, row.id, now),
         // Scored here, not in an activity of its own: a case open costs no extra history events (#19).
-        recordScore(db, scoring, { idempotencyKey: `${workflowId}/${row.id}/score-open`, caseId: row.id, loanId, trigger: 'case_opened', planLimits: planLimitsOf(treatment.stages), actor: actor(workflowId) }),
+        recordScore(db, scoring, { idempotencyKey: `${workflowId}/${row.id}/score-open`, caseId: row.id, loanId, trigger: 'case_opened', planLimits: planLimitsOf(treatment.stages, strategy.currency), actor: actor(workflowId) }),
       ]);
       return {
         caseId: row.id,
@@ -212,7 +213,9 @@ export function createCaseActivities(deps: CaseActivityDeps): CaseActivities {
     },
 
     async scoreCase({ idempotencyKey, caseId, loanId, trigger, planLimits }) {
-      return recordScore(db, await computeScore(db, loanId), { idempotencyKey, caseId, loanId, trigger, planLimits, actor: actor(`collection-${loanId}`) });
+      // The workflow says whether the treatment negotiates (and its longest term); the pinned strategy says the rest.
+      const limits = planLimits ? ((await pinnedPlanLimits(db, caseId, pinnedStrategies)) ?? planLimits) : undefined;
+      return recordScore(db, await computeScore(db, loanId), { idempotencyKey, caseId, loanId, trigger, planLimits: limits, actor: actor(`collection-${loanId}`) });
     },
   });
 }

@@ -7,7 +7,11 @@ import { NotFoundError } from '../db/repository/errors';
 import { balancesAt, extractFeatures, type Features, type LoanHistory } from '../domain/scoring/features';
 import { proposePlan, type PlanLimits } from '../domain/scoring/offer';
 import { scoreFeatures, type Score, type Scorecard } from '../domain/scoring/scorecard';
-import type { Stage } from '../domain/strategy/types';
+import { getCase } from '../db/repository/cases';
+import { getStrategy } from '../db/repository/strategies';
+import { treatmentOfSegment } from '../domain/strategy/select';
+import type { Stage, Strategy } from '../domain/strategy/types';
+import { parseStrategy } from '../domain/strategy/validate';
 import type { ScoreOutcome, ScoreTrigger } from '../contracts/activities';
 
 export const NO_ACTIVE_MODEL = 'no active scoring model (overdue model fit, then overdue model activate)';
@@ -26,10 +30,37 @@ export async function computeScore(db: Database, loanId: string, now = new Date(
   return { status: 'scored', at, modelVersion: model.version, score: scoreFeatures(model.document as unknown as Scorecard, features), features, history };
 }
 
-/** The plan limits of the treatment's negotiation stage, if it has one. */
-export function planLimitsOf(stages: readonly Stage[]): PlanLimits | undefined {
+/** The plan limits of the treatment's negotiation stage, if it has one; `currency`: the strategy's. */
+export function planLimitsOf(stages: readonly Stage[], currency: string): PlanLimits | undefined {
   const negotiation = stages.find((s) => s.kind === 'negotiation');
-  return negotiation && negotiation.kind === 'negotiation' ? { maxInstallments: negotiation.maxPlanInstallments } : undefined;
+  if (!negotiation || negotiation.kind !== 'negotiation') return undefined;
+  return {
+    maxInstallments: negotiation.maxPlanInstallments,
+    ...(negotiation.minPlanInstallmentMinor ? { minInstallmentMinor: negotiation.minPlanInstallmentMinor, currency } : {}),
+    ...(negotiation.maxPlanDiscountPercent ? { maxDiscountPercent: negotiation.maxPlanDiscountPercent } : {}),
+  };
+}
+
+/**
+ * The plan limits of a case's treatment read from the strategy version it pinned, for a score after
+ * the open: the workflow hands the scoreCase activity only the longest term (runs since #8 pass
+ * `{ maxInstallments }`), and the smallest instalment and largest discount came later (#15). Pinned
+ * versions are immutable once in use, so `pinned` caches them by id and version. Undefined when the case
+ * or its version is not stored (the caller keeps the workflow's limits).
+ */
+export async function pinnedPlanLimits(db: Database, caseId: string, pinned: Map<string, Strategy>): Promise<PlanLimits | undefined> {
+  const row = await getCase(db, caseId);
+  if (!row?.segment) return undefined;
+  const key = `${row.strategyId}@${row.strategyVersion}`;
+  let strategy = pinned.get(key);
+  if (!strategy) {
+    const stored = await getStrategy(db, row.strategyId, row.strategyVersion);
+    if (!stored) return undefined;
+    strategy = parseStrategy(stored.document);
+    pinned.set(key, strategy);
+  }
+  const treatment = treatmentOfSegment(strategy, row.segment, row.loanId);
+  return treatment ? planLimitsOf(treatment.stages, strategy.currency) : undefined;
 }
 
 export async function recordScore(

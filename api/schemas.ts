@@ -217,11 +217,16 @@ export const collectionState = {
         reasons: { type: 'array', items: { type: 'object', properties: { code: { type: 'string' }, contribution: { type: 'number' }, en: { type: 'string' }, 'zh-CN': { type: 'string' } } } },
         offer: {
           type: 'object',
+          description:
+            'The proposed plan, within the negotiation stage\'s maxPlanInstallments, minPlanInstallmentMinor and maxPlanDiscountPercent: installments - 1 payments of amountMinor and one of lastAmountMinor, totalMinor in all (pastDueMinor - discountMinor). ' +
+            'A plan agreed through POST /v1/loans/{id}/collection/plan must still cover the whole past-due amount, so a discount is advice for the lender.',
           properties: {
             installments: { type: 'integer' },
-            amountMinor: { type: 'integer' },
-            lastAmountMinor: { type: 'integer' },
-            totalMinor: { type: 'integer' },
+            amountMinor: { type: 'integer', description: 'Each instalment but the last' },
+            lastAmountMinor: { type: 'integer', description: 'The last instalment, never more than amountMinor' },
+            totalMinor: { type: 'integer', description: 'The instalments\' sum: pastDueMinor - discountMinor' },
+            pastDueMinor: { type: 'integer', description: 'The past-due amount the offer was made for (absent in offers before #15)' },
+            discountMinor: { type: 'integer', minimum: 0, description: 'How much of the past-due amount the offer lets go; 0 without a discount (absent in offers before #15)' },
             currency: { type: 'string' },
             reasons: { type: 'array', items: { type: 'object', properties: { en: { type: 'string' }, 'zh-CN': { type: 'string' } } } },
           },

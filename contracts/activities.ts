@@ -35,7 +35,12 @@ export interface PlanOfferView {
   installments: number;
   amountMinor: number;
   lastAmountMinor: number;
+  /** What the plan asks for in all: pastDueMinor - discountMinor. */
   totalMinor: number;
+  /** The past-due amount the offer was made for; absent in offers made before #15 (no discount then). */
+  pastDueMinor?: number;
+  /** The discount the offer carries, within the strategy's maxPlanDiscountPercent; absent before #15. */
+  discountMinor?: number;
   currency: string;
   reasons: Array<{ en: string; 'zh-CN': string }>;
 }
@@ -133,7 +138,9 @@ export interface CaseActivities {
   closeCase(input: { caseId: string; loanId: string; outcome: Outcome }): Promise<void>;
   /**
    * Scores the loan's cure propensity with the active model (skipped when none is active), proposes a plan
-   * within `planLimits`, records the score (idempotent by key) and audits it.
+   * when `planLimits` is given (the treatment negotiates), records the score (idempotent by key) and
+   * audits it. The workflow passes the longest term; the plan follows all the negotiation limits of the
+   * strategy version the case pinned (smallest instalment, largest discount), read by the activity.
    */
   scoreCase(input: { idempotencyKey: string; caseId: string; loanId: string; trigger: ScoreTrigger; planLimits?: { maxInstallments: number; minInstallmentMinor?: number } }): Promise<ScoreOutcome>;
 }

@@ -33,6 +33,7 @@ import { API_ROLES, type ApiRole } from '../db/schema';
 import { formatMoney } from '../domain/money';
 import { STAGES } from '../domain/vocabulary';
 import { callOutcomes, type CallOutcome } from '../contracts/messages';
+import type { PlanOfferView } from '../contracts/activities';
 import { readConfig } from '../worker/config';
 import { connectTemporal, openDatabase } from '../worker/startup';
 import { didYouMean } from './lib/suggest';
@@ -194,6 +195,12 @@ function when(iso: string, timeZone: string): string {
   return `${local} ${timeZone} (${utcShown} UTC)`;
 }
 
+/** The proposed plan on one line: "3 × ¥400.00 (last ¥400.00), ¥1,200.00 of ¥1,500.00 past due (¥300.00 off) — why". */
+function offerLine(offer: PlanOfferView, money: (minor: number | undefined) => string): string {
+  const discount = offer.discountMinor ? `, ${money(offer.totalMinor)} of ${money(offer.pastDueMinor)} past due (${money(offer.discountMinor)} off)` : '';
+  return `${offer.installments} × ${money(offer.amountMinor)} (last ${money(offer.lastAmountMinor)})${discount} — ${offer.reasons.map((r) => r.en).join('; ')}`;
+}
+
 /** The case for a person: money formatted in its currency, instants in the borrower's zone and UTC. */
 function stateView(s: Awaited<ReturnType<typeof readState>>, timeZone: string) {
   const money = (minor: number | undefined) => (s.currency && minor !== undefined ? formatMoney(minor, s.currency) : '-');
@@ -218,7 +225,7 @@ function stateView(s: Awaited<ReturnType<typeof readState>>, timeZone: string) {
     strategy: s.strategy ? `${s.strategy.id} v${s.strategy.version} ${s.strategy.segment}/${s.strategy.pathId} (${s.strategy.arm})` : '-',
     outcome: s.outcome ?? '-',
     cure: !s.score ? '-' : s.score.status === 'skipped' ? `not scored: ${s.score.reason}` : `${Math.round(s.score.probability * 100)}% (model v${s.score.modelVersion}, ${s.score.trigger})${s.score.reasons.length ? ` — ${s.score.reasons.map((r) => r.en).join('; ')}` : ''}`,
-    offer: s.score?.status === 'scored' && s.score.offer ? `${s.score.offer.installments} × ${money(s.score.offer.amountMinor)} (last ${money(s.score.offer.lastAmountMinor)}) — ${s.score.offer.reasons.map((r) => r.en).join('; ')}` : '-',
+    offer: s.score?.status === 'scored' && s.score.offer ? offerLine(s.score.offer, money) : '-',
     timeZone,
   };
 }

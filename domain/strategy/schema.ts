@@ -154,7 +154,18 @@ export const strategyJsonSchema = {
         offerTimeout: duration,
         maxPromiseHorizon: duration,
         grace: duration,
-        maxPlanInstallments: positiveInteger,
+        maxPlanInstallments: { ...positiveInteger, description: 'The longest plan, in instalments.' },
+        planInstallmentEvery: { ...duration, description: 'Spacing of the instalments in the plans the borrower\'s page offers; absent: P30D.' },
+        minPlanInstallmentMinor: {
+          ...nonNegativeInteger,
+          description: 'The smallest instalment the proposed plan asks for, in minor units of the strategy\'s currency (fewer instalments instead; a past-due amount below it is one instalment). Absent or 0: no floor.',
+        },
+        maxPlanDiscountPercent: {
+          type: 'integer',
+          minimum: 0,
+          maximum: 100,
+          description: 'The largest discount on the past-due amount the proposed plan may carry, in whole percent. Offered only to a borrower unlikely to cure who cannot afford the past-due amount within maxPlanInstallments. Absent or 0: no discount.',
+        },
       },
     },
     legalStage: {

@@ -92,14 +92,28 @@ export function chooseTreatment(strategy: Strategy, facts: SegmentFacts): Treatm
         `(dpd ${facts.dpd}); validate it with parseStrategy, which requires a catch-all last segment`,
     );
   }
-  const challenger =
-    segment.challenger !== undefined && experimentBucket(facts.loanId) < segment.challenger.percent;
+  const treatment = treatmentIn(strategy, segment, facts.loanId);
+  if (!treatment) {
+    throw new Error(`strategy "${strategy.id}" v${strategy.version} segment ${segment.id} names a missing path (${segment.path}${segment.challenger ? ` or ${segment.challenger.path}` : ''})`);
+  }
+  return treatment;
+}
+
+/** The path `segment` gives the loan: its challenger's when the loan's bucket falls in the challenger's share. */
+function treatmentIn(strategy: Strategy, segment: SegmentRule, loanId: string): Treatment | undefined {
+  const challenger = segment.challenger !== undefined && experimentBucket(loanId) < segment.challenger.percent;
   const pathId = challenger ? segment.challenger!.path : segment.path;
   const stages = strategy.paths[pathId];
-  if (!stages) {
-    throw new Error(`strategy "${strategy.id}" v${strategy.version} segment ${segment.id} names missing path ${pathId}`);
-  }
-  return { segment: segment.id, arm: challenger ? 'challenger' : 'champion', pathId, stages };
+  return stages ? { segment: segment.id, arm: challenger ? 'challenger' : 'champion', pathId, stages } : undefined;
+}
+
+/**
+ * The treatment a case that chose segment `segmentId` received (what chooseTreatment returned when it
+ * opened), for reading its terms later from the pinned strategy; undefined for a segment it lacks.
+ */
+export function treatmentOfSegment(strategy: Strategy, segmentId: string, loanId: string): Treatment | undefined {
+  const segment = strategy.segments.find((s) => s.id === segmentId);
+  return segment ? treatmentIn(strategy, segment, loanId) : undefined;
 }
 
 function scaleStage(stage: Stage, factor: number): Stage {

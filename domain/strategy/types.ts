@@ -64,10 +64,22 @@ export interface NegotiationStage {
   maxPromiseHorizon: IsoDuration;
   /** Grace after a promised date / plan instalment due date before it counts as broken / missed. */
   grace: IsoDuration;
-  /** Plans: at most this many instalments. */
+  /** Plans: at most this many instalments (the longest term). */
   maxPlanInstallments: number;
   /** Spacing of the instalments in the plans the borrower's page offers (domain/self-service); default P30D. */
   planInstallmentEvery?: IsoDuration;
+  /**
+   * The smallest instalment the proposed plan (domain/scoring/offer) asks for, in minor units of the
+   * strategy's currency: it proposes fewer, larger instalments instead, and a past-due amount below it
+   * as one. Absent or 0: no floor (every strategy before #15).
+   */
+  minPlanInstallmentMinor?: number;
+  /**
+   * The largest discount on the past-due amount the proposed plan may carry, a whole percent 0..100. The
+   * offer proposes one only when the borrower is unlikely to cure and cannot afford the past-due amount
+   * within maxPlanInstallments (domain/scoring/offer). Absent or 0: no discount.
+   */
+  maxPlanDiscountPercent?: number;
 }
 
 export interface LegalStage {

@@ -126,6 +126,13 @@ class Checker {
     return false;
   }
 
+  /** A whole percent, 0 to 100. */
+  percent(value: unknown, field: string): void {
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > 100) {
+      this.fail(field, `must be an integer from 0 to 100 (got ${describe(value)})`);
+    }
+  }
+
   finiteNumber(value: unknown, field: string): value is number {
     if (typeof value === 'number' && Number.isFinite(value)) return true;
     this.fail(field, `must be a number (got ${describe(value)})`);
@@ -163,7 +170,7 @@ const CHALLENGER = ['path', 'percent'];
 const STAGE_FIELDS: Record<string, readonly string[]> = {
   reminder: ['kind', 'steps', 'waitAfterLast'],
   call: ['kind', 'attempts', 'retryAfter', 'outcomeTimeout', 'visit'],
-  negotiation: ['kind', 'offerTimeout', 'maxPromiseHorizon', 'grace', 'maxPlanInstallments', 'planInstallmentEvery'],
+  negotiation: ['kind', 'offerTimeout', 'maxPromiseHorizon', 'grace', 'maxPlanInstallments', 'planInstallmentEvery', 'minPlanInstallmentMinor', 'maxPlanDiscountPercent'],
   legal: ['kind', 'finalDemand', 'waitingPeriod', 'afterHandOff', 'outcomeTimeout'],
 };
 const STEP = ['after', 'from', 'channel', 'template'];
@@ -234,6 +241,8 @@ function checkStage(c: Checker, value: unknown, field: string, isLast: boolean):
       c.duration(stage.grace, `${field}.grace`, false);
       c.positiveInteger(stage.maxPlanInstallments, `${field}.maxPlanInstallments`);
       if (stage.planInstallmentEvery !== undefined) c.duration(stage.planInstallmentEvery, `${field}.planInstallmentEvery`, true);
+      if (stage.minPlanInstallmentMinor !== undefined) c.nonNegativeInteger(stage.minPlanInstallmentMinor, `${field}.minPlanInstallmentMinor`);
+      if (stage.maxPlanDiscountPercent !== undefined) c.percent(stage.maxPlanDiscountPercent, `${field}.maxPlanDiscountPercent`);
       break;
     case 'legal': {
       const demand = c.object(stage.finalDemand, `${field}.finalDemand`, FINAL_DEMAND);
@@ -307,9 +316,7 @@ function checkSegments(c: Checker, value: unknown, pathIds: Set<string>): void {
       if (ch) {
         pathExists(ch.path, `${field}.challenger.path`);
         if (ch.path === s.path) c.fail(`${field}.challenger.path`, `must differ from the champion path (both ${describe(s.path)})`);
-        if (typeof ch.percent !== 'number' || !Number.isInteger(ch.percent) || ch.percent < 0 || ch.percent > 100) {
-          c.fail(`${field}.challenger.percent`, `must be an integer from 0 to 100 (got ${describe(ch.percent)})`);
-        }
+        c.percent(ch.percent, `${field}.challenger.percent`);
       }
     }
   });

@@ -127,12 +127,21 @@ describe('strategyJsonSchema', () => {
     expect(check(doc), JSON.stringify(check.errors)).toBe(true);
   });
 
+  it('accepts the negotiation plan limits the validator accepts', () => {
+    const doc = structuredClone(fastTest) as any;
+    Object.assign(doc.paths['full-ladder'][2], { planInstallmentEvery: 'PT2S', minPlanInstallmentMinor: 100_00, maxPlanDiscountPercent: 20 });
+    expect(check(doc), JSON.stringify(check.errors)).toBe(true);
+    expect(validateStrategy(doc).ok).toBe(true);
+  });
+
   it.each([
     ['a bad rule pack', (d: any) => { d.rulePack = 'us'; }],
     ['a duration in months', (d: any) => { d.hardshipPause = 'P1M'; }],
     ['zero call attempts', (d: any) => { d.paths['full-ladder'][1].attempts = 0; }],
     ['a misspelt condition', (d: any) => { d.segments[0].when.minDPD = 1; }],
     ['a reminder step by call', (d: any) => { d.paths['full-ladder'][0].steps[0].channel = 'call'; }],
+    ['a discount above 100 percent', (d: any) => { d.paths['full-ladder'][2].maxPlanDiscountPercent = 101; }],
+    ['a fractional smallest instalment', (d: any) => { d.paths['full-ladder'][2].minPlanInstallmentMinor = 0.5; }],
   ])('rejects %s, as the validator does', (_description, breakIt) => {
     const doc = structuredClone(fastTest) as any;
     breakIt(doc);

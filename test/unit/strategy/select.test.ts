@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { defaultStrategies, findDefaultStrategy } from '../../../domain/strategy/defaults';
 import { parseDuration } from '../../../domain/strategy/duration';
-import { chooseTreatment, experimentBucket, fnv1a32, scaleStrategy } from '../../../domain/strategy/select';
+import { chooseTreatment, experimentBucket, fnv1a32, scaleStrategy, treatmentOfSegment } from '../../../domain/strategy/select';
 import type { Stage, Strategy } from '../../../domain/strategy/types';
 import { parseStrategy } from '../../../domain/strategy/validate';
 
@@ -153,6 +153,22 @@ function durations(strategy: Strategy): string[] {
   }
   return out;
 }
+
+describe('treatmentOfSegment', () => {
+  it('finds again the treatment chooseTreatment gave a loan, from its segment id and loan id', () => {
+    const fast = findDefaultStrategy('fast-test')!;
+    const arms = new Set<string>();
+    for (let i = 0; i < 40; i += 1) {
+      for (const dpd of [5, 45, 75, 120]) {
+        const chosen = chooseTreatment(fast, { loanId: `loan-${i}`, dpd, pastDueMinor: 100_00 });
+        expect(treatmentOfSegment(fast, chosen.segment, `loan-${i}`)).toEqual(chosen);
+        arms.add(chosen.arm);
+      }
+    }
+    expect(arms).toEqual(new Set(['champion', 'challenger']));
+    expect(treatmentOfSegment(fast, 'no-such-segment', 'loan-1')).toBeUndefined();
+  });
+});
 
 describe('scaleStrategy', () => {
   it.each(defaultStrategies.map((s) => [s.id, s] as const))('scales every duration of %s and stays valid', (_id, strategy) => {

@@ -106,6 +106,13 @@ const cases: Case[] = [
   ['a zero call outcome timeout', (d) => { d.paths.standard[1].outcomeTimeout = 'PT0S'; }, 'paths.standard[1].outcomeTimeout', 'must be longer than zero'],
   ['a retry spacing finer than a millisecond', (d) => { d.paths.standard[1].retryAfter = 'PT1.0001S'; }, 'paths.standard[1].retryAfter', 'at most 3 decimals'],
   ['zero plan instalments', (d) => { d.paths.standard[2].maxPlanInstallments = 0; }, 'paths.standard[2].maxPlanInstallments', 'must be a positive integer (got 0)'],
+  ['a fractional smallest instalment', (d) => { d.paths.standard[2].minPlanInstallmentMinor = 99.5; }, 'paths.standard[2].minPlanInstallmentMinor', 'paths.standard[2].minPlanInstallmentMinor must be a non-negative integer (got 99.5)'],
+  ['a negative smallest instalment', (d) => { d.paths.standard[2].minPlanInstallmentMinor = -100; }, 'paths.standard[2].minPlanInstallmentMinor', '(got -100)'],
+  ['a smallest instalment as a string', (d) => { d.paths.standard[2].minPlanInstallmentMinor = '100.00'; }, 'paths.standard[2].minPlanInstallmentMinor', '(got "100.00")'],
+  ['a discount above 100 percent', (d) => { d.paths.standard[2].maxPlanDiscountPercent = 120; }, 'paths.standard[2].maxPlanDiscountPercent', 'paths.standard[2].maxPlanDiscountPercent must be an integer from 0 to 100 (got 120)'],
+  ['a negative discount', (d) => { d.paths.standard[2].maxPlanDiscountPercent = -5; }, 'paths.standard[2].maxPlanDiscountPercent', '(got -5)'],
+  ['a discount as a fraction', (d) => { d.paths.standard[2].maxPlanDiscountPercent = 0.2; }, 'paths.standard[2].maxPlanDiscountPercent', '(got 0.2)'],
+  ['a misspelt plan limit', (d) => { d.paths.standard[2].maxPlanDiscount = 20; }, 'paths.standard[2].maxPlanDiscount', 'is not a known field'],
   ['a zero offer timeout', (d) => { d.paths.standard[2].offerTimeout = 'P0D'; }, 'paths.standard[2].offerTimeout', 'must be longer than zero'],
   ['a negotiation without grace', (d) => { delete d.paths.standard[2].grace; }, 'paths.standard[2].grace', '(got nothing)'],
   ['an unknown afterHandOff', (d) => { d.paths.standard[3].afterHandOff = 'close'; }, 'paths.standard[3].afterHandOff', 'must be one of end, awaitOutcome (got "close")'],
@@ -158,6 +165,19 @@ describe('validateStrategy', () => {
       expect(parseStrategy(doc).minMessageGap).toBe(gap);
     }
     expect(parseStrategy(validDoc()).minMessageGap).toBeUndefined();
+  });
+
+  it('accepts plan limits on a negotiation stage, and one without them (no floor, no discount)', () => {
+    const doc = validDoc();
+    Object.assign(doc.paths.standard[2], { minPlanInstallmentMinor: 10_000, maxPlanDiscountPercent: 20, planInstallmentEvery: 'P14D' });
+    expect(parseStrategy(doc).paths.standard![2]).toMatchObject({ minPlanInstallmentMinor: 10_000, maxPlanDiscountPercent: 20 });
+    for (const [floor, discount] of [[0, 0], [1, 100]]) {
+      Object.assign(doc.paths.standard[2], { minPlanInstallmentMinor: floor, maxPlanDiscountPercent: discount });
+      expect(validateStrategy(doc).ok).toBe(true);
+    }
+    const plain = parseStrategy(validDoc()).paths.standard![2]!;
+    expect(plain).not.toHaveProperty('minPlanInstallmentMinor');
+    expect(plain).not.toHaveProperty('maxPlanDiscountPercent');
   });
 
   it('accepts a zero-percent challenger (an experiment switched off)', () => {
