@@ -16,14 +16,18 @@ export interface PlanOffer {
 /**
  * The plans the page offers: the past-due amount split into 2..maxPlanInstallments equal instalments
  * (the remainder of the division on the first), the first one `every` from now and each next one `every`
- * later. The workflow validates whichever the borrower takes against the same strategy terms.
+ * later, none with an instalment below minPlanInstallmentMinor (pass it only when the loan is in the
+ * strategy's currency). The workflow validates whichever the borrower takes against the same strategy terms.
  */
-export function planOffers(pastDueMinor: number, terms: Pick<NegotiationStage, 'maxPlanInstallments' | 'planInstallmentEvery'>, nowMs: number): PlanOffer[] {
+export function planOffers(pastDueMinor: number, terms: Pick<NegotiationStage, 'maxPlanInstallments' | 'planInstallmentEvery' | 'minPlanInstallmentMinor'>, nowMs: number): PlanOffer[] {
   if (!Number.isSafeInteger(pastDueMinor) || pastDueMinor <= 0) return [];
   const every = parseDuration(terms.planInstallmentEvery ?? DEFAULT_PLAN_INSTALLMENT_EVERY);
+  const smallest = Math.max(1, terms.minPlanInstallmentMinor ?? 0);
   const offers: PlanOffer[] = [];
   for (let count = 2; count <= terms.maxPlanInstallments && count <= pastDueMinor; count += 1) {
     const base = Math.floor(pastDueMinor / count);
+    // More instalments only make them smaller.
+    if (base < smallest) break;
     const first = pastDueMinor - base * (count - 1);
     offers.push({
       count,

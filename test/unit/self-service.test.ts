@@ -15,6 +15,13 @@ describe('plan offers', () => {
     expect(offers[0]!.installments.map((i) => i.dueAt)).toEqual(['2026-03-24T04:00:00.000Z', '2026-04-07T04:00:00.000Z']);
   });
 
+  it('leave out splits with an instalment below the strategy\'s smallest', () => {
+    // 300.00 over 2 and 3 keeps every instalment at 100.00 or more; over 4 it would be 75.00.
+    expect(planOffers(30_000, { maxPlanInstallments: 6, minPlanInstallmentMinor: 10_000 }, NOW).map((o) => o.count)).toEqual([2, 3]);
+    expect(planOffers(15_000, { maxPlanInstallments: 6, minPlanInstallmentMinor: 10_000 }, NOW)).toEqual([]);
+    expect(planOffers(30_000, { maxPlanInstallments: 6, minPlanInstallmentMinor: 0 }, NOW).map((o) => o.count)).toEqual([2, 3, 4, 5, 6]);
+  });
+
   it('default to thirty days apart and offer nothing when nothing is past due or one instalment is the limit', () => {
     expect(planOffers(5_000, { maxPlanInstallments: 2 }, NOW)[0]!.installments[0]!.dueAt).toBe('2026-04-09T04:00:00.000Z');
     expect(planOffers(0, { maxPlanInstallments: 6 }, NOW)).toEqual([]);

@@ -66,7 +66,8 @@ export async function caseFacts(deps: OperationDeps, loanId: string, now = Date.
     optedOut: Object.entries(consents).filter(([, c]) => c?.optedOutAt).map(([channel]) => channel),
     state,
     terms,
-    offers: terms ? planOffers(pastDueMinor, terms, now) : [],
+    // The strategy's smallest instalment is in its own currency: it says nothing about a loan in another.
+    offers: terms ? planOffers(pastDueMinor, strategy?.currency === loan.currency ? terms : { ...terms, minPlanInstallmentMinor: undefined }, now) : [],
   };
 }
 

@@ -2,6 +2,7 @@
 // it opens (no activity of its own), again after a payment that leaves it open, and says so when no
 // model is active. A database of its own, because the active model is global.
 import { eq } from 'drizzle-orm';
+import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listAuditEvents } from '../../../db/repository/audit';
 import { activateScoringModel } from '../../../db/repository/scoring';
@@ -10,13 +11,19 @@ import * as m from '../../../contracts/messages';
 import * as sa from '../../../contracts/search-attributes';
 import { saveStrategy } from '../../../db/repository/strategies';
 import { findDefaultStrategy } from '../../../domain/strategy/defaults';
-import type { ReminderStage } from '../../../domain/strategy/types';
+import type { NegotiationStage, ReminderStage } from '../../../domain/strategy/types';
+import { formatMoney } from '../../../domain/money';
+import { buildApi } from '../../../api/server';
+import { createApiKey } from '../../../db/repository/apiKeys';
+import { apiCaller } from '../../support/api';
 import { fitModel } from '../../../scripts/lib/model';
 import { generatePortfolio, writePortfolio } from '../../../scripts/lib/portfolio-history';
 import { NO_ACTIVE_MODEL } from '../../../activities/scoring';
 import { startHarness, waitForState, type Harness } from '../../support/harness';
 
 let h: Harness;
+let api: FastifyInstance;
+let operatorKey = '';
 beforeAll(async () => {
   h = await startHarness('scoring', { ownDatabase: true });
   await writePortfolio(h.db, generatePortfolio({ loans: 200, seed: 5, asOf: new Date().toISOString(), idPrefix: 'W' }));
@@ -27,8 +34,15 @@ beforeAll(async () => {
   const ladder = structuredClone(fastTest.paths['full-ladder']!);
   (ladder[0] as ReminderStage).steps[1]!.after = 'PT8S';
   await saveStrategy(h.db, { id: 'fast-test-slow-second', version: 1, document: { ...fastTest, id: 'fast-test-slow-second', version: 1, paths: { ...fastTest.paths, 'full-ladder': ladder } } });
+  // The same, with a smallest plan instalment just above one scheduled instalment (500.00).
+  const floored = structuredClone(ladder);
+  (floored[2] as NegotiationStage).minPlanInstallmentMinor = 50_001;
+  await saveStrategy(h.db, { id: 'fast-test-plan-floor', version: 1, document: { ...fastTest, id: 'fast-test-plan-floor', version: 1, paths: { ...fastTest.paths, 'full-ladder': floored } } });
+  api = buildApi({ db: h.db, client: h.client, taskQueue: h.queues.collections });
+  operatorKey = (await createApiKey(h.db, { role: 'operator', label: 'scoring test' })).key;
 }, 240_000);
 afterAll(async () => {
+  await api?.close();
   await h?.close();
 });
 
@@ -69,6 +83,31 @@ describe('cure-propensity scoring in the collection workflow', () => {
     expect(audit.find((e) => e.action === 'case.scored')?.after).toMatchObject({ modelVersion: 1, trigger: 'case_opened', probability: score.probability });
     const [model] = await h.db.select().from(scoringModels).where(eq(scoringModels.version, 1));
     expect(model!.inUse).toBe(true);
+  });
+
+  it('proposes no plan instalment below the pinned strategy\'s smallest, at the open and after a payment, and the API shows the offer', async () => {
+    // Two instalments of 500.00 past due and nothing paid: fast-test's 3 instalments would be 2 or 3 of at most 500.00.
+    const loan = await h.seedLoan({ dpd: 3, overdueInstallments: 2 });
+    expect(loan.pastDueMinor).toBe(100_000);
+    await h.startCollection(loan.loanId, { strategyId: 'fast-test-plan-floor' });
+    const handle = h.client.workflow.getHandle(m.workflowIdForLoan(loan.loanId));
+    const floorReason = `no instalment below the strategy's ${formatMoney(50_001, 'CNY')}`;
+    const opened = await waitForState(() => handle.query(m.getState), (s) => s.score?.status === 'scored', { what: 'the first score' });
+    const openOffer = opened.score?.status === 'scored' ? opened.score.offer : undefined;
+    expect(openOffer).toMatchObject({ installments: 1, amountMinor: 100_000, lastAmountMinor: 100_000, totalMinor: 100_000, pastDueMinor: 100_000, discountMinor: 0 });
+    expect(openOffer!.reasons.map((r) => r.en)).toContain(floorReason);
+
+    // 250.00 paid: the borrower's month now reads 250.00, which would make it 3 of 250.00; the rescore reads the floor from the pinned version.
+    await h.pay(loan.loanId, 25_000);
+    const after = await waitForState(() => handle.query(m.getState), (s) => s.score?.trigger === 'payment', { what: 'a score after the payment' });
+    const offer = after.score?.status === 'scored' ? after.score.offer : undefined;
+    expect(offer).toMatchObject({ installments: 1, amountMinor: 75_000, totalMinor: 75_000, pastDueMinor: 75_000, discountMinor: 0 });
+    expect(offer!.reasons.map((r) => r.en)).toContain(floorReason);
+
+    const shownByApi = await apiCaller(api)('GET', `/v1/loans/${loan.loanId}/collection`, operatorKey);
+    expect(shownByApi.status).toBe(200);
+    expect(shownByApi.body.score.offer).toEqual(offer);
+    await handle.terminate('test done');
   });
 
   it('scores again after a payment that leaves the case open', async () => {

@@ -25,12 +25,9 @@ function allDurations(strategy: Strategy): number[] {
 const kinds = (stages: Stage[]) => stages.map((s) => s.kind);
 
 describe('shipped strategies', () => {
-  it('are cn-consumer, us-consumer and fast-test, each at version 2 (the message gap) with a name', () => {
-    expect(defaultStrategies.map((s) => s.id)).toEqual(['cn-consumer', 'us-consumer', 'fast-test']);
-    for (const s of defaultStrategies) {
-      expect(s.version).toBe(2);
-      expect(s.name.length).toBeGreaterThan(0);
-    }
+  it('are cn-consumer and us-consumer at version 3 (the smallest plan instalment) and fast-test at version 2 (the message gap), each with a name', () => {
+    expect(defaultStrategies.map((s) => [s.id, s.version])).toEqual([['cn-consumer', 3], ['us-consumer', 3], ['fast-test', 2]]);
+    for (const s of defaultStrategies) expect(s.name.length).toBeGreaterThan(0);
     expect(findDefaultStrategy('us-consumer')?.rulePack).toBe('us-regf');
     expect(findDefaultStrategy('nope')).toBeUndefined();
   });
@@ -47,6 +44,17 @@ describe('shipped strategies', () => {
         const offsets = stage.steps.map((s) => parseDuration(s.after));
         for (let i = 1; i < offsets.length; i += 1) expect(offsets[i]! - offsets[i - 1]!).toBeGreaterThan(parseDuration(fast.minMessageGap!));
       }
+    }
+  });
+
+  it('ask for no plan instalment below CNY 100.00 or USD 25.00, in the strategy\'s currency, and offer no discount', () => {
+    for (const [id, currency, smallest] of [['cn-consumer', 'CNY', 100_00], ['us-consumer', 'USD', 25_00]] as const) {
+      const strategy = findDefaultStrategy(id)!;
+      expect(strategy.currency).toBe(currency);
+      const negotiations = Object.values(strategy.paths).flat().filter((s) => s.kind === 'negotiation');
+      expect(negotiations.length).toBeGreaterThan(0);
+      for (const stage of negotiations) expect(stage).toMatchObject({ minPlanInstallmentMinor: smallest });
+      for (const stage of negotiations) expect(stage).not.toHaveProperty('maxPlanDiscountPercent');
     }
   });
 
