@@ -43,8 +43,9 @@ export function planLimitsOf(stages: readonly Stage[], currency: string): PlanLi
 
 /**
  * The plan limits of a case's treatment read from the strategy version it pinned, for a score after
- * the open: the workflow hands the scoreCase activity only the longest term (runs since #8 pass
- * `{ maxInstallments }`), and the smallest instalment and largest discount came later (#15). Pinned
+ * the open: the workflow hands the scoreCase activity only the longest term (`{ maxInstallments }`),
+ * and the smallest instalment and largest discount came later (#15); reading them here leaves the
+ * workflow code and its histories as they were. Pinned
  * versions are immutable once in use, so `pinned` caches them by id and version. Undefined when the case
  * or its version is not stored (the caller keeps the workflow's limits).
  */
