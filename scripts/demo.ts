@@ -17,32 +17,49 @@ import { createConsoleSmsProvider } from '../channels/sms';
 import { createDatabase, queryRows } from '../db/client';
 import { EmbeddedDatabaseBusyError } from '../db/embedded-lock';
 import { migrateDb } from '../db/migrate';
+import { getActiveScoringModel } from '../db/repository/scoring';
 import { getStrategy, saveStrategy } from '../db/repository/strategies';
 import { seedPortfolio } from '../db/seed';
 import { findDefaultStrategy } from '../domain/strategy/defaults';
 import { parseDuration } from '../domain/strategy/duration';
 import { scaleStrategy } from '../domain/strategy/select';
 import type { Strategy } from '../domain/strategy/types';
+import { parseStrategy } from '../domain/strategy/validate';
+import cnConsumerScored from '../strategies/cn-consumer-scored.json';
 import { readConfig } from '../worker/config';
 import { createOutboxMailer } from '../worker/runtime';
 import { createStrategyLoader } from '../worker/strategies';
 import { createWorkers } from '../worker/workers';
-import { assignBehaviours, BEHAVIOUR_MIX, startBorrowerSimulator } from './lib/borrower-sim';
+import { assignBehaviours, BEHAVIOUR_MIX, startBorrowerSimulator, writeRepaymentPast } from './lib/borrower-sim';
+import { activateModel, fitModel } from './lib/model';
+import { generatePortfolio, writePortfolio } from './lib/portfolio-history';
 import { buildReport, renderReportHtml, renderReportTable } from './lib/report';
 import { startTemporal } from './lib/temporal';
+
+/** The synthetic book the demo fits its model on: fixed seed and size, ids apart from any demo run's (D…). */
+const HISTORY_PREFIX = 'DEMO-HISTORY';
+const HISTORY_SEED = 1;
+const HISTORY_LOANS = 2000;
 
 const HELP = `Usage: npm run demo -- [options]
 
 Seeds a synthetic portfolio of overdue loans, starts a collection workflow for each on a time-scaled
-copy of a shipped strategy, lets scripted borrowers and collectors react (pay after the first reminder,
-pay after a call, promise and keep, promise and break, take a plan and miss an instalment, dispute, go
+copy of a strategy, lets scripted borrowers and collectors react (pay after the first reminder, pay
+after a call, promise and keep, promise and break, take a plan and miss an instalment, dispute, go
 silent), shows loans by stage while it runs, then prints the portfolio report and writes it as HTML.
+
+Before its loans open, the database gets an active cure-propensity model: when none is active, the demo
+writes a synthetic book with a past (${HISTORY_LOANS} loans ${HISTORY_PREFIX}-L…, seed ${HISTORY_SEED}, as of today's
+midnight UTC), fits a scorecard on it and activates it. The default strategy, cn-consumer-scored, runs
+today's unscored cn-consumer treatment (champion) against one that reads the score (challenger) on half
+of the loans; the report compares the two arms with 95% intervals.
 
 Options:
   --loans <n>           Loans to seed, all past due (default 200)
   --day-seconds <s>     Seconds of real time per strategy day (default 1)
   --seed <n>            Portfolio and behaviour seed (default 1)
-  --strategy <id>       Shipped strategy to scale: cn-consumer or us-consumer (default cn-consumer)
+  --strategy <id>       Strategy to scale: cn-consumer-scored (champion vs a scored challenger),
+                        cn-consumer or us-consumer (default cn-consumer-scored)
   --html <file>         HTML report (default .data/demo-report.html)
   --timeout <seconds>   Stop waiting for open cases after this long (default 600)
   --keep                Leave Temporal, its UI and the workers running after the report, so the
@@ -58,7 +75,7 @@ const { values } = parseArgs({
     loans: { type: 'string', default: '200' },
     'day-seconds': { type: 'string', default: '1' },
     seed: { type: 'string', default: '1' },
-    strategy: { type: 'string', default: 'cn-consumer' },
+    strategy: { type: 'string', default: 'cn-consumer-scored' },
     html: { type: 'string', default: '.data/demo-report.html' },
     timeout: { type: 'string', default: '600' },
     keep: { type: 'boolean', default: false },
@@ -82,9 +99,9 @@ const loanCount = positive('loans', values.loans!, true);
 const daySeconds = positive('day-seconds', values['day-seconds']!);
 const seed = positive('seed', values.seed!, true);
 const timeoutMs = positive('timeout', values.timeout!) * 1000;
-const shipped = findDefaultStrategy(values.strategy!);
+const shipped = values.strategy === 'cn-consumer-scored' ? parseStrategy(cnConsumerScored) : findDefaultStrategy(values.strategy!);
 if (!shipped || shipped.id === 'fast-test') {
-  console.error(`--strategy must be cn-consumer or us-consumer (got ${JSON.stringify(values.strategy)})`);
+  console.error(`--strategy must be cn-consumer-scored, cn-consumer or us-consumer (got ${JSON.stringify(values.strategy)})`);
   process.exit(2);
 }
 const dayMs = daySeconds * 1000;
@@ -135,6 +152,28 @@ async function saveDemoStrategy(db: Parameters<typeof saveStrategy>[0], base: St
 }
 
 /**
+ * Makes sure a cure-propensity model is active before the demo's loans open, so every case is scored at
+ * open and the scored strategy's segments match. An active model (the lender's own, or an earlier demo
+ * run's) is used as it is. Otherwise the synthetic book with a past is written once (fictional
+ * borrowers without contact details, loan ids DEMO-HISTORY-L…, seed HISTORY_SEED, as of today's midnight
+ * UTC so the clock does not move a label), fitted as of that instant — with any other closed cases the
+ * database already holds, as `overdue model fit` would — and activated.
+ */
+async function ensureScoringModel(db: Parameters<typeof fitModel>[0]): Promise<string> {
+  const active = await getActiveScoringModel(db);
+  if (active) return `scoring model v${active.version} already active; cases are scored with it`;
+  const asOf = new Date(`${new Date().toISOString().slice(0, 10)}T00:00:00Z`);
+  const [written] = await queryRows<{ n: number | string }>(db, sql`SELECT count(*) AS n FROM loans WHERE id LIKE ${`${HISTORY_PREFIX}-%`}`);
+  if (Number(written?.n ?? 0) === 0) {
+    await writePortfolio(db, generatePortfolio({ loans: HISTORY_LOANS, seed: HISTORY_SEED, asOf: asOf.toISOString(), idPrefix: HISTORY_PREFIX }));
+  }
+  const { row, report } = await fitModel(db, { now: asOf, actor: 'operator:demo' });
+  await activateModel(db, row.version, 'operator:demo');
+  const { train, holdout } = report.metrics;
+  return `scoring model v${row.version} fitted on the synthetic book ${HISTORY_PREFIX}-L… (${train.count} training cases, holdout AUC ${holdout.auc.toFixed(3)} on ${holdout.count}) and activated`;
+}
+
+/**
  * Resolves with the first SIGINT or SIGTERM; the caller then stops the stack in order. The handlers stay
  * installed (`on`, not `once`): under tsx a signal can arrive twice (tsx re-sends it when the child's
  * acknowledgement is slow), and a second one with no handler left would kill the process mid-cleanup.
@@ -156,14 +195,18 @@ try {
   const { db } = database;
   log(`Database: ${database.kind === 'postgres' ? 'PostgreSQL (DATABASE_URL)' : 'embedded PGlite in .data/pglite'}`);
 
+  const modelStarted = Date.now();
+  const model = await ensureScoringModel(db);
+  log(`${model} (${((Date.now() - modelStarted) / 1000).toFixed(1)} s)`);
   const strategy = await saveDemoStrategy(db, shipped);
   log(`Strategy ${strategy.id} v${strategy.version}: ${shipped.id} scaled to a day every ${daySeconds} s, rule pack sandbox`);
 
   const prefix = `D${Date.now().toString(36).toUpperCase()}`;
   const seeded = await seedPortfolio(db, { loans: loanCount, overdueShare: 1, seed, idPrefix: prefix });
+  const latePayments = await writeRepaymentPast(db, prefix, seed);
   const behaviours = assignBehaviours(seeded.overdueLoanIds, seed);
   const mix = Object.keys(BEHAVIOUR_MIX).map((b) => `${b} ${[...behaviours.values()].filter((x) => x === b).length}`);
-  log(`Seeded ${seeded.loans} overdue loans (${prefix}-L…): ${mix.join(', ')}`);
+  log(`Seeded ${seeded.loans} overdue loans (${prefix}-L…): ${mix.join(', ')}; ${latePayments} earlier instalments paid late, by each borrower's hidden ability`);
 
   const nativeConnection = await NativeConnection.connect({ address: temporal.address });
   cleanups.push(() => nativeConnection.close());

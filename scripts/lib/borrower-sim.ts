@@ -99,6 +99,42 @@ export function assignBehaviours(loanIds: readonly string[], seed: number): Map<
   return result;
 }
 
+/**
+ * Gives the demo's seeded loans a repayment past shaped by the same hidden ability that drives their
+ * behaviour, so a scorecard has something true to read (db/seed.ts pays every earlier instalment on its
+ * due date, which says nothing about the borrower). Each instalment paid in full is paid on time with
+ * the probability portfolio-history.ts uses for its book, sigmoid(1.4 + 1.3·a) with a = ability plus
+ * noise, and otherwise 2 or more days late, later for a less able borrower, at most 25 days (it was paid
+ * before the next one fell due). Only payment times move: amounts, allocations and balances stay as
+ * seeded. Returns how many payments became late.
+ */
+export async function writeRepaymentPast(db: Database, loanIdPrefix: string, seed: number): Promise<number> {
+  const like = `${loanIdPrefix.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+  const rows = await queryRows<{ payment_id: string; loan_id: string }>(
+    db,
+    sql`SELECT p.id AS payment_id, p.loan_id
+        FROM payments p JOIN payment_allocations a ON a.payment_id = p.id
+        JOIN installments i ON i.loan_id = a.loan_id AND i.seq = a.installment_seq
+        WHERE p.loan_id LIKE ${like} AND a.amount_minor = i.amount_due_minor
+        ORDER BY p.loan_id, i.seq`,
+  );
+  const random = prng(seed * 104_729 + 3);
+  const normal = () => Math.sqrt(-2 * Math.log(Math.max(1e-12, random()))) * Math.cos(2 * Math.PI * random());
+  const late: Array<{ id: string; days: number }> = [];
+  for (const row of rows) {
+    const a = hiddenAbility(row.loan_id, seed) + 0.3 * normal();
+    if (random() < 1 / (1 + Math.exp(-(1.4 + 1.3 * a)))) continue;
+    const days = Math.min(25, Math.ceil(2 - Math.log(Math.max(1e-9, random())) * 14 * Math.exp(-0.7 * a)));
+    late.push({ id: row.payment_id, days });
+  }
+  for (let start = 0; start < late.length; start += 500) {
+    const values = sql.join(late.slice(start, start + 500).map((l) => sql`(${l.id}, ${l.days}::int)`), sql`, `);
+    await db.execute(sql`UPDATE payments SET received_at = payments.received_at + make_interval(days => v.days)
+                         FROM (VALUES ${values}) AS v(id, days) WHERE payments.id = v.id`);
+  }
+  return late.length;
+}
+
 export interface SimulatorOptions {
   db: Database;
   client: Client;

@@ -574,43 +574,44 @@ const count2 = (v: number | null) => (v === null ? '—' : v.toFixed(2));
 function scoringLines(report: PortfolioReport): string[] {
   const s = report.scoring;
   if (!s || s.scoredCases === 0) return [];
-  const out = [
-    '',
-    `Cure propensity at case open: ${s.scoredCases} of ${report.cases.total} cases scored; on ${s.resolvedScoredCases} resolved scored cases ` +
-      `mean predicted ${pct(s.meanPredicted)}, observed cure rate ${formatRate(s.observedCureRate)}`,
-  ];
-  if (s.calibration.length) {
-    out.push(
-      '',
-      table(
-        ['calibration: predicted band', 'resolved cases', 'mean predicted', 'observed cure rate (95% CI)'],
-        s.calibration.map((b) => [`${Math.round(b.from * 100)}-${Math.round(b.to * 100)}%`, String(b.cases), pct(b.meanPredicted), `${withInterval(b.observed, pct)} · ${b.observed.successes}/${b.observed.n}`]),
-      ),
-    );
-  }
+  const out = ['', scoringSummary(report, s)];
+  if (s.calibration.length) out.push('', table(['calibration: predicted band', 'resolved cases', 'mean predicted', 'observed cure rate (95% CI)'], calibrationRows(s)));
   return out;
+}
+
+const rateCell = (r: RateEstimate) => `${withInterval(r, pct)} · ${r.successes}/${r.n}`;
+const meanCell = (m: MeanEstimate, f: (v: number | null) => string) => `${withInterval(m, f)} · n ${m.n}`;
+
+/** The calibration rows (band, resolved cases, mean predicted, observed with its interval), shared by the terminal and HTML renderers. */
+function calibrationRows(s: ScoringFigures): string[][] {
+  return s.calibration.map((b) => [`${Math.round(b.from * 100)}-${Math.round(b.to * 100)}%`, String(b.cases), pct(b.meanPredicted), `${withInterval(b.observed, pct)} · ${b.observed.successes}/${b.observed.n}`]);
+}
+
+/** The line above the calibration table: how many cases were scored and the overall comparison. */
+function scoringSummary(report: PortfolioReport, s: ScoringFigures): string {
+  return (
+    `Cure propensity at case open: ${s.scoredCases} of ${report.cases.total} cases scored; on ${s.resolvedScoredCases} resolved scored cases ` +
+    `mean predicted ${pct(s.meanPredicted)}, observed cure rate ${formatRate(s.observedCureRate)}`
+  );
+}
+
+/** Champion against challenger rows (figure, champion, challenger, challenger − champion), shared by both renderers. */
+function experimentRows(e: ExperimentFigures): string[][] {
+  const { champion: a, challenger: b, difference: d } = e;
+  return [
+    ['cases (resolved)', `${a.cases} (${a.resolved})`, `${b.cases} (${b.resolved})`, ''],
+    ['cure rate', rateCell(a.cureRate), rateCell(b.cureRate), withInterval(d.cureRate, signed(points))],
+    ['recovery (mean share of past due per case)', meanCell(a.recovery, pct), meanCell(b.recovery, pct), withInterval(d.recovery, signed(points))],
+    ['contacts per resolved case', meanCell(a.contactsPerResolvedCase, count2), meanCell(b.contactsPerResolvedCase, count2), withInterval(d.contactsPerResolvedCase, signed(count2))],
+    ['broken-plan rate (broken / agreed plans)', rateCell(a.brokenPlanRate), rateCell(b.brokenPlanRate), withInterval(d.brokenPlanRate, signed(points))],
+  ];
 }
 
 /** Champion against challenger with 95% intervals and challenger − champion. */
 function experimentLines(report: PortfolioReport): string[] {
   const e = report.experiment;
   if (!e || e.cases === 0) return [];
-  const { champion: a, challenger: b, difference: d } = e;
-  const rateCell = (r: RateEstimate) => `${withInterval(r, pct)} · ${r.successes}/${r.n}`;
-  const meanCell = (m: MeanEstimate, f: (v: number | null) => string) => `${withInterval(m, f)} · n ${m.n}`;
-  return [
-    '',
-    table(
-      ['champion vs challenger (95% CI)', 'champion', 'challenger', 'challenger − champion'],
-      [
-        ['cases (resolved)', `${a.cases} (${a.resolved})`, `${b.cases} (${b.resolved})`, ''],
-        ['cure rate', rateCell(a.cureRate), rateCell(b.cureRate), withInterval(d.cureRate, signed(points))],
-        ['recovery (mean share of past due per case)', meanCell(a.recovery, pct), meanCell(b.recovery, pct), withInterval(d.recovery, signed(points))],
-        ['contacts per resolved case', meanCell(a.contactsPerResolvedCase, count2), meanCell(b.contactsPerResolvedCase, count2), withInterval(d.contactsPerResolvedCase, signed(count2))],
-        ['broken-plan rate (broken / agreed plans)', rateCell(a.brokenPlanRate), rateCell(b.brokenPlanRate), withInterval(d.brokenPlanRate, signed(points))],
-      ],
-    ),
-  ];
+  return ['', table(['champion vs challenger (95% CI)', 'champion', 'challenger', 'challenger − champion'], experimentRows(e))];
 }
 
 export function renderReportTable(report: PortfolioReport): string {
@@ -775,6 +776,27 @@ export function renderReportHtml(report: PortfolioReport): string {
     .map((r) => `<tr><th>${r.bucket}</th><td>${r.currency}</td><td>${r.cases}</td><td>${escapeHtml(formatMoney(r.pastDueAtOpenMinor, r.currency))}</td><td>${escapeHtml(formatMoney(r.recoveredMinor, r.currency))}</td><td>${formatRate(r.rate)}</td></tr>`)
     .join('')}</table>`;
   const scale = report.dayMs !== DAY_MS ? ` · time-scaled: a day is ${report.dayMs / 1000} s` : '';
+  const grid = (id: string, caption: string, headers: string[], rows: string[][]) =>
+    `<table id="${id}"><caption>${escapeHtml(caption)}</caption><thead><tr>${headers.map((h) => `<th scope="col">${escapeHtml(h)}</th>`).join('')}</tr></thead><tbody>${rows
+      .map((cells) => `<tr>${cells.map((c, i) => (i === 0 ? `<th scope="row">${escapeHtml(c)}</th>` : `<td>${escapeHtml(c)}</td>`)).join('')}</tr>`)
+      .join('')}</tbody></table>`;
+  const s = report.scoring;
+  const scoring =
+    s && s.scoredCases > 0
+      ? `<section><h2>Cure propensity at case open</h2><p class="note">${escapeHtml(scoringSummary(report, s))}. A calibrated model has each band's observed cure rate near its mean prediction; the interval is Wilson's 95% score interval.</p>${
+          s.calibration.length ? grid('calibration', 'Calibration on resolved scored cases, by band of predicted propensity', ['predicted band', 'resolved cases', 'mean predicted', 'observed cure rate (95% CI) · cured/resolved'], calibrationRows(s)) : ''
+        }</section>`
+      : '';
+  const e = report.experiment;
+  const experiment =
+    e && e.cases > 0
+      ? `<section><h2>Champion vs challenger</h2><p class="note">${e.cases} cases in segments that run a challenger, split by the loan id's stable hash. Each figure with its 95% interval: Wilson for rates, the normal approximation for means; the difference with Newcombe's interval for rates (percentage points) and Welch's standard error for means. An interval that spans 0 cannot tell the arms apart.</p>${grid(
+          'champion-challenger',
+          'Champion vs challenger, each with its 95% interval',
+          ['figure', 'champion', 'challenger', 'challenger − champion'],
+          experimentRows(e),
+        )}</section>`
+      : '';
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Overdue portfolio report</title>
 <style>
@@ -791,6 +813,8 @@ th,td{border-bottom:1px solid #eee;padding:.25rem .6rem;text-align:right}th:firs
 <div class="tiles">${headline}</div>
 <section class="wide"><h2>Recovery curves</h2>${curvesSvg(report)}<p class="note">Mean share of each case's past-due amount recovered by day <i>d</i> since the case opened, one line per DPD bucket at case open (a case counts at most 100%).</p></section>
 <section><h2>Stage funnel</h2>${funnelSvg(report)}</section>
+${scoring}
+${experiment}
 ${recovery}
 ${kv('Open cases by stage', Object.entries(report.byStage).map(([k, v]) => [k, String(v)]))}
 ${kv('Resolved cases by outcome', Object.entries(report.byOutcome).sort((a, b) => b[1] - a[1]).map(([k, v]) => [k, String(v)]))}

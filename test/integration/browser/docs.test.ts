@@ -1,6 +1,7 @@
 // What a person sees in a real browser (headless Chromium through playwright-core): /docs renders
 // Swagger UI's list of operations, styled, with every script, stylesheet and icon served by the API
-// itself; and the demo's HTML report draws its recovery chart, wide and with its ticks. Any request to
+// itself; and the demo's HTML report draws its recovery chart, wide and with its ticks, and shows the
+// cure-propensity calibration and champion-vs-challenger tables with the figures of the report's JSON. Any request to
 // a host other than this machine fails the test: both must work on a machine without internet.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,7 +11,9 @@ import type { FastifyInstance } from 'fastify';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { buildApi } from '../../../api/server';
+import { createRequire } from 'node:module';
 import { renderReportHtml, type PortfolioReport } from '../../../scripts/lib/report';
+import { meanDifference, meanInterval, rateDifference, wilson, type Interval, type MeanEstimate, type RateEstimate } from '../../../scripts/lib/stats';
 import { startHarness, type Harness } from '../../support/harness';
 
 let h: Harness;
@@ -127,7 +130,99 @@ describe('in a real browser', () => {
     expect(external).toEqual([]);
     expect(broken).toEqual([]);
   });
+
+  it('the report shows the calibration and champion-vs-challenger tables with the figures of its JSON', { timeout: 60_000 }, async () => {
+    // What `npm run report -- --json` prints is the report object; the page must show the same numbers.
+    const json = JSON.parse(JSON.stringify(scoredReport())) as PortfolioReport;
+    const file = join(dir, 'report-scored.html');
+    writeFileSync(file, renderReportHtml(json));
+    const p = await openPage();
+    await p.goto(pathToFileURL(file).toString(), { waitUntil: 'load' });
+
+    const pc = (v: number | null) => `${(v! * 100).toFixed(1)}%`;
+    const pp = (v: number | null) => `${v! > 0 ? '+' : ''}${(v! * 100).toFixed(1)} pp`;
+    const n2 = (v: number | null) => `${v! > 0 ? '+' : ''}${v!.toFixed(2)}`;
+    const within = (i: Interval, f: (v: number | null) => string) => `${f(i.estimate)} (${f(i.low)} to ${f(i.high)})`;
+    const rate = (r: RateEstimate) => `${within(r, pc)} · ${r.successes}/${r.n}`;
+    const mean = (m: MeanEstimate, f: (v: number | null) => string) => `${within(m, f)} · n ${m.n}`;
+    const rowsOf = (table: ReturnType<Page['getByRole']>) =>
+      table.locator('tbody tr').evaluateAll((rows) => rows.map((r) => Array.from((r as unknown as { children: ArrayLike<{ textContent: string | null }> }).children, (c) => c.textContent ?? '')));
+
+    const scoring = json.scoring!;
+    const calibration = p.getByRole('table', { name: 'Calibration on resolved scored cases, by band of predicted propensity' });
+    expect(await calibration.isVisible()).toBe(true);
+    expect(await calibration.getByRole('columnheader').allTextContents()).toEqual(['predicted band', 'resolved cases', 'mean predicted', 'observed cure rate (95% CI) · cured/resolved']);
+    expect(await rowsOf(calibration)).toEqual(
+      scoring.calibration.map((b) => [`${Math.round(b.from * 100)}-${Math.round(b.to * 100)}%`, String(b.cases), pc(b.meanPredicted), rate(b.observed)]),
+    );
+    expect(await p.getByText(`${scoring.scoredCases} of ${json.cases.total} cases scored`).isVisible()).toBe(true);
+
+    const { champion: a, challenger: b, difference: d } = json.experiment!;
+    const arms = p.getByRole('table', { name: 'Champion vs challenger, each with its 95% interval' });
+    expect(await arms.isVisible()).toBe(true);
+    expect(await arms.getByRole('columnheader').allTextContents()).toEqual(['figure', 'champion', 'challenger', 'challenger − champion']);
+    expect(await rowsOf(arms)).toEqual([
+      ['cases (resolved)', `${a.cases} (${a.resolved})`, `${b.cases} (${b.resolved})`, ''],
+      ['cure rate', rate(a.cureRate), rate(b.cureRate), within(d.cureRate, pp)],
+      ['recovery (mean share of past due per case)', mean(a.recovery, pc), mean(b.recovery, pc), within(d.recovery, pp)],
+      ['contacts per resolved case', mean(a.contactsPerResolvedCase, (v) => v!.toFixed(2)), mean(b.contactsPerResolvedCase, (v) => v!.toFixed(2)), within(d.contactsPerResolvedCase, n2)],
+      ['broken-plan rate (broken / agreed plans)', rate(a.brokenPlanRate), rate(b.brokenPlanRate), within(d.brokenPlanRate, pp)],
+    ]);
+    // The fixture's challenger cures more and needs fewer contacts: the page shows it in plain numbers.
+    expect(await arms.getByRole('row', { name: /^cure rate/ }).getByRole('cell').last().textContent()).toMatch(/^\+\d+\.\d pp \(/);
+    expect(await arms.getByRole('row', { name: /^contacts per resolved case/ }).getByRole('cell').last().textContent()).toMatch(/^-\d+\.\d\d \(/);
+
+    // Headers a screen reader can announce with each cell, and no serious or critical axe-core finding.
+    await p.addScriptTag({ path: createRequire(import.meta.url).resolve('axe-core/axe.min.js') });
+    const violations = await p.evaluate(async () => {
+      const result = await (globalThis as unknown as { axe: { run(): Promise<{ violations: Array<{ id: string; impact: string; nodes: unknown[] }> }> } }).axe.run();
+      return result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id} (${v.impact}, ${v.nodes.length} nodes)`);
+    });
+    expect(violations).toEqual([]);
+    expect(external).toEqual([]);
+    expect(broken).toEqual([]);
+  });
 });
+
+/**
+ * sampleReport with the issue #15 figures, built from counts by the same helpers buildReport uses: three
+ * bands of predicted propensity, and a champion and a challenger arm with their differences.
+ */
+function scoredReport(): PortfolioReport {
+  const band = (from: number, predicted: number[], cured: number) => ({ from, to: from + 0.1, cases: predicted.length, meanPredicted: predicted.reduce((s, v) => s + v, 0) / predicted.length, observed: wilson(cured, predicted.length) });
+  const calibration = [band(0.1, [0.12, 0.15, 0.18, 0.15], 1), band(0.5, [0.52, 0.55, 0.58, 0.5, 0.56, 0.59], 3), band(0.8, [0.81, 0.84, 0.86, 0.83, 0.86], 4)];
+  const arm = (cases: number, cured: number, resolved: number, recovery: number[], contacts: number[], broken: number, plans: number) => ({
+    cases,
+    resolved,
+    cureRate: wilson(cured, resolved),
+    recovery: meanInterval(recovery, { min: 0, max: 1 }),
+    contactsPerResolvedCase: meanInterval(contacts, { min: 0 }),
+    brokenPlanRate: wilson(broken, plans),
+  });
+  const champion = arm(10, 4, 8, [1, 0, 0.5, 1, 0, 0, 1, 0.25, 1, 0], [5, 7, 3, 9, 4, 6, 8, 2], 2, 3);
+  const challenger = arm(9, 6, 9, [1, 1, 0, 1, 0.5, 1, 0, 1, 1], [3, 2, 4, 5, 3, 2, 6, 3, 4], 1, 2);
+  return {
+    ...sampleReport(),
+    scoring: {
+      scoredCases: 19,
+      resolvedScoredCases: 15,
+      meanPredicted: calibration.reduce((s, b) => s + b.meanPredicted * b.cases, 0) / 15,
+      observedCureRate: { numerator: 8, denominator: 15, rate: 8 / 15 },
+      calibration,
+    },
+    experiment: {
+      cases: 19,
+      champion,
+      challenger,
+      difference: {
+        cureRate: rateDifference(champion.cureRate, challenger.cureRate),
+        recovery: meanDifference(champion.recovery, challenger.recovery),
+        contactsPerResolvedCase: meanDifference(champion.contactsPerResolvedCase, challenger.contactsPerResolvedCase),
+        brokenPlanRate: rateDifference(champion.brokenPlanRate, challenger.brokenPlanRate),
+      },
+    },
+  };
+}
 
 /** A small portfolio's report: two buckets whose curves stop moving at day 30 of 40. */
 function sampleReport(): PortfolioReport {
