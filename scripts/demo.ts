@@ -4,7 +4,7 @@
 // workers; scripted borrowers and collectors (scripts/lib/borrower-sim.ts) react to what is sent.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
+import { isDeepStrictEqual, parseArgs } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, makeTelemetryFilterString, NativeConnection, Runtime } from '@temporalio/worker';
 import { sql } from 'drizzle-orm';
@@ -145,7 +145,8 @@ async function saveDemoStrategy(db: Parameters<typeof saveStrategy>[0], base: St
   // sandbox pack keeps the stops that do not depend on the clock (disputes, cease, opt-outs, bankruptcy).
   const document = { ...scaled, id, name: `${base.name} — demo, a day is ${daySeconds} s`, rulePack: 'sandbox' as const };
   const latest = await getStrategy(db, id);
-  const sameAs = (v: number) => JSON.stringify(latest?.document) === JSON.stringify({ ...document, version: v });
+  // Compared as values, not as text: PostgreSQL's jsonb gives the keys back in its own order.
+  const sameAs = (v: number) => isDeepStrictEqual(latest?.document, JSON.parse(JSON.stringify({ ...document, version: v })));
   const version = latest ? (sameAs(latest.version) ? latest.version : latest.version + 1) : 1;
   await saveStrategy(db, { id, version, document: { ...document, version } });
   return { ...document, version };
