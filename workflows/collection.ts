@@ -236,7 +236,7 @@ async function call(state: CaseState, stage: CallStage): Promise<Next> {
     const reported = state.callOutcome as CallOutcome | undefined;
     const stopRule = followsRules && reported === undefined ? callStopRule(state) : undefined;
     if (stopRule) {
-      await caseDb.cancelCollectorTask.executeWithOptions({ summary: `cancel the task of ${label} (${stopRule})` }, [{ taskId, rule: stopRule, ...carryAudits(state) }]);
+      await caseDb.cancelCollectorTask.executeWithOptions({ summary: `cancel the task of ${label} (${stopRule})` }, [{ taskId, rule: stopRule, ...carryAudits(state, true) }]);
       if (isClosed(state)) return NEXT;
       attempt -= 1;
       continue;
@@ -247,7 +247,7 @@ async function call(state: CaseState, stage: CallStage): Promise<Next> {
     // returns): expiring it too would race them. One never claimed is still expired.
     if (waited !== 'closed') {
       const answered = followsRules ? { answered: reported !== undefined } : {};
-      await caseDb.expireCollectorTask.executeWithOptions({ summary: `expire the task of ${label}` }, [{ taskId, ...answered, ...carryAudits(state) }]);
+      await caseDb.expireCollectorTask.executeWithOptions({ summary: `expire the task of ${label}` }, [{ taskId, ...answered, ...carryAudits(state, true) }]);
     }
     const connected = !['no_answer', 'wrong_number'].includes(outcome);
     recordContact(state, { channel: 'call', at: new Date().toISOString(), connected, status: 'sent' }, Date.now());
@@ -305,10 +305,10 @@ async function fieldVisit(state: CaseState, visit: FieldVisitStep): Promise<Call
   state.callOutcome = undefined;
   const stopRule = reported === undefined ? callStopRule(state, facts) : undefined;
   if (stopRule) {
-    await caseDb.cancelCollectorTask.executeWithOptions({ summary: `cancel the ${label} task (${stopRule})` }, [{ taskId, rule: stopRule, ...carryAudits(state) }]);
+    await caseDb.cancelCollectorTask.executeWithOptions({ summary: `cancel the ${label} task (${stopRule})` }, [{ taskId, rule: stopRule, ...carryAudits(state, true) }]);
     return undefined;
   }
-  if (waited !== 'closed') await caseDb.expireCollectorTask.executeWithOptions({ summary: `expire the ${label} task` }, [{ taskId, answered: reported !== undefined, ...carryAudits(state) }]);
+  if (waited !== 'closed') await caseDb.expireCollectorTask.executeWithOptions({ summary: `expire the ${label} task` }, [{ taskId, answered: reported !== undefined, ...carryAudits(state, true) }]);
   if (reported === undefined) return undefined;
   recordContact(state, { channel: 'visit', at: new Date().toISOString(), connected: !['no_answer', 'wrong_number'].includes(reported), status: 'sent' }, Date.now());
   return reported;
@@ -787,12 +787,15 @@ function keepAudit(state: CaseState, action: string, detail: Record<string, unkn
   (state.pendingAudits ??= []).push(entry);
 }
 
-/** The pending audit events, handed to the activity about to run (which writes them before its effect). */
-function carryAudits(state: CaseState): { audits?: AuditEntry[] } {
+/**
+ * The pending audit events, handed to the activity about to run (which writes them before its effect);
+ * `withCase` adds the case and loan, for a task activity whose input names only the task.
+ */
+function carryAudits(state: CaseState, withCase = false): { audits?: AuditEntry[]; caseId?: string; loanId?: string } {
   const audits = state.pendingAudits;
   if (!audits?.length) return {};
   state.pendingAudits = [];
-  return { audits };
+  return withCase ? { audits, caseId: state.caseId, loanId: state.loanId } : { audits };
 }
 
 /**
