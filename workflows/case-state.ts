@@ -49,8 +49,8 @@ export interface CaseState {
   contacts: CollectionState['contacts'];
   lastBlocked?: CollectionState['lastBlocked'];
   /**
-   * Work left by handlers for the main loop: take a payment's position (`position`, contract 5: the
-   * newest a signal carried) or re-read the ledger, write audit events.
+   * Work left by handlers for the main loop: after a payment, re-read the ledger, unless (contract 5) the
+   * handler took the position its signal carried (`position`); write audit events.
    */
   inbox: { refresh: boolean; position?: Position; audits: Array<{ action: string; detail: Record<string, unknown> }> };
   /**

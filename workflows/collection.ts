@@ -534,14 +534,9 @@ async function serveInbox(state: CaseState): Promise<void> {
       state.inbox.refresh = false;
       const carried = state.inbox.position;
       state.inbox.position = undefined;
-      // Contract 5: the position the payment's signal carries is the ledger's, written with the payment;
-      // reading it again would cost an activity per payment (#19). One no newer than what the run knows
-      // (a signal overtaken by a later payment's) changes nothing.
-      if (carried) {
-        if (carried.paidMinor >= state.position.paidMinor) applyPosition(state, carried);
-      } else {
-        await refreshPosition(state);
-      }
+      // Contract 5: the handler took the position the payment's signal carries (the ledger's, written with
+      // the payment); reading it again would cost an activity per payment (#19).
+      if (!carried) await refreshPosition(state);
       // A payment (or an adjustment) that left the case open changes the odds: score again.
       await rescore(state, 'payment');
     }

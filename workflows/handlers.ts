@@ -3,7 +3,7 @@
 // only change state and leave the side effects (audit, ledger reads) to activities.
 import { setHandler } from '@temporalio/workflow';
 import { parseDuration } from '../domain/strategy/duration';
-import { isClosed, onContract5, openingView, patchedBefore5, rememberPayment, viewOf, type CaseState } from './case-state';
+import { applyPosition, isClosed, onContract5, openingView, patchedBefore5, rememberPayment, viewOf, type CaseState } from './case-state';
 import * as m from '../contracts/messages';
 import { invalid, validateCallOutcome, validatePlan, validatePromise } from './validators';
 
@@ -45,10 +45,15 @@ export function listen(loanId: string): { opened(state: CaseState): void } {
   setHandler(m.paymentReceived, onSignal((state, payment) => {
     if (!rememberPayment(state, payment.paymentId)) return;
     state.inbox.refresh = true;
-    // Contract 5: the position the payment left, as the ledger wrote it. Payments only add to what was
-    // paid, so of two signals met out of order the one with more paid is the later.
+    // Contract 5: the position the payment left, as the ledger wrote it, taken here rather than read again
+    // by the main loop, so a cure counts from the signal's arrival: a lender's close or a bar signalled
+    // after it, even in the same workflow task, finds the case already cured. Payments only add to what
+    // was paid, so of two signals met out of order the one with more paid is the later.
     const { position } = payment;
-    if (onContract5(state) && position && position.paidMinor >= (state.inbox.position?.paidMinor ?? 0)) state.inbox.position = position;
+    if (onContract5(state) && position) {
+      if (position.paidMinor >= state.position.paidMinor) applyPosition(state, position);
+      state.inbox.position = state.position;
+    }
   }));
 
   setHandler(m.closedByLender, onSignal((state, { outcome, reason }) => {
