@@ -4,13 +4,13 @@
 // fails at once with its type (see failFast); anything else is retried by the workflow's policy.
 import { ApplicationFailure } from '@temporalio/common';
 import type { Database } from '../db/client';
-import { appendAudit } from '../db/repository/audit';
+import { appendAudit, appendAuditsOnce } from '../db/repository/audit';
 import { borrowerRulesOf, getBorrowerForLoan } from '../db/repository/borrowers';
 import { contactHistory } from '../db/repository/contact-facts';
 import { NotFoundError, ValidationError } from '../db/repository/errors';
 import { closeCase, CollectionEndedError, getCase, getLatestCaseOfRun, openCase, previousCycleEnd, updateCaseStage } from '../db/repository/cases';
 import { beginContactAttempt, markContactBlocked } from '../db/repository/contacts';
-import { getLoan, getLoanPosition, type LoanPosition } from '../db/repository/ledger';
+import { getLoan, getLoanPosition, positionSummary, type LoanPosition } from '../db/repository/ledger';
 import { createLegalCase, createPaymentPlan, createPromiseToPay, resolvePromiseToPay, setPaymentPlanStatus } from '../db/repository/negotiation';
 import { cancelTask, cancelTaskByRule, enqueueTask, getTask } from '../db/repository/tasks';
 import { localDateOf } from '../domain/compliance';
@@ -18,7 +18,7 @@ import { closingOutcome } from '../domain/ledger';
 import { chooseTreatment } from '../domain/strategy/select';
 import { StrategyValidationError } from '../domain/strategy/validate';
 import type { Strategy } from '../domain/strategy/types';
-import type { CaseActivities, CaseFacts, Position } from '../contracts/activities';
+import type { AuditEntry, CaseActivities, CaseFacts, Position } from '../contracts/activities';
 import { computeScore, pinnedPlanLimits, planLimitsOf, recordScore } from './scoring';
 
 export interface CaseActivityDeps {
@@ -32,14 +32,7 @@ export interface CaseActivityDeps {
 
 
 export function toPosition(p: LoanPosition): Position {
-  return {
-    currency: p.currency,
-    pastDueMinor: p.pastDueMinor,
-    outstandingMinor: p.outstandingMinor,
-    paidMinor: p.installments.reduce((sum, i) => sum + i.amountPaidMinor, 0),
-    dpd: p.dpd,
-    oldestUnpaidDueDate: p.oldestUnpaidDueDate,
-  };
+  return positionSummary(p);
 }
 
 /**
@@ -53,6 +46,43 @@ function failFast(error: unknown): unknown {
     return ApplicationFailure.nonRetryable(error.message, error.name, { field: error.field });
   }
   return error;
+}
+
+/**
+ * The workflow's audit events for a case (transitions, decisions, signals it acted on), each once by its
+ * key; an entry naming a stage also moves the open case row to it (as recordTransition does).
+ */
+export async function writeWorkflowAudits(db: Database, input: { caseId: string; loanId: string; audits: AuditEntry[] }): Promise<void> {
+  const { caseId, loanId, audits } = input;
+  if (audits.length === 0) return;
+  const row = await getCase(db, caseId);
+  const actor = row ? `workflow:${row.workflowId}` : 'workflow';
+  const entered = audits.filter((a) => a.stage).at(-1);
+  if (entered?.stage && row && !row.closedAt) await updateCaseStage(db, caseId, entered.stage, { segment: entered.segment ?? null, actor });
+  await appendAuditsOnce(
+    db,
+    audits.map((a) => ({ actor, action: `workflow.${a.action}`, caseId, loanId, after: a.detail, idempotencyKey: a.key })),
+  );
+}
+
+/**
+ * Every case activity whose input carries audit events (runs on contract 5) writes them before its own
+ * effect: they record what led to it (the stage entered, the promise broken), and a retry finds them
+ * written (by key) whether or not the effect then failed.
+ */
+function withAudits<T extends object>(db: Database, activities: T): T {
+  const wrapped = Object.entries(activities).map(([name, run]) => [
+    name,
+    async (input: unknown, ...rest: unknown[]) => {
+      const { audits, caseId, loanId } = (input ?? {}) as { audits?: AuditEntry[]; caseId?: string; loanId?: string };
+      if (audits?.length && name !== 'recordAudits') {
+        if (!caseId || !loanId) throw new ValidationError(`${name} carries audit events but no caseId and loanId`, 'audits');
+        await writeWorkflowAudits(db, { caseId, loanId, audits });
+      }
+      return (run as (...a: unknown[]) => Promise<unknown>)(input, ...rest);
+    },
+  ]);
+  return Object.fromEntries(wrapped) as T;
 }
 
 function withFailFast<T extends object>(activities: T): T {
@@ -74,7 +104,7 @@ export function createCaseActivities(deps: CaseActivityDeps): CaseActivities {
   const actor = (caseWorkflowId: string) => `workflow:${caseWorkflowId}`;
   const pinnedStrategies = new Map<string, Strategy>();
 
-  return withFailFast<CaseActivities>({
+  return withFailFast<CaseActivities>(withAudits(db, {
     async openCase({ loanId, workflowId, strategyId }) {
       const loan = await getLoan(db, loanId);
       if (!loan) throw new NotFoundError(`loan ${loanId} not found: upsert it before starting collection`, 'loanId');
@@ -120,7 +150,7 @@ export function createCaseActivities(deps: CaseActivityDeps): CaseActivities {
         history,
         ...(previousCycleEndedAt ? { previousCycleEndedAt } : {}),
         queues: deps.queues,
-        contract: 4,
+        contract: 5,
         score,
       };
     },
@@ -217,5 +247,9 @@ export function createCaseActivities(deps: CaseActivityDeps): CaseActivities {
       const limits = planLimits ? ((await pinnedPlanLimits(db, caseId, pinnedStrategies)) ?? planLimits) : undefined;
       return recordScore(db, await computeScore(db, loanId), { idempotencyKey, caseId, loanId, trigger, planLimits: limits, actor: actor(`collection-${loanId}`) });
     },
-  });
+
+    async recordAudits(input) {
+      await writeWorkflowAudits(db, input);
+    },
+  }));
 }

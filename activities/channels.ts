@@ -46,6 +46,7 @@ import type { SmsProvider } from '../channels/sms';
 import { optOutLink, renderMessage, senderDetailsFromEnv, type MessageData, type SenderDetails } from '../channels/templates';
 import { linkUrl, selfServiceConfigFromEnv, type SelfServiceConfig } from '../channels/self-service-link';
 import { issueLink, supersedeOlderLinks } from '../db/repository/links';
+import { writeWorkflowAudits } from './case';
 
 export interface ChannelLog {
   info(message: string, attrs?: Record<string, unknown>): void;
@@ -93,6 +94,9 @@ export function createChannelActivities(deps: ChannelDeps): ChannelActivities {
     checkRequest(request, channel);
     const key = request.idempotencyKey;
     const attrs = { idempotencyKey: key, loanId: request.loanId, caseId: request.caseId, channel, template: request.template };
+    // The workflow's audit events that led to this send (contract 5), each once by its key, whatever the
+    // send's outcome: they record the workflow's steps, not the message.
+    if (request.audits?.length) await writeWorkflowAudits(db, { caseId: request.caseId, loanId: request.loanId, audits: request.audits });
 
     // 1. A settled attempt answers for itself.
     const existing = await findContactAttempt(db, key);

@@ -11,7 +11,7 @@
 //  4. payment-to-close latency from the API call (POST /v1/loans/:id/payments via inject) to the
 //     workflow's completion;
 //  5. history size in events and Temporal actions (bench/actions.ts) per path (test/histories,
-//     recorded by the path tests);
+//     recorded by the path tests), and database round trips per loan path (bench/round-trips.ts);
 //  6. cure-propensity scoring (bench/scoring.ts): what a score adds to a case open (median), and the
 //     time to fit 100,000 synthetic closed cases.
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -51,6 +51,7 @@ import { baselinePaid, type BaselineActivities } from './baseline-workflow';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { countActions, describeActions, type ActionCounts, type HistoryEvent } from './actions';
 import { fitTime, scoringLatency } from './scoring';
+import { databaseRoundTripsPerPath, describeRoundTrips, type RoundTrips } from './round-trips';
 
 const HELP = `Usage: npm run bench -- [options]
 
@@ -493,6 +494,8 @@ try {
   }
   results.historyEvents = histories;
   results.actionsPerPath = actionsPerPath;
+  log('  database round trips per loan path: one loan at a time, fast-test strategy');
+  results.databaseRoundTrips = await databaseRoundTripsPerPath({ db, databaseUrl: databaseUrl!, connection: nativeConnection, client, namespace: temporal.namespace });
 
   // ---- 6. scoring ----
   // The case-open comparison fits and activates a model: only in the scratch database, never in
@@ -530,6 +533,7 @@ const l = results.paymentToCloseMs as Latency;
 const sc = results.scoring as Scoring;
 const histories = results.historyEvents as Record<string, number>;
 const actionsPerPath = results.actionsPerPath as Record<string, ActionCounts>;
+const roundTrips = results.databaseRoundTrips as Record<string, RoundTrips>;
 
 const rows: Array<[string, string]> = [
   ['machine', `${cpus().length} cores; load average ${loadAtStart.join(' ')} at start, ${loadAtEnd.join(' ')} at end (1, 5, 15 min)`],
@@ -556,6 +560,7 @@ const rows: Array<[string, string]> = [
   [`payment to close (${l.samplesPerRun} via API per run), p50`, fmt(l.p50, 0, ' ms')],
   ['payment to close, p99', fmt(l.p99, 0, ' ms')],
   ...Object.entries(histories).map(([k, v]): [string, string] => [`history events; actions: ${k}`, `${v}; ${describeActions(actionsPerPath[k]!)}`]),
+  ...Object.entries(roundTrips).map(([k, v]): [string, string] => [`database round trips: ${k}`, describeRoundTrips(v)]),
   ...(sc.caseOpen
     ? ([
         [`scoring: case open p50, no model / scored (${sc.caseOpen.samples} each)`, `${sc.caseOpen.openUnscoredP50Ms?.toFixed(1) ?? '-'} / ${sc.caseOpen.openScoredP50Ms.toFixed(1)} ms`],
@@ -593,6 +598,7 @@ if (values.json) {
     paymentToCloseMs: { samplesPerRun: l.samplesPerRun, p50: brief(l.p50, 0), p99: brief(l.p99, 0) },
     historyEvents: histories,
     actionsPerPath: Object.fromEntries(Object.entries(actionsPerPath).map(([k, v]) => [k, v.total])),
+    databaseRoundTrips: Object.fromEntries(Object.entries(roundTrips).map(([k, v]) => [k, v.total])),
     scoring: { caseOpenAddedP50Ms: sc.caseOpen?.addedP50Ms == null ? null : Number(sc.caseOpen.addedP50Ms.toFixed(1)), fitCases: sc.fit.cases, fitMs: brief(sc.fit.totalMs, 0) },
   };
   process.stdout.write(`${JSON.stringify(summary)}\n`);

@@ -4,7 +4,7 @@
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client, type WorkflowHandle } from '@temporalio/client';
 import { paymentReceived, workflowIdForLoan, type CollectionInput } from '../contracts/messages';
 import type { Database } from '../db/client';
-import { recordPayment, type PaymentInput, type RecordPaymentResult } from '../db/repository/ledger';
+import { positionSummary, recordPayment, type PaymentInput, type RecordPaymentResult } from '../db/repository/ledger';
 
 export interface StartResult {
   loanId: string;
@@ -78,6 +78,10 @@ export async function recordPaymentAndSignal(
   payment: PaymentInput,
 ): Promise<RecordPaymentResult & { signalled: boolean }> {
   const result = await recordPayment(deps.db, payment);
-  const signalled = await signalIfRunning(deps.client, payment.loanId, (h) => h.signal(paymentReceived, { paymentId: result.payment.id }));
+  const signalled = await signalIfRunning(deps.client, payment.loanId, (h) =>
+    // The position the payment left, from the same transaction: a run on contract 5 takes it instead of
+    // reading the ledger again (one activity fewer per payment, #19).
+    h.signal(paymentReceived, { paymentId: result.payment.id, position: positionSummary(result.position) }),
+  );
   return { ...result, signalled };
 }

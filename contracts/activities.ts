@@ -70,13 +70,32 @@ export interface CaseFacts {
    * run did without a patch marker: 2 when readPosition only reads and closeCaseIfSettled reads and
    * closes (see refreshPosition in workflows/collection.ts); 3 when reminders are also judged at their
    * timer's instant (see remind); 4 when the case is also rescored after payments, broken promises and
-   * missed instalments (see rescore). Absent from cases opened before the first; for those the workflow
-   * asks patched().
+   * missed instalments (see rescore); 5 when the workflow's audit events ride on the activity that
+   * effects them (AuditEntry), a payment signal's position is taken without re-reading the ledger, and
+   * every patched() branch of older runs is taken without its marker. Absent from cases opened before
+   * the first; for those the workflow asks patched().
    */
-  contract?: 2 | 3 | 4;
+  contract?: 2 | 3 | 4 | 5;
   /** The cure-propensity score taken as the case opened; absent in runs from before scoring existed. */
   score?: ScoreOutcome;
 }
+
+/**
+ * One event of the workflow's audit trail (a transition, a decision, a signal it acted on), carried by the
+ * next activity the workflow runs, which writes it before its own effect (runs on contract 5; older runs
+ * call recordTransition per event). `key` makes the write idempotent: a retried activity writes it once.
+ */
+export interface AuditEntry {
+  key: string;
+  action: string;
+  /** The stage the case entered, written to the case row too (like recordTransition's). */
+  stage?: StageKind;
+  segment?: string;
+  detail: Record<string, unknown>;
+}
+
+/** An activity input that may carry the audit events due before its effect. */
+export type Audited<T> = T & { audits?: AuditEntry[] };
 
 export interface CaseActivities {
   /** Opens (or finds) the case for the loan, pins the strategy version and loads the non-PII facts. */
@@ -89,7 +108,7 @@ export interface CaseActivities {
    * close: the case row records the cure before any close a handler takes while it runs, and a payment
    * costs one activity in the history (issue #19).
    */
-  closeCaseIfSettled(input: { caseId: string; loanId: string }): Promise<{ position: Position; closedAs?: SettledOutcome }>;
+  closeCaseIfSettled(input: Audited<{ caseId: string; loanId: string }>): Promise<{ position: Position; closedAs?: SettledOutcome }>;
   /** Stage changes and decisions, written to the case row and the append-only audit trail. */
   recordTransition(input: {
     caseId: string;
@@ -101,7 +120,7 @@ export interface CaseActivities {
     detail: Record<string, unknown>;
   }): Promise<void>;
   /** A contact the workflow's rules refused: recorded as blocked with the rule, never sent. */
-  recordBlockedContact(input: {
+  recordBlockedContact(input: Audited<{
     idempotencyKey: string;
     caseId: string;
     loanId: string;
@@ -109,8 +128,8 @@ export interface CaseActivities {
     template: string;
     rule: string;
     until?: string;
-  }): Promise<void>;
-  queueCollectorTask(input: {
+  }>): Promise<void>;
+  queueCollectorTask(input: Audited<{
     idempotencyKey: string;
     caseId: string;
     loanId: string;
@@ -119,30 +138,32 @@ export interface CaseActivities {
     /** 'call' (absent: histories before field visits) or 'visit', with the visit's facts and allowed window. */
     kind?: 'call' | 'visit';
     visit?: VisitTaskFacts;
-  }): Promise<{ taskId: string }>;
+  }>): Promise<{ taskId: string }>;
   /**
    * Cancels a call task nobody answered in time. With `answered` (an outcome was reported) only a task
    * still queued is cancelled: one a collector holds is theirs to complete.
    */
-  expireCollectorTask(input: { taskId: string; answered?: boolean }): Promise<void>;
+  expireCollectorTask(input: Audited<{ taskId: string; answered?: boolean; caseId?: string; loanId?: string }>): Promise<void>;
   /** Cancels a call task the rules now forbid (dispute, pause, cease, opt-out, bar), with the rule; idempotent. */
-  cancelCollectorTask(input: { taskId: string; rule: string }): Promise<void>;
+  cancelCollectorTask(input: Audited<{ taskId: string; rule: string; caseId?: string; loanId?: string }>): Promise<void>;
   /**
    * Writes the workflow's decision on a promise to pay to its row, creating the row first if the API has
    * not filed it yet (same key: promiseRowKey). Idempotent.
    */
-  settlePromise(input: NegotiationRow & { amountMinor: number; dueAt: string; status: 'kept' | 'broken' | 'cancelled' }): Promise<void>;
+  settlePromise(input: Audited<NegotiationRow & { amountMinor: number; dueAt: string; status: 'kept' | 'broken' | 'cancelled' }>): Promise<void>;
   /** The same for a payment plan (key: planRowKey). */
-  settlePlan(input: NegotiationRow & { installments: Array<{ dueAt: string; amountMinor: number }>; status: 'completed' | 'broken' | 'cancelled' }): Promise<void>;
-  handOffToLegal(input: { idempotencyKey: string; caseId: string; loanId: string }): Promise<{ legalCaseId: string }>;
-  closeCase(input: { caseId: string; loanId: string; outcome: Outcome }): Promise<void>;
+  settlePlan(input: Audited<NegotiationRow & { installments: Array<{ dueAt: string; amountMinor: number }>; status: 'completed' | 'broken' | 'cancelled' }>): Promise<void>;
+  handOffToLegal(input: Audited<{ idempotencyKey: string; caseId: string; loanId: string }>): Promise<{ legalCaseId: string }>;
+  closeCase(input: Audited<{ caseId: string; loanId: string; outcome: Outcome }>): Promise<void>;
+  /** Audit events no effect carried (the workflow is about to wait): written together, once each. */
+  recordAudits(input: { caseId: string; loanId: string; audits: AuditEntry[] }): Promise<void>;
   /**
    * Scores the loan's cure propensity with the active model (skipped when none is active), proposes a plan
    * when `planLimits` is given (the treatment negotiates), records the score (idempotent by key) and
    * audits it. The workflow passes the longest term; the plan follows all the negotiation limits of the
    * strategy version the case pinned (smallest instalment, largest discount), read by the activity.
    */
-  scoreCase(input: { idempotencyKey: string; caseId: string; loanId: string; trigger: ScoreTrigger; planLimits?: { maxInstallments: number; minInstallmentMinor?: number } }): Promise<ScoreOutcome>;
+  scoreCase(input: Audited<{ idempotencyKey: string; caseId: string; loanId: string; trigger: ScoreTrigger; planLimits?: { maxInstallments: number; minInstallmentMinor?: number } }>): Promise<ScoreOutcome>;
 }
 
 /** Which promise or plan row a workflow decision is about, and who agreed it. */
@@ -163,6 +184,8 @@ export interface ContactRequest {
   template: string;
   kind: ContactKind;
   stage: StageKind;
+  /** Audit events due before the send (contract 5), written once each by the channel activity. */
+  audits?: AuditEntry[];
 }
 
 export interface ContactResult {

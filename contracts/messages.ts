@@ -5,7 +5,7 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { Channel, StageKind } from '../domain/strategy/types';
 import { CALL_OUTCOMES, type CallOutcome, type Outcome } from '../domain/vocabulary';
-import type { ScoreOutcome } from './activities';
+import type { Position, ScoreOutcome } from './activities';
 
 export const TASK_QUEUE = 'collections';
 
@@ -48,12 +48,15 @@ export interface CollectionResult {
 // ---- signals (backends, borrowers, operators) ----
 
 /**
- * Names a payment already in the ledger; the workflow re-reads the balance from the ledger, so the id
- * (which makes a redelivered signal count once) is all it needs. Histories recorded before it was slimmed
- * carry amount, currency and receipt time as well: the handler reads only the id, so they replay alike.
+ * Names a payment already in the ledger. The id makes a redelivered signal count once. `position` is the
+ * loan's position as the ledger had it when the payment was written (in the same transaction); runs on
+ * contract 5 take it instead of re-reading the ledger, older runs (and a signal without it) re-read.
+ * Histories recorded before it was slimmed carry amount, currency and receipt time as well: the handler
+ * reads neither, so they replay alike.
  */
 export interface PaymentReceived {
   paymentId: string;
+  position?: Position;
 }
 /** Sent after the payment is in the ledger (client/collection.ts recordPaymentAndSignal). */
 export const paymentReceived = defineSignal<[PaymentReceived]>('paymentReceived');

@@ -36,6 +36,11 @@ export interface CreateDatabaseOptions {
   max?: number;
   /** PGlite data directory; 'memory://' for an in-memory database. */
   pgliteDir?: string;
+  /**
+   * Called with each statement sent to PostgreSQL (postgres.js's debug hook; BEGIN and COMMIT included):
+   * the bench counts database round trips with it. Not called on PGlite.
+   */
+  onQuery?: (statement: string) => void;
 }
 
 
@@ -51,7 +56,8 @@ export async function createDatabase(
   if (url && /^postgres(ql)?:\/\//.test(url)) {
     const { default: postgres } = await import('postgres');
     const { drizzle } = await import('drizzle-orm/postgres-js');
-    const client = postgres(url, { max: options.max ?? 10, onnotice: () => {} });
+    const { onQuery } = options;
+    const client = postgres(url, { max: options.max ?? 10, onnotice: () => {}, ...(onQuery ? { debug: (_connection: number, statement: string) => onQuery(statement) } : {}) });
     const db = drizzle(client, { schema }) as unknown as Database;
     return { db, kind: 'postgres', close: () => client.end({ timeout: 5 }) };
   }

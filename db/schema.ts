@@ -246,6 +246,11 @@ export const contactAttempts = pgTable(
   (t) => [
     index('contact_attempts_loan_idx').on(t.loanId, t.createdAt),
     index('contact_attempts_case_idx').on(t.caseId),
+    // The rule gate's contact history (db/repository/contact-facts contactHistory): a loan's sent messages
+    // by the instant they count from, read with one index range scan on every send (#19).
+    index('contact_attempts_history_idx')
+      .on(t.loanId, sql`coalesce(${t.sentAt}, ${t.createdAt})`)
+      .where(sql`status IN ('sent', 'presumed_sent')`),
     check('contact_attempts_channel', oneOf('channel', CHANNELS)),
     check('contact_attempts_status', oneOf('status', CONTACT_STATUSES)),
     check('contact_attempts_call_outcome', sql`call_outcome IS NULL OR ${oneOf('call_outcome', CALL_OUTCOMES)}`),
@@ -380,6 +385,10 @@ export const collectorTasks = pgTable(
       .on(t.availableAt, t.createdAt)
       .where(sql`status IN ('queued', 'claimed')`),
     index('collector_tasks_case_idx').on(t.caseId),
+    // The calls and visits a loan's contact history counts: completed with an outcome (#19).
+    index('collector_tasks_history_idx')
+      .on(t.loanId, t.completedAt)
+      .where(sql`status = 'done' AND outcome IS NOT NULL AND kind IN ('call', 'visit')`),
     check('collector_tasks_status', oneOf('status', TASK_STATUSES)),
   ],
 );
@@ -507,6 +516,11 @@ export const auditEvents = pgTable(
     loanId: text('loan_id'),
     before: jsonb('before'),
     after: jsonb('after'),
+    /**
+     * Set when the event rides on an activity whose effect it records (a workflow transition written by
+     * the send or task it led to): a retried activity finds it written and writes it no second time.
+     */
+    idempotencyKey: text('idempotency_key').unique(),
   },
   (t) => [index('audit_events_loan_idx').on(t.loanId, t.at), index('audit_events_case_idx').on(t.caseId, t.at)],
 );

@@ -1,7 +1,8 @@
 // All the state of one collection workflow in one plain object, so continueAsNew can carry it whole.
 // The workflow owns where the loan is in its treatment; the ledger stays the source of truth for money
 // (position is a cached copy refreshed through the readPosition and closeCaseIfSettled activities).
-import type { BorrowerRules, CaseFacts, Position, ScoreOutcome } from '../contracts/activities';
+import { patched } from '@temporalio/workflow';
+import type { AuditEntry, BorrowerRules, CaseFacts, Position, ScoreOutcome } from '../contracts/activities';
 import { CONTACT_HISTORY_LOOKBACK_MS, contactContextFor } from '../domain/compliance';
 import { closingOutcome } from '../domain/ledger';
 import type { ContactContext, ContactKind, PastContact } from '../domain/compliance/types';
@@ -47,8 +48,18 @@ export interface CaseState {
   nextActionAt?: string;
   contacts: CollectionState['contacts'];
   lastBlocked?: CollectionState['lastBlocked'];
-  /** Work left by handlers for the main loop: re-read the ledger, write audit events. */
-  inbox: { refresh: boolean; audits: Array<{ action: string; detail: Record<string, unknown> }> };
+  /**
+   * Work left by handlers for the main loop: after a payment, re-read the ledger, unless (contract 5) the
+   * handler took the position its signal carried (`position`); write audit events.
+   */
+  inbox: { refresh: boolean; position?: Position; audits: Array<{ action: string; detail: Record<string, unknown> }> };
+  /**
+   * Contract 5: audit events not yet written, carried by the next activity the run schedules, or written
+   * together (recordAudits) before the run waits.
+   */
+  pendingAudits?: AuditEntry[];
+  /** Contract 5: how many audit events the run has keyed (part of each one's idempotency key). */
+  auditsKeyed?: number;
   /** Recently seen payment ids (the same payment signalled twice counts once). */
   seenPayments: string[];
   outcome?: Outcome;
@@ -89,6 +100,23 @@ export function newCaseState(workflowId: string, facts: CaseFacts, treatment: Tr
     seenPayments: [],
     ...(facts.score ? { score: facts.score } : {}),
   };
+}
+
+/**
+ * Whether the case opened on contract 5 (CaseFacts.contract): its audit events ride on activities, a
+ * payment signal's position is taken as it comes, and it takes every branch older runs ask patched() for.
+ */
+export function onContract5(state: CaseState): boolean {
+  return (state.contract ?? 1) >= 5;
+}
+
+/**
+ * patched(name) for runs from before contract 5; true without a marker for those since. Every patch a new
+ * run takes costs two history events and two billed actions (the marker and sdk-core's
+ * TemporalChangeVersion upsert), and a run that opened on contract 5 has every one of them (#19).
+ */
+export function patchedBefore5(state: CaseState, name: string): boolean {
+  return onContract5(state) || patched(name);
 }
 
 export function hasInbox(state: CaseState): boolean {

@@ -10,7 +10,7 @@ import {
   proxyActivities,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { CaseActivities, ChannelActivities, ContactRequest, NegotiationRow, Position, ScoreTrigger, SettledOutcome } from '../contracts/activities';
+import type { AuditEntry, CaseActivities, ChannelActivities, ContactRequest, NegotiationRow, Position, ScoreTrigger, SettledOutcome } from '../contracts/activities';
 import { allowedUntil, contactKindOf, evaluateContact, mayEscalateToLegal, nextAllowedContact } from '../domain/compliance';
 import type { ContactContext, ContactKind } from '../domain/compliance/types';
 import { formatMoney } from '../domain/money';
@@ -23,6 +23,8 @@ import {
   currentStageKind,
   isClosed,
   newCaseState,
+  onContract5,
+  patchedBefore5,
   pauses,
   recordContact,
   stepKey,
@@ -72,13 +74,16 @@ export async function collection(input: CollectionInput): Promise<CollectionResu
     // A borrower marked bankrupt or deceased by the time the case opened (the API and the sweep refuse to
     // start one; a start racing the bar, or one made some other way, gets here): the case closes at once
     // with that outcome and nothing is planned. Guarded: older runs went on to plan (blocked) contacts.
-    if (!isClosed(state) && (state.borrower.bankruptcy || state.borrower.deceased) && patched('barred-borrower-closes-at-open')) {
+    if (!isClosed(state) && (state.borrower.bankruptcy || state.borrower.deceased) && patchedBefore5(state, 'barred-borrower-closes-at-open')) {
       state.outcome = state.borrower.bankruptcy ? 'stopped_bankruptcy' : 'stopped_deceased';
     }
   }
 
   handlers.opened(state);
-  publish(state);
+  // Every stage publishes before its first await, in this same workflow task, and with the end of its
+  // first wait (NextActionAt): on contract 5 that is the case's first upsert, where an upsert here would
+  // be one more event and action whenever the two differ (#19). Older runs keep their sequence.
+  if (!onContract5(state) || input.carried || isClosed(state)) publish(state);
 
   while (!isClosed(state)) {
     const stage = state.treatment.stages[state.stageIndex];
@@ -102,8 +107,9 @@ export async function collection(input: CollectionInput): Promise<CollectionResu
   publish(state);
   await settleOffersLeftOpen(state);
   if (!state.closedInDatabase) {
-    await caseDb.closeCase.executeWithOptions({ summary: `close the case (${state.outcome})` }, [{ caseId: state.caseId, loanId: state.loanId, outcome: state.outcome! }]);
+    await caseDb.closeCase.executeWithOptions({ summary: `close the case (${state.outcome})` }, [{ caseId: state.caseId, loanId: state.loanId, outcome: state.outcome!, ...carryAudits(state) }]);
   }
+  await writeAudits(state);
   await condition(allHandlersFinished);
   const p = state.position;
   return {
@@ -124,6 +130,7 @@ async function continueAsNewIfLong(state: CaseState, input: CollectionInput): Pr
   const info = workflowInfo();
   const limit = input.historyLimit ?? CONTINUE_AS_NEW_AT_EVENTS;
   if (!info.continueAsNewSuggested && info.historyLength <= limit) return;
+  await writeAudits(state);
   await condition(allHandlersFinished);
   await continueAsNew<typeof collection>({ loanId: state.loanId, strategyId: input.strategyId, historyLimit: input.historyLimit, carried: state });
 }
@@ -145,7 +152,7 @@ async function remind(state: CaseState, stage: ReminderStage): Promise<Next> {
   const dueAt = state.position.oldestUnpaidDueDate ? Date.parse(state.position.oldestUnpaidDueDate) : enteredAt;
   const timeOf = (step: ReminderStep) => (step.from === 'dueDate' ? dueAt : enteredAt) + parseDuration(step.after);
   // Running loans planned before this change sent every passed step: they keep doing so on replay.
-  const collapse = patched('collapse-passed-reminders');
+  const collapse = patchedBefore5(state, 'collapse-passed-reminders');
   // A wait its own timer ended is judged at the timer's time, never by re-reading the clock: a replay may
   // see a later clock there (sdk-core merges a no-command workflow task into the next one on replay,
   // temporalio/sdk-rust#1606), which once turned a sent reminder into a skipped one (fault suite).
@@ -213,12 +220,12 @@ async function call(state: CaseState, stage: CallStage): Promise<Next> {
     const label = `call attempt ${attempt}`;
     if (!(await waitForAllowedContact(state, { stage: 'call', step: `${attempt}`, channel: 'call' }, 'collection', label))) return NEXT;
     const { taskId } = await caseDb.queueCollectorTask.executeWithOptions({ summary: `queue the collector task for ${label}` }, [
-      { idempotencyKey: stepKey(state, `call-${attempt}`), caseId: state.caseId, loanId: state.loanId, attempt, collectorId: state.assignedCollector },
+      { idempotencyKey: stepKey(state, `call-${attempt}`), caseId: state.caseId, loanId: state.loanId, attempt, collectorId: state.assignedCollector, ...carryAudits(state) },
     ]);
     state.awaitingCallOutcome = { attempt, taskId };
     state.callOutcome = undefined;
     // Running loans whose histories predate this change waited through pauses and expired answered tasks.
-    const followsRules = patched('call-task-follows-contact-rules');
+    const followsRules = patchedBefore5(state, 'call-task-follows-contact-rules');
     const waited = await waitUntil(
       state,
       `outcome of ${label}`,
@@ -229,7 +236,7 @@ async function call(state: CaseState, stage: CallStage): Promise<Next> {
     const reported = state.callOutcome as CallOutcome | undefined;
     const stopRule = followsRules && reported === undefined ? callStopRule(state) : undefined;
     if (stopRule) {
-      await caseDb.cancelCollectorTask.executeWithOptions({ summary: `cancel the task of ${label} (${stopRule})` }, [{ taskId, rule: stopRule }]);
+      await caseDb.cancelCollectorTask.executeWithOptions({ summary: `cancel the task of ${label} (${stopRule})` }, [{ taskId, rule: stopRule, ...carryAudits(state, true) }]);
       if (isClosed(state)) return NEXT;
       attempt -= 1;
       continue;
@@ -240,7 +247,7 @@ async function call(state: CaseState, stage: CallStage): Promise<Next> {
     // returns): expiring it too would race them. One never claimed is still expired.
     if (waited !== 'closed') {
       const answered = followsRules ? { answered: reported !== undefined } : {};
-      await caseDb.expireCollectorTask.executeWithOptions({ summary: `expire the task of ${label}` }, [{ taskId, ...answered }]);
+      await caseDb.expireCollectorTask.executeWithOptions({ summary: `expire the task of ${label}` }, [{ taskId, ...answered, ...carryAudits(state, true) }]);
     }
     const connected = !['no_answer', 'wrong_number'].includes(outcome);
     recordContact(state, { channel: 'call', at: new Date().toISOString(), connected, status: 'sent' }, Date.now());
@@ -257,7 +264,7 @@ async function call(state: CaseState, stage: CallStage): Promise<Next> {
         unanswered = connected ? 0 : unanswered + 1;
         // ---- field visit (#17): only strategies with a visit step reach patched(), so older histories
         // (whose strategies had none) replay unchanged.
-        if (stage.visit && !visited && unanswered >= stage.visit.afterUnansweredCalls && state.position.pastDueMinor >= (stage.visit.minPastDueMinor ?? 0) && patched('field-visit-step')) {
+        if (stage.visit && !visited && unanswered >= stage.visit.afterUnansweredCalls && state.position.pastDueMinor >= (stage.visit.minPastDueMinor ?? 0) && patchedBefore5(state, 'field-visit-step')) {
           visited = true;
           const visitOutcome = await fieldVisit(state, stage.visit);
           if (isClosed(state)) return NEXT;
@@ -288,7 +295,7 @@ async function fieldVisit(state: CaseState, visit: FieldVisitStep): Promise<Call
   const from = new Date().toISOString();
   const until = allowedUntil({ ...contactContext(state, 'visit', 'collection'), visit: facts }, from);
   const { taskId } = await caseDb.queueCollectorTask.executeWithOptions({ summary: `queue the ${label} task` }, [
-    { idempotencyKey: stepKey(state, 'call-visit'), caseId: state.caseId, loanId: state.loanId, attempt: 1, collectorId: state.assignedCollector, kind: 'visit', visit: { ...facts, window: { from, until } } },
+    { idempotencyKey: stepKey(state, 'call-visit'), caseId: state.caseId, loanId: state.loanId, attempt: 1, collectorId: state.assignedCollector, kind: 'visit', visit: { ...facts, window: { from, until } }, ...carryAudits(state) },
   ]);
   state.awaitingCallOutcome = { attempt: 1, taskId };
   state.callOutcome = undefined;
@@ -298,10 +305,10 @@ async function fieldVisit(state: CaseState, visit: FieldVisitStep): Promise<Call
   state.callOutcome = undefined;
   const stopRule = reported === undefined ? callStopRule(state, facts) : undefined;
   if (stopRule) {
-    await caseDb.cancelCollectorTask.executeWithOptions({ summary: `cancel the ${label} task (${stopRule})` }, [{ taskId, rule: stopRule }]);
+    await caseDb.cancelCollectorTask.executeWithOptions({ summary: `cancel the ${label} task (${stopRule})` }, [{ taskId, rule: stopRule, ...carryAudits(state, true) }]);
     return undefined;
   }
-  if (waited !== 'closed') await caseDb.expireCollectorTask.executeWithOptions({ summary: `expire the ${label} task` }, [{ taskId, answered: reported !== undefined }]);
+  if (waited !== 'closed') await caseDb.expireCollectorTask.executeWithOptions({ summary: `expire the ${label} task` }, [{ taskId, answered: reported !== undefined, ...carryAudits(state, true) }]);
   if (reported === undefined) return undefined;
   recordContact(state, { channel: 'visit', at: new Date().toISOString(), connected: !['no_answer', 'wrong_number'].includes(reported), status: 'sent' }, Date.now());
   return reported;
@@ -335,12 +342,15 @@ async function negotiate(state: CaseState, stage: NegotiationStage): Promise<Nex
     const kept = () => state.position.paidMinor - promise.paidBaselineMinor >= promise.amountMinor;
     await waitUntil(state, 'promised payment', Date.parse(promise.dueAt) + grace, kept);
     promise.status = kept() || isClosed(state) ? 'kept' : 'broken';
-    if (patched('negotiation-rows-follow-workflow')) {
+    const decided = { action: promise.status === 'kept' ? 'promise_kept' : 'promise_broken', detail: { amountMinor: promise.amountMinor, dueAt: promise.dueAt } };
+    // Contract 5: the decision's audit event rides on the write of the decision itself.
+    if (onContract5(state)) await transition(state, decided.action, decided.detail);
+    if (patchedBefore5(state, 'negotiation-rows-follow-workflow')) {
       await caseDb.settlePromise.executeWithOptions({ summary: `settle the promise to pay (${promise.status})` }, [
-        { ...negotiationRow(state, promiseRowKey(state.caseId, promise), promise.collectorId), amountMinor: promise.amountMinor, dueAt: promise.dueAt, status: promise.status },
+        { ...negotiationRow(state, promiseRowKey(state.caseId, promise), promise.collectorId), amountMinor: promise.amountMinor, dueAt: promise.dueAt, status: promise.status, ...carryAudits(state) },
       ]);
     }
-    await transition(state, promise.status === 'kept' ? 'promise_kept' : 'promise_broken', { amountMinor: promise.amountMinor, dueAt: promise.dueAt });
+    if (!onContract5(state)) await transition(state, decided.action, decided.detail);
     state.promise = undefined;
     if (promise.status === 'broken') await rescore(state, 'promise_broken');
     return promise.status === 'kept' ? { kind: 'restart' } : NEXT;
@@ -359,16 +369,18 @@ async function negotiate(state: CaseState, stage: NegotiationStage): Promise<Nex
       installment.status = paid() ? 'paid' : 'missed';
       if (installment.status === 'missed') {
         plan.status = 'broken';
+        if (onContract5(state)) await transition(state, 'plan_broken', { instalment: index + 1 });
         await settlePlanRow(state, plan, 'broken');
-        await transition(state, 'plan_broken', { instalment: index + 1 });
+        if (!onContract5(state)) await transition(state, 'plan_broken', { instalment: index + 1 });
         state.plan = undefined;
         await rescore(state, 'plan_missed');
         return { kind: 'goto', stage: 'legal' };
       }
     }
     plan.status = 'completed';
+    if (onContract5(state)) await transition(state, 'plan_completed', {});
     await settlePlanRow(state, plan, 'completed');
-    await transition(state, 'plan_completed', {});
+    if (!onContract5(state)) await transition(state, 'plan_completed', {});
     state.plan = undefined;
     return { kind: 'restart' };
   }
@@ -383,13 +395,13 @@ async function negotiate(state: CaseState, stage: NegotiationStage): Promise<Nex
 async function settleOffersLeftOpen(state: CaseState): Promise<void> {
   const promise = state.promise?.status === 'open' ? state.promise : undefined;
   const plan = state.plan?.status === 'open' ? state.plan : undefined;
-  if ((!promise && !plan) || !patched('negotiation-rows-follow-workflow')) return;
+  if ((!promise && !plan) || !patchedBefore5(state, 'negotiation-rows-follow-workflow')) return;
   const repaid = state.outcome === 'cured' || state.outcome === 'paid';
   if (promise) {
     if (repaid) promise.status = 'kept';
     const status = repaid ? 'kept' : 'cancelled';
     await caseDb.settlePromise.executeWithOptions({ summary: `settle the promise to pay (${status})` }, [
-      { ...negotiationRow(state, promiseRowKey(state.caseId, promise), promise.collectorId), amountMinor: promise.amountMinor, dueAt: promise.dueAt, status },
+      { ...negotiationRow(state, promiseRowKey(state.caseId, promise), promise.collectorId), amountMinor: promise.amountMinor, dueAt: promise.dueAt, status, ...carryAudits(state) },
     ]);
   }
   if (plan) {
@@ -405,10 +417,10 @@ function negotiationRow(state: CaseState, idempotencyKey: string, collectorId: s
 
 /** Writes the plan's end to its row; histories before this change wrote nothing. */
 async function settlePlanRow(state: CaseState, plan: NonNullable<CaseState['plan']>, status: 'completed' | 'broken' | 'cancelled'): Promise<void> {
-  if (!patched('negotiation-rows-follow-workflow')) return;
+  if (!patchedBefore5(state, 'negotiation-rows-follow-workflow')) return;
   const installments = plan.installments.map((i) => ({ dueAt: i.dueAt, amountMinor: i.amountMinor }));
   await caseDb.settlePlan.executeWithOptions({ summary: `settle the payment plan (${status})` }, [
-    { ...negotiationRow(state, planRowKey(state.caseId, installments), plan.collectorId), installments, status },
+    { ...negotiationRow(state, planRowKey(state.caseId, installments), plan.collectorId), installments, status, ...carryAudits(state) },
   ]);
 }
 
@@ -417,20 +429,22 @@ async function escalate(state: CaseState, stage: LegalStage): Promise<Next> {
   if (!mayEscalateToLegal({ pack: state.strategy.rulePack, forbearanceOffered: state.forbearanceOffered })) {
     // uk-conc: forbearance must be offered before legal escalation (CONC 7.3.4R).
     const offer = { stage: 'legal', step: 'forbearance-offer', channel: stage.finalDemand.channel } as const;
-    await sendMessage(state, offer, 'forbearance-offer', contactKindOf('forbearance-offer'), 'forbearance offer', legacyNotice());
+    await sendMessage(state, offer, 'forbearance-offer', contactKindOf('forbearance-offer'), 'forbearance offer', legacyNotice(state));
     state.forbearanceOffered = true;
     if ((await waitUntil(state, 'answer to the forbearance offer', Date.now() + parseDuration(stage.waitingPeriod))) === 'closed') return NEXT;
   }
   const demand = { stage: 'legal', step: 'final-demand', channel: stage.finalDemand.channel } as const;
-  await sendMessage(state, demand, stage.finalDemand.template, contactKindOf(stage.finalDemand.template), 'final demand', legacyNotice());
+  await sendMessage(state, demand, stage.finalDemand.template, contactKindOf(stage.finalDemand.template), 'final demand', legacyNotice(state));
   if ((await waitUntil(state, 'end of the final-demand waiting period', Date.now() + parseDuration(stage.waitingPeriod))) === 'closed') return NEXT;
   await untilActive(state);
   if (isClosed(state)) return NEXT;
 
+  // Contract 5: the hand-off's audit event rides on the hand-off itself.
+  if (onContract5(state)) await transition(state, 'handed_to_legal', {});
   await caseDb.handOffToLegal.executeWithOptions({ summary: 'hand the case to the legal team' }, [
-    { idempotencyKey: stepKey(state, 'legal-hand-off'), caseId: state.caseId, loanId: state.loanId },
+    { idempotencyKey: stepKey(state, 'legal-hand-off'), caseId: state.caseId, loanId: state.loanId, ...carryAudits(state) },
   ]);
-  await transition(state, 'handed_to_legal', {});
+  if (!onContract5(state)) await transition(state, 'handed_to_legal', {});
   if (stage.afterHandOff === 'awaitOutcome') {
     const timeout = stage.outcomeTimeout ? parseDuration(stage.outcomeTimeout) : UNTIL_TOLD_MS;
     await waitUntil(state, LEGAL_OUTCOME_WAIT, Date.now() + timeout, () => state.legalOutcome !== undefined);
@@ -446,8 +460,8 @@ async function escalate(state: CaseState, stage: LegalStage): Promise<Next> {
  * notices exempt from both; on replay they keep planning so, and the send-time gate, which classifies by
  * template, is what stops them.
  */
-function legacyNotice(): boolean {
-  return !patched('legal-notices-are-collection');
+function legacyNotice(state: CaseState): boolean {
+  return !patchedBefore5(state, 'legal-notices-are-collection');
 }
 
 // ---- waiting and contacting ----
@@ -494,6 +508,8 @@ async function waitUntil(
     // timeout, seeing time short of the timer and starting another one).
     const ms = at - Date.now();
     if (!waited && ms <= 0) break;
+    // Contract 5: the audit events no activity carried are written before the wait begins.
+    if (await writeAudits(state)) continue;
     waited = true;
     const woken = await condition(() => isClosed(state) || done() || hasInbox(state), Math.max(1, ms), { summary: `wait for ${what}` });
     if (!woken) {
@@ -516,12 +532,17 @@ async function serveInbox(state: CaseState): Promise<void> {
   while (hasInbox(state)) {
     if (state.inbox.refresh) {
       state.inbox.refresh = false;
-      await refreshPosition(state);
+      const carried = state.inbox.position;
+      state.inbox.position = undefined;
+      // Contract 5: the handler took the position the payment's signal carries (the ledger's, written with
+      // the payment); reading it again would cost an activity per payment (#19).
+      if (!carried) await refreshPosition(state);
       // A payment (or an adjustment) that left the case open changes the odds: score again.
       await rescore(state, 'payment');
     }
     for (const { action, detail } of state.inbox.audits.splice(0)) {
-      await caseDb.recordTransition.executeWithOptions({ summary: `audit ${action}` }, [{ caseId: state.caseId, loanId: state.loanId, action, detail }]);
+      if (onContract5(state)) keepAudit(state, action, detail);
+      else await caseDb.recordTransition.executeWithOptions({ summary: `audit ${action}` }, [{ caseId: state.caseId, loanId: state.loanId, action, detail }]);
     }
   }
   publish(state);
@@ -554,7 +575,7 @@ async function refreshPosition(state: CaseState): Promise<void> {
     return;
   }
   const { position, closedAs } = await caseDb.closeCaseIfSettled.executeWithOptions({ summary: `${summary}; close the case if it is settled` }, [
-    { caseId: state.caseId, loanId: state.loanId },
+    { caseId: state.caseId, loanId: state.loanId, ...carryAudits(state) },
   ]);
   settle(state, position, closedAs);
 }
@@ -581,6 +602,10 @@ async function untilActive(state: CaseState): Promise<boolean> {
     state.waitingFor = { what: `end of pause (${current.join(', ')})`, until: state.pausedUntil };
     publish(state);
     const wake = () => isClosed(state) || pauses(state, Date.now()).length === 0 || hasInbox(state);
+    if (await writeAudits(state)) {
+      await serveInbox(state);
+      continue;
+    }
     if (current.length === 1 && current[0] === 'hardship' && state.pausedUntil) {
       const woken = await condition(wake, Math.max(1, Date.parse(state.pausedUntil) - Date.now()), { summary: 'wait for the end of the hardship pause' });
       // The pause's timer fired: it is over (a state change, not a second reading of the clock).
@@ -631,13 +656,16 @@ async function waitForAllowedContact(
     if (!('at' in plan)) {
       state.contacts.blocked += 1;
       await caseDb.recordBlockedContact.executeWithOptions({ summary: `record ${label} as blocked by ${decision.rule}` }, [
-        { idempotencyKey: stepKey(state, `${stepName(step)}-blocked`), caseId: state.caseId, loanId: state.loanId, channel, template, rule: decision.rule },
+        { idempotencyKey: stepKey(state, `${stepName(step)}-blocked`), caseId: state.caseId, loanId: state.loanId, channel, template, rule: decision.rule, ...carryAudits(state) },
       ]);
       return false;
     }
     // Explainability (issue #6): a deferral is written to the audit trail with its rule and instant.
     // Guarded by a patch because running loans recorded before this change made no such call.
-    if (patched('audit-deferred-contacts')) {
+    // Contract 5: kept with the run's other audit events and written before the wait begins.
+    if (onContract5(state)) {
+      keepAudit(state, 'contact_deferred', { channel, rule: decision.rule, until: plan.at });
+    } else if (patched('audit-deferred-contacts')) {
       await caseDb.recordTransition.executeWithOptions({ summary: `audit contact_deferred (${label})` }, [
         { caseId: state.caseId, loanId: state.loanId, action: 'contact_deferred', detail: { channel, rule: decision.rule, until: plan.at } },
       ]);
@@ -668,6 +696,7 @@ async function sendMessage(
     template,
     kind,
     stage: stage === 'closed' ? 'reminder' : stage,
+    ...carryAudits(state),
   };
   const result = await send[channel].executeWithOptions({ summary: label, taskQueue: state.queues[channel] }, [request]);
   if (result.status === 'sent' || result.status === 'presumed_sent') {
@@ -697,6 +726,7 @@ async function rescore(state: CaseState, trigger: ScoreTrigger): Promise<void> {
       loanId: state.loanId,
       trigger,
       ...(negotiation ? { planLimits: { maxInstallments: negotiation.maxPlanInstallments } } : {}),
+      ...carryAudits(state),
     },
   ]);
   publish(state);
@@ -716,9 +746,18 @@ function moveOn(state: CaseState, next: Next): void {
   state.stageIndex += 1;
 }
 
+/**
+ * A step of the workflow on the audit trail (and a stage entered, on the case row). Runs on contract 5
+ * keep it with the run's pending audit events (keepAudit), for the next activity to carry; older runs
+ * write it at once with an activity of its own.
+ */
 async function transition(state: CaseState, action: string, detail: Record<string, unknown>): Promise<void> {
   const stage = currentStageKind(state);
   publish(state);
+  if (onContract5(state)) {
+    keepAudit(state, action, { ...detail, cycle: state.cycle }, stage === 'closed' ? undefined : stage);
+    return;
+  }
   await caseDb.recordTransition.executeWithOptions({ summary: `audit ${action}` }, [{
     caseId: state.caseId,
     loanId: state.loanId,
@@ -727,4 +766,41 @@ async function transition(state: CaseState, action: string, detail: Record<strin
     segment: state.treatment.segment,
     detail: { ...detail, cycle: state.cycle },
   }]);
+}
+
+// ---- audit events on contract 5 ----
+
+/** Keeps an audit event for the next activity to carry, keyed by the run and its count of events. */
+function keepAudit(state: CaseState, action: string, detail: Record<string, unknown>, stage?: AuditEntry['stage']): void {
+  const n = (state.auditsKeyed ?? 0) + 1;
+  state.auditsKeyed = n;
+  const entry: AuditEntry = { key: `${state.workflowId}/${state.caseId}/audit-${n}`, action, detail };
+  if (stage) {
+    entry.stage = stage;
+    entry.segment = state.treatment.segment;
+  }
+  (state.pendingAudits ??= []).push(entry);
+}
+
+/**
+ * The pending audit events, handed to the activity about to run (which writes them before its effect);
+ * `withCase` adds the case and loan, for a task activity whose input names only the task.
+ */
+function carryAudits(state: CaseState, withCase = false): { audits?: AuditEntry[]; caseId?: string; loanId?: string } {
+  const audits = state.pendingAudits;
+  if (!audits?.length) return {};
+  state.pendingAudits = [];
+  return withCase ? { audits, caseId: state.caseId, loanId: state.loanId } : { audits };
+}
+
+/**
+ * Writes the pending audit events in one activity, before the run waits (so the trail never lags a
+ * wait) or ends; true when it had any to write (the caller looks at its inbox again: a signal may have
+ * come meanwhile).
+ */
+async function writeAudits(state: CaseState): Promise<boolean> {
+  const { audits } = carryAudits(state);
+  if (!audits) return false;
+  await caseDb.recordAudits.executeWithOptions({ summary: `audit ${audits.map((a) => a.action).join(', ')}` }, [{ caseId: state.caseId, loanId: state.loanId, audits }]);
+  return true;
 }

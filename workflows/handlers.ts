@@ -1,9 +1,9 @@
 // The workflow's ears: every signal, update and the query, bound to one CaseState.
 // Update validators (workflows/validators.ts) reject bad input before anything reaches history; handlers
 // only change state and leave the side effects (audit, ledger reads) to activities.
-import { patched, setHandler } from '@temporalio/workflow';
+import { setHandler } from '@temporalio/workflow';
 import { parseDuration } from '../domain/strategy/duration';
-import { isClosed, openingView, rememberPayment, viewOf, type CaseState } from './case-state';
+import { applyPosition, isClosed, onContract5, openingView, patchedBefore5, rememberPayment, viewOf, type CaseState } from './case-state';
 import * as m from '../contracts/messages';
 import { invalid, validateCallOutcome, validatePlan, validatePromise } from './validators';
 
@@ -45,6 +45,15 @@ export function listen(loanId: string): { opened(state: CaseState): void } {
   setHandler(m.paymentReceived, onSignal((state, payment) => {
     if (!rememberPayment(state, payment.paymentId)) return;
     state.inbox.refresh = true;
+    // Contract 5: the position the payment left, as the ledger wrote it, taken here rather than read again
+    // by the main loop, so a cure counts from the signal's arrival: a lender's close or a bar signalled
+    // after it, even in the same workflow task, finds the case already cured. Payments only add to what
+    // was paid, so of two signals met out of order the one with more paid is the later.
+    const { position } = payment;
+    if (onContract5(state) && position) {
+      if (position.paidMinor >= state.position.paidMinor) applyPosition(state, position);
+      state.inbox.position = state.position;
+    }
   }));
 
   setHandler(m.closedByLender, onSignal((state, { outcome, reason }) => {
@@ -178,6 +187,6 @@ export function listen(loanId: string): { opened(state: CaseState): void } {
  * SELF_SERVICE; the patch marks the runs that took the new branch.
  */
 function assignUnlessSelfService(state: CaseState, collectorId: string): void {
-  if (collectorId === m.SELF_SERVICE && patched('borrower-self-service')) return;
+  if (collectorId === m.SELF_SERVICE && patchedBefore5(state, 'borrower-self-service')) return;
   state.assignedCollector ??= collectorId;
 }

@@ -2,9 +2,9 @@
 // current details of the workflow's page. Derived from the case state alone; no personal data (ids,
 // codes, amounts and the borrower's time zone only).
 import type { SearchAttributeUpdatePair } from '@temporalio/common';
-import { patched, setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow';
+import { setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow';
 import { formatMoney } from '../domain/money';
-import { currentStageKind, isClosed, pauses, type CaseState } from './case-state';
+import { currentStageKind, isClosed, patchedBefore5, pauses, type CaseState } from './case-state';
 import type { PauseState } from '../contracts/messages';
 import * as sa from '../contracts/search-attributes';
 
@@ -36,7 +36,7 @@ function searchAttributes(state: CaseState): SearchAttributeUpdatePair[] {
   ];
   // Paused and NextActionAt change at other moments than the attributes above (NextActionAt at every
   // wait), so they add upserts: running loans whose histories predate them keep the old sequence.
-  if (patched('ui-paused-next-action-attributes')) {
+  if (patchedBefore5(state, 'ui-paused-next-action-attributes')) {
     attributes.push(
       { key: sa.Paused, value: !isClosed(state) && pauses(state, Date.now()).length > 0 },
       { key: sa.NextActionAt, value: nextActionAt(state, Date.now()) },

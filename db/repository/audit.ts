@@ -46,3 +46,28 @@ export async function listAuditEvents(
     .orderBy(asc(auditEvents.id))
     .limit(filter.limit ?? 500);
 }
+
+/**
+ * Appends events that each carry an idempotency key, in one statement; an event whose key is already on
+ * record is skipped, so an activity retried after writing them writes them no second time. Returns how
+ * many were new.
+ */
+export async function appendAuditsOnce(db: Database, events: Array<AuditInput & { idempotencyKey: string }>): Promise<number> {
+  if (events.length === 0) return 0;
+  const rows = await db
+    .insert(auditEvents)
+    .values(
+      events.map((event) => ({
+        actor: requireText(event.actor, 'actor'),
+        action: requireText(event.action, 'action'),
+        caseId: event.caseId ?? null,
+        loanId: event.loanId ?? null,
+        before: event.before ?? null,
+        after: event.after ?? null,
+        idempotencyKey: requireText(event.idempotencyKey, 'idempotencyKey'),
+      })),
+    )
+    .onConflictDoNothing({ target: auditEvents.idempotencyKey })
+    .returning({ id: auditEvents.id });
+  return rows.length;
+}

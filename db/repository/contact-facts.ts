@@ -2,9 +2,9 @@
 // flags, the past-due amount, open disputes, the case's pauses, the contact history (messages and calls)
 // and the rule pack of the case's pinned strategy. The send-time gate (activities/channels.ts) and the
 // collector task claim (./tasks.ts) both read it here, so a message and a call are judged on the same facts.
-import { and, eq, gte, inArray, isNotNull, isNull } from 'drizzle-orm';
-import type { Database } from '../client';
-import { collectionCases, collectorTasks, contactAttempts, disputes, strategies, type CollectionCase } from '../schema';
+import { and, eq, isNull, sql } from 'drizzle-orm';
+import { queryRows, type Database } from '../client';
+import { collectionCases, disputes, strategies, type CollectionCase } from '../schema';
 import { CONTACT_HISTORY_LOOKBACK_MS, contactContextFor } from '../../domain/compliance';
 import type { ContactContext, ContactKind, PastContact } from '../../domain/compliance/types';
 import { findDefaultStrategy } from '../../domain/strategy/defaults';
@@ -13,7 +13,6 @@ import type { Channel, RulePackId, Strategy } from '../../domain/strategy/types'
 import { borrowerRulesOf, getBorrowerForLoan, type BorrowerContactProfile } from './borrowers';
 import { previousCycleEnd } from './cases';
 import { getLoanPosition, type LoanPosition } from './ledger';
-import { listContactHistory } from './contacts';
 import { NotFoundError, ValidationError } from './errors';
 
 /** Call outcomes in which nobody was reached: such a call counts as unanswered in the caps. */
@@ -129,39 +128,30 @@ async function hasOpenDispute(db: Database, loanId: string): Promise<boolean> {
  * Sent and presumed-sent messages on the loan (any case), and the calls and visits collectors completed (a
  * call's instant on record is its outcome's, as the compliance report counts it), within the look-back
  * before `at`: what the rules count. The send-time gate, the task claim and openCase (the workflow's
- * starting history) all read it here.
+ * starting history) all read it here, in one round trip: each half is a range scan on its own partial
+ * index (contact_attempts_history_idx, collector_tasks_history_idx; migration 0007), where it used to be
+ * two queries, the first reading every attempt of the loan whatever its status (#19).
  */
 export async function contactHistory(db: Database, loanId: string, at: Date, excludeKey?: string): Promise<PastContact[]> {
-  const since = new Date(at.getTime() - CONTACT_HISTORY_LOOKBACK_MS);
-  const [messages, calls] = await Promise.all([
-    listContactHistory(db, loanId, since),
-    db
-      .select({ kind: collectorTasks.kind, outcome: collectorTasks.outcome, completedAt: collectorTasks.completedAt })
-      .from(collectorTasks)
-      .where(
-        and(
-          eq(collectorTasks.loanId, loanId),
-          // Field visits are contacts with their own weekly cap (domain/compliance/packs.ts).
-          inArray(collectorTasks.kind, ['call', 'visit']),
-          inArray(collectorTasks.status, ['done']),
-          isNotNull(collectorTasks.outcome),
-          gte(collectorTasks.completedAt, since),
-        ),
-      ),
-  ]);
-  const sent: PastContact[] = messages
-    .filter((r) => r.idempotencyKey !== excludeKey && (r.status === 'sent' || r.status === 'presumed_sent'))
-    .map((r) => ({
-      channel: r.channel,
-      at: (r.sentAt ?? r.createdAt).toISOString(),
-      status: r.status as 'sent' | 'presumed_sent',
-      ...(r.connected != null ? { connected: r.connected } : {}),
-    }));
-  const called: PastContact[] = calls.map((c) => ({
-    channel: c.kind === 'visit' ? 'visit' : 'call',
-    at: c.completedAt!.toISOString(),
-    status: 'sent',
-    connected: !UNANSWERED_CALLS.has(c.outcome!),
-  }));
-  return [...sent, ...called];
+  const since = new Date(at.getTime() - CONTACT_HISTORY_LOOKBACK_MS).toISOString();
+  const rows = await queryRows<{ channel: Channel; at: Date | string; status: string | null; connected: boolean | null; outcome: string | null }>(
+    db,
+    sql`(SELECT channel, coalesce(sent_at, created_at) AS at, status, connected, NULL::text AS outcome, 0 AS part
+          FROM contact_attempts
+         WHERE loan_id = ${loanId} AND status IN ('sent', 'presumed_sent')
+           AND coalesce(sent_at, created_at) >= ${since}::timestamptz
+           AND idempotency_key IS DISTINCT FROM ${excludeKey ?? null})
+        UNION ALL
+        (SELECT kind AS channel, completed_at AS at, NULL AS status, NULL AS connected, outcome, 1 AS part
+          FROM collector_tasks
+         WHERE loan_id = ${loanId} AND status = 'done' AND outcome IS NOT NULL AND kind IN ('call', 'visit')
+           AND completed_at >= ${since}::timestamptz)
+        ORDER BY part, at`,
+  );
+  return rows.map((r): PastContact => {
+    const at = new Date(r.at).toISOString();
+    // Field visits are contacts with their own weekly cap (domain/compliance/packs.ts).
+    if (r.outcome !== null) return { channel: r.channel === 'visit' ? 'visit' : 'call', at, status: 'sent', connected: !UNANSWERED_CALLS.has(r.outcome) };
+    return { channel: r.channel, at, status: r.status as 'sent' | 'presumed_sent', ...(r.connected != null ? { connected: r.connected } : {}) };
+  });
 }

@@ -140,6 +140,28 @@ function position(loan: Loan, rows: readonly LedgerInstallment[], asOf: string):
  * The loan's money as of a date: past-due amount, outstanding balance, DPD, per-instalment breakdown.
  * A Date as-of is taken as its UTC calendar date; pass 'YYYY-MM-DD' for another business calendar.
  */
+/**
+ * The figures of a position the collection workflow keeps (contracts/activities Position): amounts and
+ * dates only. The case activities answer with it, and a payment's signal carries it.
+ */
+export function positionSummary(p: LoanPosition): {
+  currency: string;
+  pastDueMinor: number;
+  outstandingMinor: number;
+  paidMinor: number;
+  dpd: number;
+  oldestUnpaidDueDate: LoanPosition['oldestUnpaidDueDate'];
+} {
+  return {
+    currency: p.currency,
+    pastDueMinor: p.pastDueMinor,
+    outstandingMinor: p.outstandingMinor,
+    paidMinor: p.installments.reduce((sum, i) => sum + i.amountPaidMinor, 0),
+    dpd: p.dpd,
+    oldestUnpaidDueDate: p.oldestUnpaidDueDate,
+  };
+}
+
 export async function getLoanPosition(db: Database, loanId: string, asOf: string | Date = new Date()): Promise<LoanPosition> {
   const day = toAsOf(asOf);
   const [loan] = await db.select().from(loans).where(eq(loans.id, loanId));

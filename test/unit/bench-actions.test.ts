@@ -18,6 +18,17 @@ describe('Temporal actions per path', () => {
     expect(counts.total).toBe(43);
   });
 
+  it('counts fewer actions on contract 5 (#19): audit events ride on activities, no patch markers, no ledger re-read', () => {
+    // The same paths recorded on contract 4 (markers of the patches a new run took) and on contract 5.
+    expect(countActions(history('scored-pays-after-first-reminder')).total).toBe(13);
+    expect(countActions(history('contract5-scored-pays-after-first-reminder'))).toEqual({ total: 9, start: 1, signal: 1, timer: 2, activity: 3, searchAttributes: 2 });
+    expect(countActions(history('judged-at-timer-full-ladder-to-legal')).total).toBe(38);
+    expect(countActions(history('contract5-full-ladder-to-legal'))).toEqual({ total: 25, start: 1, timer: 8, activity: 11, searchAttributes: 5 });
+    const scored = countActions(history('contract5-scored-broken-promise-to-legal'));
+    expect(scored.marker).toBeUndefined();
+    expect(scored.total).toBe(26);
+  });
+
   it('bills each retried activity attempt', () => {
     const events: HistoryEvent[] = [
       { eventType: 'EVENT_TYPE_WORKFLOW_EXECUTION_STARTED' },

@@ -124,7 +124,7 @@ describe('cure-propensity scoring in the collection workflow', () => {
     await h.pay(loan.loanId, loan.pastDueMinor - Math.floor(loan.pastDueMinor / 4));
     expect((await handle.result()).outcome).toBe('cured');
     expect(await h.db.select().from(caseScores).where(eq(caseScores.loanId, loan.loanId))).toHaveLength(2);
-    await h.keepHistory(handle, 'scored-partial-payment-rescored');
+    await h.keepHistory(handle, 'contract5-scored-partial-payment-rescored');
   });
 
   /** Issue #19's budget: the path's history length in events. */
@@ -138,7 +138,7 @@ describe('cure-propensity scoring in the collection workflow', () => {
   }
 
   it('keeps "pays after the first reminder" within 40 history events with a model active', async () => {
-    const scored = await paysAfterFirstReminder('scored-pays-after-first-reminder');
+    const scored = await paysAfterFirstReminder('contract5-scored-pays-after-first-reminder');
     console.log(`pays after the first reminder, scored at open: ${scored.events} history events`);
     expect(scored.events).toBeLessThanOrEqual(40);
     expect((await h.db.select().from(caseScores).where(eq(caseScores.loanId, scored.loanId))).map((r) => r.trigger)).toEqual(['case_opened']);
@@ -160,7 +160,7 @@ describe('cure-propensity scoring in the collection workflow', () => {
     expect(legal.score).toMatchObject({ status: 'scored', trigger: 'promise_broken' });
     expect((await handle.result()).outcome).toBe('handed_to_legal');
     expect(await triggers(loan.loanId)).toEqual(['case_opened', 'promise_broken']);
-    await h.keepHistory(handle, 'scored-broken-promise-to-legal');
+    await h.keepHistory(handle, 'contract5-scored-broken-promise-to-legal');
   });
 
   it('scores again after a missed plan instalment', async () => {

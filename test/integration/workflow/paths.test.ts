@@ -62,7 +62,7 @@ describe('collection workflow paths (fast-test strategy)', () => {
     // Issue #4 asks for 40 events or fewer on this path (issue #19 keeps it). A patch a new run takes costs
     // two events (its marker and the SDK's TemporalChangeVersion upsert), so changes since say so in the
     // openCase result instead (CaseFacts.contract).
-    expect(await h.keepHistory(handle, 'pays-after-first-reminder')).toBeLessThanOrEqual(40);
+    expect(await h.keepHistory(handle, 'contract5-pays-after-first-reminder')).toBeLessThanOrEqual(40);
   });
 
   it('walks the whole ladder for a silent borrower and hands the case to legal', async () => {
@@ -87,7 +87,7 @@ describe('collection workflow paths (fast-test strategy)', () => {
     const tasks = await h.db.select().from(collectorTasks).where(eq(collectorTasks.loanId, loan.loanId));
     expect(tasks).toHaveLength(2);
     expect(tasks.every((t) => t.status === 'cancelled')).toBe(true);
-    await h.keepHistory(handle, 'full-ladder-to-legal');
+    await h.keepHistory(handle, 'contract5-full-ladder-to-legal');
   });
 
   it('continues as new when the history grows, carrying the case into the next run', async () => {
@@ -116,7 +116,7 @@ describe('collection workflow paths (fast-test strategy)', () => {
     await h.pay(loan.loanId, loan.pastDueMinor - 20_000);
     const result = await handle.result();
     expect(result.outcome).toBe('cured');
-    await h.keepHistory(handle, 'partial-then-full-payment');
+    await h.keepHistory(handle, 'contract5-partial-then-full-payment');
   });
 
   it('counts the same payment id once', async () => {
@@ -160,7 +160,7 @@ describe('collection workflow paths (fast-test strategy)', () => {
     await waitForState(() => state(loan.loanId), (s) => s.stage === 'negotiation', { what: 'negotiation' });
     await h.pay(loan.loanId, loan.pastDueMinor);
     expect((await handle.result()).outcome).toBe('cured');
-    await h.keepHistory(handle, 'promise-kept');
+    await h.keepHistory(handle, 'contract5-promise-kept');
   });
 
   it('a broken promise escalates to legal and hands the case off', async () => {
@@ -175,7 +175,7 @@ describe('collection workflow paths (fast-test strategy)', () => {
     expect(result.outcome).toBe('handed_to_legal');
     const demand = (await sentContacts(loan.loanId)).filter((r) => r.template === 'final-demand');
     expect(demand).toHaveLength(1);
-    await h.keepHistory(handle, 'broken-promise-to-legal');
+    await h.keepHistory(handle, 'contract5-broken-promise-to-legal');
   });
 
   it('a plan with a missed instalment goes to legal', async () => {
@@ -199,7 +199,7 @@ describe('collection workflow paths (fast-test strategy)', () => {
     const s = await waitForState(() => state(loan.loanId), (s) => s.stage === 'legal', { what: 'legal after the missed instalment' });
     expect(s.plan).toBeUndefined();
     expect((await handle.result()).outcome).toBe('handed_to_legal');
-    await h.keepHistory(handle, 'plan-missed-to-legal');
+    await h.keepHistory(handle, 'contract5-plan-missed-to-legal');
   });
 
   it('rejects a bad update with its message and leaves the state unchanged', async () => {
@@ -244,7 +244,7 @@ describe('collection workflow paths (fast-test strategy)', () => {
     await waitForState(() => sentContacts(loan.loanId), (rows) => rows.length === sentBefore + 1, { what: 'the second reminder after the dispute' });
     await handle.signal(m.closedByLender, { outcome: 'cancelled' });
     await handle.result();
-    await h.keepHistory(handle, 'dispute-rejected-resumes');
+    await h.keepHistory(handle, 'contract5-dispute-rejected-resumes');
   });
 
   it('an upheld dispute closes the case', async () => {
@@ -253,7 +253,7 @@ describe('collection workflow paths (fast-test strategy)', () => {
     await handle.signal(m.disputeOpened, { disputeId: 'd-2' });
     await handle.signal(m.disputeResolved, { disputeId: 'd-2', outcome: 'upheld' });
     expect((await handle.result()).outcome).toBe('dispute_upheld');
-    await h.keepHistory(handle, 'dispute-upheld');
+    await h.keepHistory(handle, 'contract5-dispute-upheld');
   });
 
   it('after a cease request reminders are recorded as blocked (only 1006.6(c)(2) messages may go out)', async () => {
@@ -271,7 +271,7 @@ describe('collection workflow paths (fast-test strategy)', () => {
     const rows = await sentContacts(loan.loanId);
     expect(rows.map((r) => r.template).sort()).toEqual(['call', 'final-demand', 'reminder-firm', 'reminder-friendly']);
     expect(rows.every((r) => r.status === 'blocked' && r.blockedRule === 'common.cease')).toBe(true);
-    await h.keepHistory(handle, 'cease-communication');
+    await h.keepHistory(handle, 'contract5-cease-communication');
   });
 
   it('hardship pauses contact for the forbearance period, then continues', async () => {
@@ -291,7 +291,7 @@ describe('collection workflow paths (fast-test strategy)', () => {
     const handle = await h.startCollection(loan.loanId);
     await handle.signal(m.collectionBarred, { reason: 'bankruptcy' });
     expect((await handle.result()).outcome).toBe('stopped_bankruptcy');
-    await h.keepHistory(handle, 'bankruptcy-stop');
+    await h.keepHistory(handle, 'contract5-bankruptcy-stop');
   });
 
   it('an operator pause holds contact until resume', async () => {
