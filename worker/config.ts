@@ -29,9 +29,12 @@ export interface Config {
   sdkMetricsAddress?: string;
   /**
    * Workflows the collections worker keeps in its sticky cache (Worker.create's maxCachedWorkflows);
-   * beyond it the least recently used is evicted and replayed from history on its next task.
+   * beyond it the least recently used is evicted and replayed from history on its next task. 'auto' leaves
+   * the size to the Temporal SDK, which derives it from the V8 heap limit.
    */
-  maxCachedWorkflows: number;
+  maxCachedWorkflows: number | 'auto';
+  /** A workflow bundle `npm run bundle` wrote (WORKFLOW_BUNDLE); unset -> the worker bundles at start-up. */
+  workflowBundle?: string;
 }
 
 /**
@@ -52,12 +55,12 @@ function optional(env: NodeJS.ProcessEnv, name: string): string | undefined {
   return value === undefined || value === '' ? undefined : value;
 }
 
-function positiveNumber(env: NodeJS.ProcessEnv, name: string, fallback: number, { integer = false } = {}): number {
+function positiveNumber(env: NodeJS.ProcessEnv, name: string, fallback: number, { integer = false, or = '' } = {}): number {
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
   const value = Number(raw);
   if (!Number.isFinite(value) || value <= 0 || (integer && !Number.isInteger(value))) {
-    throw new Error(`${name} must be a positive ${integer ? 'integer' : 'number'} (got ${JSON.stringify(raw)})`);
+    throw new Error(`${name} must be a positive ${integer ? 'integer' : 'number'}${or ? ` or ${or}` : ''} (got ${JSON.stringify(raw)})`);
   }
   return value;
 }
@@ -92,7 +95,8 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
     metricsHost: text(env, 'METRICS_HOST', '127.0.0.1'),
     metricsPort: positiveNumber(env, 'METRICS_PORT', 9464, { integer: true }),
     sdkMetricsAddress: optional(env, 'TEMPORAL_METRICS_ADDRESS'),
-    maxCachedWorkflows: positiveNumber(env, 'WORKER_MAX_CACHED_WORKFLOWS', DEFAULT_MAX_CACHED_WORKFLOWS, { integer: true }),
+    maxCachedWorkflows: env.WORKER_MAX_CACHED_WORKFLOWS === 'auto' ? 'auto' : positiveNumber(env, 'WORKER_MAX_CACHED_WORKFLOWS', DEFAULT_MAX_CACHED_WORKFLOWS, { integer: true, or: "'auto'" }),
+    workflowBundle: optional(env, 'WORKFLOW_BUNDLE'),
   };
 }
 
