@@ -22,6 +22,7 @@ Options:
                       The worker's WORKER_MAX_CACHED_WORKFLOWS (default: this environment's, else the
                       worker's default); auto leaves it to the Temporal SDK (sized from the heap limit)
   --heap-mb <n>       The worker's V8 heap limit, --max-old-space-size (default: node's own)
+                      (the worker inherits this environment: WORKFLOW_BUNDLE=<file> runs a built bundle)
   --concurrency <n>   Starts in flight at once (default 50)
   --window <n>        At most this many started loans not yet waiting on their timer (default 1000:
                       the dev server's SQLite store falls behind with thousands of tasks queued)

@@ -21,6 +21,7 @@ import { seedPortfolio } from '../db/seed';
 import { findDefaultStrategy } from '../domain/strategy/defaults';
 import { parseStrategy } from '../domain/strategy/validate';
 import { startTemporal } from '../scripts/lib/temporal';
+import { DEFAULT_MAX_CACHED_WORKFLOWS } from '../worker/config';
 import { spawnWorker, untilServing, type WorkerProcess } from '../test/support/worker-process';
 import { MEMORY_HELP, metricSum, parseMemoryOptions, percentile, type MemoryOptions } from './memory-options';
 
@@ -138,7 +139,7 @@ export async function runMemoryBench(argv: string[]): Promise<void> {
     });
     await untilServing(worker);
     const pid = worker.child.pid!;
-    const maxCachedSetting = options.maxCached ?? process.env.WORKER_MAX_CACHED_WORKFLOWS ?? 'default (2000)';
+    const maxCachedSetting = options.maxCached ?? process.env.WORKER_MAX_CACHED_WORKFLOWS ?? `default (${DEFAULT_MAX_CACHED_WORKFLOWS})`;
     const metrics = async () => (await fetch(worker!.metricsUrl)).text();
     const metric = async (name: string) => metricSum(await metrics(), name) ?? 0;
     log(`${cpus().length} cores, load average ${loadAtStart.join(' ')}; worker pid ${pid}, WORKER_MAX_CACHED_WORKFLOWS ${maxCachedSetting}, heap ${options.heapMb ? `${options.heapMb} MB` : "node's default"}`);

@@ -40,10 +40,13 @@ export interface Config {
 /**
  * The sticky-cache default. Temporal's TypeScript SDK otherwise derives the size from the V8 heap limit
  * (about 600 workflows per GB of heap with reuseV8Context, WorkerOptions.maxCachedWorkflows), so a
- * worker's memory would grow with the machine it runs on; a fixed 2,000 at the roughly 165-200 KB per
- * cached workflow measured on this project's machine bounds the cache near 400 MB whatever the number of open loans.
+ * worker's memory would grow with the machine it runs on. 500, from `npm run bench -- memory` on this
+ * project's machine (README, Benchmarks: worker memory): resident memory stays flat once more loans are
+ * open than the cache holds (546 MB at 1,000 and 544 MB at 2,000 open loans), against about 1 GB with
+ * 2,000 cached; an evicted loan that wakes up costs a replay of a few tens of milliseconds, and a loan
+ * waiting days between steps is evicted by then whatever the size.
  */
-export const DEFAULT_MAX_CACHED_WORKFLOWS = 2000;
+export const DEFAULT_MAX_CACHED_WORKFLOWS = 500;
 
 function text(env: NodeJS.ProcessEnv, name: string, fallback: string): string {
   const value = env[name];

@@ -6,9 +6,9 @@ import { DEFAULT_MAX_CACHED_WORKFLOWS, readConfig } from '../../worker/config';
 
 describe('WORKER_MAX_CACHED_WORKFLOWS', () => {
   it('defaults to a fixed bound, not one that grows with the machine', () => {
-    expect(readConfig({}).maxCachedWorkflows).toBe(2000);
-    expect(DEFAULT_MAX_CACHED_WORKFLOWS).toBe(2000);
-    expect(readConfig({ WORKER_MAX_CACHED_WORKFLOWS: '' }).maxCachedWorkflows).toBe(2000);
+    expect(readConfig({}).maxCachedWorkflows).toBe(500);
+    expect(DEFAULT_MAX_CACHED_WORKFLOWS).toBe(500);
+    expect(readConfig({ WORKER_MAX_CACHED_WORKFLOWS: '' }).maxCachedWorkflows).toBe(500);
   });
 
   it('takes the size an operator sets', () => {
