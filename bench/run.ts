@@ -53,7 +53,16 @@ import { countActions, describeActions, type ActionCounts, type HistoryEvent } f
 import { fitTime, scoringLatency } from './scoring';
 import { databaseRoundTripsPerPath, describeRoundTrips, type RoundTrips } from './round-trips';
 
+// `npm run bench -- memory …`: the worker-memory and eviction bench, with its own options (#19).
+if (process.argv[2] === 'memory') {
+  const { runMemoryBench } = await import('./memory');
+  await runMemoryBench(process.argv.slice(3));
+  process.exit(0);
+}
+
 const HELP = `Usage: npm run bench -- [options]
+       npm run bench -- memory [options]   (worker memory in a worker process of its own, and the
+                                            replay cost of an eviction; see its --help)
 
 Runs Overdue's benchmarks on one ephemeral Temporal dev server: each timed phase --repeat times, the
 median with the minimum and maximum, and the machine's core count and load average. Prints a table

@@ -29,18 +29,24 @@ export interface Config {
   sdkMetricsAddress?: string;
   /**
    * Workflows the collections worker keeps in its sticky cache (Worker.create's maxCachedWorkflows);
-   * beyond it the least recently used is evicted and replayed from history on its next task.
+   * beyond it the least recently used is evicted and replayed from history on its next task. 'auto' leaves
+   * the size to the Temporal SDK, which derives it from the V8 heap limit.
    */
-  maxCachedWorkflows: number;
+  maxCachedWorkflows: number | 'auto';
+  /** A workflow bundle `npm run bundle` wrote (WORKFLOW_BUNDLE); unset -> the worker bundles at start-up. */
+  workflowBundle?: string;
 }
 
 /**
  * The sticky-cache default. Temporal's TypeScript SDK otherwise derives the size from the V8 heap limit
  * (about 600 workflows per GB of heap with reuseV8Context, WorkerOptions.maxCachedWorkflows), so a
- * worker's memory would grow with the machine it runs on; a fixed 2,000 at the roughly 165-200 KB per
- * cached workflow measured on this project's machine bounds the cache near 400 MB whatever the number of open loans.
+ * worker's memory would grow with the machine it runs on. 500, from `npm run bench -- memory` on this
+ * project's machine (README, Benchmarks: worker memory): resident memory stays flat once more loans are
+ * open than the cache holds (546 MB at 1,000 and 544 MB at 2,000 open loans), against about 1 GB with
+ * 2,000 cached; an evicted loan that wakes up costs a replay of a few tens of milliseconds, and a loan
+ * waiting days between steps is evicted by then whatever the size.
  */
-export const DEFAULT_MAX_CACHED_WORKFLOWS = 2000;
+export const DEFAULT_MAX_CACHED_WORKFLOWS = 500;
 
 function text(env: NodeJS.ProcessEnv, name: string, fallback: string): string {
   const value = env[name];
@@ -52,12 +58,12 @@ function optional(env: NodeJS.ProcessEnv, name: string): string | undefined {
   return value === undefined || value === '' ? undefined : value;
 }
 
-function positiveNumber(env: NodeJS.ProcessEnv, name: string, fallback: number, { integer = false } = {}): number {
+function positiveNumber(env: NodeJS.ProcessEnv, name: string, fallback: number, { integer = false, or = '' } = {}): number {
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
   const value = Number(raw);
   if (!Number.isFinite(value) || value <= 0 || (integer && !Number.isInteger(value))) {
-    throw new Error(`${name} must be a positive ${integer ? 'integer' : 'number'} (got ${JSON.stringify(raw)})`);
+    throw new Error(`${name} must be a positive ${integer ? 'integer' : 'number'}${or ? ` or ${or}` : ''} (got ${JSON.stringify(raw)})`);
   }
   return value;
 }
@@ -92,7 +98,8 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
     metricsHost: text(env, 'METRICS_HOST', '127.0.0.1'),
     metricsPort: positiveNumber(env, 'METRICS_PORT', 9464, { integer: true }),
     sdkMetricsAddress: optional(env, 'TEMPORAL_METRICS_ADDRESS'),
-    maxCachedWorkflows: positiveNumber(env, 'WORKER_MAX_CACHED_WORKFLOWS', DEFAULT_MAX_CACHED_WORKFLOWS, { integer: true }),
+    maxCachedWorkflows: env.WORKER_MAX_CACHED_WORKFLOWS === 'auto' ? 'auto' : positiveNumber(env, 'WORKER_MAX_CACHED_WORKFLOWS', DEFAULT_MAX_CACHED_WORKFLOWS, { integer: true, or: "'auto'" }),
+    workflowBundle: optional(env, 'WORKFLOW_BUNDLE'),
   };
 }
 

@@ -1,6 +1,6 @@
 // Wires Overdue's parts from the configuration: the database (migrated), the channel adapters and the
 // activities. Shared by `npm start` (everything in one process) and `npm run worker`.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import nodemailer from 'nodemailer';
 import type { Client } from '@temporalio/client';
@@ -17,7 +17,7 @@ import { getLoanPosition } from '../db/repository/ledger';
 import { logger } from '../observability/logger';
 import { instrumentCaseActivities, instrumentChannelActivities, instrumentSweepActivities, observeCases } from '../observability/metrics';
 import type { Config } from './config';
-import { openDatabase } from './startup';
+import { openDatabase, StartupError } from './startup';
 import { createStrategyLoader } from './strategies';
 import { createWorkers, type WorkerSet } from './workers';
 
@@ -86,6 +86,9 @@ export async function openRuntime(config: Config, log: (line: string) => void = 
 
 /** The configured worker set for a runtime: every queue, its rate limit, and the sweep activity. */
 export function createConfiguredWorkers(config: Config, runtime: Runtime, temporal: { connection: NativeConnection; client: Client; namespace: string }): Promise<WorkerSet> {
+  if (config.workflowBundle && !existsSync(config.workflowBundle)) {
+    throw new StartupError(`WORKFLOW_BUNDLE=${config.workflowBundle} does not exist: build it with 'npm run bundle -- ${config.workflowBundle}', or unset it to bundle at start-up`);
+  }
   return createWorkers({
     connection: temporal.connection,
     namespace: temporal.namespace,
@@ -93,6 +96,7 @@ export function createConfiguredWorkers(config: Config, runtime: Runtime, tempor
     emailPerSecond: config.emailPerSecond,
     smsPerSecond: config.smsPerSecond,
     maxCachedWorkflows: config.maxCachedWorkflows,
+    ...(config.workflowBundle ? { bundle: { codePath: config.workflowBundle } } : {}),
     caseActivities: runtime.caseActivities,
     channelActivities: runtime.channelActivities,
     sweepActivities: instrumentSweepActivities(createSweepActivities({ db: runtime.database.db, client: temporal.client, taskQueue: config.queues.collections })),

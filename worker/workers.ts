@@ -3,7 +3,7 @@
 // (maxTaskQueueActivitiesPerSecond) however many workers poll it.
 import { fileURLToPath } from 'node:url';
 import type { LogLevel, LogMetadata, Logger } from '@temporalio/common';
-import { bundleWorkflowCode, NativeConnection, Runtime, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { bundleWorkflowCode, NativeConnection, Runtime, Worker, type WorkflowBundleOption, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { logger as rootLogger } from '../observability/logger';
 import type { CaseActivities, ChannelActivities, SweepActivities } from '../contracts/activities';
 import { DEFAULT_MAX_CACHED_WORKFLOWS, type Config } from './config';
@@ -34,9 +34,13 @@ export interface WorkerSetOptions {
   channelActivities: ChannelActivities;
   /** The daily sweep's activity (run by the `sweep` workflow that the Temporal Schedule starts). */
   sweepActivities?: SweepActivities;
-  bundle?: WorkflowBundleWithSourceMap;
-  /** The collections worker's sticky-cache size (WORKER_MAX_CACHED_WORKFLOWS); default DEFAULT_MAX_CACHED_WORKFLOWS. */
-  maxCachedWorkflows?: number;
+  /** A bundle built once for the process, or a built bundle's path ({ codePath }); unset -> bundled now. */
+  bundle?: WorkflowBundleOption;
+  /**
+   * The collections worker's sticky-cache size (WORKER_MAX_CACHED_WORKFLOWS); default
+   * DEFAULT_MAX_CACHED_WORKFLOWS; 'auto' leaves it to the SDK (sized from the V8 heap limit).
+   */
+  maxCachedWorkflows?: number | 'auto';
 }
 
 export interface WorkerSet {
@@ -60,7 +64,7 @@ export async function createWorkers(options: WorkerSetOptions): Promise<WorkerSe
       // Bounded so a worker's memory stays flat however many loans wait on timers; an evicted workflow
       // replays its history on its next task. One V8 context shared by all workflows (the SDK's default,
       // stated so it is not lost): far less memory per cached workflow than a context each.
-      maxCachedWorkflows: options.maxCachedWorkflows ?? DEFAULT_MAX_CACHED_WORKFLOWS,
+      ...(options.maxCachedWorkflows === 'auto' ? {} : { maxCachedWorkflows: options.maxCachedWorkflows ?? DEFAULT_MAX_CACHED_WORKFLOWS }),
       reuseV8Context: true,
     }),
     Worker.create({

@@ -1,6 +1,6 @@
 // A real worker process (worker/main.ts) for the tests that need one apart from the harness's in-process
-// workers: the metrics test and the cluster failover test. Each serves /metrics on a free port, which it
-// does once its workers are created: that is when it is ready.
+// workers: the metrics test and the cluster failover test (and bench/memory.ts, which measures one).
+// Each serves /metrics on a free port, which it does once its workers are created: that is when it is ready.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '../../scripts/lib/temporal';

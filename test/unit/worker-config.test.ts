@@ -1,14 +1,14 @@
 // The collections worker's sticky-cache size, as an operator sets it: WORKER_MAX_CACHED_WORKFLOWS, a
-// positive whole number; unset or empty keeps the bounded default; anything else stops start-up with
-// the variable named.
+// positive whole number, or `auto` for the Temporal SDK's own heap-derived size; unset or empty keeps the
+// bounded default; anything else stops start-up with the variable named.
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_MAX_CACHED_WORKFLOWS, readConfig } from '../../worker/config';
 
 describe('WORKER_MAX_CACHED_WORKFLOWS', () => {
   it('defaults to a fixed bound, not one that grows with the machine', () => {
-    expect(readConfig({}).maxCachedWorkflows).toBe(2000);
-    expect(DEFAULT_MAX_CACHED_WORKFLOWS).toBe(2000);
-    expect(readConfig({ WORKER_MAX_CACHED_WORKFLOWS: '' }).maxCachedWorkflows).toBe(2000);
+    expect(readConfig({}).maxCachedWorkflows).toBe(500);
+    expect(DEFAULT_MAX_CACHED_WORKFLOWS).toBe(500);
+    expect(readConfig({ WORKER_MAX_CACHED_WORKFLOWS: '' }).maxCachedWorkflows).toBe(500);
   });
 
   it('takes the size an operator sets', () => {
@@ -16,9 +16,21 @@ describe('WORKER_MAX_CACHED_WORKFLOWS', () => {
     expect(readConfig({ WORKER_MAX_CACHED_WORKFLOWS: '50000' }).maxCachedWorkflows).toBe(50000);
   });
 
-  it.each(['0', '-5', '1.5', 'lots', '2,000', 'Infinity'])('refuses %j with the variable named', (raw) => {
+  it('leaves the size to the Temporal SDK when set to auto', () => {
+    expect(readConfig({ WORKER_MAX_CACHED_WORKFLOWS: 'auto' }).maxCachedWorkflows).toBe('auto');
+  });
+
+  it.each(['0', '-5', '1.5', 'lots', '2,000', 'Infinity', 'AUTO', 'sdk'])('refuses %j with the variable named', (raw) => {
     expect(() => readConfig({ WORKER_MAX_CACHED_WORKFLOWS: raw })).toThrow(
-      `WORKER_MAX_CACHED_WORKFLOWS must be a positive integer (got ${JSON.stringify(raw)})`,
+      `WORKER_MAX_CACHED_WORKFLOWS must be a positive integer or 'auto' (got ${JSON.stringify(raw)})`,
     );
+  });
+});
+
+describe('WORKFLOW_BUNDLE', () => {
+  it('is unset unless an operator names a built bundle', () => {
+    expect(readConfig({}).workflowBundle).toBeUndefined();
+    expect(readConfig({ WORKFLOW_BUNDLE: '' }).workflowBundle).toBeUndefined();
+    expect(readConfig({ WORKFLOW_BUNDLE: '/app/.build/workflow-bundle.js' }).workflowBundle).toBe('/app/.build/workflow-bundle.js');
   });
 });
