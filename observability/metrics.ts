@@ -87,6 +87,10 @@ export function instrumentChannelActivities(activities: ChannelActivities): Chan
 
 /** The same activities, counting contacts the workflow's rules refused and timing payment-to-close. */
 export function instrumentCaseActivities(activities: CaseActivities, db: Database): CaseActivities {
+  const observePaymentToClose = async (loanId: string, outcome: 'cured' | 'paid') => {
+    const paidAt = await latestPaymentAt(db, loanId).catch(() => undefined);
+    if (paidAt) paymentToClose.observe({ outcome }, Math.max(0, (Date.now() - paidAt.getTime()) / 1000));
+  };
   return {
     ...activities,
     async recordBlockedContact(input) {
@@ -95,11 +99,14 @@ export function instrumentCaseActivities(activities: CaseActivities, db: Databas
     },
     async closeCaseIfSettled(input) {
       const result = await activities.closeCaseIfSettled(input);
-      if (result.closedAs) {
-        const paidAt = await latestPaymentAt(db, input.loanId).catch(() => undefined);
-        if (paidAt) paymentToClose.observe({ outcome: result.closedAs }, Math.max(0, (Date.now() - paidAt.getTime()) / 1000));
-      }
+      if (result.closedAs) await observePaymentToClose(input.loanId, result.closedAs);
       return result;
+    },
+    // Runs opened on contract 5 take a payment's position from its signal and close a settled case at
+    // the end of the run, here; older runs closed it in closeCaseIfSettled.
+    async closeCase(input) {
+      await activities.closeCase(input);
+      if (input.outcome === 'cured' || input.outcome === 'paid') await observePaymentToClose(input.loanId, input.outcome);
     },
   };
 }
