@@ -50,6 +50,7 @@ import { DEFAULT_MAX_CACHED_WORKFLOWS } from '../worker/config';
 import { baselinePaid, type BaselineActivities } from './baseline-workflow';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { countActions, describeActions, type ActionCounts, type HistoryEvent } from './actions';
+import { openLoansPhase, type OpenLoansResult } from './open-loans';
 import { fitTime, scoringLatency } from './scoring';
 import { databaseRoundTripsPerPath, describeRoundTrips, type RoundTrips } from './round-trips';
 
@@ -85,6 +86,11 @@ Options:
                      else ${DEFAULT_MAX_CACHED_WORKFLOWS})
   --temporal <where> dev (default): an ephemeral dev server; cluster: the server 'npm run cluster' runs
                      (its address from DATA_DIR/cluster/cluster.json; start it first)
+  --open-loans <n>   The open-loans phase: n collections opened and left waiting, then one reminder
+                     wave for all of them at one instant; start time, PostgreSQL growth per open loan,
+                     worker and server memory, the wave's drain time (default 100000 with --temporal
+                     cluster, 1000 with --quick there; 0, off, on the dev server)
+  --wave-timeout <m> Minutes to wait for the wave to drain before reporting how far it got (default 60)
   --out <file>       Results file (default bench/results.json)
   -h, --help         Show this help
 `;
@@ -98,6 +104,8 @@ const { values } = parseArgs({
     concurrency: { type: 'string', default: '50' },
     'max-cached': { type: 'string' },
     temporal: { type: 'string', default: 'dev' },
+    'open-loans': { type: 'string' },
+    'wave-timeout': { type: 'string', default: '60' },
     out: { type: 'string', default: fileURLToPath(new URL('./results.json', import.meta.url)) },
     help: { type: 'boolean', short: 'h' },
   },
@@ -109,12 +117,16 @@ if (values.help) {
 const loans = Number(values.loans ?? (values.quick ? 200 : 10_000));
 const concurrency = Number(values.concurrency);
 const repeat = Number(values.repeat ?? (values.quick ? 2 : 3));
+const openLoans = Number(values['open-loans'] ?? (values.temporal === 'cluster' ? (values.quick ? 1000 : 100_000) : 0));
+const waveTimeoutMinutes = Number(values['wave-timeout']);
 const maxCachedWorkflows = Number(values['max-cached'] ?? process.env.WORKER_MAX_CACHED_WORKFLOWS ?? DEFAULT_MAX_CACHED_WORKFLOWS);
 for (const [name, value, min] of [
   ['--loans', loans, 10],
   ['--concurrency', concurrency, 1],
   ['--repeat', repeat, 1],
   ['--max-cached', maxCachedWorkflows, 1],
+  ['--open-loans', openLoans, 0],
+  ['--wave-timeout', waveTimeoutMinutes, 1],
 ] as const) {
   if (!Number.isInteger(value) || value < min) {
     console.error(`${name} must be an integer >= ${min} (got ${JSON.stringify(String(value))})`);
@@ -205,10 +217,11 @@ if (values.temporal !== 'dev' && values.temporal !== 'cluster') {
 }
 // On the cluster: its frontend, as `npm run cluster` recorded it (the bench runs its own workers there,
 // on task queues of its own).
-const clusterAddress =
+const cluster =
   values.temporal === 'cluster'
-    ? (JSON.parse(readFileSync(join(dataDir(), 'cluster', 'cluster.json'), 'utf8')) as { address: string }).address
+    ? (JSON.parse(readFileSync(join(dataDir(), 'cluster', 'cluster.json'), 'utf8')) as { address: string; pids: Record<string, number> })
     : undefined;
+const clusterAddress = cluster?.address;
 const temporal = await startTemporal({ ephemeral: true, external: clusterAddress, log });
 log(`Temporal ${clusterAddress ? 'cluster' : 'dev server'} at ${temporal.address}; database ${scratch ? `scratch ${scratch.name}` : 'DATABASE_URL'}`);
 
@@ -308,17 +321,30 @@ async function enginePhase(rep: number) {
     await startCollection(loanId, twoReminders.id);
   });
   const like = `${enginePrefix}%`;
+  // Both reminders accounted for: sent (or blocked, failed), or skipped. Under load the first can go out
+  // so late that the second is already due; the workflow then sends the later one only and records the
+  // other as skipped (no bursts), so a loan may never have two contacts.
+  const deadline = Date.now() + 10 * 60_000 + overdueIds.length * 2_000;
+  let reported = Date.now();
   while (paid.size < overdueIds.length) {
     const ready = await queryRows<{ loan_id: string }>(
       db,
-      sql`SELECT loan_id FROM contact_attempts WHERE loan_id LIKE ${like} AND status IN ('sent', 'presumed_sent', 'blocked', 'failed')
-          GROUP BY loan_id HAVING count(*) >= 2`,
+      sql`SELECT loan_id FROM (
+            SELECT loan_id FROM contact_attempts WHERE loan_id LIKE ${like} AND status IN ('sent', 'presumed_sent', 'blocked', 'failed')
+            UNION ALL
+            SELECT loan_id FROM audit_events WHERE loan_id LIKE ${like} AND action = 'workflow.reminder_skipped'
+          ) AS accounted GROUP BY loan_id HAVING count(*) >= 2`,
     );
     for (const { loan_id: loanId } of ready) {
       if (paid.has(loanId)) continue;
       paid.add(loanId);
       closing.push(pay(loanId).then(() => client.workflow.getHandle(workflowIdForLoan(loanId)).result()));
     }
+    if (Date.now() - reported > 15_000) {
+      reported = Date.now();
+      log(`  … ${paid.size} of ${overdueIds.length} loans past both reminders and paid`);
+    }
+    if (Date.now() > deadline) throw new Error(`engine phase: only ${paid.size} of ${overdueIds.length} loans had both reminders sent or skipped after ${((performance.now() - t0) / 1000).toFixed(0)} s`);
     await sleep(100);
   }
   await starting;
@@ -491,6 +517,29 @@ try {
     await client.workflow.getHandle(workflowIdForLoan(loanId)).terminate('bench finished').catch(() => {});
   });
 
+  // ---- open loans and a reminder wave (on by default on the cluster) ----
+  if (openLoans > 0) {
+    log(`open loans: ${openLoans} collections opened and left waiting, then one reminder wave for all of them`);
+    const admin = postgres(process.env.BENCH_POSTGRES_ADMIN_URL ?? process.env.TEMPORAL_DB_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres', { max: 1, onnotice: () => {} });
+    try {
+      results.openLoans = await openLoansPhase({
+        db,
+        client,
+        start: startCollection,
+        loans: openLoans,
+        concurrency,
+        run,
+        waveTimeoutMs: waveTimeoutMinutes * 60_000,
+        admin,
+        overdueDatabase: new URL(databaseUrl).pathname.slice(1),
+        temporal: cluster ? { persistence: 'overdue_temporal', visibility: 'overdue_temporal_visibility', serverPid: cluster.pids.temporal } : undefined,
+        log,
+      });
+    } finally {
+      await admin.end();
+    }
+  }
+
   // ---- 5. history size per path ----
   log('5/6 history size and Temporal actions per path (test/histories)');
   const historiesDir = fileURLToPath(new URL('../test/histories/', import.meta.url));
@@ -535,6 +584,7 @@ type Start = { sweepStartsPerSecond: Spread; plainLoopStartsPerSecond: Spread; r
 type Memory = { workflows: number; rssDeltaMB: number; heapUsedDeltaMB: number; rssPerWorkflowKB: number };
 type Latency = { samplesPerRun: number; p50: Spread; p99: Spread };
 type Scoring = { caseOpen: Awaited<ReturnType<typeof scoringLatency>> | null; fit: { cases: number; totalMs: Spread } };
+const o = results.openLoans as OpenLoansResult | undefined;
 const e = results.engine as Engine;
 const st = results.startThroughput as Start;
 const m = results.workerMemory as Memory;
@@ -576,6 +626,21 @@ const rows: Array<[string, string]> = [
         ['scoring: added to a case open, p50', sc.caseOpen.addedP50Ms === null ? '- (a model was already active)' : `${sc.caseOpen.addedP50Ms.toFixed(1)} ms`],
       ] as Array<[string, string]>)
     : []),
+  ...(o
+    ? ([
+        [`open loans: ${o.loans} started and opened`, `${o.secondsToStart.toFixed(0)} s to start (${o.startsPerSecond.toFixed(1)} starts/s), ${o.wave.openAtWave} open after ${o.secondsToStartAndOpen.toFixed(0)} s`],
+        [
+          'open loans: PostgreSQL growth per open loan',
+          `Overdue ${(o.bytesPerOpenLoan.overdue / 1024).toFixed(1)} KB` +
+            (o.bytesPerOpenLoan.temporalPersistence === null ? '; Temporal: SQLite (dev server), not measured' : `; Temporal persistence ${(o.bytesPerOpenLoan.temporalPersistence / 1024).toFixed(1)} KB, visibility ${(o.bytesPerOpenLoan.temporalVisibility! / 1024).toFixed(1)} KB`),
+        ],
+        ['open loans: memory', `worker RSS ${o.rssMB.worker} MB (${o.workerRssKBPerOpenLoan.toFixed(1)} KB per open loan), ${o.rssMB.workerPeakDuringWave} MB peak in the wave${o.rssMB.temporalServer === null ? '' : `; Temporal server ${o.rssMB.temporalServer} MB`}`],
+        [
+          `open loans: reminder wave (${o.waveLoans} at ${o.wave.at.slice(11, 19)} UTC)`,
+          `${o.wave.complete ? '' : `INCOMPLETE, ${o.wave.drained} out when it timed out; `}${o.wave.seconds.toFixed(0)} s to drain (${o.wave.remindersPerSecond.toFixed(1)}/s; half by ${o.wave.secondsToHalf?.toFixed(0) ?? '-'} s, 99% by ${o.wave.secondsTo99?.toFixed(0) ?? '-'} s)${o.wave.openAtWave < o.loans ? `; met ${o.loans - o.wave.openAtWave} cases still opening` : ''}`,
+        ],
+      ] as Array<[string, string]>)
+    : []),
   [`scoring: fit of ${sc.fit.cases} closed cases`, fmt({ ...sc.fit.totalMs, median: sc.fit.totalMs.median / 1000, min: sc.fit.totalMs.min / 1000, max: sc.fit.totalMs.max / 1000 }, 1, ' s')],
   ['wall time', `${results.seconds} s`],
 ];
@@ -608,6 +673,7 @@ if (values.json) {
     historyEvents: histories,
     actionsPerPath: Object.fromEntries(Object.entries(actionsPerPath).map(([k, v]) => [k, v.total])),
     databaseRoundTrips: Object.fromEntries(Object.entries(roundTrips).map(([k, v]) => [k, v.total])),
+    openLoans: o ? { loans: o.loans, startsPerSecond: Number(o.startsPerSecond.toFixed(1)), bytesPerOpenLoan: o.bytesPerOpenLoan, rssMB: o.rssMB, wave: o.wave } : null,
     scoring: { caseOpenAddedP50Ms: sc.caseOpen?.addedP50Ms == null ? null : Number(sc.caseOpen.addedP50Ms.toFixed(1)), fitCases: sc.fit.cases, fitMs: brief(sc.fit.totalMs, 0) },
   };
   process.stdout.write(`${JSON.stringify(summary)}\n`);

@@ -55,6 +55,7 @@ Runs Overdue on a production-shaped Temporal cluster on this machine:
   6. migrates Overdue's database (DATABASE_URL, default the database overdue_cluster, created when
      missing) once, then starts --workers worker processes (worker/main.ts), each with /metrics.
 Ctrl-C or SIGTERM stops the workers (in-flight activities finish), the UI server and the Temporal server.
+SIGUSR2 restarts the Temporal server alone (the workers and the UI reconnect); the fault suite uses it.
 
 Options:
   --workers N               worker processes (default 2; 0 runs the cluster alone)
@@ -158,10 +159,12 @@ try {
 
   info(`3/6 Temporal server on ${address}, ${shards} history shards`);
   writeServerConfig({ dir, postgres: postgresTarget(adminUrl), databases, shards, frontendPort: port, metricsAddress: `127.0.0.1:${serverMetricsPort}` });
-  const temporal = runLogged('Temporal server', server, ['--root', dir, '--config', 'config', '--env', 'overdue-cluster', '--allow-no-auth', 'start'], {
-    logFile: join(dir, 'temporal.log'),
-    onExit: died,
-  });
+  const startServer = () =>
+    runLogged('Temporal server', server, ['--root', dir, '--config', 'config', '--env', 'overdue-cluster', '--allow-no-auth', 'start'], {
+      logFile: join(dir, 'temporal.log'),
+      onExit: died,
+    });
+  let temporal = startServer();
   started.push(temporal);
   await waitForTemporal(address, 'temporal-system', 120_000, temporal.exited);
   info(`Temporal server up (pid ${temporal.child.pid}; its metrics on http://127.0.0.1:${serverMetricsPort}/metrics)`);
@@ -198,7 +201,32 @@ try {
   } else {
     info('6/6 no workers (--workers 0)');
   }
-  writeFileSync(join(dir, 'cluster.json'), `${JSON.stringify({ address, namespace, ui: `http://127.0.0.1:${uiPort}`, databaseUrl, pids }, null, 2)}\n`);
+  const writeState = () =>
+    writeFileSync(join(dir, 'cluster.json'), `${JSON.stringify({ address, namespace, ui: `http://127.0.0.1:${uiPort}`, databaseUrl, pid: process.pid, pids }, null, 2)}\n`);
+  writeState();
+  // SIGUSR2: the Temporal server stops and starts again on the same configuration and databases, as a
+  // one-node cluster's rolling restart does; workers and the UI stay up and reconnect. The fault suite
+  // sends it to restart the server under load (test/faults/infra.ts).
+  let restarting = false;
+  process.on('SIGUSR2', () => {
+    if (stopping || restarting) return;
+    restarting = true;
+    void (async () => {
+      info('SIGUSR2: restarting the Temporal server');
+      await temporal.stop();
+      const next = startServer();
+      started[started.indexOf(temporal)] = next;
+      temporal = next;
+      await waitForTemporal(address, namespace, 120_000, next.exited);
+      pids.temporal = next.child.pid;
+      writeState();
+      info(`Temporal server up again (pid ${next.child.pid})`);
+    })()
+      .catch((error: Error) => died(`Temporal server restart failed: ${error.message}`))
+      .finally(() => {
+        restarting = false;
+      });
+  });
   info(`ready: TEMPORAL_ADDRESS=${address} DATABASE_URL=${databaseUrl} · UI http://127.0.0.1:${uiPort}/namespaces/${namespace}/workflows · Ctrl-C stops everything`);
 } catch (error) {
   log.error(`cluster start failed: ${(error as Error).message}`);

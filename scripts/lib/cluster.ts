@@ -119,6 +119,8 @@ export function writeServerConfig(options: ServerConfigOptions): string {
   if (p - 300 < 1024 || p + 10 > 32767) throw new Error(`the frontend port must be between 1324 and 32757 (got ${p}): Temporal keeps membership ports in a smallint`);
   const [httpPort, history, matching, worker] = [p + 10, p + 1, p + 2, p + 6];
   const [frontendMember, historyMember, matchingMember, workerMember] = [p - 300, p - 299, p - 298, p - 294];
+  // Each of the four services opens its own pools, so the server holds about twice these counts (8 and
+  // 4 gave 24 connections; 20 and 10 gave 40+ of the shared server's 100 and starved the other clients).
   const store = (database: string, maxConns: number) => `      sql:
         pluginName: postgres12
         databaseName: ${database}
@@ -154,9 +156,9 @@ persistence:
   numHistoryShards: ${options.shards}
   datastores:
     postgres-default:
-${store(options.databases.persistence, 20)}
+${store(options.databases.persistence, 8)}
     postgres-visibility:
-${store(options.databases.visibility, 10)}
+${store(options.databases.visibility, 4)}
 global:
   membership:
     maxJoinDuration: 30s

@@ -1,6 +1,6 @@
 // Issue #9: crashes, restarts and outages lose nothing and contact no one twice.
 // A portfolio of loans (FAULTS_LOANS, default 100) runs through the fast-test strategy on a real Temporal
-// dev server, PostgreSQL, SMTP server and SMS webhook, with Overdue's worker as a child process, while a
+// dev server (or, with TEMPORAL_ADDRESS, the cluster `npm run cluster` runs), PostgreSQL, SMTP server and SMS webhook, with Overdue's worker as a child process, while a
 // seeded schedule (FAULTS_SEED) SIGKILLs the worker, restarts the Temporal server, takes PostgreSQL and
 // the SMTP server away, and the scripted borrowers send their payments, disputes and promises twice and
 // out of order. Then the run is audited: outcomes, duplicates, compliance, ledger, stuck workflows.
@@ -92,7 +92,7 @@ afterAll(async () => {
   await worker?.stop().catch(() => {});
   await connection?.close().catch(() => {});
   await handle?.close().catch(() => {});
-  await Promise.all([smtp?.stop(), sms?.close(), temporal?.stop()].map((p) => p?.catch(() => {})));
+  await Promise.all([smtp?.stop(), sms?.close(), temporal?.close()].map((p) => p?.catch(() => {})));
   await database?.drop().catch((error) => log(`could not drop ${database.name}: ${error}`));
   // The Temporal store is large and only useful while the run lives; the worker logs stay for a
   // post-mortem, except after a passing slice (CI runs it on every change).

@@ -1,15 +1,17 @@
 // The parts the fault suite breaks on purpose, each behind a small handle: an SMTP sink that can be
 // stopped and restarted on the same port (and told to answer 4xx/5xx), an SMS webhook sink that
 // timestamps every request, the worker as a real child process that can be SIGKILLed, PostgreSQL
-// refusing connections, and the Temporal dev server stopped and restarted on its persisted SQLite file.
+// refusing connections, and the Temporal dev server stopped and restarted on its persisted SQLite file
+// (or, with TEMPORAL_ADDRESS, the server `npm run cluster` runs, restarted through its supervisor).
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, readFileSync, type WriteStream } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { simpleParser } from 'mailparser';
 import postgres from 'postgres';
 import { SMTPServer } from 'smtp-server';
-import { freePort, startTemporal, type TemporalServer } from '../../scripts/lib/temporal';
+import { dataDir } from '../../db/client';
+import { freePort, startTemporal, waitForTemporal, type TemporalServer } from '../../scripts/lib/temporal';
 
 export const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -213,16 +215,22 @@ export interface RestartableTemporal {
   stop(): Promise<void>;
   /** Starts the server again on the same port and SQLite file; resolves once it answers. */
   start(): Promise<void>;
+  /** At the end of the run: stops a server the suite started; leaves the cluster running. */
+  close(): Promise<void>;
 }
 
 export async function startRestartableTemporal(dbFile: string, log: (line: string) => void): Promise<RestartableTemporal> {
+  const external = process.env.TEMPORAL_ADDRESS;
+  if (external) return clusterTemporal(external, log);
   const [port, uiPort] = [await freePort(), await freePort()];
-  // The suite must own its server to restart it: an inherited TEMPORAL_ADDRESS would make startTemporal reuse another.
-  delete process.env.TEMPORAL_ADDRESS;
   let server: TemporalServer | undefined = await startTemporal({ dbFile, port, uiPort, log });
   return {
     address: server.address,
     async stop() {
+      await server?.stop();
+      server = undefined;
+    },
+    async close() {
       await server?.stop();
       server = undefined;
     },
@@ -239,5 +247,54 @@ export async function startRestartableTemporal(dbFile: string, log: (line: strin
         }
       }
     },
+  };
+}
+
+/**
+ * The server `npm run cluster` runs (Temporal on PostgreSQL), when TEMPORAL_ADDRESS names it: stop()
+ * sends SIGUSR2 to the cluster's supervisor, which stops the server and starts it again on the same
+ * databases (scripts/cluster.ts), and waits until the old process is gone; start() waits until the new
+ * one answers. Any other external server is refused: the suite must be able to restart what it tests.
+ */
+function clusterTemporal(address: string, log: (line: string) => void): RestartableTemporal {
+  const file = join(dataDir(), 'cluster', 'cluster.json');
+  const read = () => JSON.parse(readFileSync(file, 'utf8')) as { address: string; namespace: string; pid?: number; pids: { temporal: number } };
+  const state = existsSync(file) ? read() : undefined;
+  if (!state || state.address !== address || !state.pid) {
+    throw new Error(
+      `TEMPORAL_ADDRESS=${address} is not the server 'npm run cluster' runs (${file}${state ? ` names ${state.address}` : ' is missing'}): ` +
+        'the fault suite restarts the server it tests, so it runs against its own dev server (unset TEMPORAL_ADDRESS) or that cluster',
+    );
+  }
+  const alive = (pid: number) => {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  let stoppedPid: number | undefined;
+  return {
+    address,
+    async stop() {
+      stoppedPid = read().pids.temporal;
+      log(`restarting the cluster's Temporal server (pid ${stoppedPid}) through its supervisor (pid ${state.pid})`);
+      process.kill(state.pid!, 'SIGUSR2');
+      for (let waited = 0; alive(stoppedPid); waited += 200) {
+        if (waited > 30_000) throw new Error(`the cluster's Temporal server (pid ${stoppedPid}) did not stop within 30 s`);
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    },
+    async start() {
+      const deadline = Date.now() + 120_000;
+      while (read().pids.temporal === stoppedPid) {
+        if (Date.now() > deadline || !alive(state.pid!)) throw new Error('the cluster did not restart its Temporal server within 120 s');
+        await new Promise((r) => setTimeout(r, 250));
+      }
+      await waitForTemporal(address, state.namespace, 60_000);
+      log(`the cluster's Temporal server is back (pid ${read().pids.temporal})`);
+    },
+    async close() {},
   };
 }

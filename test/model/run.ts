@@ -91,6 +91,9 @@ async function runBatch(scripts: LoanScript[], report: ModelReport, log: (line: 
     const letters: LetterCall[] = [];
     h = await startHarness('model', { databaseUrl: database.url, letters: letterSink(letters) });
     const ctx = { db: h.db, client: h.client, deps: { db: h.db, client: h.client, taskQueue: h.queues.collections }, paymentsMade: new Map() };
+    // On a server that outlives a run (TEMPORAL_ADDRESS, e.g. `npm run cluster`), an aborted earlier run
+    // can have left these loans' workflows running, and the seed fixes their ids: end them first.
+    await Promise.all(scripts.map((s) => h!.client.workflow.getHandle(m.workflowIdForLoan(s.loanId)).terminate('left running by an earlier run').catch(() => {})));
     const drivers = scripts.map((script) => new LoanDriver(ctx, script));
     await Promise.all(
       drivers.map(async (driver) => {
