@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { sql } from 'drizzle-orm';
-import postgres from 'postgres';
+import { createScratchDatabase } from './scratch-database';
 import { recordPaymentAndSignal, startCollectionRun } from '../client/collection';
 import { workflowIdForLoan } from '../contracts/messages';
 import { createDatabase, dataDir, queryRows, type Database } from '../db/client';
@@ -87,18 +87,8 @@ export async function runMemoryBench(argv: string[]): Promise<void> {
   const loadAtStart = loadAverage();
   const benchStarted = performance.now();
 
-  let scratch: { admin: postgres.Sql; name: string } | undefined;
-  let databaseUrl = process.env.DATABASE_URL;
-  if (!databaseUrl) {
-    const adminUrl = process.env.BENCH_POSTGRES_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-    const name = `overdue_bench_memory_${process.pid}`;
-    const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
-    await admin.unsafe(`CREATE DATABASE ${name}`);
-    scratch = { admin, name };
-    const url = new URL(adminUrl);
-    url.pathname = `/${name}`;
-    databaseUrl = url.toString();
-  }
+  const scratch = process.env.DATABASE_URL ? undefined : await createScratchDatabase('memory');
+  const databaseUrl = process.env.DATABASE_URL ?? scratch!.url;
   const database = await createDatabase(databaseUrl, { max: 4 });
   const { db } = database;
   const workerDataDir = mkdtempSync(join(tmpdir(), 'overdue-bench-memory-'));
@@ -273,10 +263,7 @@ export async function runMemoryBench(argv: string[]): Promise<void> {
     await temporal?.stop();
     await database.close();
     rmSync(workerDataDir, { recursive: true, force: true });
-    if (scratch) {
-      await scratch.admin.unsafe(`DROP DATABASE IF EXISTS ${scratch.name} WITH (FORCE)`);
-      await scratch.admin.end();
-    }
+    await scratch?.drop();
   }
 }
 

@@ -25,6 +25,7 @@ import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, Worker, makeTelemetryFilterString } from '@temporalio/worker';
 import { sql } from 'drizzle-orm';
 import postgres from 'postgres';
+import { createScratchDatabase, DEFAULT_ADMIN_URL } from './scratch-database';
 import { createCaseActivities } from '../activities/case';
 import { createChannelActivities } from '../activities/channels';
 import { buildApi } from '../api/server';
@@ -196,18 +197,8 @@ async function count(db: Database, query: Parameters<typeof queryRows>[1]): Prom
 }
 
 // ---- setup: database, Temporal, workers ----
-let scratch: { admin: postgres.Sql; name: string } | undefined;
-let databaseUrl = process.env.DATABASE_URL;
-if (!databaseUrl) {
-  const adminUrl = process.env.BENCH_POSTGRES_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-  const name = `overdue_bench_run_${process.pid}`;
-  const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
-  await admin.unsafe(`CREATE DATABASE ${name}`);
-  scratch = { admin, name };
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  databaseUrl = url.toString();
-}
+const scratch = process.env.DATABASE_URL ? undefined : await createScratchDatabase('run');
+const databaseUrl = process.env.DATABASE_URL ?? scratch!.url;
 const database = await createDatabase(databaseUrl, { max: 20 });
 const { db } = database;
 await migrateDb(db);
@@ -520,7 +511,7 @@ try {
   // ---- open loans and a reminder wave (on by default on the cluster) ----
   if (openLoans > 0) {
     log(`open loans: ${openLoans} collections opened and left waiting, then one reminder wave for all of them`);
-    const admin = postgres(process.env.BENCH_POSTGRES_ADMIN_URL ?? process.env.TEMPORAL_DB_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres', { max: 1, onnotice: () => {} });
+    const admin = postgres(process.env.BENCH_POSTGRES_ADMIN_URL ?? process.env.TEMPORAL_DB_URL ?? DEFAULT_ADMIN_URL, { max: 1, onnotice: () => {} });
     try {
       results.openLoans = await openLoansPhase({
         db,
@@ -568,10 +559,7 @@ try {
   await running.catch(() => {});
   await Promise.all([nativeConnection.close(), connection.close(), database.close()]);
   await temporal.stop();
-  if (scratch) {
-    await scratch.admin.unsafe(`DROP DATABASE IF EXISTS ${scratch.name} WITH (FORCE)`);
-    await scratch.admin.end();
-  }
+  await scratch?.drop();
 }
 
 const loadAtEnd = loadAverage();

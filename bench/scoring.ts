@@ -3,7 +3,7 @@
 //
 //   npx tsx bench/scoring.ts [--cases N] [--samples N]     (needs PostgreSQL, as npm run bench)
 import { parseArgs } from 'node:util';
-import postgres from 'postgres';
+import { createScratchDatabase } from './scratch-database';
 import { eq, sql } from 'drizzle-orm';
 import { createCaseActivities } from '../activities/case';
 import { computeScore, recordScore } from '../activities/scoring';
@@ -95,13 +95,8 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     console.log('Usage: npx tsx bench/scoring.ts [--cases N] [--samples N]\n\nScoring latency at case open (median of N scores on a scratch database) and the time to fit N synthetic closed cases.');
     process.exit(0);
   }
-  const adminUrl = process.env.BENCH_POSTGRES_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-  const name = `overdue_bench_scoring_${process.pid}`;
-  const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
-  await admin.unsafe(`CREATE DATABASE ${name}`);
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  const handle = await createDatabase(url.toString(), { max: 3 });
+  const scratch = await createScratchDatabase('scoring');
+  const handle = await createDatabase(scratch.url, { max: 3 });
   try {
     await migrateDb(handle.db);
     const latency = await scoringLatency(handle.db, Number(values.samples));
@@ -110,7 +105,6 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     console.log(`fit of ${fit.cases} closed cases: ${(fit.totalMs / 1000).toFixed(1)} s (features ${(fit.featuresMs / 1000).toFixed(1)} s, regression ${(fit.fitMs / 1000).toFixed(1)} s), holdout AUC ${fit.holdoutAuc.toFixed(3)}`);
   } finally {
     await handle.close();
-    await admin.unsafe(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    await admin.end();
+    await scratch.drop();
   }
 }

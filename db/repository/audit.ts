@@ -18,17 +18,22 @@ export interface AuditInput {
 export async function appendAudit(db: Database, event: AuditInput): Promise<{ id: number }> {
   const [row] = await db
     .insert(auditEvents)
-    .values({
-      actor: requireText(event.actor, 'actor'),
-      action: requireText(event.action, 'action'),
-      caseId: event.caseId ?? null,
-      loanId: event.loanId ?? null,
-      before: event.before ?? null,
-      after: event.after ?? null,
-      ...(event.at ? { at: event.at } : {}),
-    })
+    .values(auditRow(event))
     .returning({ id: auditEvents.id });
   return { id: row!.id };
+}
+
+/** One event as its row, its text fields checked. */
+function auditRow(event: AuditInput) {
+  return {
+    actor: requireText(event.actor, 'actor'),
+    action: requireText(event.action, 'action'),
+    caseId: event.caseId ?? null,
+    loanId: event.loanId ?? null,
+    before: event.before ?? null,
+    after: event.after ?? null,
+    ...(event.at ? { at: event.at } : {}),
+  };
 }
 
 export async function listAuditEvents(
@@ -57,15 +62,7 @@ export async function appendAuditsOnce(db: Database, events: Array<AuditInput & 
   const rows = await db
     .insert(auditEvents)
     .values(
-      events.map((event) => ({
-        actor: requireText(event.actor, 'actor'),
-        action: requireText(event.action, 'action'),
-        caseId: event.caseId ?? null,
-        loanId: event.loanId ?? null,
-        before: event.before ?? null,
-        after: event.after ?? null,
-        idempotencyKey: requireText(event.idempotencyKey, 'idempotencyKey'),
-      })),
+      events.map((event) => ({ ...auditRow(event), idempotencyKey: requireText(event.idempotencyKey, 'idempotencyKey') })),
     )
     .onConflictDoNothing({ target: auditEvents.idempotencyKey })
     .returning({ id: auditEvents.id });
