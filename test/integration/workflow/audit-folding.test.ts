@@ -6,7 +6,7 @@ import * as m from '../../../contracts/messages';
 import { auditEvents, contactAttempts } from '../../../db/schema';
 import { saveStrategy } from '../../../db/repository/strategies';
 import { findDefaultStrategy } from '../../../domain/strategy/defaults';
-import { startHarness, type Harness } from '../../support/harness';
+import { startHarness, waitForState, type Harness } from '../../support/harness';
 
 let h: Harness;
 const fastTest = findDefaultStrategy('fast-test')!;
@@ -38,11 +38,11 @@ describe('audit events carried by activities (contract 5)', () => {
     const handle = await h.startCollection(loan.loanId, { strategyId: STRATEGY });
 
     // Wait for the real event: the reminder the retry sent.
-    const deadline = Date.now() + 30_000;
-    while (!(await h.db.select().from(contactAttempts).where(and(eq(contactAttempts.loanId, loan.loanId), eq(contactAttempts.status, 'sent')))).length) {
-      if (Date.now() > deadline) throw new Error('the reminder was never sent');
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    await waitForState(
+      () => h.db.select().from(contactAttempts).where(and(eq(contactAttempts.loanId, loan.loanId), eq(contactAttempts.status, 'sent'))),
+      (rows) => rows.length > 0,
+      { what: 'the reminder the retry sent' },
+    );
     await handle.signal(m.closedByLender, { outcome: 'cancelled', reason: 'test' });
     expect((await handle.result()).outcome).toBe('cancelled');
 
@@ -74,7 +74,7 @@ describe('audit events carried by activities (contract 5)', () => {
     const { createCaseActivities } = await import('../../../activities/case');
     const loan = await h.seedLoan({ dpd: 3 });
     const handle = await h.startCollection(loan.loanId, { strategyId: STRATEGY });
-    const { caseId } = await waitForCase(handle);
+    const { caseId } = (await waitForState(() => handle.query(m.getState), (state) => 'caseId' in state && !!state.caseId, { what: 'the case to open' })) as { caseId: string };
     await handle.signal(m.closedByLender, { outcome: 'cancelled', reason: 'test' });
     await handle.result();
     const activities = createCaseActivities({ db: h.db, loadStrategy: async () => fastTest, queues: { email: 'e', sms: 's', letter: 'l' } });
@@ -85,13 +85,3 @@ describe('audit events carried by activities (contract 5)', () => {
     expect(rows).toHaveLength(1);
   });
 });
-
-async function waitForCase(handle: Awaited<ReturnType<Harness['startCollection']>>): Promise<{ caseId: string }> {
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    const state = await handle.query(m.getState).catch(() => undefined);
-    if (state && 'caseId' in state && state.caseId) return { caseId: state.caseId };
-    if (Date.now() > deadline) throw new Error('the case never opened');
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
