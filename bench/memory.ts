@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { sql } from 'drizzle-orm';
-import { createScratchDatabase } from './scratch-database';
+import { createScratchDatabase } from '../scripts/lib/scratch-database';
 import { recordPaymentAndSignal, startCollectionRun } from '../client/collection';
 import { workflowIdForLoan } from '../contracts/messages';
 import { createDatabase, dataDir, queryRows, type Database } from '../db/client';
@@ -87,7 +87,7 @@ export async function runMemoryBench(argv: string[]): Promise<void> {
   const loadAtStart = loadAverage();
   const benchStarted = performance.now();
 
-  const scratch = process.env.DATABASE_URL ? undefined : await createScratchDatabase('memory');
+  const scratch = process.env.DATABASE_URL ? undefined : await createScratchDatabase(`overdue_bench_memory_${process.pid}`);
   const databaseUrl = process.env.DATABASE_URL ?? scratch!.url;
   const database = await createDatabase(databaseUrl, { max: 4 });
   const { db } = database;

@@ -25,7 +25,7 @@ import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, Worker, makeTelemetryFilterString } from '@temporalio/worker';
 import { sql } from 'drizzle-orm';
 import postgres from 'postgres';
-import { createScratchDatabase, DEFAULT_ADMIN_URL } from './scratch-database';
+import { createScratchDatabase, DEFAULT_ADMIN_URL } from '../scripts/lib/scratch-database';
 import { createCaseActivities } from '../activities/case';
 import { createChannelActivities } from '../activities/channels';
 import { buildApi } from '../api/server';
@@ -197,7 +197,7 @@ async function count(db: Database, query: Parameters<typeof queryRows>[1]): Prom
 }
 
 // ---- setup: database, Temporal, workers ----
-const scratch = process.env.DATABASE_URL ? undefined : await createScratchDatabase('run');
+const scratch = process.env.DATABASE_URL ? undefined : await createScratchDatabase(`overdue_bench_run_${process.pid}`);
 const databaseUrl = process.env.DATABASE_URL ?? scratch!.url;
 const database = await createDatabase(databaseUrl, { max: 20 });
 const { db } = database;

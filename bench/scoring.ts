@@ -3,7 +3,7 @@
 //
 //   npx tsx bench/scoring.ts [--cases N] [--samples N]     (needs PostgreSQL, as npm run bench)
 import { parseArgs } from 'node:util';
-import { createScratchDatabase } from './scratch-database';
+import { createScratchDatabase } from '../scripts/lib/scratch-database';
 import { eq, sql } from 'drizzle-orm';
 import { createCaseActivities } from '../activities/case';
 import { computeScore, recordScore } from '../activities/scoring';
@@ -95,7 +95,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     console.log('Usage: npx tsx bench/scoring.ts [--cases N] [--samples N]\n\nScoring latency at case open (median of N scores on a scratch database) and the time to fit N synthetic closed cases.');
     process.exit(0);
   }
-  const scratch = await createScratchDatabase('scoring');
+  const scratch = await createScratchDatabase(`overdue_bench_scoring_${process.pid}`);
   const handle = await createDatabase(scratch.url, { max: 3 });
   try {
     await migrateDb(handle.db);

@@ -8,9 +8,9 @@ import { createWriteStream, existsSync, mkdirSync, readFileSync, type WriteStrea
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { simpleParser } from 'mailparser';
-import postgres from 'postgres';
 import { SMTPServer } from 'smtp-server';
 import { dataDir } from '../../db/client';
+import { createScratchDatabase } from '../../scripts/lib/scratch-database';
 import { freePort, startTemporal, waitForTemporal, type TemporalServer } from '../../scripts/lib/temporal';
 
 export const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
@@ -185,14 +185,11 @@ export interface SuiteDatabase {
 }
 
 export async function createSuiteDatabase(adminUrl: string, prefix = 'overdue_faults'): Promise<SuiteDatabase> {
-  const name = `${prefix}_${process.pid}_${Date.now()}`;
-  const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
-  await admin.unsafe(`CREATE DATABASE ${name}`);
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
+  const scratch = await createScratchDatabase(`${prefix}_${process.pid}_${Date.now()}`, adminUrl);
+  const { name, admin } = scratch;
   return {
     name,
-    url: url.toString(),
+    url: scratch.url,
     async refuseConnections() {
       await admin.unsafe(`ALTER DATABASE ${name} ALLOW_CONNECTIONS false`);
       await admin.unsafe(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '${name}' AND pid <> pg_backend_pid()`);
@@ -202,8 +199,7 @@ export async function createSuiteDatabase(adminUrl: string, prefix = 'overdue_fa
     },
     async drop() {
       await admin.unsafe(`ALTER DATABASE ${name} ALLOW_CONNECTIONS true`).catch(() => {});
-      await admin.unsafe(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await admin.end();
+      await scratch.drop();
     },
   };
 }

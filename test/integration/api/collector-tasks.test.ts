@@ -11,19 +11,17 @@ import { and, eq, inArray } from 'drizzle-orm';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
-import { buildApi } from '../../../api/server';
 import { createApiKey } from '../../../db/repository/apiKeys';
 import { openCase } from '../../../db/repository/cases';
 import { openDispute } from '../../../db/repository/negotiation';
 import { cancelTasksForRule } from '../../../db/repository/pauses';
-import { saveStrategy } from '../../../db/repository/strategies';
 import { enqueueTask } from '../../../db/repository/tasks';
 import { auditEvents, borrowers, collectionCases, collectorTasks, paymentPlans, promisesToPay } from '../../../db/schema';
 import { getState, promiseToPay, workflowIdForLoan, type CollectionResult, type CollectionState } from '../../../contracts/messages';
 import { auditContacts } from '../../../scripts/lib/compliance-audit';
 import { apiCaller } from '../../support/api';
-import { startHarness, waitForState, type Harness } from '../../support/harness';
-import { patientStrategy } from '../../support/patient-strategy';
+import { waitForState, type Harness } from '../../support/harness';
+import { startPatientApi } from '../../support/patient-api';
 
 const STRATEGY = 'tasks-test';
 
@@ -34,11 +32,7 @@ let operatorKey = '';
 const suffix = randomUUID().slice(0, 6);
 
 beforeAll(async () => {
-  h = await startHarness('tasks', { strategyId: STRATEGY, ownDatabase: true });
-  await saveStrategy(h.db, { id: STRATEGY, version: 1, document: patientStrategy(STRATEGY) });
-  api = buildApi({ db: h.db, client: h.client, taskQueue: h.queues.collections });
-  backendKey = (await createApiKey(h.db, { role: 'backend' })).key;
-  operatorKey = (await createApiKey(h.db, { role: 'operator' })).key;
+  ({ h, api, backendKey, operatorKey } = await startPatientApi('tasks', STRATEGY));
 });
 afterAll(async () => {
   await api?.close();

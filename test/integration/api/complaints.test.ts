@@ -8,15 +8,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApi } from '../../../api/server';
 import { createApiKey } from '../../../db/repository/apiKeys';
 import { findLink, issueLink } from '../../../db/repository/links';
-import { saveStrategy } from '../../../db/repository/strategies';
 import { auditEvents, collectorTasks } from '../../../db/schema';
 import { requestCallback } from '../../../api/self-service';
 import type { Principal } from '../../../api/operations';
 import { buildReport, renderReportTable } from '../../../scripts/lib/report';
 import { getState, workflowIdForLoan } from '../../../contracts/messages';
 import { apiCaller } from '../../support/api';
-import { startHarness, waitForState, type Harness } from '../../support/harness';
-import { patientStrategy } from '../../support/patient-strategy';
+import { waitForState, type Harness } from '../../support/harness';
+import { startPatientApi } from '../../support/patient-api';
 
 const STRATEGY = 'complaints-test';
 let h: Harness;
@@ -26,11 +25,7 @@ let operatorKey = '';
 
 beforeAll(async () => {
   // Its own database: the call-back test claims a task, and a claim takes any unassigned one.
-  h = await startHarness('complaints', { strategyId: STRATEGY, ownDatabase: true });
-  await saveStrategy(h.db, { id: STRATEGY, version: 1, document: patientStrategy(STRATEGY) });
-  api = buildApi({ db: h.db, client: h.client, taskQueue: h.queues.collections });
-  backendKey = (await createApiKey(h.db, { role: 'backend' })).key;
-  operatorKey = (await createApiKey(h.db, { role: 'operator' })).key;
+  ({ h, api, backendKey, operatorKey } = await startPatientApi('complaints', STRATEGY));
 });
 afterAll(async () => {
   await api?.close();
