@@ -45,8 +45,9 @@ const HELP = `Usage: npm run demo -- [options]
 
 Seeds a synthetic portfolio of overdue loans, starts a collection workflow for each on a time-scaled
 copy of a strategy, lets scripted borrowers and collectors react (pay after the first reminder, pay
-after a call, promise and keep, promise and break, take a plan and miss an instalment, dispute, go
-silent), shows loans by stage while it runs, then prints the portfolio report and writes it as HTML.
+after a call, promise and keep, promise and break, take the plan Overdue offers and keep up with it
+as their ability allows, dispute, go silent), shows loans by stage while it runs, then prints the
+portfolio report and writes it as HTML.
 
 Before its loans open, the database gets an active cure-propensity model: when none is active, the demo
 writes a synthetic book with a past (${HISTORY_LOANS} loans ${HISTORY_PREFIX}-L…, seed ${HISTORY_SEED}, as of today's
@@ -250,7 +251,7 @@ try {
   );
   log(`Started ${seeded.overdueLoanIds.length} collection workflows in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 
-  const simulator = startBorrowerSimulator({ db, client, loanIdPrefix: prefix, behaviours, dayMs, log: (line) => log(`sim: ${line}`) });
+  const simulator = startBorrowerSimulator({ db, client, loanIdPrefix: prefix, behaviours, dayMs, seed, log: (line) => log(`sim: ${line}`) });
   cleanups.push(() => simulator.stop());
 
   // Progress: loans by stage and outcome from the case rows, once a second.

@@ -12,6 +12,7 @@ import { openDispute, resolveDispute } from '../../db/repository/negotiation';
 import { claimNextTask, completeTask } from '../../db/repository/tasks';
 import {
   agreePaymentPlan,
+  getState,
   disputeOpened,
   disputeResolved,
   promiseToPay,
@@ -27,7 +28,7 @@ export const BEHAVIOURS = [
   'pays_after_call',
   'promises_and_keeps',
   'promises_and_breaks',
-  'plan_then_misses',
+  'takes_plan',
   'disputes',
   'silent',
 ] as const;
@@ -39,7 +40,7 @@ export const BEHAVIOUR_MIX: Record<Behaviour, number> = {
   pays_after_call: 0.15,
   promises_and_keeps: 0.15,
   promises_and_breaks: 0.1,
-  plan_then_misses: 0.1,
+  takes_plan: 0.1,
   disputes: 0.1,
   silent: 0.2,
 };
@@ -52,14 +53,19 @@ export const BEHAVIOUR_MIX: Record<Behaviour, number> = {
  * riskScore knows it only in part.
  */
 export function hiddenAbility(loanId: string, seed: number): number {
+  const random = prng(loanHash(loanId, seed));
+  const u = Math.max(1e-12, random());
+  return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * random());
+}
+
+/** FNV-1a of the loan id, started from the seed: a stable per-loan seed for prng. */
+function loanHash(loanId: string, seed: number): number {
   let h = 0x811c9dc5 ^ (seed >>> 0);
   for (const char of loanId) {
     h ^= char.codePointAt(0)!;
     h = Math.imul(h, 0x01000193);
   }
-  const random = prng(h >>> 0);
-  const u = Math.max(1e-12, random());
-  return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * random());
+  return h >>> 0;
 }
 
 /** How strongly ability tilts a borrower towards each behaviour (log-odds per unit of ability). */
@@ -68,7 +74,7 @@ const ABILITY_TILT: Record<Behaviour, number> = {
   pays_after_call: 0.8,
   promises_and_keeps: 0.6,
   promises_and_breaks: -0.6,
-  plan_then_misses: -0.4,
+  takes_plan: -0.4,
   disputes: 0,
   silent: -1.2,
 };
@@ -145,6 +151,8 @@ export interface SimulatorOptions {
   dayMs: number;
   /** Collectors working the task queue at once. */
   collectors?: number;
+  /** The seed of the portfolio's hidden abilities (hiddenAbility): whether a plan taker keeps each instalment. */
+  seed?: number;
   log?: (line: string) => void;
 }
 
@@ -260,18 +268,31 @@ export function startBorrowerSimulator(options: SimulatorOptions): Simulator {
         if (done && behaviour === 'promises_and_keeps') later(1.5, 'promised payment', () => pay(loanId));
         return 'promise_to_pay';
       }
-      case 'plan_then_misses': {
-        const parts = 3;
-        const each = Math.floor(position.pastDueMinor / parts);
+      case 'takes_plan': {
+        // The collector agrees the plan Overdue offers (the state query's score.offer, within the
+        // strategy's limits); without one, three equal parts. Instalments fall due every 2 demo days.
+        const state = await h.query(getState);
+        const offer = state.score?.status === 'scored' ? state.score.offer : undefined;
+        const usable = offer && offer.currency === position.currency && offer.pastDueMinor === position.pastDueMinor && !offer.discountMinor;
+        const parts = usable ? offer.installments : 3;
+        const each = usable ? offer.amountMinor : Math.floor(position.pastDueMinor / parts);
         const installments = Array.from({ length: parts }, (_, i) => ({
           dueAt: new Date(Date.now() + (i + 1) * 2 * dayMs).toISOString(),
           amountMinor: i === parts - 1 ? position.pastDueMinor - each * (parts - 1) : each,
         }));
         const done = await update(() => h.executeUpdate(agreePaymentPlan, { args: [{ currency: position.currency, installments, collectorId }] }));
         if (done) {
-          count('plans');
-          // Pays the first instalment, then nothing: the second is missed.
-          later(1, 'first plan instalment', () => pay(loanId, installments[0]!.amountMinor));
+          count(usable ? 'plans (as offered)' : 'plans (three parts)');
+          // Each instalment is paid a day before it is due while the borrower keeps up. The chance of
+          // keeping the next one is sigmoid(2 + 1.3·ability): an average borrower keeps 88% of
+          // instalments, so short plans mostly finish and long ones often break.
+          const seed = options.seed ?? 1;
+          const keepsNext = 1 / (1 + Math.exp(-(2 + 1.3 * hiddenAbility(loanId, seed))));
+          const random = prng(loanHash(loanId, seed + 1));
+          let kept = 0;
+          while (kept < installments.length && random() < keepsNext) kept += 1;
+          installments.slice(0, kept).forEach((installment, i) => later(i * 2 + 1, `plan instalment ${i + 1}`, () => pay(loanId, installment.amountMinor)));
+          if (kept < installments.length) count('plans the borrower will break');
         }
         return 'payment_plan';
       }
