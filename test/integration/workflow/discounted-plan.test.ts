@@ -2,11 +2,15 @@
 // dev server and PostgreSQL: a plan short of the past-due amount by up to the strategy's
 // maxPlanDiscountPercent is taken; paid, it writes the discount down in the ledger and closes the case
 // settled, with the audit trail saying so; broken, it goes to legal and writes nothing down. A plan that
-// goes further, or an instalment below the strategy's smallest, is refused with the field named.
+// goes further, or an instalment below the strategy's smallest, is refused with the field named (by the
+// API with a 422, by the `overdue plan` CLI with exit code 1).
+import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { and, asc, eq } from 'drizzle-orm';
 import type { FastifyInstance } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { buildApi } from '../../../api/server';
 import { createApiKey } from '../../../db/repository/apiKeys';
 import { getLoanPosition } from '../../../db/repository/ledger';
@@ -143,5 +147,30 @@ describe('a discounted payment plan (contract 6)', () => {
     expect(await adjustmentRows(loan.loanId)).toEqual([]);
     expect((await trail(loan.loanId)).map((e) => e.action)).not.toContain('ledger.written_down');
     await h.keepHistory(handleOf(loan.loanId), 'contract6-discounted-plan-broken');
+  });
+
+  it('the CLI takes a discounted plan and refuses one beyond the discount, naming the field', async () => {
+    const { loan } = await negotiating('cli');
+    const collectorId = `cli-${suffix}`;
+    const repo = fileURLToPath(new URL('../../..', import.meta.url));
+    const env = { ...process.env, DATABASE_URL: h.databaseUrl, TEMPORAL_ADDRESS: inject('temporalAddress'), TASK_QUEUE: h.queues.collections };
+    const overdue = async (...args: string[]) => {
+      try {
+        const { stdout, stderr } = await promisify(execFile)(`${repo}node_modules/.bin/tsx`, ['scripts/overdue.ts', ...args], { cwd: repo, env, timeout: 60_000 });
+        return { code: 0, stdout, stderr };
+      } catch (error) {
+        const e = error as { code?: number; stdout?: string; stderr?: string };
+        return { code: typeof e.code === 'number' ? e.code : -1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
+      }
+    };
+    const list = (amounts: number[]) => amounts.map((a, i) => `${a}@${new Date(Date.now() + (i + 1) * 60_000).toISOString()}`).join(',');
+    const refused = await overdue('plan', loan.loanId, '--currency', 'CNY', '--installments', list([20_000, 19_999]), '--collector', collectorId, '--json');
+    expect(refused.code).toBe(1);
+    expect(JSON.parse(refused.stderr.trim().split('\n').at(-1)!)).toMatchObject({ error: { type: 'validation_error', field: 'installments' } });
+    const taken = await overdue('plan', loan.loanId, '--currency', 'CNY', '--installments', list([20_000, 20_000]), '--collector', collectorId);
+    expect(taken.code, taken.stderr).toBe(0);
+    expect(taken.stdout).toMatch(/plan\s+2 instalments, CN¥400\.00 \(CN¥100\.00 off\) \(open\)/);
+    expect(await planRows(loan.loanId)).toMatchObject([{ totalMinor: 40_000, discountMinor: 10_000, createdBy: `collector:${collectorId}` }]);
+    await call('POST', `/v1/loans/${loan.loanId}/collection/close`, backendKey, { outcome: 'cancelled' });
   });
 });
