@@ -7,7 +7,11 @@ import type { Client } from '@temporalio/client';
 import { sql } from 'drizzle-orm';
 import { queryRows, type Database } from '../../db/client';
 import { recordPaymentAndSignal } from '../../client/collection';
+import { getOpenCase } from '../../db/repository/cases';
 import { getLoanPosition } from '../../db/repository/ledger';
+import { pinnedPlanLimits } from '../../activities/scoring';
+import { planInstallmentFloorMinor } from '../../domain/plan-terms';
+import type { Strategy } from '../../domain/strategy/types';
 import { openDispute, resolveDispute } from '../../db/repository/negotiation';
 import { claimNextTask, completeTask } from '../../db/repository/tasks';
 import {
@@ -224,6 +228,8 @@ export function startBorrowerSimulator(options: SimulatorOptions): Simulator {
     }
   }
 
+  /** The strategy versions cases pinned, by id and version, for the plan limits. */
+  const pinnedStrategies = new Map<string, Strategy>();
   /** Updates can race the workflow reaching the step that accepts them: retry briefly on "not now". */
   async function update<T>(run: () => Promise<T>): Promise<T | undefined> {
     for (let attempt = 0; ; attempt += 1) {
@@ -261,7 +267,13 @@ export function startBorrowerSimulator(options: SimulatorOptions): Simulator {
         return 'promise_to_pay';
       }
       case 'plan_then_misses': {
-        const parts = 3;
+        // Up to three parts, none but the last below the strategy's smallest instalment (the plan update
+        // refuses one that is: workflows/validators validatePlan).
+        const open = await getOpenCase(db, loanId);
+        const limits = open ? await pinnedPlanLimits(db, open.id, pinnedStrategies) : undefined;
+        const floor = limits ? planInstallmentFloorMinor(limits.minInstallmentMinor, limits.currency, position.currency) : 0;
+        let parts = 3;
+        while (parts > 1 && Math.floor(position.pastDueMinor / parts) < floor) parts -= 1;
         const each = Math.floor(position.pastDueMinor / parts);
         const installments = Array.from({ length: parts }, (_, i) => ({
           dueAt: new Date(Date.now() + (i + 1) * 2 * dayMs).toISOString(),
@@ -270,8 +282,8 @@ export function startBorrowerSimulator(options: SimulatorOptions): Simulator {
         const done = await update(() => h.executeUpdate(agreePaymentPlan, { args: [{ currency: position.currency, installments, collectorId }] }));
         if (done) {
           count('plans');
-          // Pays the first instalment, then nothing: the second is missed.
-          later(1, 'first plan instalment', () => pay(loanId, installments[0]!.amountMinor));
+          // Pays the first instalment, then nothing: the second is missed (a plan of one is missed at once).
+          if (installments.length > 1) later(1, 'first plan instalment', () => pay(loanId, installments[0]!.amountMinor));
         }
         return 'payment_plan';
       }
