@@ -10,7 +10,7 @@ import { contactHistory } from '../db/repository/contact-facts';
 import { NotFoundError, ValidationError } from '../db/repository/errors';
 import { closeCase, CollectionEndedError, getCase, getLatestCaseOfRun, openCase, previousCycleEnd, updateCaseStage } from '../db/repository/cases';
 import { beginContactAttempt, markContactBlocked } from '../db/repository/contacts';
-import { getLoan, getLoanPosition, positionSummary, type LoanPosition } from '../db/repository/ledger';
+import { getLoan, getLoanPosition, positionSummary, writeDownPastDue, type LoanPosition } from '../db/repository/ledger';
 import { createLegalCase, createPaymentPlan, createPromiseToPay, resolvePromiseToPay, setPaymentPlanStatus } from '../db/repository/negotiation';
 import { cancelTask, cancelTaskByRule, enqueueTask, getTask } from '../db/repository/tasks';
 import { localDateOf } from '../domain/compliance';
@@ -150,7 +150,7 @@ export function createCaseActivities(deps: CaseActivityDeps): CaseActivities {
         history,
         ...(previousCycleEndedAt ? { previousCycleEndedAt } : {}),
         queues: deps.queues,
-        contract: 5,
+        contract: 6,
         score,
       };
     },
@@ -215,7 +215,7 @@ export function createCaseActivities(deps: CaseActivityDeps): CaseActivities {
       });
     },
 
-    async settlePlan({ idempotencyKey, caseId, loanId, currency, collectorId, installments, status }) {
+    async settlePlan({ idempotencyKey, caseId, loanId, currency, collectorId, installments, status, discountMinor }) {
       const { timeZone } = await getBorrowerForLoan(db, loanId);
       await db.transaction(async (tx) => {
         const { plan } = await createPaymentPlan(tx, {
@@ -225,8 +225,21 @@ export function createCaseActivities(deps: CaseActivityDeps): CaseActivities {
           currency,
           createdBy: collectorId ? `collector:${collectorId}` : actor(`collection-${loanId}`),
           installments: installments.map((i, n) => ({ seq: n + 1, dueDate: localDateOf(i.dueAt, timeZone), amountMinor: i.amountMinor })),
+          ...(discountMinor ? { discountMinor } : {}),
         });
         if (plan.status === 'active') await setPaymentPlanStatus(tx, plan.id, status, actor(`collection-${loanId}`));
+      });
+    },
+
+    async writeDownPlanDiscount({ idempotencyKey, caseId, loanId, currency, discountMinor }) {
+      // The write-down and the close are one transaction: the case is never settled on a ledger that
+      // still shows the discount past due, nor the discount written down on a case left open by a crash.
+      return db.transaction(async (tx) => {
+        const { position, writtenDownMinor } = await writeDownPastDue(tx, { idempotencyKey, loanId, caseId, amountMinor: discountMinor, currency, actor: actor(`collection-${loanId}`) });
+        const summary = toPosition(position);
+        if (closingOutcome(summary) === undefined) return { position: summary, writtenDownMinor };
+        await closeCase(tx, caseId, 'settled');
+        return { position: summary, writtenDownMinor, closedAs: 'settled' as const };
       });
     },
 

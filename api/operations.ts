@@ -508,6 +508,7 @@ export async function submitPlan(deps: OperationDeps, loanId: string, body: Plan
     currency: body.currency,
     createdBy: actorOf(by),
     installments: body.installments.map((i, n) => ({ seq: n + 1, dueDate: localDate(new Date(i.dueAt), zone), amountMinor: i.amountMinor })),
+    ...(state.plan?.discountMinor ? { discountMinor: state.plan.discountMinor } : {}),
   }));
   await finishTask(deps.db, task, collectorId, 'payment_plan');
   return state;

@@ -198,7 +198,14 @@ export const collectionState = {
     dpd: { type: 'integer' },
     assignedCollector: { type: ['string', 'null'] },
     promise: { type: 'object', properties: { amountMinor: { type: 'integer' }, dueAt: instant, status: { type: 'string' } } },
-    plan: { type: 'object' },
+    plan: {
+      type: 'object',
+      properties: {
+        installments: { type: 'array', items: { type: 'object', properties: { dueAt: instant, amountMinor: { type: 'integer' }, status: { type: 'string' } } } },
+        status: { type: 'string' },
+        discountMinor: { type: 'integer', minimum: 1, description: 'The plan\'s discount on the past-due amount (contract 6), written down when it is completed; absent: none' },
+      },
+    },
     dispute: { type: 'object', properties: { disputeId: { type: 'string' }, status: { type: 'string' } } },
     ceaseRequested: { type: 'boolean' },
     optedOut: { type: 'array', items: channel },
@@ -219,7 +226,7 @@ export const collectionState = {
           type: 'object',
           description:
             'The proposed plan, within the negotiation stage\'s maxPlanInstallments, minPlanInstallmentMinor and maxPlanDiscountPercent: installments - 1 payments of amountMinor and one of lastAmountMinor, totalMinor in all (pastDueMinor - discountMinor). ' +
-            'A plan agreed through POST /v1/loans/{id}/collection/plan must still cover the whole past-due amount, so a discount is advice for the lender.',
+            'Agreed as it stands through POST /v1/loans/{id}/collection/plan it is accepted; on a case opened on contract 6 or later a discounted one too, whose discount is written down and the case settled once it is paid.',
           properties: {
             installments: { type: 'integer' },
             amountMinor: { type: 'integer', description: 'Each instalment but the last' },

@@ -119,7 +119,7 @@ try {
     const [expected] = await queryRows<{ n: number }>(
       db,
       sql`SELECT count(*)::int AS n FROM loans l
-          WHERE EXISTS (SELECT 1 FROM installments i WHERE i.loan_id = l.id AND i.amount_paid_minor < i.amount_due_minor AND i.due_date < ${asOf}::date)
+          WHERE EXISTS (SELECT 1 FROM installments i WHERE i.loan_id = l.id AND i.amount_paid_minor + i.amount_written_down_minor < i.amount_due_minor AND i.due_date < ${asOf}::date)
             AND NOT EXISTS (SELECT 1 FROM collection_cases c WHERE c.loan_id = l.id AND c.closed_at IS NULL)`,
     );
     console.log(`delinquent loans without an open case: ${expected!.n}`);

@@ -72,10 +72,12 @@ export interface CaseFacts {
    * timer's instant (see remind); 4 when the case is also rescored after payments, broken promises and
    * missed instalments (see rescore); 5 when the workflow's audit events ride on the activity that
    * effects them (AuditEntry), a payment signal's position is taken without re-reading the ledger, and
-   * every patched() branch of older runs is taken without its marker. Absent from cases opened before
-   * the first; for those the workflow asks patched().
+   * every patched() branch of older runs is taken without its marker; 6 when a plan may total less than
+   * the past-due amount by up to the strategy's maxPlanDiscountPercent, and completing such a plan writes
+   * the rest down (writeDownPlanDiscount) and settles the case. Absent from cases opened before the
+   * first; for those the workflow asks patched().
    */
-  contract?: 2 | 3 | 4 | 5;
+  contract?: 2 | 3 | 4 | 5 | 6;
   /** The cure-propensity score taken as the case opened; absent in runs from before scoring existed. */
   score?: ScoreOutcome;
 }
@@ -151,8 +153,14 @@ export interface CaseActivities {
    * not filed it yet (same key: promiseRowKey). Idempotent.
    */
   settlePromise(input: Audited<NegotiationRow & { amountMinor: number; dueAt: string; status: 'kept' | 'broken' | 'cancelled' }>): Promise<void>;
-  /** The same for a payment plan (key: planRowKey). */
-  settlePlan(input: Audited<NegotiationRow & { installments: Array<{ dueAt: string; amountMinor: number }>; status: 'completed' | 'broken' | 'cancelled' }>): Promise<void>;
+  /** The same for a payment plan (key: planRowKey), with its discount (contract 6) when it has one. */
+  settlePlan(input: Audited<NegotiationRow & { installments: Array<{ dueAt: string; amountMinor: number }>; status: 'completed' | 'broken' | 'cancelled'; discountMinor?: number }>): Promise<void>;
+  /**
+   * A completed discounted plan (contract 6): writes its discount down in the ledger (at most what is
+   * still past due; one transaction, once per key, audited as ledger.written_down) and, when nothing is
+   * past due after it, closes the case as `settled` in the same transaction (`closedAs`).
+   */
+  writeDownPlanDiscount(input: Audited<{ idempotencyKey: string; caseId: string; loanId: string; currency: string; discountMinor: number }>): Promise<{ position: Position; writtenDownMinor: number; closedAs?: 'settled' }>;
   handOffToLegal(input: Audited<{ idempotencyKey: string; caseId: string; loanId: string }>): Promise<{ legalCaseId: string }>;
   closeCase(input: Audited<{ caseId: string; loanId: string; outcome: Outcome }>): Promise<void>;
   /** Audit events no effect carried (the workflow is about to wait): written together, once each. */

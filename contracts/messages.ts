@@ -136,7 +136,12 @@ export interface CollectionState {
   dpd?: number;
   assignedCollector: string | null;
   promise?: { amountMinor: number; dueAt: string; status: 'open' | 'kept' | 'broken' };
-  plan?: { installments: Array<{ dueAt: string; amountMinor: number; status: 'open' | 'paid' | 'missed' }>; status: 'open' | 'completed' | 'broken' };
+  plan?: {
+    installments: Array<{ dueAt: string; amountMinor: number; status: 'open' | 'paid' | 'missed' }>;
+    status: 'open' | 'completed' | 'broken';
+    /** The plan's discount on the past-due amount (contract 6), written down when it is completed; absent: none. */
+    discountMinor?: number;
+  };
   dispute?: { disputeId: string; status: 'open' | 'upheld' | 'rejected' };
   ceaseRequested: boolean;
   optedOut: Channel[];

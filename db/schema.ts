@@ -125,18 +125,23 @@ export const installments = pgTable(
     dueDate: date('due_date', { mode: 'string' }).notNull(),
     amountDueMinor: money('amount_due_minor').notNull(),
     amountPaidMinor: money('amount_paid_minor').notNull().default(0),
+    /**
+     * Written down, not paid: the part a completed discounted plan let go (ledgerAdjustments). An
+     * instalment is settled when paid + written down reaches what was due; only payments count as paid.
+     */
+    amountWrittenDownMinor: money('amount_written_down_minor').notNull().default(0),
   },
   (t) => [
     primaryKey({ columns: [t.loanId, t.seq] }),
     check('installments_amount_due_positive', sql`${t.amountDueMinor} > 0`),
     check(
       'installments_amount_paid_range',
-      sql`${t.amountPaidMinor} >= 0 AND ${t.amountPaidMinor} <= ${t.amountDueMinor}`,
+      sql`${t.amountPaidMinor} >= 0 AND ${t.amountWrittenDownMinor} >= 0 AND ${t.amountPaidMinor} + ${t.amountWrittenDownMinor} <= ${t.amountDueMinor}`,
     ),
-    // Backs the delinquency sweep: only unpaid instalments are indexed, in loan id order (keyset paging).
+    // Backs the delinquency sweep: only unsettled instalments are indexed, in loan id order (keyset paging).
     index('installments_unpaid_idx')
       .on(t.loanId, t.dueDate)
-      .where(sql`${t.amountPaidMinor} < ${t.amountDueMinor}`),
+      .where(sql`${t.amountPaidMinor} + ${t.amountWrittenDownMinor} < ${t.amountDueMinor}`),
   ],
 );
 
@@ -180,6 +185,34 @@ export const paymentAllocations = pgTable(
     }),
     index('payment_allocations_installment_idx').on(t.loanId, t.installmentSeq),
     check('payment_allocations_amount_positive', sql`${t.amountMinor} > 0`),
+  ],
+);
+
+/**
+ * Ledger entries that are not payments: today only `plan_discount`, the past-due amount a completed
+ * discounted plan lets go, spread over the oldest unsettled instalments (`allocations`, added to their
+ * amount_written_down_minor in the same transaction). Written once per key; never edited.
+ */
+export const ledgerAdjustments = pgTable(
+  'ledger_adjustments',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    idempotencyKey: text('idempotency_key').notNull().unique(),
+    loanId: text('loan_id')
+      .notNull()
+      .references(() => loans.id),
+    caseId: uuid('case_id').references(() => collectionCases.id),
+    kind: text('kind').$type<'plan_discount'>().notNull(),
+    amountMinor: money('amount_minor').notNull(),
+    currency: text('currency').notNull(),
+    allocations: jsonb('allocations').$type<Array<{ seq: number; amountMinor: number }>>().notNull(),
+    createdBy: text('created_by').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    index('ledger_adjustments_loan_idx').on(t.loanId, t.createdAt),
+    check('ledger_adjustments_amount_positive', sql`${t.amountMinor} > 0`),
+    check('ledger_adjustments_kind', oneOf('kind', ['plan_discount'])),
   ],
 );
 
@@ -298,6 +331,8 @@ export const paymentPlans = pgTable(
       .references(() => loans.id),
     currency: text('currency').notNull(),
     totalMinor: money('total_minor').notNull(),
+    /** How much less than the past-due amount the plan asks for (contract 6); 0: it covers it all. */
+    discountMinor: money('discount_minor').notNull().default(0),
     status: text('status').$type<'active' | 'completed' | 'broken' | 'cancelled'>().notNull().default('active'),
     createdBy: text('created_by').notNull(),
     createdAt: createdAt(),
@@ -307,6 +342,7 @@ export const paymentPlans = pgTable(
     index('payment_plans_case_idx').on(t.caseId),
     index('payment_plans_loan_idx').on(t.loanId),
     check('payment_plans_total_positive', sql`${t.totalMinor} > 0`),
+    check('payment_plans_discount_non_negative', sql`${t.discountMinor} >= 0`),
     check('payment_plans_status', oneOf('status', ['active', 'completed', 'broken', 'cancelled'])),
   ],
 );

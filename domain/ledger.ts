@@ -14,6 +14,13 @@ export interface LedgerInstallment {
   dueDate: string;
   amountDueMinor: number;
   amountPaidMinor: number;
+  /** Let go rather than paid (a completed discounted plan's write-down); absent: 0. */
+  amountWrittenDownMinor?: number;
+}
+
+/** What is still owed on an instalment: due less paid less written down. */
+export function unsettledMinor(i: LedgerInstallment): number {
+  return i.amountDueMinor - i.amountPaidMinor - (i.amountWrittenDownMinor ?? 0);
 }
 
 export interface Allocation {
@@ -108,9 +115,10 @@ function validate(installments: readonly LedgerInstallment[]): void {
     dayNumber(i.dueDate);
     assertMinor(i.amountDueMinor, `installment ${i.seq} amountDueMinor`);
     assertMinor(i.amountPaidMinor, `installment ${i.seq} amountPaidMinor`);
-    if (i.amountPaidMinor > i.amountDueMinor) {
+    assertMinor(i.amountWrittenDownMinor ?? 0, `installment ${i.seq} amountWrittenDownMinor`);
+    if (unsettledMinor(i) < 0) {
       throw new RangeError(
-        `installment ${i.seq} amountPaidMinor (${i.amountPaidMinor}) exceeds amountDueMinor (${i.amountDueMinor})`,
+        `installment ${i.seq} amountPaidMinor (${i.amountPaidMinor}) and amountWrittenDownMinor (${i.amountWrittenDownMinor ?? 0}) exceed amountDueMinor (${i.amountDueMinor})`,
       );
     }
   }
@@ -128,13 +136,22 @@ export function allocatePayment(installments: readonly LedgerInstallment[], amou
   const allocations: Allocation[] = [];
   for (const i of [...installments].sort(byDueDate)) {
     if (left === 0) break;
-    const unpaid = i.amountDueMinor - i.amountPaidMinor;
+    const unpaid = unsettledMinor(i);
     if (unpaid === 0) continue;
     const take = Math.min(unpaid, left);
     allocations.push({ seq: i.seq, amountMinor: take });
     left -= take;
   }
   return { allocations, unallocatedMinor: left };
+}
+
+/**
+ * Where a write-down of `amountMinor` goes: the oldest unsettled instalments first, like a payment (so
+ * it settles past-due instalments before any not yet due), never beyond what is owed.
+ */
+export function allocateWriteDown(installments: readonly LedgerInstallment[], amountMinor: number): Allocation[] {
+  assertMinor(amountMinor, 'write-down amountMinor', { positive: true });
+  return allocatePayment(installments, amountMinor).allocations;
 }
 
 /** Instalments after applying allocations (does not mutate the input). */
@@ -159,7 +176,7 @@ export function loanPosition(
   let outstandingMinor = 0;
   let oldest: string | null = null;
   const rows: InstallmentPosition[] = [...installments].sort(byDueDate).map((i) => {
-    const unpaidMinor = i.amountDueMinor - i.amountPaidMinor;
+    const unpaidMinor = unsettledMinor(i);
     const late = unpaidMinor > 0 && dayNumber(i.dueDate) < asOfDay;
     const pastDue = unpaidMinor > 0 && (late || accelerated);
     outstandingMinor += unpaidMinor;
@@ -177,7 +194,7 @@ export function pastDueMinor(installments: readonly LedgerInstallment[], asOf: s
 
 export function outstandingMinor(installments: readonly LedgerInstallment[]): number {
   validate(installments);
-  return installments.reduce((sum, i) => sum + i.amountDueMinor - i.amountPaidMinor, 0);
+  return installments.reduce((sum, i) => sum + unsettledMinor(i), 0);
 }
 
 export function daysPastDue(installments: readonly LedgerInstallment[], asOf: string): number {

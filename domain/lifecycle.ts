@@ -44,6 +44,8 @@ export interface LifecycleInstallment {
   dueDate: string;
   amountDueMinor: number;
   amountPaidMinor: number;
+  /** Written down by a completed discounted plan (domain/ledger); absent: 0. */
+  amountWrittenDownMinor?: number;
 }
 
 export interface NewCaseQuestion {
@@ -83,7 +85,7 @@ export type NewCaseDecision =
 export const lapseSince = (closedAt: Date | string): string => businessDate(closedAt instanceof Date ? closedAt : new Date(closedAt));
 
 /** Unpaid and due before `asOf` (late from the day after its due date, as in domain/ledger). */
-const isPastDue = (i: LifecycleInstallment, asOf: string) => i.amountPaidMinor < i.amountDueMinor && dayNumber(i.dueDate) < dayNumber(asOf);
+const isPastDue = (i: LifecycleInstallment, asOf: string) => i.amountPaidMinor + (i.amountWrittenDownMinor ?? 0) < i.amountDueMinor && dayNumber(i.dueDate) < dayNumber(asOf);
 
 /** Whether the loan may get a new case now. Checks run from the strongest bar to the weakest. */
 export function mayOpenNewCase(q: NewCaseQuestion): NewCaseDecision {

@@ -19,6 +19,7 @@ import {
   startCollection,
   submitCallOutcome,
   submitPayment,
+  submitPlan,
   submitPromise,
   fileDispute,
   type LegalOutcome,
@@ -218,7 +219,7 @@ function stateView(s: Awaited<ReturnType<typeof readState>>, timeZone: string) {
     dpd: s.dpd ?? '-',
     assignedCollector: s.assignedCollector ?? '-',
     promise: s.promise ? `${money(s.promise.amountMinor)} by ${when(s.promise.dueAt, timeZone)} (${s.promise.status})` : '-',
-    plan: s.plan ? `${s.plan.installments.length} instalments, ${money(s.plan.installments.reduce((sum, i) => sum + i.amountMinor, 0))} (${s.plan.status})` : '-',
+    plan: s.plan ? `${s.plan.installments.length} instalments, ${money(s.plan.installments.reduce((sum, i) => sum + i.amountMinor, 0))}${s.plan.discountMinor ? ` (${money(s.plan.discountMinor)} off)` : ''} (${s.plan.status})` : '-',
     dispute: s.dispute ? `${s.dispute.disputeId} (${s.dispute.status})` : '-',
     contacts: `${s.contacts.sent} sent, ${s.contacts.blocked} blocked`,
     lastBlocked: s.lastBlocked ? `${s.lastBlocked.channel} by ${s.lastBlocked.rule}${s.lastBlocked.until ? ` until ${when(s.lastBlocked.until, timeZone)}` : ''}` : '-',
@@ -477,6 +478,26 @@ const commands: Record<string, Command> = {
         { amountMinor: integer(need(values, 'amount'), 'amount')!, currency: need(values, 'currency'), dueAt: instant(need(values, 'due-at'), 'due-at') },
         asCollector(need(values, 'collector')),
       );
+      return json ? state : showState(state);
+    },
+  },
+  plan: {
+    usage: 'overdue plan <loanId> --currency CUR --installments MINOR@ISO[,MINOR@ISO...] --collector ID',
+    summary: 'record a payment plan agreed as the collector (a discounted one within the strategy\'s limits, on contract 6)',
+    options: {
+      currency: { type: 'string', value: 'CUR', description: "ISO 4217 code, the loan's currency; required" },
+      installments: { type: 'string', value: 'LIST', description: 'the instalments in order, each amount in minor units @ due instant (ISO-8601), comma-separated; required' },
+      collector: { type: 'string', value: 'ID', description: 'the collector who agreed the plan; required' },
+    },
+    async run({ values, positionals, json }) {
+      const installments = need(values, 'installments').split(',').map((entry, n) => {
+        const [amount, dueAt, extra] = entry.trim().split('@');
+        if (amount === undefined || dueAt === undefined || extra !== undefined) {
+          throw new UsageError(`--installments entry ${n + 1} must be MINOR@ISO, e.g. 20000@2027-03-01T00:00:00Z (got ${JSON.stringify(entry)})`);
+        }
+        return { amountMinor: integer(amount, 'installments')!, dueAt: instant(dueAt, 'installments') };
+      });
+      const state = await submitPlan(await deps(), one(positionals, 'loanId'), { currency: need(values, 'currency'), installments }, asCollector(need(values, 'collector')));
       return json ? state : showState(state);
     },
   },

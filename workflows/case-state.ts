@@ -38,6 +38,12 @@ export interface CaseState {
   promise?: { amountMinor: number; dueAt: string; paidBaselineMinor: number; status: 'open' | 'kept' | 'broken'; collectorId?: string };
   plan?: {
     paidBaselineMinor: number;
+    /**
+     * Contract 6: how much less than the past-due amount the plan asks for (the past-due amount when it
+     * was agreed less its total), within the strategy's maxPlanDiscountPercent; written down when the
+     * plan is completed. Absent when the plan covers the whole past-due amount.
+     */
+    discountMinor?: number;
     collectorId?: string;
     installments: Array<{ dueAt: string; amountMinor: number; status: 'open' | 'paid' | 'missed' }>;
     status: 'open' | 'completed' | 'broken';
@@ -108,6 +114,14 @@ export function newCaseState(workflowId: string, facts: CaseFacts, treatment: Tr
  */
 export function onContract5(state: CaseState): boolean {
   return (state.contract ?? 1) >= 5;
+}
+
+/**
+ * Whether the case opened on contract 6: a plan may total less than the past-due amount, by up to the
+ * strategy's maxPlanDiscountPercent, and completing such a plan writes the rest down and settles the case.
+ */
+export function onContract6(state: CaseState): boolean {
+  return (state.contract ?? 1) >= 6;
 }
 
 /**
@@ -227,7 +241,7 @@ export function viewOf(state: CaseState, nowMs: number): OpenCollectionState {
     dpd: state.position.dpd,
     assignedCollector: state.assignedCollector,
     promise: state.promise && { amountMinor: state.promise.amountMinor, dueAt: state.promise.dueAt, status: state.promise.status },
-    plan: state.plan && { installments: state.plan.installments, status: state.plan.status },
+    plan: state.plan && { installments: state.plan.installments, status: state.plan.status, ...(state.plan.discountMinor ? { discountMinor: state.plan.discountMinor } : {}) },
     dispute: state.dispute,
     ceaseRequested: state.borrower.ceaseRequested,
     optedOut: state.borrower.optedOut,

@@ -378,6 +378,7 @@ async function negotiate(state: CaseState, stage: NegotiationStage): Promise<Nex
       }
     }
     plan.status = 'completed';
+    if (plan.discountMinor) return settleDiscountedPlan(state, plan, plan.discountMinor);
     if (onContract5(state)) await transition(state, 'plan_completed', {});
     await settlePlanRow(state, plan, 'completed');
     if (!onContract5(state)) await transition(state, 'plan_completed', {});
@@ -415,12 +416,32 @@ function negotiationRow(state: CaseState, idempotencyKey: string, collectorId: s
   return { idempotencyKey, caseId: state.caseId, loanId: state.loanId, currency: state.position.currency, ...(collectorId ? { collectorId } : {}) };
 }
 
+/**
+ * A discounted plan paid in full (contract 6; only such runs carry a discount): its row is completed,
+ * then its discount is written down in the ledger, and when nothing is past due after that the same
+ * activity closes the case as `settled`. Whatever fell due while the plan ran and is still unpaid is not
+ * written down: the ladder starts again for it, as after a plan that covered the whole past-due amount.
+ */
+async function settleDiscountedPlan(state: CaseState, plan: NonNullable<CaseState['plan']>, discountMinor: number): Promise<Next> {
+  await transition(state, 'plan_completed', { discountMinor });
+  await settlePlanRow(state, plan, 'completed');
+  const installments = plan.installments.map((i) => ({ dueAt: i.dueAt, amountMinor: i.amountMinor }));
+  const { position, writtenDownMinor, closedAs } = await caseDb.writeDownPlanDiscount.executeWithOptions({ summary: 'write the plan\'s discount down; settle the case' }, [
+    { idempotencyKey: `${planRowKey(state.caseId, installments)}/discount`, caseId: state.caseId, loanId: state.loanId, currency: state.position.currency, discountMinor },
+  ]);
+  keepAudit(state, 'plan_discount_written_down', { discountMinor, writtenDownMinor, pastDueMinor: position.pastDueMinor });
+  state.plan = undefined;
+  settle(state, position, closedAs);
+  return isClosed(state) ? NEXT : { kind: 'restart' };
+}
+
 /** Writes the plan's end to its row; histories before this change wrote nothing. */
 async function settlePlanRow(state: CaseState, plan: NonNullable<CaseState['plan']>, status: 'completed' | 'broken' | 'cancelled'): Promise<void> {
   if (!patchedBefore5(state, 'negotiation-rows-follow-workflow')) return;
   const installments = plan.installments.map((i) => ({ dueAt: i.dueAt, amountMinor: i.amountMinor }));
+  const discount = plan.discountMinor ? { discountMinor: plan.discountMinor } : {};
   await caseDb.settlePlan.executeWithOptions({ summary: `settle the payment plan (${status})` }, [
-    { ...negotiationRow(state, planRowKey(state.caseId, installments), plan.collectorId), installments, status, ...carryAudits(state) },
+    { ...negotiationRow(state, planRowKey(state.caseId, installments), plan.collectorId), installments, status, ...discount, ...carryAudits(state) },
   ]);
 }
 
@@ -581,7 +602,7 @@ async function refreshPosition(state: CaseState): Promise<void> {
 }
 
 /** Applies a fresh position; a close the database recorded on the ledger's word stands. */
-function settle(state: CaseState, position: Position, closedAs: SettledOutcome | undefined): void {
+function settle(state: CaseState, position: Position, closedAs: SettledOutcome | 'settled' | undefined): void {
   applyPosition(state, position);
   if (closedAs) {
     // The activity closed the case on the ledger's word, so the cure or repayment came first: a close

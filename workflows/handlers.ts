@@ -3,7 +3,7 @@
 // only change state and leave the side effects (audit, ledger reads) to activities.
 import { setHandler } from '@temporalio/workflow';
 import { parseDuration } from '../domain/strategy/duration';
-import { applyPosition, isClosed, onContract5, openingView, patchedBefore5, rememberPayment, viewOf, type CaseState } from './case-state';
+import { applyPosition, isClosed, onContract5, onContract6, openingView, patchedBefore5, rememberPayment, viewOf, type CaseState } from './case-state';
 import * as m from '../contracts/messages';
 import { invalid, validateCallOutcome, validatePlan, validatePromise } from './validators';
 
@@ -156,14 +156,20 @@ export function listen(loanId: string): { opened(state: CaseState): void } {
     ({ installments, collectorId }) => {
       const state = requireOpen();
       assignUnlessSelfService(state, collectorId);
+      // Contract 6: a plan short of the past-due amount (the validator held it to the strategy's largest
+      // discount) carries its discount. Older runs' validators refused such plans, so they never carry one.
+      const total = installments.reduce((sum, i) => sum + i.amountMinor, 0);
+      const discountMinor = onContract6(state) ? Math.max(0, state.position.pastDueMinor - total) : 0;
       state.plan = {
         paidBaselineMinor: state.position.paidMinor,
         collectorId,
         installments: installments.map((i) => ({ dueAt: new Date(Date.parse(i.dueAt)).toISOString(), amountMinor: i.amountMinor, status: 'open' as const })),
         status: 'open',
+        ...(discountMinor > 0 ? { discountMinor } : {}),
       };
       if (state.awaitingCallOutcome) state.callOutcome = 'right_party_contact';
-      audit(state, 'payment_plan_agreed', { installments, currency: state.position.currency, collectorId });
+      const discount = discountMinor > 0 ? { discountMinor, pastDueMinor: state.position.pastDueMinor } : {};
+      audit(state, 'payment_plan_agreed', { installments, currency: state.position.currency, collectorId, ...discount });
       return viewOf(state, Date.now());
     },
     { validator: (input) => validatePlan(requireOpen(), input) },

@@ -5,7 +5,8 @@ import { ApplicationFailure } from '@temporalio/workflow';
 import { assertAmountMinor } from '../domain/money';
 import { parseDuration } from '../domain/strategy/duration';
 import type { NegotiationStage } from '../domain/strategy/types';
-import { currentStageKind, isClosed, pauses, type CaseState } from './case-state';
+import { largestPlanDiscountMinor, mayFallBelowFloor, planInstallmentFloorMinor } from '../domain/plan-terms';
+import { currentStageKind, isClosed, onContract6, pauses, type CaseState } from './case-state';
 import * as m from '../contracts/messages';
 
 /** An update rejected by its validator: the client sees type ValidationError, the message and the field. */
@@ -35,7 +36,11 @@ export function validatePromise(state: CaseState, { amountMinor, currency, dueAt
   if (pauses(state, Date.now()).includes('disputed')) throw invalid('stage', 'the debt is disputed; no promise can be taken until the dispute is resolved');
 }
 
-/** agreePaymentPlan: up to the strategy's number of instalments, in order, covering what is past due. */
+/**
+ * agreePaymentPlan: up to the strategy's number of instalments, in order, none but the last below the
+ * strategy's smallest instalment (the last may be the remainder: domain/plan-terms), covering what is
+ * past due, less at most the strategy's largest discount on a case opened on contract 6 or later.
+ */
 export function validatePlan(state: CaseState, { installments, currency, collectorId }: m.PlanInput): void {
   requireCurrency(state, currency, 'currency');
   const terms = requireOfferWindow(state, 'payment plan');
@@ -43,17 +48,29 @@ export function validatePlan(state: CaseState, { installments, currency, collect
   if (installments.length > terms.maxPlanInstallments) {
     throw invalid('installments', `installments may have at most ${terms.maxPlanInstallments} entries (got ${installments.length})`);
   }
+  const { currency: loanCurrency, pastDueMinor } = state.position;
+  const floor = planInstallmentFloorMinor(terms.minPlanInstallmentMinor, state.strategy.currency, loanCurrency);
   let previous = Date.now();
   let total = 0;
   installments.forEach((installment, index) => {
-    amount(installment?.amountMinor, `installments[${index}].amountMinor`);
+    const field = `installments[${index}].amountMinor`;
+    amount(installment?.amountMinor, field);
+    if (installment.amountMinor < floor && !mayFallBelowFloor(index, installments.length)) {
+      throw invalid(field, `${field} must be at least ${floor}, the strategy's smallest instalment (got ${installment.amountMinor}); only the last instalment, the remainder, may be smaller`);
+    }
     const at = requireFutureInstant(installment.dueAt, `installments[${index}].dueAt`, Number.MAX_SAFE_INTEGER);
     if (at <= previous && index > 0) throw invalid(`installments[${index}].dueAt`, `installments[${index}].dueAt must come after the previous instalment`);
     previous = at;
     total += installment.amountMinor;
   });
-  if (total < state.position.pastDueMinor) {
-    throw invalid('installments', `the plan totals ${total} but ${state.position.pastDueMinor} is past due; it must cover the past-due amount`);
+  const discount = onContract6(state) ? largestPlanDiscountMinor(pastDueMinor, terms.maxPlanDiscountPercent) : 0;
+  if (total < pastDueMinor - discount) {
+    throw invalid(
+      'installments',
+      discount > 0
+        ? `the plan totals ${total} but ${pastDueMinor} is past due and the strategy lets go of at most ${terms.maxPlanDiscountPercent}% (${discount}); it must total at least ${pastDueMinor - discount}`
+        : `the plan totals ${total} but ${pastDueMinor} is past due; it must cover the past-due amount`,
+    );
   }
   requireCollector(state, collectorId);
 }

@@ -98,7 +98,10 @@ export const collectorRoutes: RouteSpec[] = [
     url: '/v1/loans/:loanId/collection/plan',
     operationId: 'agreePaymentPlan',
     summary: 'Record an agreed payment plan',
-    description: 'The instalments must be in the future, in order, within the strategy’s maximum count, and cover the past-due amount (422 otherwise).',
+    description:
+      'The instalments must be in the future, in order, within the strategy’s maximum count, none but the last below the strategy’s smallest instalment (minPlanInstallmentMinor; the last may be the remainder), ' +
+      'and cover the past-due amount, less at most the strategy’s maxPlanDiscountPercent of it (rounded down to a whole minor unit) on a case opened on contract 6 or later (422 naming the field otherwise). ' +
+      'A discounted plan shows its discountMinor in the state’s plan; once paid, the discount is written down in the ledger and the case closes settled.',
     tag: 'collectors',
     roles: ['collector'],
     schema: { params: s.loanParams, body: s.planBody },

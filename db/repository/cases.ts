@@ -201,7 +201,7 @@ export async function getLifecycleFacts(db: Database, loanId: string): Promise<L
   const [lastClosedCase, rows, [flags]] = await Promise.all([
     getLastClosedCase(db, loanId),
     db
-      .select({ dueDate: installments.dueDate, amountDueMinor: installments.amountDueMinor, amountPaidMinor: installments.amountPaidMinor })
+      .select({ dueDate: installments.dueDate, amountDueMinor: installments.amountDueMinor, amountPaidMinor: installments.amountPaidMinor, amountWrittenDownMinor: installments.amountWrittenDownMinor })
       .from(installments)
       .where(eq(installments.loanId, loanId)),
     db
@@ -367,7 +367,7 @@ export function sweepPageQuery(input: { asOf: string; afterLoanId: string | null
       FROM (
         SELECT i.loan_id, min(i.due_date) AS oldest_unpaid_due_date, max(i.due_date) AS newest_unpaid_due_date
         FROM installments i
-        WHERE i.amount_paid_minor < i.amount_due_minor
+        WHERE i.amount_paid_minor + i.amount_written_down_minor < i.amount_due_minor
           AND i.due_date < ${asOf}::date
           ${after === null ? sql`` : sql`AND i.loan_id > ${after}`}
           AND NOT EXISTS (

@@ -2,9 +2,10 @@
 // the instalments by domain/ledger (never stored twice).
 import { and, asc, eq, sql } from 'drizzle-orm';
 import type { Database } from '../client';
-import { installments, loans, paymentAllocations, payments, type Installment, type Loan, type Payment } from '../schema';
+import { installments, ledgerAdjustments, loans, paymentAllocations, payments, type Installment, type Loan, type Payment } from '../schema';
 import {
   allocatePayment,
+  allocateWriteDown,
   applyAllocations,
   businessDate,
   loanPosition,
@@ -299,4 +300,77 @@ async function repeatedPayment(tx: Database, existing: Payment, input: PaymentIn
 export async function getLoan(db: Database, loanId: string): Promise<Loan | null> {
   const [loan] = await db.select().from(loans).where(eq(loans.id, loanId));
   return loan ?? null;
+}
+
+export interface WriteDownInput {
+  /** Written once per key: a retry finds the adjustment it made and changes nothing. */
+  idempotencyKey: string;
+  loanId: string;
+  caseId: string;
+  /** The most to write down; less when less is past due (never more than the past-due amount). */
+  amountMinor: number;
+  currency: string;
+  actor: string;
+  /** As-of date of the position (default: today, UTC). */
+  asOf?: string | Date;
+}
+
+export interface WriteDownResult {
+  /** false when the key was written down before (nothing changed now). */
+  written: boolean;
+  /** What was written down (0: nothing was past due). */
+  writtenDownMinor: number;
+  allocations: Allocation[];
+  position: LoanPosition;
+}
+
+/**
+ * Writes down part of the past-due amount (a completed discounted plan's discount): up to `amountMinor`,
+ * never more than is past due, over the oldest unsettled instalments first. The adjustment row, the
+ * instalments' amount_written_down_minor and the audit event (`ledger.written_down`, with the position
+ * before and after) are one transaction, under the loan's lock like a payment. Idempotent by key.
+ * `db` may be a transaction the caller holds (the case activity closes the case in the same one).
+ */
+export async function writeDownPastDue(db: Database, input: WriteDownInput): Promise<WriteDownResult> {
+  requireText(input.idempotencyKey, 'idempotencyKey');
+  requireText(input.loanId, 'loanId');
+  requireMinor(input.amountMinor, 'amountMinor');
+  requireCurrency(input.currency);
+  const asOf = toAsOf(input.asOf ?? new Date());
+  return db.transaction(async (tx) => {
+    const [loan] = await tx.select().from(loans).where(eq(loans.id, input.loanId)).for('update');
+    if (!loan) throw new NotFoundError(`loan ${input.loanId} not found`, 'loanId');
+    const rows = async () => tx.select().from(installments).where(eq(installments.loanId, loan.id)).orderBy(asc(installments.seq));
+    const [earlier] = await tx.select().from(ledgerAdjustments).where(eq(ledgerAdjustments.idempotencyKey, input.idempotencyKey));
+    if (earlier) return { written: false, writtenDownMinor: earlier.amountMinor, allocations: earlier.allocations, position: position(loan, await rows(), asOf) };
+    if (input.currency !== loan.currency) {
+      throw new ValidationError(`write-down currency ${input.currency} does not match loan ${loan.id} currency ${loan.currency}`, 'currency');
+    }
+    const before = await rows();
+    const beforePosition = position(loan, before, asOf);
+    const amountMinor = Math.min(input.amountMinor, beforePosition.pastDueMinor);
+    if (amountMinor <= 0) return { written: false, writtenDownMinor: 0, allocations: [], position: beforePosition };
+    const allocations = allocateWriteDown(before, amountMinor);
+    for (const a of allocations) {
+      await tx
+        .update(installments)
+        .set({ amountWrittenDownMinor: sql`${installments.amountWrittenDownMinor} + ${a.amountMinor}` })
+        .where(and(eq(installments.loanId, loan.id), eq(installments.seq, a.seq)));
+    }
+    const [adjustment] = await tx
+      .insert(ledgerAdjustments)
+      .values({ idempotencyKey: input.idempotencyKey, loanId: loan.id, caseId: input.caseId, kind: 'plan_discount', amountMinor, currency: loan.currency, allocations, createdBy: input.actor })
+      .returning();
+    const afterPosition = position(loan, await rows(), asOf);
+    const summary = (p: LoanPosition) => ({ pastDueMinor: p.pastDueMinor, outstandingMinor: p.outstandingMinor, dpd: p.dpd });
+    await appendAudit(tx, {
+      actor: input.actor,
+      action: 'ledger.written_down',
+      caseId: input.caseId,
+      loanId: loan.id,
+      before: summary(beforePosition),
+      after: { ...summary(afterPosition), adjustmentId: adjustment!.id, kind: 'plan_discount', amountMinor, currency: loan.currency, allocations },
+    });
+    return { written: true, writtenDownMinor: amountMinor, allocations, position: afterPosition };
+  });
 }

@@ -93,6 +93,8 @@ export interface PlanInput {
   currency: string;
   createdBy: string;
   installments: { seq: number; dueDate: string; amountMinor: number }[];
+  /** How much less than the past-due amount the plan asks for (contract 6); absent or 0: none. */
+  discountMinor?: number;
 }
 
 export async function createPaymentPlan(
@@ -108,6 +110,7 @@ export async function createPaymentPlan(
     totalMinor += requireMinor(i.amountMinor, `installments[${n}].amountMinor`);
   });
   requireMinor(totalMinor, 'installments total');
+  const discountMinor = input.discountMinor === undefined ? 0 : requireMinor(input.discountMinor, 'discountMinor', { positive: false });
   return db.transaction(async (tx) => {
     await requireLoanCurrency(tx, input.loanId, input.currency);
     const [created] = await tx
@@ -118,6 +121,7 @@ export async function createPaymentPlan(
         loanId: input.loanId,
         currency: input.currency,
         totalMinor,
+        discountMinor,
         createdBy: input.createdBy,
       })
       .onConflictDoNothing({ target: paymentPlans.idempotencyKey })
@@ -130,7 +134,7 @@ export async function createPaymentPlan(
         action: 'plan.created',
         caseId: input.caseId,
         loanId: input.loanId,
-        after: { planId: plan.id, totalMinor, currency: input.currency, installments: input.installments },
+        after: { planId: plan.id, totalMinor, currency: input.currency, installments: input.installments, ...(discountMinor > 0 ? { discountMinor } : {}) },
       });
     }
     const rows = await tx.select().from(planInstallments).where(eq(planInstallments.planId, plan.id)).orderBy(asc(planInstallments.seq));

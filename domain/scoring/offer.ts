@@ -1,13 +1,15 @@
 // A payment plan the borrower can likely keep: how many instalments and how much each, from what the
 // borrower has actually paid per month lately and the predicted cure probability, within the strategy's
 // negotiation limits (longest term, smallest instalment, largest discount). Advice for the collector:
-// the plan agreed is recorded and watched exactly as any other (workflow negotiation stage). A discount
-// is advice too: the plan update still has to cover the whole past-due amount (workflows/validators.ts
-// validatePlan), so a discounted plan cannot be agreed through Overdue yet (README, "Personalised plan
-// offer").
+// the plan agreed is recorded and watched exactly as any other (workflow negotiation stage). An offer
+// keeps to the same limits as the plan update (domain/plan-terms, workflows/validators validatePlan), so
+// an offer taken as it stands is accepted: on a case opened on contract 6 or later, a discounted one too,
+// and when it is paid the discount is written down and the case closes settled (README, "Personalised
+// plan offer").
 import type { PaymentRow, ScheduleRow } from './features';
 import type { ReasonText } from './reasons';
 import { formatMoney } from '../money';
+import { largestPlanDiscountMinor, planInstallmentFloorMinor } from '../plan-terms';
 
 const DAY_MS = 86_400_000;
 
@@ -140,7 +142,7 @@ export function proposePlan(input: OfferInput): PlanOffer | undefined {
 /** The discount the rule in proposePlan allows, with its reason (or why none, when the strategy allows one). */
 function discountFor(pastDueMinor: number, p: number, affordable: number, maxCount: number, limits: PlanLimits, currency: string, reasons: ReasonText[]): number {
   const percent = Math.min(100, Math.max(0, Math.floor(limits.maxDiscountPercent ?? 0)));
-  const largest = Math.floor((pastDueMinor * percent) / 100);
+  const largest = largestPlanDiscountMinor(pastDueMinor, percent);
   const covered = affordable * maxCount;
   const shortfall = pastDueMinor - covered;
   if (largest === 0 || shortfall <= 0) return 0;
@@ -168,14 +170,12 @@ function discountFor(pastDueMinor: number, p: number, affordable: number, maxCou
 
 /** The smallest instalment that applies to this loan: none when the strategy's amounts are in another currency. */
 function floorOf(limits: PlanLimits, currency: string, reasons: ReasonText[]): number {
-  const floor = limits.minInstallmentMinor ?? 0;
-  if (floor <= 0) return 0;
-  if (limits.currency !== undefined && limits.currency !== currency) {
+  const floor = planInstallmentFloorMinor(limits.minInstallmentMinor, limits.currency, currency);
+  if (floor === 0 && (limits.minInstallmentMinor ?? 0) > 0) {
     reasons.push({
       en: `the strategy's smallest instalment is in ${limits.currency}, not the loan's ${currency}: not applied`,
       'zh-CN': `策略的最低每期金额以${limits.currency}计，与贷款币种${currency}不同：未采用`,
     });
-    return 0;
   }
   return floor;
 }

@@ -7,7 +7,11 @@ import type { Client } from '@temporalio/client';
 import { sql } from 'drizzle-orm';
 import { queryRows, type Database } from '../../db/client';
 import { recordPaymentAndSignal } from '../../client/collection';
+import { getOpenCase } from '../../db/repository/cases';
 import { getLoanPosition } from '../../db/repository/ledger';
+import { pinnedPlanLimits } from '../../activities/scoring';
+import { planInstallmentFloorMinor } from '../../domain/plan-terms';
+import type { Strategy } from '../../domain/strategy/types';
 import { openDispute, resolveDispute } from '../../db/repository/negotiation';
 import { claimNextTask, completeTask } from '../../db/repository/tasks';
 import {
@@ -232,6 +236,8 @@ export function startBorrowerSimulator(options: SimulatorOptions): Simulator {
     }
   }
 
+  /** The strategy versions cases pinned, by id and version, for the plan limits. */
+  const pinnedStrategies = new Map<string, Strategy>();
   /** Updates can race the workflow reaching the step that accepts them: retry briefly on "not now". */
   async function update<T>(run: () => Promise<T>): Promise<T | undefined> {
     for (let attempt = 0; ; attempt += 1) {
@@ -270,19 +276,28 @@ export function startBorrowerSimulator(options: SimulatorOptions): Simulator {
       }
       case 'takes_plan': {
         // The collector agrees the plan Overdue offers (the state query's score.offer, within the
-        // strategy's limits); without one, three equal parts. Instalments fall due every 2 demo days.
+        // strategy's limits, a discount included); without one, up to three parts, none but the last
+        // below the strategy's smallest instalment (validatePlan refuses one that is). Instalments
+        // fall due every 2 demo days.
         const state = await h.query(getState);
         const offer = state.score?.status === 'scored' ? state.score.offer : undefined;
-        const usable = offer && offer.currency === position.currency && offer.pastDueMinor === position.pastDueMinor && !offer.discountMinor;
-        const parts = usable ? offer.installments : 3;
-        const each = usable ? offer.amountMinor : Math.floor(position.pastDueMinor / parts);
+        const usable = offer && offer.currency === position.currency && offer.pastDueMinor === position.pastDueMinor ? offer : undefined;
+        let parts = usable?.installments ?? 3;
+        if (!usable) {
+          const open = await getOpenCase(db, loanId);
+          const limits = open ? await pinnedPlanLimits(db, open.id, pinnedStrategies) : undefined;
+          const floor = limits ? planInstallmentFloorMinor(limits.minInstallmentMinor, limits.currency, position.currency) : 0;
+          while (parts > 1 && Math.floor(position.pastDueMinor / parts) < floor) parts -= 1;
+        }
+        const each = usable?.amountMinor ?? Math.floor(position.pastDueMinor / parts);
+        const last = usable?.lastAmountMinor ?? position.pastDueMinor - each * (parts - 1);
         const installments = Array.from({ length: parts }, (_, i) => ({
           dueAt: new Date(Date.now() + (i + 1) * 2 * dayMs).toISOString(),
-          amountMinor: i === parts - 1 ? position.pastDueMinor - each * (parts - 1) : each,
+          amountMinor: i === parts - 1 ? last : each,
         }));
         const done = await update(() => h.executeUpdate(agreePaymentPlan, { args: [{ currency: position.currency, installments, collectorId }] }));
         if (done) {
-          count(usable ? 'plans (as offered)' : 'plans (three parts)');
+          count(usable ? `plans (as offered${usable.discountMinor ? ', discounted' : ''})` : 'plans (in parts)');
           // Each instalment is paid a day before it is due while the borrower keeps up. The chance of
           // keeping the next one is sigmoid(2 + 1.3·ability): an average borrower keeps 88% of
           // instalments, so short plans mostly finish and long ones often break.

@@ -321,7 +321,10 @@ function stateView(state: CollectionState, timeZone: string) {
     assignedCollector: state.assignedCollector,
     lastBlocked: state.lastBlocked ? `${state.lastBlocked.channel} blocked by ${state.lastBlocked.rule}${state.lastBlocked.until ? ` until ${local(state.lastBlocked.until)}` : ''}` : null,
     promise: state.promise ? `${state.promise.status}: ${state.currency ? formatMoney(state.promise.amountMinor, state.currency) : state.promise.amountMinor} by ${state.promise.dueAt}` : null,
-    plan: state.plan ? `${state.plan.status}, ${state.plan.installments.length} instalments` : null,
+    plan: state.plan
+      ? `${state.plan.status}, ${state.plan.installments.length} instalments` +
+        (state.plan.discountMinor ? `, ${state.currency ? formatMoney(state.plan.discountMinor, state.currency) : state.plan.discountMinor} off the past-due amount` : '')
+      : null,
     outcome: state.outcome ?? null,
   };
 }

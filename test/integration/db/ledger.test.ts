@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
 import type { DatabaseHandle } from '../../../db/client';
-import { auditEvents, installments, paymentAllocations, payments } from '../../../db/schema';
+import { auditEvents, installments, ledgerAdjustments, paymentAllocations, payments } from '../../../db/schema';
+import { openCase } from '../../../db/repository/cases';
+import { writeDownPastDue } from '../../../db/repository/ledger';
 import { ConflictError, getLoanPosition, recordPayment, ValidationError } from '../../../db/repository';
 import { connect, givenLoan, uniquePrefix } from './fixtures';
 
@@ -120,5 +122,37 @@ describe('ledger on PostgreSQL', () => {
     expect(overpay.position.outstandingMinor).toBe(0);
     expect(overpay.payment.unallocatedMinor).toBe(5_000);
     expect(await getLoanPosition(handle.db, loanId, '2025-03-20')).toEqual(overpay.position);
+  });
+
+  it('writes a discount down once per key, never beyond the past-due amount, and audits it once', async () => {
+    const loanId = uniquePrefix('L');
+    await givenLoan(handle, loanId, schedule);
+    const { case: row } = await openCase(handle.db, { loanId, strategyId: 'default', strategyVersion: 1, segment: 'early' });
+    const asOf = '2025-03-20';
+    // Past due on 2025-03-20: the first three instalments, 30 000; 25 000 of it paid.
+    await recordPayment(handle.db, { paymentId: `${loanId}-P1`, loanId, amountMinor: 25_000, currency: 'USD', receivedAt: new Date('2025-03-20T12:00:00Z'), asOf });
+    const input = { idempotencyKey: `${loanId}/discount`, loanId, caseId: row.id, amountMinor: 8_000, currency: 'USD', actor: 'workflow:test', asOf };
+
+    const [first, second] = await Promise.all([writeDownPastDue(handle.db, input), writeDownPastDue(handle.db, input)]);
+    expect([first.written, second.written].sort()).toEqual([false, true]);
+    // 8 000 asked, 5 000 past due: 5 000 written down, on the third instalment, and the loan is current.
+    for (const result of [first, second]) {
+      expect(result).toMatchObject({ writtenDownMinor: 5_000, allocations: [{ seq: 3, amountMinor: 5_000 }] });
+      expect(result.position).toMatchObject({ pastDueMinor: 0, outstandingMinor: 10_000, dpd: 0 });
+    }
+    const again = await writeDownPastDue(handle.db, input);
+    expect(again).toMatchObject({ written: false, writtenDownMinor: 5_000 });
+    const rows = await ledgerRows(loanId);
+    expect(rows.installments.map((i) => [i.amountPaidMinor, i.amountWrittenDownMinor])).toEqual([[10_000, 0], [10_000, 0], [5_000, 5_000], [0, 0]]);
+    expect(await handle.db.select().from(ledgerAdjustments).where(eq(ledgerAdjustments.loanId, loanId))).toMatchObject([{ kind: 'plan_discount', amountMinor: 5_000, caseId: row.id }]);
+    const audited = rows.audit.filter((e) => e.action === 'ledger.written_down');
+    expect(audited).toHaveLength(1);
+    expect(audited[0]).toMatchObject({ before: { pastDueMinor: 5_000 }, after: { pastDueMinor: 0, amountMinor: 5_000 } });
+
+    // A later payment goes past what was written down, to the instalment still owed.
+    const later = await recordPayment(handle.db, { paymentId: `${loanId}-P2`, loanId, amountMinor: 1_000, currency: 'USD', receivedAt: new Date('2025-03-20T13:00:00Z'), asOf });
+    expect(later.allocations).toEqual([{ seq: 4, amountMinor: 1_000 }]);
+    // Paid counts only payments: the position's paid total is cash.
+    expect(later.position.installments.reduce((sum, i) => sum + i.amountPaidMinor, 0)).toBe(26_000);
   });
 });
