@@ -8,9 +8,9 @@ import { appendAudit, appendAuditsOnce } from '../db/repository/audit';
 import { borrowerRulesOf, getBorrowerForLoan } from '../db/repository/borrowers';
 import { contactHistory } from '../db/repository/contact-facts';
 import { NotFoundError, ValidationError } from '../db/repository/errors';
-import { closeCase, CollectionEndedError, getCase, getLatestCaseOfRun, openCase, previousCycleEnd, updateCaseStage } from '../db/repository/cases';
+import { closeCase, CollectionEndedError, getCase, getLatestCaseOfRun, openCase, previousCycleEnd, settleByPlanDiscount, updateCaseStage } from '../db/repository/cases';
 import { beginContactAttempt, markContactBlocked } from '../db/repository/contacts';
-import { getLoan, getLoanPosition, positionSummary, writeDownPastDue, type LoanPosition } from '../db/repository/ledger';
+import { getLoan, getLoanPosition, positionSummary, type LoanPosition } from '../db/repository/ledger';
 import { createLegalCase, createPaymentPlan, createPromiseToPay, resolvePromiseToPay, setPaymentPlanStatus } from '../db/repository/negotiation';
 import { cancelTask, cancelTaskByRule, enqueueTask, getTask } from '../db/repository/tasks';
 import { localDateOf } from '../domain/compliance';
@@ -232,15 +232,10 @@ export function createCaseActivities(deps: CaseActivityDeps): CaseActivities {
     },
 
     async writeDownPlanDiscount({ idempotencyKey, caseId, loanId, currency, discountMinor }) {
-      // The write-down and the close are one transaction: the case is never settled on a ledger that
-      // still shows the discount past due, nor the discount written down on a case left open by a crash.
-      return db.transaction(async (tx) => {
-        const { position, writtenDownMinor } = await writeDownPastDue(tx, { idempotencyKey, loanId, caseId, amountMinor: discountMinor, currency, actor: actor(`collection-${loanId}`) });
-        const summary = toPosition(position);
-        if (closingOutcome(summary) === undefined) return { position: summary, writtenDownMinor };
-        await closeCase(tx, caseId, 'settled');
-        return { position: summary, writtenDownMinor, closedAs: 'settled' as const };
-      });
+      // One transaction, and the close marked as the plan's (the lifecycle counts it as a cure, not as a lender's settlement).
+      const { position, writtenDownMinor, closed } = await settleByPlanDiscount(db, { idempotencyKey, loanId, caseId, amountMinor: discountMinor, currency, actor: actor(`collection-${loanId}`) });
+      const summary = toPosition(position);
+      return closed ? { position: summary, writtenDownMinor, closedAs: 'settled' as const } : { position: summary, writtenDownMinor };
     },
 
     async handOffToLegal({ idempotencyKey, caseId, loanId }) {

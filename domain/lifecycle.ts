@@ -8,7 +8,8 @@ import type { Outcome } from './vocabulary';
 /**
  * Closing outcomes after which the sweep never opens another case on the loan: the lender decided
  * (settled, written off, cancelled, handed to legal) or the debt is not owed as claimed (dispute upheld).
- * A new case needs an explicit request with a reason, which is audited.
+ * A new case needs an explicit request with a reason, which is audited. One exception: a case closed
+ * `settled` by a completed discounted plan (ClosedCaseFacts.settledByPlan) counts as a cure (endsCollection).
  */
 export const TERMINAL_OUTCOMES = [
   'dispute_upheld',
@@ -26,7 +27,10 @@ export const TERMINAL_OUTCOMES = [
  */
 export const BARRED_OUTCOMES = ['stopped_bankruptcy', 'stopped_deceased'] as const satisfies readonly Outcome[];
 
-/** Outcomes after which the loan may be collected again, once a new instalment lapses. */
+/**
+ * Outcomes after which the loan may be collected again, once a new instalment lapses; so may a case
+ * closed `settled` by a completed discounted plan (endsCollection).
+ */
 export const LAPSE_OUTCOMES = ['cured', 'paid'] as const satisfies readonly Outcome[];
 
 export type TerminalOutcome = (typeof TERMINAL_OUTCOMES)[number];
@@ -37,7 +41,20 @@ export const isBarred = (outcome: Outcome): boolean => (BARRED_OUTCOMES as reado
 export interface ClosedCaseFacts {
   outcome: Outcome;
   closedAt: Date | string;
+  /**
+   * Closed `settled` because a completed discounted plan's write-down cleared the arrears (contract 6),
+   * not because the lender settled the loan: the discount forgave only what was past due, so the loan's
+   * later instalments are still owed. Absent or false: any other close, a lender's `settled` included.
+   */
+  settledByPlan?: boolean;
 }
+
+/**
+ * Whether the closed case ends collection until a reopen request (terminal). A settlement by a completed
+ * discounted plan does not: like a cure, a new lapse after it opens a new case.
+ */
+export const endsCollection = (last: Pick<ClosedCaseFacts, 'outcome' | 'settledByPlan'>): boolean =>
+  isTerminal(last.outcome) && !(last.outcome === 'settled' && last.settledByPlan === true);
 
 export interface LifecycleInstallment {
   /** 'YYYY-MM-DD'. */
@@ -63,7 +80,10 @@ export interface NewCaseQuestion {
 export type NewCaseDecision =
   | {
       allowed: true;
-      /** first_case: never collected; lapsed: an instalment fell past due after a cure or payoff; reopened: by request. */
+      /**
+       * first_case: never collected; lapsed: an instalment fell past due after a cure, a payoff or a
+       * settlement by a discounted plan; reopened: by request.
+       */
       because: 'first_case' | 'lapsed' | 'reopened';
     }
   | {
@@ -72,7 +92,8 @@ export type NewCaseDecision =
        * barred: bankruptcy or death (borrower flag or closing outcome), nothing reopens it;
        * terminal: the last case's outcome ends collection unless reopened with a reason;
        * nothing_past_due: no instalment is past due;
-       * no_new_lapse: cured or paid, and every past-due instalment fell due before that close.
+       * no_new_lapse: cured, paid or settled by a discounted plan, and every past-due instalment fell due
+       * before that close.
        */
       because: 'barred' | 'terminal' | 'nothing_past_due' | 'no_new_lapse';
       /** The outcome that decided, when the last closed case did. */
@@ -94,27 +115,27 @@ export function mayOpenNewCase(q: NewCaseQuestion): NewCaseDecision {
     return { allowed: false, because: 'barred', reopenable: false, ...(last && isBarred(last.outcome) ? { outcome: last.outcome } : {}) };
   }
   if (last && isBarred(last.outcome)) return { allowed: false, because: 'barred', outcome: last.outcome, reopenable: false };
-  if (last && isTerminal(last.outcome) && !q.reopen) return { allowed: false, because: 'terminal', outcome: last.outcome, reopenable: true };
+  if (last && endsCollection(last) && !q.reopen) return { allowed: false, because: 'terminal', outcome: last.outcome, reopenable: true };
 
   const pastDue = q.installments.filter((i) => isPastDue(i, q.asOf));
   if (pastDue.length === 0) return { allowed: false, because: 'nothing_past_due', reopenable: false, ...(last ? { outcome: last.outcome } : {}) };
   if (!last) return { allowed: true, because: 'first_case' };
-  if (isTerminal(last.outcome)) return { allowed: true, because: 'reopened' };
+  if (endsCollection(last)) return { allowed: true, because: 'reopened' };
 
-  // cured / paid: only an instalment that was not yet late when the case closed is a new lapse.
+  // cured / paid / settled by a plan: only an instalment that was not yet late when the case closed is a new lapse.
   const since = dayNumber(lapseSince(last.closedAt));
   if (pastDue.some((i) => dayNumber(i.dueDate) >= since)) return { allowed: true, because: 'lapsed' };
   return { allowed: false, because: 'no_new_lapse', outcome: last.outcome, reopenable: false };
 }
 
 /**
- * Whether a closed case with this outcome lets the repository open another case on the loan: the
+ * Whether the loan's last closed case lets the repository open another case on the loan: the
  * database's own last line, for workflows started some other way than the API or the sweep. Ledger
  * questions (is anything past due) stay with the callers, which know the business date.
  */
-export function outcomeAllowsNewCase(outcome: Outcome, { reopenRequested }: { reopenRequested: boolean }): boolean {
-  if (isBarred(outcome)) return false;
-  return !isTerminal(outcome) || reopenRequested;
+export function closedCaseAllowsNewCase(last: Pick<ClosedCaseFacts, 'outcome' | 'settledByPlan'>, { reopenRequested }: { reopenRequested: boolean }): boolean {
+  if (isBarred(last.outcome)) return false;
+  return !endsCollection(last) || reopenRequested;
 }
 
 /** What a refusal means and what to do, for the API's 409 and the CLI. */
@@ -129,7 +150,10 @@ export function explainRefusal(loanId: string, decision: Extract<NewCaseDecision
       return `loan ${loanId}'s last case closed as ${decision.outcome}${closed}, which ends collection; to collect again anyway, start it with a reopen reason (API: "reopen": { "reason": … }; CLI: --reopen-reason), which is audited`;
     case 'nothing_past_due':
       return `loan ${loanId} has no instalment past due; collection starts when one falls past due`;
-    case 'no_new_lapse':
-      return `loan ${loanId}'s last case closed as ${decision.outcome}${closed} and no instalment due since then is past due; collection starts again when one is`;
+    case 'no_new_lapse': {
+      // Only a plan's settlement gets here as `settled`: a lender's is terminal.
+      const how = decision.outcome === 'settled' ? 'settled by a discounted plan' : `as ${decision.outcome}`;
+      return `loan ${loanId}'s last case closed ${how}${closed} and no instalment due since then is past due; collection starts again when one is`;
+    }
   }
 }

@@ -1,13 +1,14 @@
 // Collection cases: at most one open case per loan (partial unique index), opened idempotently and
 // never after a terminal outcome nobody reopened (domain/lifecycle), and the delinquency sweep that
 // finds loans needing one.
-import { and, desc, eq, isNotNull, isNull, lte, ne, sql } from 'drizzle-orm';
+import { and, desc, eq, isNotNull, isNull, lte, ne, sql, type SQL } from 'drizzle-orm';
+import { closingOutcome } from '../../domain/ledger';
 import {
   BARRED_OUTCOMES,
+  closedCaseAllowsNewCase,
+  endsCollection,
   explainRefusal,
   isBarred,
-  isTerminal,
-  outcomeAllowsNewCase,
   TERMINAL_OUTCOMES,
   type LifecycleInstallment,
 } from '../../domain/lifecycle';
@@ -27,6 +28,7 @@ import {
 } from '../schema';
 import { appendAudit } from './audit';
 import { ConflictError, NotFoundError, ValidationError } from './errors';
+import { writeDownPastDue, type WriteDownInput, type WriteDownResult } from './ledger';
 import { requireDate, requireOneOf, requireText } from './validate';
 
 export interface OpenCaseInput {
@@ -113,8 +115,8 @@ export async function openCase(db: Database, input: OpenCaseInput): Promise<{ ca
 async function requireCollectable(db: Database, loanId: string): Promise<void> {
   const last = await getLastClosedCase(db, loanId);
   if (!last) return;
-  const reopenRequested = isTerminal(last.outcome) && !isBarred(last.outcome) && (await hasReopenRequest(db, loanId, last.id));
-  if (outcomeAllowsNewCase(last.outcome, { reopenRequested })) return;
+  const reopenRequested = endsCollection(last) && !isBarred(last.outcome) && (await hasReopenRequest(db, loanId, last.id));
+  if (closedCaseAllowsNewCase(last, { reopenRequested })) return;
   const because = isBarred(last.outcome) ? 'barred' : 'terminal';
   throw new CollectionEndedError(
     explainRefusal(loanId, { allowed: false, because, outcome: last.outcome, reopenable: because === 'terminal' }, last.closedAt),
@@ -122,8 +124,28 @@ async function requireCollectable(db: Database, loanId: string): Promise<void> {
   );
 }
 
-/** A closed case: the schema's check makes outcome and closedAt present together. */
-export type ClosedCase = CollectionCase & { outcome: CaseOutcome; closedAt: Date };
+/**
+ * A closed case: the schema's check makes outcome and closedAt present together. `settledByPlan`: closed
+ * `settled` by a completed discounted plan (settleByPlanDiscount), which the lifecycle counts as a cure.
+ */
+export type ClosedCase = CollectionCase & { outcome: CaseOutcome; closedAt: Date; settledByPlan: boolean };
+
+/**
+ * The audit mark of a close by a completed discounted plan: settleByPlanDiscount writes it on the
+ * case.closed event (after.settledBy), so that a lender's `settled`, which stays terminal, is told apart.
+ * A plan_discount ledger adjustment alone would not tell them apart: a write-down that leaves something
+ * past due keeps the case open, and the lender may settle it later.
+ */
+export const SETTLED_BY_PLAN = 'plan_discount';
+
+/**
+ * SQL: whether the closed case (`caseId` and `outcome` columns) was settled by a completed discounted
+ * plan. One probe of audit_events_case_idx, and only for a `settled` case. Shared by getLastClosedCase
+ * and the sweep's query, so the two read the mark the same way.
+ */
+const settledByPlanSql = (caseId: SQL, outcome: SQL) => sql`(${outcome} = 'settled' AND EXISTS (
+          SELECT 1 FROM audit_events e
+          WHERE e.case_id = ${caseId} AND e.action = 'case.closed' AND e.after->>'settledBy' = ${SETTLED_BY_PLAN}))`;
 
 /** The case the workflow run `workflowId` opened most recently on the loan, or null (openCase's retry finds it). */
 export async function getLatestCaseOfRun(db: Database, loanId: string, workflowId: string): Promise<CollectionCase | null> {
@@ -139,12 +161,12 @@ export async function getLatestCaseOfRun(db: Database, loanId: string, workflowI
 /** The loan's most recently closed case, or null when none has closed. */
 export async function getLastClosedCase(db: Database, loanId: string): Promise<ClosedCase | null> {
   const [row] = await db
-    .select()
+    .select({ c: collectionCases, settledByPlan: sql<boolean>`${settledByPlanSql(sql`${collectionCases.id}`, sql`${collectionCases.outcome}`)}` })
     .from(collectionCases)
     .where(and(eq(collectionCases.loanId, loanId), isNotNull(collectionCases.closedAt)))
     .orderBy(desc(collectionCases.closedAt))
     .limit(1);
-  return (row as ClosedCase | undefined) ?? null;
+  return row ? ({ ...row.c, settledByPlan: row.settledByPlan === true } as ClosedCase) : null;
 }
 
 /**
@@ -252,9 +274,10 @@ async function changeCase(
   set: Partial<typeof collectionCases.$inferInsert>,
   action: string,
   actor: string,
+  mark: Record<string, unknown> = {},
 ): Promise<CollectionCase> {
   const [after] = await tx.update(collectionCases).set(set).where(eq(collectionCases.id, before.id)).returning();
-  await appendAudit(tx, { actor, action, caseId: before.id, loanId: before.loanId, before: caseSnapshot(before), after: caseSnapshot(after!) });
+  await appendAudit(tx, { actor, action, caseId: before.id, loanId: before.loanId, before: caseSnapshot(before), after: { ...caseSnapshot(after!), ...mark } });
   return after!;
 }
 
@@ -285,13 +308,14 @@ export async function assignCollector(db: Database, caseId: string, collectorId:
 
 /**
  * Closes the case with an outcome. Idempotent: closing again with the same outcome returns the
- * closed case; a different outcome is a conflict.
+ * closed case; a different outcome is a conflict. `settledBy` marks a settlement by a completed
+ * discounted plan on the audit event (settleByPlanDiscount; the lifecycle reads it).
  */
 export async function closeCase(
   db: Database,
   caseId: string,
   outcome: CaseOutcome,
-  options: { closedAt?: Date; actor?: string } = {},
+  options: { closedAt?: Date; actor?: string; settledBy?: typeof SETTLED_BY_PLAN } = {},
 ): Promise<CollectionCase> {
   requireOneOf(outcome, OUTCOMES, 'outcome');
   return db.transaction(async (tx) => {
@@ -300,7 +324,29 @@ export async function closeCase(
       if (before.outcome === outcome) return before;
       throw new ConflictError(`case ${caseId} is already closed as ${before.outcome}, not ${outcome}`, 'outcome');
     }
-    return changeCase(tx, before, { closedAt: options.closedAt ?? new Date(), outcome }, 'case.closed', options.actor ?? `workflow:${before.workflowId}`);
+    if (options.settledBy && outcome !== 'settled') throw new ValidationError(`settledBy goes with outcome settled (got ${outcome})`, 'outcome');
+    const mark = options.settledBy ? { settledBy: options.settledBy } : {};
+    return changeCase(tx, before, { closedAt: options.closedAt ?? new Date(), outcome }, 'case.closed', options.actor ?? `workflow:${before.workflowId}`, mark);
+  });
+}
+
+/**
+ * A completed discounted plan (contract 6): writes its discount down (writeDownPastDue) and, when nothing
+ * is past due after that, closes the case `settled` with the plan's mark (SETTLED_BY_PLAN) — one
+ * transaction, so the case is never settled on a ledger that still shows the discount past due, nor the
+ * discount written down on a case left open by a crash. Idempotent like its two parts.
+ */
+export async function settleByPlanDiscount(
+  db: Database,
+  input: WriteDownInput & { closedAt?: Date },
+): Promise<WriteDownResult & { closed: boolean }> {
+  return db.transaction(async (tx) => {
+    const { closedAt, ...writeDown } = input;
+    const result = await writeDownPastDue(tx, writeDown);
+    if (closingOutcome(result.position) === undefined) return { ...result, closed: false };
+    // The close's actor stays the case's workflow (closeCase's default), as for every other close.
+    await closeCase(tx, input.caseId, 'settled', { settledBy: SETTLED_BY_PLAN, ...(closedAt ? { closedAt } : {}) });
+    return { ...result, closed: true };
   });
 }
 
@@ -361,7 +407,7 @@ export function sweepPageQuery(input: { asOf: string; afterLoanId: string | null
       SELECT d.loan_id, d.oldest_unpaid_due_date::text AS oldest_unpaid_due_date, last.outcome,
         CASE
           WHEN b.bankruptcy OR b.deceased OR last.outcome IN (${inList(BARRED_OUTCOMES)}) THEN 'barred'
-          WHEN last.outcome IN (${inList(TERMINAL_OUTCOMES)}) THEN 'terminal'
+          WHEN last.outcome IN (${inList(TERMINAL_OUTCOMES)}) AND NOT last.settled_by_plan THEN 'terminal'
           WHEN last.outcome IS NOT NULL AND d.newest_unpaid_due_date < (last.closed_at AT TIME ZONE 'UTC')::date THEN 'no_new_lapse'
         END AS skip
       FROM (
@@ -380,7 +426,8 @@ export function sweepPageQuery(input: { asOf: string; afterLoanId: string | null
       JOIN loans l ON l.id = d.loan_id
       JOIN borrowers b ON b.id = l.borrower_id
       LEFT JOIN LATERAL (
-        SELECT c.outcome, c.closed_at FROM collection_cases c
+        SELECT c.outcome, c.closed_at, ${settledByPlanSql(sql`c.id`, sql`c.outcome`)} AS settled_by_plan
+        FROM collection_cases c
         WHERE c.loan_id = d.loan_id AND c.closed_at IS NOT NULL
         ORDER BY c.closed_at DESC
         LIMIT 1

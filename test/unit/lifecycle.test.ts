@@ -3,11 +3,12 @@
 import { describe, expect, it } from 'vitest';
 import {
   BARRED_OUTCOMES,
+  closedCaseAllowsNewCase,
+  endsCollection,
   explainRefusal,
   isTerminal,
   lapseSince,
   mayOpenNewCase,
-  outcomeAllowsNewCase,
   TERMINAL_OUTCOMES,
   type LifecycleInstallment,
   type NewCaseQuestion,
@@ -80,6 +81,41 @@ describe('the collection lifecycle rule', () => {
     }
   }
 
+  // A discounted plan forgave the arrears, not the loan: its `settled` decides like a cure; a lender's does not.
+  for (const reopen of [false, true]) {
+    it(`after settled by a discounted plan${reopen ? ', with a reopen request,' : ''} decides as after a cure`, () => {
+      for (const [name, installments] of Object.entries(SCHEDULES)) {
+        const label = `${name} / reopen ${reopen}`;
+        const byPlan = ask({ lastClosedCase: { outcome: 'settled', closedAt, settledByPlan: true }, installments, reopen });
+        const cured = ask({ lastClosedCase: { outcome: 'cured', closedAt }, installments, reopen });
+        expect(byPlan, label).toEqual(cured.allowed ? cured : { ...cured, outcome: 'settled' });
+      }
+      expect(ask({ lastClosedCase: { outcome: 'settled', closedAt, settledByPlan: true }, installments: SCHEDULES['past due, due after the close'], reopen })).toEqual({
+        allowed: true,
+        because: 'lapsed',
+      });
+      expect(ask({ lastClosedCase: { outcome: 'settled', closedAt, settledByPlan: true }, installments: SCHEDULES['past due before the close'], reopen })).toEqual({
+        allowed: false,
+        because: 'no_new_lapse',
+        outcome: 'settled',
+        reopenable: false,
+      });
+    });
+  }
+
+  it('keeps a lender\'s settlement terminal, and reads the plan mark on no other outcome', () => {
+    for (const [name, installments] of Object.entries(SCHEDULES)) {
+      for (const settledByPlan of [undefined, false]) {
+        const decision = ask({ lastClosedCase: { outcome: 'settled', closedAt, ...(settledByPlan === undefined ? {} : { settledByPlan }) }, installments });
+        expect(decision, name).toEqual({ allowed: false, because: 'terminal', outcome: 'settled', reopenable: true });
+      }
+    }
+    for (const outcome of OUTCOMES) {
+      expect(endsCollection({ outcome, settledByPlan: true }), outcome).toBe(outcome !== 'settled' && isTerminal(outcome));
+      expect(endsCollection({ outcome }), outcome).toBe(isTerminal(outcome));
+    }
+  });
+
   it('refuses a bankrupt or deceased borrower whatever the history, even with a reopen request', () => {
     for (const borrower of [{ bankruptcy: true, deceased: false }, { bankruptcy: false, deceased: true }]) {
       for (const last of [null, ...OUTCOMES.map((outcome) => ({ outcome, closedAt }))]) {
@@ -110,12 +146,14 @@ describe('the collection lifecycle rule', () => {
     });
   });
 
-  it('lets the database open a new case only after a non-terminal outcome, or a terminal one reopened by request', () => {
+  it('lets the database open a new case only after a non-terminal outcome or a plan\'s settlement, or a terminal one reopened by request', () => {
     for (const outcome of OUTCOMES) {
       const barred = (BARRED_OUTCOMES as readonly Outcome[]).includes(outcome);
-      expect(outcomeAllowsNewCase(outcome, { reopenRequested: false }), outcome).toBe(!isTerminal(outcome));
-      expect(outcomeAllowsNewCase(outcome, { reopenRequested: true }), outcome).toBe(!barred);
+      expect(closedCaseAllowsNewCase({ outcome }, { reopenRequested: false }), outcome).toBe(!isTerminal(outcome));
+      expect(closedCaseAllowsNewCase({ outcome }, { reopenRequested: true }), outcome).toBe(!barred);
     }
+    expect(closedCaseAllowsNewCase({ outcome: 'settled', settledByPlan: true }, { reopenRequested: false })).toBe(true);
+    expect(closedCaseAllowsNewCase({ outcome: 'settled', settledByPlan: false }, { reopenRequested: false })).toBe(false);
   });
 
   it('explains each refusal with the outcome and what to do', () => {
@@ -128,6 +166,9 @@ describe('the collection lifecycle rule', () => {
     expect(explainRefusal('L1', { allowed: false, because: 'barred', reopenable: false })).toMatch(/bankrupt or deceased/);
     expect(explainRefusal('L1', { allowed: false, because: 'no_new_lapse', outcome: 'cured', reopenable: false }, closedAt)).toMatch(
       /cured on 2025-05-10.*starts again when one is/,
+    );
+    expect(explainRefusal('L1', { allowed: false, because: 'no_new_lapse', outcome: 'settled', reopenable: false }, closedAt)).toMatch(
+      /settled by a discounted plan on 2025-05-10.*starts again when one is/,
     );
     expect(explainRefusal('L1', { allowed: false, because: 'nothing_past_due', reopenable: false })).toMatch(/no instalment past due/);
   });

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eq } from 'drizzle-orm';
+import { and, eq } from 'drizzle-orm';
 import type { DatabaseHandle } from '../../../db/client';
-import { collectionCases } from '../../../db/schema';
+import { auditEvents, collectionCases } from '../../../db/schema';
 import {
   closeCase,
   ConflictError,
@@ -11,7 +11,7 @@ import {
   updateCaseStage,
 } from '../../../db/repository';
 import { upsertBorrower } from '../../../db/repository/borrowers';
-import { getLifecycleFacts, recordReopenRequest, CollectionEndedError } from '../../../db/repository/cases';
+import { getLifecycleFacts, recordReopenRequest, CollectionEndedError, settleByPlanDiscount } from '../../../db/repository/cases';
 import { mayOpenNewCase } from '../../../domain/lifecycle';
 import { OUTCOMES, type Outcome } from '../../../domain/vocabulary';
 import { connect, givenLoan, uniquePrefix } from './fixtures';
@@ -113,6 +113,25 @@ describe('the collection lifecycle in the database', () => {
     }
   }
 
+  /**
+   * A case settled by a completed discounted plan: half the first instalment paid, the other half written
+   * down as of `writtenDownOn` (which settles the case), the close at `closedAt`. With `lender`, the
+   * write-down leaves the second instalment past due, so the case stays open until the lender settles it.
+   */
+  async function loanSettledByPlan(loanId: string, dueDates: string[], { writtenDownOn = '2025-04-15', lender = false } = {}) {
+    await givenLoan(handle, loanId, dueDates);
+    await recordPayment(handle.db, { paymentId: `${loanId}-P`, loanId, amountMinor: 5_000, currency: 'USD', receivedAt: new Date('2025-04-10T00:00:00Z') });
+    const opened = await openCase(handle.db, { ...caseFor(loanId), openedAt: new Date('2025-04-02T00:00:00Z') });
+    const writeDown = { idempotencyKey: `${loanId}/discount`, loanId, caseId: opened.case.id, amountMinor: 5_000, currency: 'USD', actor: 'test', asOf: writtenDownOn };
+    if (!lender) {
+      expect(await settleByPlanDiscount(handle.db, { ...writeDown, closedAt })).toMatchObject({ writtenDownMinor: 5_000, closed: true });
+      return opened.case.id;
+    }
+    expect(await settleByPlanDiscount(handle.db, writeDown)).toMatchObject({ writtenDownMinor: 5_000, closed: false });
+    await closeCase(handle.db, opened.case.id, 'settled', { closedAt });
+    return opened.case.id;
+  }
+
   it('gives the sweep the same verdict as the pure rule, for every outcome and lapse', async () => {
     const p = uniquePrefix('LC');
     const loans: string[] = [];
@@ -128,6 +147,18 @@ describe('the collection lifecycle in the database', () => {
         loans.push(loanId);
       }
     }
+    // Settled by a discounted plan (the first instalment written down before the close): like a cure.
+    // Settled by the lender after a plan's write-down that left something past due: terminal.
+    const plan: Array<[string, string[], { lender?: boolean; writtenDownOn?: string }]> = [
+      ['plan-before', ['2025-04-01', '2025-05-01'], {}], // second instalment, due before the close, unpaid
+      ['plan-sameday', ['2025-04-01', '2025-05-10'], {}],
+      ['plan-after', ['2025-04-01', '2025-06-01'], {}],
+      ['lender-after-plan', ['2025-04-01', '2025-05-01', '2025-06-01'], { lender: true, writtenDownOn: '2025-05-05' }],
+    ];
+    for (const [shape, dueDates, options] of plan) {
+      await loanSettledByPlan(`${p}-${shape}`, dueDates, options);
+      loans.push(`${p}-${shape}`);
+    }
     const flagged = `${p}-zz-flagged`;
     await loanClosedAs(flagged, ['2025-06-01'], 'cured');
     await upsertBorrower(handle.db, { id: `${flagged}-B`, externalRef: `${flagged}-B-ext`, name: 'Test Borrower', timeZone: 'UTC', locale: 'en', deceased: true });
@@ -141,6 +172,35 @@ describe('the collection lifecycle in the database', () => {
       if (!decision.allowed) expect(loan.skip, loan.loanId).toEqual({ because: decision.because, outcome: decision.outcome ?? null });
     }
     expect(page.find((l) => l.loanId === flagged)!.skip).toEqual({ because: 'barred', outcome: null });
+    const skipOf = (shape: string) => page.find((l) => l.loanId === `${p}-${shape}`)!.skip;
+    expect(skipOf('plan-before')).toEqual({ because: 'no_new_lapse', outcome: 'settled' });
+    expect(skipOf('plan-sameday')).toBeNull();
+    expect(skipOf('plan-after')).toBeNull();
+    expect(skipOf('lender-after-plan')).toEqual({ because: 'terminal', outcome: 'settled' });
+    expect(skipOf('settled-after')).toEqual({ because: 'terminal', outcome: 'settled' });
+  });
+
+  it('marks a plan\'s settlement on its close\'s audit event, and opens a new case after it without a reopen request', async () => {
+    const p = uniquePrefix('LP');
+    const caseId = await loanSettledByPlan(`${p}-plan`, ['2025-04-01', '2025-06-01']);
+    const [closed] = await handle.db.select().from(auditEvents).where(and(eq(auditEvents.caseId, caseId), eq(auditEvents.action, 'case.closed')));
+    expect(closed!.after).toMatchObject({ outcome: 'settled', settledBy: 'plan_discount' });
+    expect((await getLifecycleFacts(handle.db, `${p}-plan`)).lastClosedCase).toMatchObject({ id: caseId, outcome: 'settled', settledByPlan: true });
+    // A retry of the same settlement changes nothing, and the mark is written once.
+    const again = await settleByPlanDiscount(handle.db, { idempotencyKey: `${p}-plan/discount`, loanId: `${p}-plan`, caseId, amountMinor: 5_000, currency: 'USD', actor: 'test', asOf: '2025-04-15' });
+    expect(again).toMatchObject({ written: false, closed: true });
+    expect(await handle.db.select().from(auditEvents).where(and(eq(auditEvents.caseId, caseId), eq(auditEvents.action, 'case.closed')))).toHaveLength(1);
+    expect((await openCase(handle.db, caseFor(`${p}-plan`))).created).toBe(true);
+
+    // The lender's settlement after a plan's write-down is the lender's: no new case without a reopen request.
+    const lenderCase = await loanSettledByPlan(`${p}-lender`, ['2025-04-01', '2025-05-01', '2025-06-01'], { lender: true, writtenDownOn: '2025-05-05' });
+    expect((await getLifecycleFacts(handle.db, `${p}-lender`)).lastClosedCase).toMatchObject({ id: lenderCase, outcome: 'settled', settledByPlan: false });
+    await expect(openCase(handle.db, caseFor(`${p}-lender`))).rejects.toBeInstanceOf(CollectionEndedError);
+    // Only a settlement carries the mark.
+    const other = `${p}-cured`;
+    await givenLoan(handle, other, ['2025-04-01']);
+    const opened = await openCase(handle.db, caseFor(other));
+    await expect(closeCase(handle.db, opened.case.id, 'cured', { settledBy: 'plan_discount' })).rejects.toThrow(/settledBy/);
   });
 
   it('opens no case after a terminal outcome until a reopen request for that case is audited, and never after bankruptcy', async () => {
