@@ -10,7 +10,7 @@ import { ActivityFailure, ApplicationFailure } from '@temporalio/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApi } from '../../../api/server';
 import { createApiKey } from '../../../db/repository/apiKeys';
-import { closeCase, getOpenCase, openCase } from '../../../db/repository/cases';
+import { closeCase, getOpenCase, openCase, settleByPlanDiscount } from '../../../db/repository/cases';
 import { recordPayment } from '../../../db/repository/ledger';
 import { migrateDatabase } from '../../../db/migrate';
 import { auditEvents, borrowers, collectionCases, contactAttempts } from '../../../db/schema';
@@ -66,6 +66,26 @@ async function closedCase(loanId: string, outcome: Outcome, closedAt: Date) {
   return closeCase(h.db, row.id, outcome, { closedAt, actor: 'test' });
 }
 
+/**
+ * A case settled by a completed discounted plan, as writeDownPlanDiscount leaves it: 40 000 of the first
+ * instalment paid, the other 10 000 written down as of `writtenDownAt`, which settles the case, closed at `closedAt`.
+ */
+async function settledByPlan(loanId: string, writtenDownAt: Date, closedAt: Date) {
+  await recordPayment(h.db, { paymentId: `pay-${randomUUID()}`, loanId, amountMinor: 40_000, currency: 'CNY', receivedAt: writtenDownAt });
+  const { case: row } = await openCase(h.db, { loanId, strategyId: 'fast-test', strategyVersion: 1, openedAt: new Date(writtenDownAt.getTime() - DAY) });
+  const settled = await settleByPlanDiscount(h.db, {
+    idempotencyKey: `${row.id}/discount`,
+    loanId,
+    caseId: row.id,
+    amountMinor: 10_000,
+    currency: 'CNY',
+    actor: 'test',
+    asOf: writtenDownAt,
+    closedAt,
+  });
+  expect(settled).toMatchObject({ writtenDownMinor: 10_000, closed: true });
+}
+
 async function runExists(loanId: string): Promise<boolean> {
   try {
     await h.client.workflow.getHandle(workflowIdForLoan(loanId)).describe();
@@ -88,7 +108,7 @@ async function stopCollection(loanId: string) {
 }
 
 describe('the sweep and a loan whose last case is closed', () => {
-  it('never reopens a terminal outcome, reopens a cure only after a new lapse, and counts what it skipped', async () => {
+  it('never reopens a terminal outcome, reopens a cure or a discounted plan\'s settlement only after a new lapse, and counts what it skipped', async () => {
     // Instalments due some 20 years ago and an as-of date then: the sweep sees this portfolio only.
     const asOf = daysAgo(7260);
     const terminal: Array<{ loanId: string; outcome: Outcome }> = [];
@@ -104,9 +124,17 @@ describe('the sweep and a loan whose last case is closed', () => {
     // Cured on day -7285 with nothing due since: the instalment still unpaid fell due before the cure.
     const noLapse = await h.seedLoan({ dpd: 7300, futureInstallments: 0 });
     await closedCase(noLapse.loanId, 'cured', daysAgo(7285));
+    // Settled by a discounted plan on day -7285 (the first instalment written down); the instalment due
+    // on day -7270 then lapsed: a new case, as after a cure (the lender's settled above stays terminal).
+    const planLapsed = await h.seedLoan({ dpd: 7300, overdueInstallments: 2, futureInstallments: 0 });
+    await settledByPlan(planLapsed.loanId, daysAgo(7286), daysAgo(7285));
+    // Written down as of day -7290, the case closed on day -7265: the instalment due on day -7270 fell
+    // due before the close, so it is no new lapse.
+    const planNoLapse = await h.seedLoan({ dpd: 7300, overdueInstallments: 2, futureInstallments: 0 });
+    await settledByPlan(planNoLapse.loanId, daysAgo(7290), daysAgo(7265));
 
     const summary = await runSweep({ db: h.db, client: h.client, taskQueue: h.queues.collections, asOf, concurrency: 3, pageSize: 4 });
-    expect(summary).toMatchObject({ found: 10, started: 1, alreadyRunning: 0, failed: 0, skipped: 9 });
+    expect(summary).toMatchObject({ found: 12, started: 2, alreadyRunning: 0, failed: 0, skipped: 10 });
     expect(summary.skippedBy).toEqual({
       'terminal:dispute_upheld': 1,
       'barred:stopped_bankruptcy': 1,
@@ -116,6 +144,7 @@ describe('the sweep and a loan whose last case is closed', () => {
       'terminal:cancelled': 1,
       'terminal:handed_to_legal': 2,
       'no_new_lapse:cured': 1,
+      'no_new_lapse:settled': 1,
     });
 
     for (const { loanId, outcome } of terminal) {
@@ -123,13 +152,17 @@ describe('the sweep and a loan whose last case is closed', () => {
       expect((await casesOf(loanId)).map((c) => c.outcome), outcome).toEqual([outcome]);
     }
     expect(await runExists(noLapse.loanId)).toBe(false);
-    expect(await runExists(lapsed.loanId)).toBe(true);
-    await waitForState(() => getOpenCase(h.db, lapsed.loanId), (c) => c !== null, { what: 'the new case after the lapse' });
-    await stopCollection(lapsed.loanId);
+    expect(await runExists(planNoLapse.loanId)).toBe(false);
+    for (const loanId of [lapsed.loanId, planLapsed.loanId]) {
+      expect(await runExists(loanId)).toBe(true);
+      await waitForState(() => getOpenCase(h.db, loanId), (c) => c !== null, { what: 'the new case after the lapse' });
+      await stopCollection(loanId);
+    }
+    expect((await casesOf(planLapsed.loanId)).map((c) => c.outcome).sort()).toEqual(['cancelled', 'settled']);
 
-    // A later sweep skips them all again: the lapsed loan's new case closed as cancelled.
+    // A later sweep skips them all again: the lapsed loans' new cases closed as cancelled.
     const again = await runSweep({ db: h.db, client: h.client, taskQueue: h.queues.collections, asOf });
-    expect(again).toMatchObject({ found: 10, started: 0, skipped: 10, failed: 0 });
+    expect(again).toMatchObject({ found: 12, started: 0, skipped: 12, failed: 0 });
   });
 });
 
@@ -159,6 +192,23 @@ describe('POST /v1/loans/{id}/collection and a loan whose last case is closed', 
     expect((await start(lapsed.loanId, keys.backend.key)).status).toBe(201);
     await waitForState(() => getOpenCase(h.db, lapsed.loanId), (c) => c !== null, { what: 'the new case' });
     await stopCollection(lapsed.loanId);
+  });
+
+  it('starts after a discounted plan\'s settlement as after a cure, and refuses before a new lapse, saying so', async () => {
+    // Two instalments 10 days apart, the first settled by the plan before the second fell due.
+    const noLapse = await h.seedLoan({ dpd: 20, overdueInstallments: 2, futureInstallments: 0 });
+    await settledByPlan(noLapse.loanId, daysAgo(15), daysAgo(5));
+    const refused = await start(noLapse.loanId, keys.backend.key);
+    expect(refused).toMatchObject({ status: 409, body: { error: { type: 'conflict', field: 'loanId' } } });
+    expect(refused.body.error.message).toMatch(/settled by a discounted plan.*starts again when one is/);
+    expect(await runExists(noLapse.loanId)).toBe(false);
+
+    const lapsed = await h.seedLoan({ dpd: 20, overdueInstallments: 2, futureInstallments: 0 });
+    await settledByPlan(lapsed.loanId, daysAgo(15), daysAgo(12));
+    expect(await start(lapsed.loanId, keys.backend.key)).toMatchObject({ status: 201, body: { started: true } });
+    await waitForState(() => getOpenCase(h.db, lapsed.loanId), (c) => c !== null, { what: 'the new case after the plan' });
+    await stopCollection(lapsed.loanId);
+    expect(await reopenAudits(lapsed.loanId)).toEqual([]);
   });
 
   it('reopens a terminal loan on an explicit request with a reason, audited with who and why', async () => {
