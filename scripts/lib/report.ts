@@ -8,7 +8,8 @@
 //    no_answer / wrong_number, promises to pay and payment plans, all from the audit trail) / every
 //    call outcome, promise and plan recorded;
 //  - promise-kept rate: workflow.promise_kept / (promise_kept + promise_broken);
-//  - recovery by DPD bucket at case open: collected while the case was open / past-due amount at open,
+//  - recovery by DPD bucket at case open: collected while the case was open / past-due amount at open
+//    (what was paid, or written down by an earlier case's discounted plan, before the case opened is not past due),
 //    per currency (money is never summed across currencies), each case's collection capped at its
 //    past-due amount so that paying off the whole loan does not count as >100% recovery;
 //  - recovery curves: per bucket, the mean share of each case's past-due amount recovered by day d
@@ -307,6 +308,15 @@ export async function buildReport(db: Database, options: ReportOptions = {}): Pr
         FROM payment_allocations pa JOIN payments p ON p.id = pa.payment_id
         WHERE pa.loan_id IN (SELECT loan_id FROM collection_cases WHERE loan_id LIKE ${like})`,
   );
+  // Write-downs (a completed discounted plan's discount), each with when it counts from: the opening of
+  // the case that made it (one open case per loan, so it was made before any later case opened), or its
+  // own instant when it names no case.
+  const writeDownRows = await queryRows<{ loan_id: string; allocations: Array<{ seq: number; amountMinor: number }>; since: string | Date }>(
+    db,
+    sql`SELECT a.loan_id, a.allocations, coalesce(c.opened_at, a.created_at) AS since
+        FROM ledger_adjustments a LEFT JOIN collection_cases c ON c.id = a.case_id
+        WHERE a.loan_id IN (SELECT loan_id FROM collection_cases WHERE loan_id LIKE ${like})`,
+  );
   const paymentRows = await queryRows<{ loan_id: string; amount_minor: number | string; unallocated_minor: number | string; received_at: string | Date }>(
     db,
     sql`SELECT p.loan_id, p.amount_minor, p.unallocated_minor, p.received_at
@@ -326,6 +336,7 @@ export async function buildReport(db: Database, options: ReportOptions = {}): Pr
   const installmentsByLoan = group(installmentRows);
   const allocationsByLoan = group(allocationRows);
   const paymentsByLoan = group(paymentRows);
+  const writeDownsByLoan = group(writeDownRows);
 
   const recovery = new Map<string, RecoveryRow>();
   const curveCases = new Map<DpdBucket, Array<{ pastDue: number; payments: Array<{ day: number; amount: number }> }>>();
@@ -337,11 +348,18 @@ export async function buildReport(db: Database, options: ReportOptions = {}): Pr
     for (const a of allocationsByLoan.get(c.loanId) ?? []) {
       if (toDate(a.received_at) >= c.openedAt) later.set(a.seq, (later.get(a.seq) ?? 0) + num(a.amount_minor));
     }
+    // Written down before the case opened (an earlier case's plan): owed no more, so not past due at open.
+    const writtenDown = new Map<number, number>();
+    for (const w of writeDownsByLoan.get(c.loanId) ?? []) {
+      if (toDate(w.since) >= c.openedAt) continue;
+      for (const a of w.allocations) writtenDown.set(a.seq, (writtenDown.get(a.seq) ?? 0) + num(a.amountMinor));
+    }
     const ledger: LedgerInstallment[] = (installmentsByLoan.get(c.loanId) ?? []).map((i) => ({
       seq: i.seq,
       dueDate: i.due_date,
       amountDueMinor: num(i.amount_due_minor),
       amountPaidMinor: Math.max(0, num(i.amount_paid_minor) - (later.get(i.seq) ?? 0)),
+      amountWrittenDownMinor: writtenDown.get(i.seq) ?? 0,
     }));
     if (ledger.length === 0) continue;
     const atOpen = loanPosition(ledger, businessDate(c.openedAt));

@@ -16,6 +16,7 @@ import {
   recordPayment,
   saveScoringModel,
   saveStrategy,
+  settleByPlanDiscount,
   updateCaseStage,
   upsertBorrower,
   upsertLoan,
@@ -303,5 +304,44 @@ describe('portfolio report: cure propensity and champion/challenger', () => {
     expect(text).toMatch(/10-20%\s+2\s+13\.5%\s+0\.0% \(0\.0% to \d+\.\d%\) · 0\/2/);
     expect(text).toMatch(/cure rate\s+50\.0% \([\d.]+% to [\d.]+%\) · 1\/2\s+66\.7% \([\d.]+% to [\d.]+%\) · 2\/3\s+\+16\.7 pp \(-[\d.]+ pp to \+[\d.]+ pp\)/);
     expect(text).toContain('broken-plan rate');
+  });
+});
+
+// A loan collected twice: the first case settled by a discounted plan (part paid, the rest written
+// down), the second opened when the next instalment lapsed. What the plan wrote down is not past due at
+// the second case's opening; only that instalment is.
+describe('portfolio report: a case opened after a discounted plan settled the loan\'s earlier case', () => {
+  const planPrefix = `RPL-${randomUUID().slice(0, 8)}-`;
+  let planned: PortfolioReport;
+
+  beforeAll(async () => {
+    const second = openedAt(10);
+    const first = new Date(second.getTime() - 30 * DAY);
+    const at = (days: number) => new Date(first.getTime() + days * DAY);
+    // Instalments due 10 days before the first case opened and 25 days after it (5 days before the second).
+    const earlier = await givenCase({ n: 1, loanId: `${planPrefix}L`, currency: 'CNY', installments: [{ dpd: 10, amountMinor: 10_000 }, { dpd: -25, amountMinor: 10_000 }], opened: first });
+    await pay(earlier.loanId, 'CNY', 6_000, at(5));
+    const settled = await settleByPlanDiscount(handle.db, {
+      idempotencyKey: `${earlier.caseId}/discount`,
+      loanId: earlier.loanId,
+      caseId: earlier.caseId,
+      amountMinor: 4_000,
+      currency: 'CNY',
+      actor: 'test',
+      asOf: at(10),
+      closedAt: at(10),
+    });
+    expect(settled).toMatchObject({ writtenDownMinor: 4_000, closed: true });
+    await openCase(handle.db, { loanId: earlier.loanId, strategyId: 'report-test', strategyVersion: 1, openedAt: second });
+    planned = await buildReport(handle.db, { loanIdPrefix: planPrefix });
+  });
+
+  it('counts the write-down as settled at the later case\'s opening, and not as recovered', () => {
+    expect(planned.cases).toEqual({ total: 2, open: 1, resolved: 1 });
+    expect(planned.byOutcome).toEqual({ settled: 1 });
+    // First case: 100.00 past due at open, 60.00 collected. Second: only the lapsed 100.00 past due at open.
+    expect(planned.recovery).toEqual([
+      { bucket: '1-30', currency: 'CNY', cases: 2, pastDueAtOpenMinor: 20_000, recoveredMinor: 6_000, collectedMinor: 6_000, rate: 0.3 },
+    ]);
   });
 });
