@@ -103,15 +103,30 @@ try {
         WHERE (g::bigint * 7919) % 100 < 60 AND g % 10 = 0`),
     );
     // Earlier cases, closed, on 20% of the overdue loans without an open one: the lifecycle rule reads the
-    // last of them (half cured before the current lapse, half terminal), and 1% of borrowers are barred.
+    // last of them (half cured before the current lapse; a quarter written off; a quarter settled, half of
+    // those by a discounted plan, which the rule reads from the close's audit event), and 1% of borrowers
+    // are barred.
     await step('closed cases (20% of overdue loans)', () =>
       db.execute(sql`
         INSERT INTO collection_cases (loan_id, workflow_id, strategy_id, strategy_version, stage, opened_at, closed_at, outcome)
         SELECT 'L' || lpad(g::text, 7, '0'), 'collection-L' || lpad(g::text, 7, '0'), 'default', 1, 'reminder',
                timestamptz '2024-11-01', timestamptz '2024-12-01',
-               CASE WHEN g % 10 = 1 THEN 'written_off' ELSE 'cured' END
+               CASE WHEN g % 20 = 1 THEN 'written_off' WHEN g % 20 = 11 THEN 'settled' ELSE 'cured' END
         FROM generate_series(1, ${loans}) g
         WHERE (g::bigint * 7919) % 100 < 60 AND g % 5 = 1`),
+    );
+    // Their audit trails: eight events each, then the close (marked on the plan-settled ones), so that the
+    // settled-by-plan lookup probes audit_events_case_idx in a table of realistic depth.
+    await step('audit events of the closed cases (9 each)', () =>
+      db.execute(sql`
+        INSERT INTO audit_events (at, actor, action, case_id, loan_id, after)
+        SELECT timestamptz '2024-11-01' + k * interval '1 day', 'workflow:' || c.workflow_id,
+               CASE WHEN k < 9 THEN 'workflow.stage_entered' ELSE 'case.closed' END, c.id, c.loan_id,
+               CASE WHEN k < 9 THEN jsonb_build_object('stage', 'reminder')
+                    WHEN substr(c.loan_id, 2)::int % 40 = 11 THEN jsonb_build_object('outcome', c.outcome, 'settledBy', 'plan_discount')
+                    ELSE jsonb_build_object('outcome', c.outcome) END
+        FROM collection_cases c CROSS JOIN generate_series(1, 9) k
+        WHERE c.closed_at IS NOT NULL`),
     );
     await step('barred borrowers (1%)', () => db.execute(sql`UPDATE borrowers SET bankruptcy = true WHERE substr(id, 2)::int % 100 = 7`));
     await step('vacuum analyze', () => db.execute(sql`VACUUM ANALYZE`));
