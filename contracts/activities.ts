@@ -158,7 +158,9 @@ export interface CaseActivities {
   /**
    * A completed discounted plan (contract 6): writes its discount down in the ledger (at most what is
    * still past due; one transaction, once per key, audited as ledger.written_down) and, when nothing is
-   * past due after it, closes the case as `settled` in the same transaction (`closedAs`).
+   * past due after it, closes the case as `settled` in the same transaction (`closedAs`), its case.closed
+   * event marked settledBy plan_discount (the lifecycle counts that settlement as a cure; db/repository/cases
+   * settleByPlanDiscount). The signature and result are unchanged: no workflow sees the mark.
    */
   writeDownPlanDiscount(input: Audited<{ idempotencyKey: string; caseId: string; loanId: string; currency: string; discountMinor: number }>): Promise<{ position: Position; writtenDownMinor: number; closedAs?: 'settled' }>;
   handOffToLegal(input: Audited<{ idempotencyKey: string; caseId: string; loanId: string }>): Promise<{ legalCaseId: string }>;

@@ -130,7 +130,7 @@ describe('a discounted payment plan (contract 6)', () => {
     expect(one('workflow.plan_completed')).toMatchObject({ discountMinor: 10_000 });
     expect(one('ledger.written_down')).toMatchObject({ kind: 'plan_discount', amountMinor: 10_000, pastDueMinor: 0 });
     expect(one('workflow.plan_discount_written_down')).toMatchObject({ discountMinor: 10_000, writtenDownMinor: 10_000, pastDueMinor: 0 });
-    expect(one('case.closed')).toMatchObject({ outcome: 'settled' });
+    expect(one('case.closed')).toMatchObject({ outcome: 'settled', settledBy: 'plan_discount' });
     const order = events.map((e) => e.action);
     expect(order.indexOf('workflow.plan_completed')).toBeLessThan(order.indexOf('ledger.written_down'));
     expect(order.indexOf('ledger.written_down')).toBeLessThan(order.indexOf('case.closed'));
