@@ -371,13 +371,15 @@ const inList = (values: readonly string[]) => sql.join(values.map((v) => sql`${v
  * last id of the previous page).
  *
  * The verdict is domain/lifecycle's mayOpenNewCase in SQL, in the same order: a bankrupt or deceased
- * borrower, then the last closed case's outcome (barred, terminal), then after a cure or payoff whether
+ * borrower, then the last closed case's outcome (barred, terminal; a `settled` by a discounted plan is not
+ * terminal), then after a cure, payoff or plan's settlement whether
  * any past-due instalment fell due on or after the day it closed (UTC). test/integration/db/cases.test.ts
  * checks the two agree.
  *
  * Driven by the partial index installments_unpaid_idx (loan_id, due_date) WHERE unpaid, read in
  * loan id order, so a page costs about `limit` index probes whatever the portfolio size; the open
- * case check probes collection_cases_one_open_per_loan, the last closed case collection_cases_loan_idx,
+ * case check probes collection_cases_one_open_per_loan, the last closed case collection_cases_loan_idx
+ * (and, when it closed `settled`, its close's audit event audit_events_case_idx: a plan's or the lender's),
  * and the borrower's flags two primary keys — a few probes per loan of the page only.
  */
 export async function findDelinquentLoansWithoutOpenCase(
