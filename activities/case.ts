@@ -10,7 +10,7 @@ import { contactHistory } from '../db/repository/contact-facts';
 import { NotFoundError, ValidationError } from '../db/repository/errors';
 import { closeCase, CollectionEndedError, getCase, getLatestCaseOfRun, openCase, previousCycleEnd, updateCaseStage } from '../db/repository/cases';
 import { beginContactAttempt, markContactBlocked } from '../db/repository/contacts';
-import { getLoan, getLoanPosition, positionSummary, type LoanPosition } from '../db/repository/ledger';
+import { getLoan, getLoanPosition, getPositionOfLoan, positionSummary, type LoanPosition } from '../db/repository/ledger';
 import { createLegalCase, createPaymentPlan, createPromiseToPay, resolvePromiseToPay, setPaymentPlanStatus } from '../db/repository/negotiation';
 import { cancelTask, cancelTaskByRule, enqueueTask, getTask } from '../db/repository/tasks';
 import { localDateOf } from '../domain/compliance';
@@ -111,7 +111,7 @@ export function createCaseActivities(deps: CaseActivityDeps): CaseActivities {
       const existing = await getLatestCaseOfRun(db, loanId, workflowId);
       // A retried or replayed openCase finds the case it opened; its pinned version wins over "latest".
       const strategy = await deps.loadStrategy(existing && !existing.closedAt ? existing.strategyId : strategyId);
-      const [position, scoring] = await Promise.all([getLoanPosition(db, loanId), computeScore(db, loanId)]);
+      const [position, scoring] = await Promise.all([getPositionOfLoan(db, loan), computeScore(db, loanId)]);
       const treatment = chooseTreatment(strategy, {
         loanId,
         dpd: position.dpd,

@@ -53,7 +53,7 @@ export async function loadContactFacts(
   ]);
   if (!caseRow) throw new NotFoundError(`case ${caseId} not found`, 'caseId');
   if (caseRow.loanId !== loanId) throw new ValidationError(`case ${caseId} belongs to loan ${caseRow.loanId}, not ${loanId}`, 'loanId');
-  const { pack, minMessageGapMs } = await contactRulesOf(db, caseRow.strategyId, caseRow.strategyVersion);
+  const { pack, minMessageGapMs } = await pinnedContactRules(db, caseRow.strategyId, caseRow.strategyVersion);
   const pausedUntil = casePausedUntil(caseRow, at);
   return {
     borrower,
@@ -98,6 +98,28 @@ export async function pinnedStrategy(db: Database, strategyId: string, version: 
     .from(strategies)
     .where(and(eq(strategies.id, strategyId), eq(strategies.version, version)));
   return (row?.document as Partial<Strategy> | undefined) ?? findDefaultStrategy(strategyId);
+}
+
+/**
+ * The rules of strategy versions a case has pinned, per database handle. A pinned version is in use, and
+ * a version in use is never rewritten (saveStrategy refuses), so its rule pack and message gap are read
+ * once per process instead of at every send and claim (#19). Bounded by the strategy versions in use.
+ */
+const pinnedRules = new WeakMap<Database, Map<string, { pack: RulePackId; minMessageGapMs: number }>>();
+
+async function pinnedContactRules(db: Database, strategyId: string, version: number): Promise<{ pack: RulePackId; minMessageGapMs: number }> {
+  let cache = pinnedRules.get(db);
+  if (!cache) {
+    cache = new Map();
+    pinnedRules.set(db, cache);
+  }
+  const key = `${strategyId}@${version}`;
+  let rules = cache.get(key);
+  if (!rules) {
+    rules = await contactRulesOf(db, strategyId, version);
+    cache.set(key, rules);
+  }
+  return rules;
 }
 
 /** What the case's pinned strategy tells the rules: its rule pack and minimum gap between messages. */

@@ -163,10 +163,15 @@ export function positionSummary(p: LoanPosition): {
 }
 
 export async function getLoanPosition(db: Database, loanId: string, asOf: string | Date = new Date()): Promise<LoanPosition> {
-  const day = toAsOf(asOf);
   const [loan] = await db.select().from(loans).where(eq(loans.id, loanId));
   if (!loan) throw new NotFoundError(`loan ${loanId} not found`, 'loanId');
-  const rows = await db.select().from(installments).where(eq(installments.loanId, loanId)).orderBy(asc(installments.seq));
+  return getPositionOfLoan(db, loan, asOf);
+}
+
+/** getLoanPosition for a loan row the caller has just read: its instalments only (one statement fewer). */
+export async function getPositionOfLoan(db: Database, loan: Loan, asOf: string | Date = new Date()): Promise<LoanPosition> {
+  const day = toAsOf(asOf);
+  const rows = await db.select().from(installments).where(eq(installments.loanId, loan.id)).orderBy(asc(installments.seq));
   return position(loan, rows, day);
 }
 
