@@ -10,9 +10,9 @@ import type { ContactContext, ContactKind, PastContact } from '../../domain/comp
 import { findDefaultStrategy } from '../../domain/strategy/defaults';
 import { minMessageGapMs } from '../../domain/strategy/duration';
 import type { Channel, RulePackId, Strategy } from '../../domain/strategy/types';
-import { borrowerRulesOf, getBorrowerForLoan, type BorrowerContactProfile } from './borrowers';
+import { borrowerRulesOf, getLoanWithBorrower, type BorrowerContactProfile } from './borrowers';
 import { previousCycleEnd } from './cases';
-import { getLoanPosition, type LoanPosition } from './ledger';
+import { getInstallmentRows, positionOf, type LoanPosition } from './ledger';
 import { NotFoundError, ValidationError } from './errors';
 
 /** Call outcomes in which nobody was reached: such a call counts as unanswered in the caps. */
@@ -43,9 +43,10 @@ export async function loadContactFacts(
   input: { loanId: string; caseId: string; at: Date; excludeKey?: string },
 ): Promise<ContactFacts> {
   const { loanId, caseId, at } = input;
-  const [borrower, position, caseRow, disputed, history, previousCycleEndedAt] = await Promise.all([
-    getBorrowerForLoan(db, loanId),
-    getLoanPosition(db, loanId, at),
+  // The loan and its borrower in one statement, side by side with the loan's instalments (#19).
+  const [{ loan, borrower }, installmentRows, caseRow, disputed, history, previousCycleEndedAt] = await Promise.all([
+    getLoanWithBorrower(db, loanId),
+    getInstallmentRows(db, loanId),
     db.select().from(collectionCases).where(eq(collectionCases.id, caseId)).then((rows) => rows[0]),
     hasOpenDispute(db, loanId),
     contactHistory(db, loanId, at, input.excludeKey),
@@ -55,6 +56,7 @@ export async function loadContactFacts(
   if (caseRow.loanId !== loanId) throw new ValidationError(`case ${caseId} belongs to loan ${caseRow.loanId}, not ${loanId}`, 'loanId');
   const { pack, minMessageGapMs } = await pinnedContactRules(db, caseRow.strategyId, caseRow.strategyVersion);
   const pausedUntil = casePausedUntil(caseRow, at);
+  const position = positionOf(loan, installmentRows, at);
   return {
     borrower,
     position,
