@@ -95,11 +95,17 @@ function casePausedUntil(row: CollectionCase, at: Date): string | undefined {
 
 /** A case's pinned strategy document: the stored version, else the shipped document of that id. */
 export async function pinnedStrategy(db: Database, strategyId: string, version: number): Promise<Partial<Strategy> | undefined> {
+  return (await pinnedStrategyOf(db, strategyId, version)).document;
+}
+
+/** pinnedStrategy, and whether the document is a stored row (in use, so immutable) rather than the shipped fallback. */
+async function pinnedStrategyOf(db: Database, strategyId: string, version: number): Promise<{ document: Partial<Strategy> | undefined; stored: boolean }> {
   const [row] = await db
-    .select({ document: strategies.document })
+    .select({ document: strategies.document, inUse: strategies.inUse })
     .from(strategies)
     .where(and(eq(strategies.id, strategyId), eq(strategies.version, version)));
-  return (row?.document as Partial<Strategy> | undefined) ?? findDefaultStrategy(strategyId);
+  if (row) return { document: row.document as Partial<Strategy>, stored: row.inUse };
+  return { document: findDefaultStrategy(strategyId), stored: false };
 }
 
 /**
@@ -116,17 +122,21 @@ async function pinnedContactRules(db: Database, strategyId: string, version: num
     pinnedRules.set(db, cache);
   }
   const key = `${strategyId}@${version}`;
-  let rules = cache.get(key);
-  if (!rules) {
-    rules = await contactRulesOf(db, strategyId, version);
-    cache.set(key, rules);
-  }
+  const cached = cache.get(key);
+  if (cached) return cached;
+  const { document, stored } = await pinnedStrategyOf(db, strategyId, version);
+  const rules = rulesOf(strategyId, version, document);
+  // Only a stored version in use is immutable; the shipped fallback of an older case is read each time.
+  if (stored) cache.set(key, rules);
   return rules;
 }
 
 /** What the case's pinned strategy tells the rules: its rule pack and minimum gap between messages. */
 export async function contactRulesOf(db: Database, strategyId: string, version: number): Promise<{ pack: RulePackId; minMessageGapMs: number }> {
-  const strategy = await pinnedStrategy(db, strategyId, version);
+  return rulesOf(strategyId, version, await pinnedStrategy(db, strategyId, version));
+}
+
+function rulesOf(strategyId: string, version: number, strategy: Partial<Strategy> | undefined): { pack: RulePackId; minMessageGapMs: number } {
   if (!strategy?.rulePack) {
     throw new NotFoundError(`strategy ${strategyId} v${version} not found (neither stored nor shipped); cannot choose the compliance rule pack`, 'strategyId');
   }
