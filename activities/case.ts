@@ -5,12 +5,12 @@
 import { ApplicationFailure } from '@temporalio/common';
 import type { Database } from '../db/client';
 import { appendAudit, appendAuditsOnce } from '../db/repository/audit';
-import { borrowerRulesOf, getBorrowerForLoan } from '../db/repository/borrowers';
+import { borrowerRulesOf, getBorrowerForLoan, getLoanWithBorrower } from '../db/repository/borrowers';
 import { contactHistory } from '../db/repository/contact-facts';
 import { NotFoundError, ValidationError } from '../db/repository/errors';
 import { closeCase, CollectionEndedError, getCase, getLatestCaseOfRun, openCase, previousCycleEnd, settleByPlanDiscount, updateCaseStage } from '../db/repository/cases';
 import { beginContactAttempt, markContactBlocked } from '../db/repository/contacts';
-import { getLoan, getLoanPosition, positionSummary, type LoanPosition } from '../db/repository/ledger';
+import { getLoanPosition, getPositionOfLoan, positionSummary, type LoanPosition } from '../db/repository/ledger';
 import { createLegalCase, createPaymentPlan, createPromiseToPay, resolvePromiseToPay, setPaymentPlanStatus } from '../db/repository/negotiation';
 import { cancelTask, cancelTaskByRule, enqueueTask, getTask } from '../db/repository/tasks';
 import { localDateOf } from '../domain/compliance';
@@ -106,12 +106,15 @@ export function createCaseActivities(deps: CaseActivityDeps): CaseActivities {
 
   return withFailFast<CaseActivities>(withAudits(db, {
     async openCase({ loanId, workflowId, strategyId }) {
-      const loan = await getLoan(db, loanId);
-      if (!loan) throw new NotFoundError(`loan ${loanId} not found: upsert it before starting collection`, 'loanId');
+      // The loan and its borrower in one statement (#19).
+      const { loan, borrower } = await getLoanWithBorrower(db, loanId).catch((error: unknown) => {
+        if (error instanceof NotFoundError) throw new NotFoundError(`loan ${loanId} not found: upsert it before starting collection`, 'loanId');
+        throw error;
+      });
       const existing = await getLatestCaseOfRun(db, loanId, workflowId);
       // A retried or replayed openCase finds the case it opened; its pinned version wins over "latest".
       const strategy = await deps.loadStrategy(existing && !existing.closedAt ? existing.strategyId : strategyId);
-      const [position, scoring] = await Promise.all([getLoanPosition(db, loanId), computeScore(db, loanId)]);
+      const [position, scoring] = await Promise.all([getPositionOfLoan(db, loan), computeScore(db, loanId)]);
       const treatment = chooseTreatment(strategy, {
         loanId,
         dpd: position.dpd,
@@ -132,8 +135,7 @@ export function createCaseActivities(deps: CaseActivityDeps): CaseActivities {
         throw error;
       });
       const now = new Date();
-      const [borrower, history, previousCycleEndedAt, score] = await Promise.all([
-        getBorrowerForLoan(db, loanId),
+      const [history, previousCycleEndedAt, score] = await Promise.all([
         contactHistory(db, loanId, now),
         previousCycleEnd(db, loanId, row.id, now),
         // Scored here, not in an activity of its own: a case open costs no extra history events (#19).

@@ -98,21 +98,22 @@ export function createChannelActivities(deps: ChannelDeps): ChannelActivities {
     // send's outcome: they record the workflow's steps, not the message.
     if (request.audits?.length) await writeWorkflowAudits(db, { caseId: request.caseId, loanId: request.loanId, audits: request.audits });
 
-    // 1. A settled attempt answers for itself.
-    const existing = await findContactAttempt(db, key);
-    if (existing) {
-      const settled = await settle(existing);
+    // 1. The facts the gate reads (a request naming an unknown case, or a case of another loan, fails here
+    // with nothing written), then the attempt, recorded as planned: one recorded earlier answers for itself
+    // once settled. The insert finds an earlier attempt by its key, so a first attempt costs no read (#19).
+    const at = now();
+    const facts = await loadFacts(db, request, at);
+    const { attempt, created } = await beginContactAttempt(db, { idempotencyKey: key, caseId: request.caseId, loanId: request.loanId, channel, template: request.template, scheduledFor: at });
+    if (!created) {
+      const settled = await settle(attempt);
       if (settled) {
         log.info('contact already settled; not sending again', { ...attrs, status: settled.status });
         return settled;
       }
     }
 
-    // 2. The last gate, from the database.
-    const at = now();
-    const facts = await loadFacts(db, request, at);
+    // 2. The last gate, on those facts.
     const decision = evaluateContact(contactContext(facts, request, channel), at.toISOString());
-    await beginContactAttempt(db, { idempotencyKey: key, caseId: request.caseId, loanId: request.loanId, channel, template: request.template, scheduledFor: at });
     if (!decision.allowed) {
       const row = await markContactBlocked(db, key, decision.rule, decision.until ? new Date(decision.until) : null);
       if (row.status !== 'blocked') return (await settle(row)) ?? blockedResult(decision.rule, decision.until);
@@ -164,8 +165,8 @@ export function createChannelActivities(deps: ChannelDeps): ChannelActivities {
       log.warn('provider outcome unknown; presumed sent, never resent', { ...attrs, code: err.code });
       return (await settle(row)) ?? { status: 'presumed_sent' };
     }
-    const row = await markContactSent(db, key, { sentAt: now(), providerMessageId });
-    await supersedeOlderLinks(db, link);
+    // Together: superseding the older links needs only the message to have gone out, which it has.
+    const [row] = await Promise.all([markContactSent(db, key, { sentAt: now(), providerMessageId }), supersedeOlderLinks(db, link)]);
     log.info('contact sent', { ...attrs, providerMessageId });
     return { status: 'sent', providerMessageId: row.providerMessageId ?? providerMessageId };
   }

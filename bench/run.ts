@@ -92,6 +92,9 @@ Options:
                      worker and server memory, the wave's drain time (default 100000 with --temporal
                      cluster, 1000 with --quick there; 0, off, on the dev server)
   --wave-timeout <m> Minutes to wait for the wave to drain before reporting how far it got (default 60)
+  --only <phases>    Run only these timed phases, comma-separated: engine, start (e.g. --only engine
+                     while profiling); the table and the JSON line then hold only their figures
+  --engine-loans <n> Loans per engine-phase repetition (default n/10 in 50..1000, 30 with --quick)
   --out <file>       Results file (default bench/results.json)
   -h, --help         Show this help
 `;
@@ -107,6 +110,8 @@ const { values } = parseArgs({
     temporal: { type: 'string', default: 'dev' },
     'open-loans': { type: 'string' },
     'wave-timeout': { type: 'string', default: '60' },
+    only: { type: 'string' },
+    'engine-loans': { type: 'string' },
     out: { type: 'string', default: fileURLToPath(new URL('./results.json', import.meta.url)) },
     help: { type: 'boolean', short: 'h' },
   },
@@ -121,11 +126,21 @@ const repeat = Number(values.repeat ?? (values.quick ? 2 : 3));
 const openLoans = Number(values['open-loans'] ?? (values.temporal === 'cluster' ? (values.quick ? 1000 : 100_000) : 0));
 const waveTimeoutMinutes = Number(values['wave-timeout']);
 const maxCachedWorkflows = Number(values['max-cached'] ?? process.env.WORKER_MAX_CACHED_WORKFLOWS ?? DEFAULT_MAX_CACHED_WORKFLOWS);
+const engineLoans = Number(values['engine-loans'] ?? (values.quick ? 30 : Math.max(50, Math.min(1000, Math.floor(loans / 10)))));
+const only = values.only ? new Set(values.only.split(',').map((p) => p.trim())) : undefined;
+for (const phase of only ?? []) {
+  if (phase !== 'engine' && phase !== 'start') {
+    console.error(`--only takes engine and/or start, comma-separated (got ${JSON.stringify(phase)})`);
+    process.exit(2);
+  }
+}
+const runs = (phase: 'engine' | 'start') => !only || only.has(phase);
 for (const [name, value, min] of [
   ['--loans', loans, 10],
   ['--concurrency', concurrency, 1],
   ['--repeat', repeat, 1],
   ['--max-cached', maxCachedWorkflows, 1],
+  ['--engine-loans', engineLoans, 1],
   ['--open-loans', openLoans, 0],
   ['--wave-timeout', waveTimeoutMinutes, 1],
 ] as const) {
@@ -134,7 +149,6 @@ for (const [name, value, min] of [
     process.exit(2);
   }
 }
-const engineLoans = values.quick ? 30 : Math.max(50, Math.min(1000, Math.floor(loans / 10)));
 const latencySamples = values.quick ? 10 : Math.max(20, Math.min(200, Math.floor(loans / 50)));
 const fitCases = values.quick ? 10_000 : 100_000;
 
@@ -217,6 +231,30 @@ const temporal = await startTemporal({ ephemeral: true, external: clusterAddress
 log(`Temporal ${clusterAddress ? 'cluster' : 'dev server'} at ${temporal.address}; database ${scratch ? `scratch ${scratch.name}` : 'DATABASE_URL'}`);
 
 const quietMailer: EmailSender = { send: async (m) => ({ providerMessageId: `<${m.idempotencyKey}@bench>` }) };
+/**
+ * The engine phase's reminders accounted for, per loan, counted in this process as the activities return
+ * (as the baseline's are, in its own activity): a send (sent, presumed sent, blocked or failed), a contact
+ * the workflow recorded as blocked, and each reminder the workflow recorded as skipped (its audit event
+ * rides on the next activity). Until #19's engine work the phase found them with a database query every
+ * 100 ms while the baseline looked in memory: the query's own cost fell on Overdue's side alone.
+ */
+const remindersAccounted = new Map<string, number>();
+function countingReminders<T extends object>(activities: T): T {
+  const counted = Object.entries(activities).map(([name, run]) => [
+    name,
+    async (input: { loanId?: string; audits?: Array<{ action: string }> }, ...rest: unknown[]) => {
+      const result = await (run as (...a: unknown[]) => Promise<unknown>)(input, ...rest);
+      const loanId = input?.loanId;
+      if (loanId) {
+        const skipped = input.audits?.filter((a) => a.action === 'reminder_skipped').length ?? 0;
+        const contact = name === 'sendEmail' || name === 'recordBlockedContact' ? 1 : 0;
+        if (skipped + contact > 0) remindersAccounted.set(loanId, (remindersAccounted.get(loanId) ?? 0) + skipped + contact);
+      }
+      return result;
+    },
+  ]);
+  return Object.fromEntries(counted) as T;
+}
 const queues = { collections: 'bench-collections', email: 'bench-email', sms: 'bench-sms', letter: 'bench-letter' };
 const nativeConnection = await NativeConnection.connect({ address: temporal.address });
 const connection = await Connection.connect({ address: temporal.address });
@@ -229,8 +267,8 @@ const workerSet = await createWorkers({
   smsPerSecond: 10_000,
   bundle: await bundleWorkflows(),
   maxCachedWorkflows,
-  caseActivities: createCaseActivities({ db, loadStrategy: createStrategyLoader(db, 'fast-test'), queues }),
-  channelActivities: createChannelActivities({ db, mailer: quietMailer, sms: createConsoleSmsProvider(() => {}), letters: createConsoleLetterQueue(() => {}) }),
+  caseActivities: countingReminders(createCaseActivities({ db, loadStrategy: createStrategyLoader(db, 'fast-test'), queues })),
+  channelActivities: countingReminders(createChannelActivities({ db, mailer: quietMailer, sms: createConsoleSmsProvider(() => {}), letters: createConsoleLetterQueue(() => {}) })),
 });
 const baselineReminders = new Map<string, number>();
 const baselineActivities: BaselineActivities = {
@@ -279,13 +317,6 @@ await saveStrategy(db, { id: longWait.id, version: longWait.version, document: l
 const run = Date.now().toString(36).toUpperCase();
 const startCollection = (loanId: string, strategyId: string, taskQueue = queues.collections) => startCollectionRun(client, taskQueue, loanId, { strategyId });
 
-/** Ledger first, then the signal: the same function the API calls. */
-async function pay(loanId: string) {
-  const position = await getLoanPosition(db, loanId);
-  const paymentId = `${loanId}-pay`;
-  await recordPaymentAndSignal({ db, client }, { paymentId, loanId, amountMinor: position.pastDueMinor, currency: position.currency, receivedAt: new Date() });
-}
-
 const results: Record<string, unknown> = {
   at: new Date().toISOString(),
   quick: values.quick,
@@ -300,74 +331,93 @@ const results: Record<string, unknown> = {
 };
 log(`${cpus().length} cores, load average ${loadAtStart.join(' ')} (1, 5, 15 min); ${repeat} repetition(s) per timed phase; maxCachedWorkflows ${maxCachedWorkflows}`);
 
-/** One repetition of the engine phase: Overdue's workflow, then the minimal one, on fresh loans. */
+/**
+ * One repetition of the engine phase: Overdue's workflow and the minimal one on fresh loans, in turn
+ * (Overdue first in even repetitions, the baseline first in odd ones, so neither always meets a warmer
+ * worker and server). Both sides find their loans' reminders in this process and poll for them at the
+ * same 100 ms, and both are timed from the first start to the last completion.
+ */
 async function enginePhase(rep: number) {
   const enginePrefix = `BE${run}R${rep}`;
   const engineSeed = await seedPortfolio(db, { loans: engineLoans, overdueShare: 1, idPrefix: enginePrefix, seed: 7 + rep });
   const overdueIds = engineSeed.overdueLoanIds;
-  let t0 = performance.now();
-  const paid = new Set<string>();
-  const closing: Promise<unknown>[] = [];
-  const starting = pool(overdueIds, concurrency, async (loanId) => {
-    await startCollection(loanId, twoReminders.id);
-  });
-  const like = `${enginePrefix}%`;
-  // Both reminders accounted for: sent (or blocked, failed), or skipped. Under load the first can go out
-  // so late that the second is already due; the workflow then sends the later one only and records the
-  // other as skipped (no bursts), so a loan may never have two contacts.
-  const deadline = Date.now() + 10 * 60_000 + overdueIds.length * 2_000;
-  let reported = Date.now();
-  while (paid.size < overdueIds.length) {
-    const ready = await queryRows<{ loan_id: string }>(
-      db,
-      sql`SELECT loan_id FROM (
-            SELECT loan_id FROM contact_attempts WHERE loan_id LIKE ${like} AND status IN ('sent', 'presumed_sent', 'blocked', 'failed')
-            UNION ALL
-            SELECT loan_id FROM audit_events WHERE loan_id LIKE ${like} AND action = 'workflow.reminder_skipped'
-          ) AS accounted GROUP BY loan_id HAVING count(*) >= 2`,
-    );
-    for (const { loan_id: loanId } of ready) {
-      if (paid.has(loanId)) continue;
-      paid.add(loanId);
-      closing.push(pay(loanId).then(() => client.workflow.getHandle(workflowIdForLoan(loanId)).result()));
-    }
-    if (Date.now() - reported > 15_000) {
-      reported = Date.now();
-      log(`  … ${paid.size} of ${overdueIds.length} loans past both reminders and paid`);
-    }
-    if (Date.now() > deadline) throw new Error(`engine phase: only ${paid.size} of ${overdueIds.length} loans had both reminders sent or skipped after ${((performance.now() - t0) / 1000).toFixed(0)} s`);
-    await sleep(100);
+  // What each loan pays, read before the clock starts: a lender's backend knows the amount it received.
+  const amounts = new Map<string, { amountMinor: number; currency: string }>();
+  for (const loanId of overdueIds) {
+    const position = await getLoanPosition(db, loanId);
+    amounts.set(loanId, { amountMinor: position.pastDueMinor, currency: position.currency });
   }
-  await starting;
-  await Promise.all(closing);
-  const overdueSeconds = (performance.now() - t0) / 1000;
 
-  t0 = performance.now();
-  const baselineIds = Array.from({ length: overdueIds.length }, (_, i) => `bench-baseline-${run}-${rep}-${i}`);
-  const signalled = new Set<string>();
-  const baselineDone: Promise<unknown>[] = [];
-  const baselineStarting = pool(baselineIds, concurrency, async (workflowId) => {
-    await client.workflow.start('baseline', { taskQueue: 'bench-baseline', workflowId, args: [{ workflowId, firstMs: 1000, secondMs: 2000 }] });
-  });
-  while (signalled.size < baselineIds.length) {
-    for (const workflowId of baselineIds) {
-      if ((baselineReminders.get(workflowId) ?? 0) < 2 || signalled.has(workflowId)) continue;
-      signalled.add(workflowId);
-      const handle = client.workflow.getHandle(workflowId);
-      baselineDone.push(handle.signal(baselinePaid).then(() => handle.result()));
+  async function overdueSide(): Promise<number> {
+    const t0 = performance.now();
+    const paid = new Set<string>();
+    const closing: Promise<unknown>[] = [];
+    const starting = pool(overdueIds, concurrency, async (loanId) => {
+      await startCollection(loanId, twoReminders.id);
+    });
+    // Both reminders accounted for: sent (or blocked, failed), or skipped. Under load the first can go out
+    // so late that the second is already due; the workflow then sends the later one only and records the
+    // other as skipped (no bursts), so a loan may never have two contacts.
+    const deadline = Date.now() + 10 * 60_000 + overdueIds.length * 2_000;
+    let reported = Date.now();
+    while (paid.size < overdueIds.length) {
+      for (const loanId of overdueIds) {
+        if ((remindersAccounted.get(loanId) ?? 0) < 2 || paid.has(loanId)) continue;
+        paid.add(loanId);
+        // Ledger first, then the signal: the function the API calls.
+        const payment = { paymentId: `${loanId}-pay`, loanId, ...amounts.get(loanId)!, receivedAt: new Date() };
+        closing.push(recordPaymentAndSignal({ db, client }, payment).then(() => client.workflow.getHandle(workflowIdForLoan(loanId)).result()));
+      }
+      if (Date.now() - reported > 15_000) {
+        reported = Date.now();
+        log(`  … ${paid.size} of ${overdueIds.length} loans past both reminders and paid`);
+      }
+      if (Date.now() > deadline) throw new Error(`engine phase: only ${paid.size} of ${overdueIds.length} loans had both reminders sent or skipped after ${((performance.now() - t0) / 1000).toFixed(0)} s`);
+      await sleep(100);
     }
-    await sleep(100);
+    await starting;
+    await Promise.all(closing);
+    return (performance.now() - t0) / 1000;
   }
-  await baselineStarting;
-  await Promise.all(baselineDone);
-  const baselineSeconds = (performance.now() - t0) / 1000;
+
+  const baselineIds = Array.from({ length: overdueIds.length }, (_, i) => `bench-baseline-${run}-${rep}-${i}`);
+  async function baselineSide(): Promise<number> {
+    const t0 = performance.now();
+    const signalled = new Set<string>();
+    const baselineDone: Promise<unknown>[] = [];
+    const baselineStarting = pool(baselineIds, concurrency, async (workflowId) => {
+      await client.workflow.start('baseline', { taskQueue: 'bench-baseline', workflowId, args: [{ workflowId, firstMs: 1000, secondMs: 2000 }] });
+    });
+    while (signalled.size < baselineIds.length) {
+      for (const workflowId of baselineIds) {
+        if ((baselineReminders.get(workflowId) ?? 0) < 2 || signalled.has(workflowId)) continue;
+        signalled.add(workflowId);
+        const handle = client.workflow.getHandle(workflowId);
+        baselineDone.push(handle.signal(baselinePaid).then(() => handle.result()));
+      }
+      await sleep(100);
+    }
+    await baselineStarting;
+    await Promise.all(baselineDone);
+    return (performance.now() - t0) / 1000;
+  }
+
+  let overdueSeconds: number;
+  let baselineSeconds: number;
+  if (rep % 2 === 0) {
+    overdueSeconds = await overdueSide();
+    baselineSeconds = await baselineSide();
+  } else {
+    baselineSeconds = await baselineSide();
+    overdueSeconds = await overdueSide();
+  }
   const overdue = overdueIds.length / overdueSeconds;
   const baseline = overdueIds.length / baselineSeconds;
   // Billed actions of one loan through this path, Overdue's workflow and the minimal one.
   const actionsOf = async (workflowId: string) =>
     countActions((JSON.parse(historyToJSON(await client.workflow.getHandle(workflowId).fetchHistory())) as { events: HistoryEvent[] }).events);
   const actions = rep === 0 ? { overdue: await actionsOf(workflowIdForLoan(overdueIds[0]!)), baseline: await actionsOf(baselineIds[0]!) } : undefined;
-  log(`  run ${rep + 1}/${repeat}: overdue ${overdue.toFixed(1)} loans/s, baseline ${baseline.toFixed(1)} loans/s`);
+  log(`  run ${rep + 1}/${repeat}: overdue ${overdue.toFixed(1)} loans/s, baseline ${baseline.toFixed(1)} loans/s${rep % 2 ? ' (baseline ran first)' : ''}`);
   return { overdue, baseline, ratio: overdue / baseline, actions };
 }
 
@@ -407,152 +457,157 @@ async function startPhase(rep: number) {
 }
 
 try {
-  // ---- 1. engine efficiency ----
-  log(`1/6 engine efficiency: ${engineLoans} loans, two reminders then payment, ${repeat} time(s)`);
-  const engineRuns: Array<Awaited<ReturnType<typeof enginePhase>>> = [];
-  for (let rep = 0; rep < repeat; rep++) engineRuns.push(await enginePhase(rep));
-  results.engine = {
-    loans: engineLoans,
-    overdueLoansPerSecond: spread(engineRuns.map((r) => r.overdue)),
-    baselineLoansPerSecond: spread(engineRuns.map((r) => r.baseline)),
-    ratio: spread(engineRuns.map((r) => r.ratio)),
-    actionsPerLoan: engineRuns[0]!.actions,
-    note: 'each loan waits at least 2 s of timers; loans/s = loans / wall time from first start to last completion; ratio per repetition',
-  };
+  if (runs('engine')) {
+    // ---- 1. engine efficiency ----
+    log(`1/6 engine efficiency: ${engineLoans} loans, two reminders then payment, ${repeat} time(s)`);
+    const engineRuns: Array<Awaited<ReturnType<typeof enginePhase>>> = [];
+    for (let rep = 0; rep < repeat; rep++) engineRuns.push(await enginePhase(rep));
+    results.engine = {
+      loans: engineLoans,
+      overdueLoansPerSecond: spread(engineRuns.map((r) => r.overdue)),
+      baselineLoansPerSecond: spread(engineRuns.map((r) => r.baseline)),
+      ratio: spread(engineRuns.map((r) => r.ratio)),
+      actionsPerLoan: engineRuns[0]!.actions,
+      note: 'each loan waits at least 2 s of timers; loans/s = loans / wall time from first start to last completion; ratio per repetition',
+    };
+  }
+  if (runs('start')) {
+    // ---- 2. start throughput ----
+    log(`2/6 start throughput: ${loans} loans, concurrency ${concurrency}, on a task queue no worker polls, ${repeat} time(s)`);
+    const startRuns: Array<Awaited<ReturnType<typeof startPhase>>> = [];
+    for (let rep = 0; rep < repeat; rep++) startRuns.push(await startPhase(rep));
+    results.startThroughput = {
+      loans,
+      sweepStartsPerSecond: spread(startRuns.map((r) => r.sweep.startsPerSecond)),
+      plainLoopStartsPerSecond: spread(startRuns.map((r) => r.plainLoopStartsPerSecond)),
+      ratio: spread(startRuns.map((r) => r.ratio)),
+      sweepFailed: startRuns.reduce((n, r) => n + r.sweep.failed, 0),
+      secondSweepStarted: startRuns.reduce((n, r) => n + r.secondSweep.started, 0),
+      runs: startRuns,
+    };
+  }
+  // Phases 3-6 and the open-loans phase run only in a full run (no --only).
+  if (!only) {
+    // ---- 3. worker memory ----
+    // Once per run: a process's RSS does not go back to the system between repetitions, so a second
+    // reading in the same process would not measure the same thing.
+    log(`3/6 worker memory: ${loans} Overdue workflows waiting on a 30-day timer (sticky cache ${maxCachedWorkflows}; measured once)`);
+    const memPrefix = `BM${run}`;
+    const memSeed = await seedPortfolio(db, { loans, overdueShare: 1, idPrefix: memPrefix, seed: 13 });
+    // A full collection before each reading, so garbage from the earlier phases does not hide the delta.
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as (() => void) | undefined;
+    gc?.();
+    const before = process.memoryUsage();
+    let t0 = performance.now();
+    await pool(memSeed.overdueLoanIds, concurrency, async (loanId) => {
+      await startCollection(loanId, longWait.id);
+    });
+    const memLike = `${memPrefix}%`;
+    await waitFor(
+      'every workflow to open its case and wait',
+      async () => (await count(db, sql`SELECT count(*) AS n FROM audit_events WHERE loan_id LIKE ${memLike} AND action = 'case.opened'`)) >= memSeed.overdueLoanIds.length,
+      30 * 60_000,
+      1000,
+    );
+    const openSeconds = (performance.now() - t0) / 1000;
+    await sleep(2000);
+    gc?.();
+    const after = process.memoryUsage();
+    const mb = (n: number) => n / 1024 / 1024;
+    results.workerMemory = {
+      workflows: memSeed.overdueLoanIds.length,
+      maxCachedWorkflows,
+      secondsToStartAndOpen: openSeconds,
+      rssDeltaMB: mb(after.rss - before.rss),
+      heapUsedDeltaMB: mb(after.heapUsed - before.heapUsed),
+      rssPerWorkflowKB: (after.rss - before.rss) / 1024 / memSeed.overdueLoanIds.length,
+      gcExposed: Boolean(gc),
+      note: 'measured once in this process, which runs the workers (maxCachedWorkflows as shown)',
+    };
+    log(`  RSS +${mb(after.rss - before.rss).toFixed(0)} MB, heap +${mb(after.heapUsed - before.heapUsed).toFixed(0)} MB over ${memSeed.overdueLoanIds.length} workflows`);
 
-  // ---- 2. start throughput ----
-  log(`2/6 start throughput: ${loans} loans, concurrency ${concurrency}, on a task queue no worker polls, ${repeat} time(s)`);
-  const startRuns: Array<Awaited<ReturnType<typeof startPhase>>> = [];
-  for (let rep = 0; rep < repeat; rep++) startRuns.push(await startPhase(rep));
-  results.startThroughput = {
-    loans,
-    sweepStartsPerSecond: spread(startRuns.map((r) => r.sweep.startsPerSecond)),
-    plainLoopStartsPerSecond: spread(startRuns.map((r) => r.plainLoopStartsPerSecond)),
-    ratio: spread(startRuns.map((r) => r.ratio)),
-    sweepFailed: startRuns.reduce((n, r) => n + r.sweep.failed, 0),
-    secondSweepStarted: startRuns.reduce((n, r) => n + r.secondSweep.started, 0),
-    runs: startRuns,
-  };
-
-  // ---- 3. worker memory ----
-  // Once per run: a process's RSS does not go back to the system between repetitions, so a second
-  // reading in the same process would not measure the same thing.
-  log(`3/6 worker memory: ${loans} Overdue workflows waiting on a 30-day timer (sticky cache ${maxCachedWorkflows}; measured once)`);
-  const memPrefix = `BM${run}`;
-  const memSeed = await seedPortfolio(db, { loans, overdueShare: 1, idPrefix: memPrefix, seed: 13 });
-  // A full collection before each reading, so garbage from the earlier phases does not hide the delta.
-  setFlagsFromString('--expose-gc');
-  const gc = runInNewContext('gc') as (() => void) | undefined;
-  gc?.();
-  const before = process.memoryUsage();
-  let t0 = performance.now();
-  await pool(memSeed.overdueLoanIds, concurrency, async (loanId) => {
-    await startCollection(loanId, longWait.id);
-  });
-  const memLike = `${memPrefix}%`;
-  await waitFor(
-    'every workflow to open its case and wait',
-    async () => (await count(db, sql`SELECT count(*) AS n FROM audit_events WHERE loan_id LIKE ${memLike} AND action = 'case.opened'`)) >= memSeed.overdueLoanIds.length,
-    30 * 60_000,
-    1000,
-  );
-  const openSeconds = (performance.now() - t0) / 1000;
-  await sleep(2000);
-  gc?.();
-  const after = process.memoryUsage();
-  const mb = (n: number) => n / 1024 / 1024;
-  results.workerMemory = {
-    workflows: memSeed.overdueLoanIds.length,
-    maxCachedWorkflows,
-    secondsToStartAndOpen: openSeconds,
-    rssDeltaMB: mb(after.rss - before.rss),
-    heapUsedDeltaMB: mb(after.heapUsed - before.heapUsed),
-    rssPerWorkflowKB: (after.rss - before.rss) / 1024 / memSeed.overdueLoanIds.length,
-    gcExposed: Boolean(gc),
-    note: 'measured once in this process, which runs the workers (maxCachedWorkflows as shown)',
-  };
-  log(`  RSS +${mb(after.rss - before.rss).toFixed(0)} MB, heap +${mb(after.heapUsed - before.heapUsed).toFixed(0)} MB over ${memSeed.overdueLoanIds.length} workflows`);
-
-  // ---- 4. payment-to-close latency (on some of the waiting workflows) ----
-  const latencyRuns = Math.min(repeat, Math.floor(memSeed.overdueLoanIds.length / latencySamples));
-  log(`4/6 payment-to-close latency: ${latencySamples} payments through POST /v1/loans/:id/payments, ${latencyRuns} time(s)`);
-  const api = buildApi({ db, client, taskQueue: queues.collections });
-  const { key } = await createApiKey(db, { role: 'backend', label: 'bench' });
-  const p50s: number[] = [];
-  const p99s: number[] = [];
-  for (let rep = 0; rep < latencyRuns; rep++) {
-    const latencies: number[] = [];
-    for (const loanId of memSeed.overdueLoanIds.slice(rep * latencySamples, (rep + 1) * latencySamples)) {
-      const position = await getLoanPosition(db, loanId);
-      const started = performance.now();
-      const response = await api.inject({
-        method: 'POST',
-        url: `/v1/loans/${loanId}/payments`,
-        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-        payload: { paymentId: `${loanId}-api`, amountMinor: position.pastDueMinor, currency: position.currency, receivedAt: new Date().toISOString() },
-      });
-      if (response.statusCode !== 201) throw new Error(`payment for ${loanId} answered ${response.statusCode}: ${response.body}`);
-      await client.workflow.getHandle(workflowIdForLoan(loanId)).result();
-      latencies.push(performance.now() - started);
+    // ---- 4. payment-to-close latency (on some of the waiting workflows) ----
+    const latencyRuns = Math.min(repeat, Math.floor(memSeed.overdueLoanIds.length / latencySamples));
+    log(`4/6 payment-to-close latency: ${latencySamples} payments through POST /v1/loans/:id/payments, ${latencyRuns} time(s)`);
+    const api = buildApi({ db, client, taskQueue: queues.collections });
+    const { key } = await createApiKey(db, { role: 'backend', label: 'bench' });
+    const p50s: number[] = [];
+    const p99s: number[] = [];
+    for (let rep = 0; rep < latencyRuns; rep++) {
+      const latencies: number[] = [];
+      for (const loanId of memSeed.overdueLoanIds.slice(rep * latencySamples, (rep + 1) * latencySamples)) {
+        const position = await getLoanPosition(db, loanId);
+        const started = performance.now();
+        const response = await api.inject({
+          method: 'POST',
+          url: `/v1/loans/${loanId}/payments`,
+          headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+          payload: { paymentId: `${loanId}-api`, amountMinor: position.pastDueMinor, currency: position.currency, receivedAt: new Date().toISOString() },
+        });
+        if (response.statusCode !== 201) throw new Error(`payment for ${loanId} answered ${response.statusCode}: ${response.body}`);
+        await client.workflow.getHandle(workflowIdForLoan(loanId)).result();
+        latencies.push(performance.now() - started);
+      }
+      p50s.push(pct(latencies, 0.5));
+      p99s.push(pct(latencies, 0.99));
+      log(`  run ${rep + 1}/${latencyRuns}: p50 ${pct(latencies, 0.5).toFixed(0)} ms, p99 ${pct(latencies, 0.99).toFixed(0)} ms`);
     }
-    p50s.push(pct(latencies, 0.5));
-    p99s.push(pct(latencies, 0.99));
-    log(`  run ${rep + 1}/${latencyRuns}: p50 ${pct(latencies, 0.5).toFixed(0)} ms, p99 ${pct(latencies, 0.99).toFixed(0)} ms`);
-  }
-  await api.close();
-  results.paymentToCloseMs = { samplesPerRun: latencySamples, p50: spread(p50s), p99: spread(p99s) };
+    await api.close();
+    results.paymentToCloseMs = { samplesPerRun: latencySamples, p50: spread(p50s), p99: spread(p99s) };
 
-  const paidCount = latencyRuns * latencySamples;
-  log(`terminating the ${memSeed.overdueLoanIds.length - paidCount} workflows still waiting`);
-  await pool(memSeed.overdueLoanIds.slice(paidCount), concurrency, async (loanId) => {
-    await client.workflow.getHandle(workflowIdForLoan(loanId)).terminate('bench finished').catch(() => {});
-  });
+    const paidCount = latencyRuns * latencySamples;
+    log(`terminating the ${memSeed.overdueLoanIds.length - paidCount} workflows still waiting`);
+    await pool(memSeed.overdueLoanIds.slice(paidCount), concurrency, async (loanId) => {
+      await client.workflow.getHandle(workflowIdForLoan(loanId)).terminate('bench finished').catch(() => {});
+    });
 
-  // ---- open loans and a reminder wave (on by default on the cluster) ----
-  if (openLoans > 0) {
-    log(`open loans: ${openLoans} collections opened and left waiting, then one reminder wave for all of them`);
-    const admin = postgres(process.env.BENCH_POSTGRES_ADMIN_URL ?? process.env.TEMPORAL_DB_URL ?? DEFAULT_ADMIN_URL, { max: 1, onnotice: () => {} });
-    try {
-      results.openLoans = await openLoansPhase({
-        db,
-        client,
-        start: startCollection,
-        loans: openLoans,
-        concurrency,
-        run,
-        waveTimeoutMs: waveTimeoutMinutes * 60_000,
-        admin,
-        overdueDatabase: new URL(databaseUrl).pathname.slice(1),
-        temporal: cluster ? { persistence: 'overdue_temporal', visibility: 'overdue_temporal_visibility', serverPid: cluster.pids.temporal } : undefined,
-        log,
-      });
-    } finally {
-      await admin.end();
+    // ---- open loans and a reminder wave (on by default on the cluster) ----
+    if (openLoans > 0) {
+      log(`open loans: ${openLoans} collections opened and left waiting, then one reminder wave for all of them`);
+      const admin = postgres(process.env.BENCH_POSTGRES_ADMIN_URL ?? process.env.TEMPORAL_DB_URL ?? DEFAULT_ADMIN_URL, { max: 1, onnotice: () => {} });
+      try {
+        results.openLoans = await openLoansPhase({
+          db,
+          client,
+          start: startCollection,
+          loans: openLoans,
+          concurrency,
+          run,
+          waveTimeoutMs: waveTimeoutMinutes * 60_000,
+          admin,
+          overdueDatabase: new URL(databaseUrl).pathname.slice(1),
+          temporal: cluster ? { persistence: 'overdue_temporal', visibility: 'overdue_temporal_visibility', serverPid: cluster.pids.temporal } : undefined,
+          log,
+        });
+      } finally {
+        await admin.end();
+      }
     }
-  }
 
-  // ---- 5. history size per path ----
-  log('5/6 history size and Temporal actions per path (test/histories)');
-  const historiesDir = fileURLToPath(new URL('../test/histories/', import.meta.url));
-  const histories: Record<string, number> = {};
-  const actionsPerPath: Record<string, ActionCounts> = {};
-  for (const file of readdirSync(historiesDir).filter((f) => f.endsWith('.json')).sort()) {
-    const history = JSON.parse(readFileSync(`${historiesDir}${file}`, 'utf8')) as { events?: HistoryEvent[] };
-    histories[file.replace(/\.json$/, '')] = history.events?.length ?? 0;
-    actionsPerPath[file.replace(/\.json$/, '')] = countActions(history.events ?? []);
-  }
-  results.historyEvents = histories;
-  results.actionsPerPath = actionsPerPath;
-  log('  database round trips per loan path: one loan at a time, fast-test strategy');
-  results.databaseRoundTrips = await databaseRoundTripsPerPath({ db, databaseUrl: databaseUrl!, connection: nativeConnection, client, namespace: temporal.namespace });
+    // ---- 5. history size per path ----
+    log('5/6 history size and Temporal actions per path (test/histories)');
+    const historiesDir = fileURLToPath(new URL('../test/histories/', import.meta.url));
+    const histories: Record<string, number> = {};
+    const actionsPerPath: Record<string, ActionCounts> = {};
+    for (const file of readdirSync(historiesDir).filter((f) => f.endsWith('.json')).sort()) {
+      const history = JSON.parse(readFileSync(`${historiesDir}${file}`, 'utf8')) as { events?: HistoryEvent[] };
+      histories[file.replace(/\.json$/, '')] = history.events?.length ?? 0;
+      actionsPerPath[file.replace(/\.json$/, '')] = countActions(history.events ?? []);
+    }
+    results.historyEvents = histories;
+    results.actionsPerPath = actionsPerPath;
+    log('  database round trips per loan path: one loan at a time, fast-test strategy');
+    results.databaseRoundTrips = await databaseRoundTripsPerPath({ db, databaseUrl: databaseUrl!, connection: nativeConnection, client, namespace: temporal.namespace });
 
-  // ---- 6. scoring ----
-  // The case-open comparison fits and activates a model: only in the scratch database, never in
-  // DATABASE_URL's; once, since after it a model is active. The fit is timed `repeat` times.
-  log(`6/6 scoring: ${scratch ? 'case opens without and with an active model; ' : ''}a fit of ${fitCases} synthetic closed cases, ${repeat} time(s)`);
-  const caseOpen = scratch ? await scoringLatency(db, values.quick ? 20 : 100) : null;
-  const fits = Array.from({ length: repeat }, () => fitTime(fitCases));
-  results.scoring = { caseOpen, fit: { cases: fitCases, totalMs: spread(fits.map((f) => f.totalMs)), holdoutAuc: fits[0]!.holdoutAuc } };
+    // ---- 6. scoring ----
+    // The case-open comparison fits and activates a model: only in the scratch database, never in
+    // DATABASE_URL's; once, since after it a model is active. The fit is timed `repeat` times.
+    log(`6/6 scoring: ${scratch ? 'case opens without and with an active model; ' : ''}a fit of ${fitCases} synthetic closed cases, ${repeat} time(s)`);
+    const caseOpen = scratch ? await scoringLatency(db, values.quick ? 20 : 100) : null;
+    const fits = Array.from({ length: repeat }, () => fitTime(fitCases));
+    results.scoring = { caseOpen, fit: { cases: fitCases, totalMs: spread(fits.map((f) => f.totalMs)), holdoutAuc: fits[0]!.holdoutAuc } };
+  }
 } finally {
   workerSet.shutdown();
   baselineWorker.shutdown();
@@ -573,42 +628,58 @@ type Memory = { workflows: number; rssDeltaMB: number; heapUsedDeltaMB: number; 
 type Latency = { samplesPerRun: number; p50: Spread; p99: Spread };
 type Scoring = { caseOpen: Awaited<ReturnType<typeof scoringLatency>> | null; fit: { cases: number; totalMs: Spread } };
 const o = results.openLoans as OpenLoansResult | undefined;
-const e = results.engine as Engine;
-const st = results.startThroughput as Start;
-const m = results.workerMemory as Memory;
-const l = results.paymentToCloseMs as Latency;
-const sc = results.scoring as Scoring;
-const histories = results.historyEvents as Record<string, number>;
-const actionsPerPath = results.actionsPerPath as Record<string, ActionCounts>;
-const roundTrips = results.databaseRoundTrips as Record<string, RoundTrips>;
+const e = results.engine as Engine | undefined;
+const st = results.startThroughput as Start | undefined;
+const m = results.workerMemory as Memory | undefined;
+const l = results.paymentToCloseMs as Latency | undefined;
+const sc = results.scoring as Scoring | undefined;
+const histories = (results.historyEvents ?? {}) as Record<string, number>;
+const actionsPerPath = (results.actionsPerPath ?? {}) as Record<string, ActionCounts>;
+const roundTrips = (results.databaseRoundTrips ?? {}) as Record<string, RoundTrips>;
 
 const rows: Array<[string, string]> = [
   ['machine', `${cpus().length} cores; load average ${loadAtStart.join(' ')} at start, ${loadAtEnd.join(' ')} at end (1, 5, 15 min)`],
   ['repetitions per timed phase', `${repeat}: median (min, max)`],
-  [`engine: Overdue workflow (${engineLoans} loans)`, fmt(e.overdueLoansPerSecond, 1, ' loans/s')],
-  ['engine: baseline workflow', fmt(e.baselineLoansPerSecond, 1, ' loans/s')],
-  ['engine: ratio Overdue / baseline', fmt(e.ratio, 2)],
-  ...(e.actionsPerLoan
+  ...(e
     ? ([
-        ['engine: Temporal actions per loan, Overdue', describeActions(e.actionsPerLoan.overdue)],
-        ['engine: Temporal actions per loan, baseline', describeActions(e.actionsPerLoan.baseline)],
+        [`engine: Overdue workflow (${engineLoans} loans)`, fmt(e.overdueLoansPerSecond, 1, ' loans/s')],
+        ['engine: baseline workflow', fmt(e.baselineLoansPerSecond, 1, ' loans/s')],
+        ['engine: ratio Overdue / baseline', fmt(e.ratio, 2)],
+        ...(e.actionsPerLoan
+          ? ([
+              ['engine: Temporal actions per loan, Overdue', describeActions(e.actionsPerLoan.overdue)],
+              ['engine: Temporal actions per loan, baseline', describeActions(e.actionsPerLoan.baseline)],
+            ] as Array<[string, string]>)
+          : []),
       ] as Array<[string, string]>)
     : []),
-  [`start: sweep (${loans} loans, concurrency ${concurrency})`, fmt(st.sweepStartsPerSecond, 0, ' starts/s')],
-  ['start: plain client.workflow.start loop', fmt(st.plainLoopStartsPerSecond, 0, ' starts/s')],
-  ['start: ratio sweep / plain', fmt(st.ratio, 2)],
-  ['start: sweep failures; second sweeps started', `${st.sweepFailed}; ${st.secondSweepStarted}`],
-  [
-    `memory: ${m.workflows} waiting workflows, cache ${maxCachedWorkflows}, RSS delta (once)`,
-    // At a few hundred workflows the delta is smaller than what the earlier phases give back to the system.
-    `${m.rssDeltaMB.toFixed(0)} MB (${m.rssPerWorkflowKB.toFixed(1)} KB each)${m.workflows < 2000 ? '; too few workflows to read: noise from earlier phases' : ''}`,
-  ],
-  ['memory: heap used delta', `${m.heapUsedDeltaMB.toFixed(0)} MB`],
-  [`payment to close (${l.samplesPerRun} via API per run), p50`, fmt(l.p50, 0, ' ms')],
-  ['payment to close, p99', fmt(l.p99, 0, ' ms')],
+  ...(st
+    ? ([
+        [`start: sweep (${loans} loans, concurrency ${concurrency})`, fmt(st.sweepStartsPerSecond, 0, ' starts/s')],
+        ['start: plain client.workflow.start loop', fmt(st.plainLoopStartsPerSecond, 0, ' starts/s')],
+        ['start: ratio sweep / plain', fmt(st.ratio, 2)],
+        ['start: sweep failures; second sweeps started', `${st.sweepFailed}; ${st.secondSweepStarted}`],
+      ] as Array<[string, string]>)
+    : []),
+  ...(m
+    ? ([
+        [
+          `memory: ${m.workflows} waiting workflows, cache ${maxCachedWorkflows}, RSS delta (once)`,
+          // At a few hundred workflows the delta is smaller than what the earlier phases give back to the system.
+          `${m.rssDeltaMB.toFixed(0)} MB (${m.rssPerWorkflowKB.toFixed(1)} KB each)${m.workflows < 2000 ? '; too few workflows to read: noise from earlier phases' : ''}`,
+        ],
+        ['memory: heap used delta', `${m.heapUsedDeltaMB.toFixed(0)} MB`],
+      ] as Array<[string, string]>)
+    : []),
+  ...(l
+    ? ([
+        [`payment to close (${l.samplesPerRun} via API per run), p50`, fmt(l.p50, 0, ' ms')],
+        ['payment to close, p99', fmt(l.p99, 0, ' ms')],
+      ] as Array<[string, string]>)
+    : []),
   ...Object.entries(histories).map(([k, v]): [string, string] => [`history events; actions: ${k}`, `${v}; ${describeActions(actionsPerPath[k]!)}`]),
   ...Object.entries(roundTrips).map(([k, v]): [string, string] => [`database round trips: ${k}`, describeRoundTrips(v)]),
-  ...(sc.caseOpen
+  ...(sc?.caseOpen
     ? ([
         [`scoring: case open p50, no model / scored (${sc.caseOpen.samples} each)`, `${sc.caseOpen.openUnscoredP50Ms?.toFixed(1) ?? '-'} / ${sc.caseOpen.openScoredP50Ms.toFixed(1)} ms`],
         ['scoring: added to a case open, p50', sc.caseOpen.addedP50Ms === null ? '- (a model was already active)' : `${sc.caseOpen.addedP50Ms.toFixed(1)} ms`],
@@ -629,7 +700,9 @@ const rows: Array<[string, string]> = [
         ],
       ] as Array<[string, string]>)
     : []),
-  [`scoring: fit of ${sc.fit.cases} closed cases`, fmt({ ...sc.fit.totalMs, median: sc.fit.totalMs.median / 1000, min: sc.fit.totalMs.min / 1000, max: sc.fit.totalMs.max / 1000 }, 1, ' s')],
+  ...(sc
+    ? ([[`scoring: fit of ${sc.fit.cases} closed cases`, fmt({ ...sc.fit.totalMs, median: sc.fit.totalMs.median / 1000, min: sc.fit.totalMs.min / 1000, max: sc.fit.totalMs.max / 1000 }, 1, ' s')]] as Array<[string, string]>)
+    : []),
   ['wall time', `${results.seconds} s`],
 ];
 const width = Math.max(...rows.map(([k]) => k.length));
@@ -649,20 +722,23 @@ if (values.json) {
     engineLoans,
     concurrency,
     maxCachedWorkflows,
-    engine: {
-      overdueLoansPerSecond: brief(e.overdueLoansPerSecond),
-      baselineLoansPerSecond: brief(e.baselineLoansPerSecond),
-      ratio: brief(e.ratio),
-      actionsPerLoan: e.actionsPerLoan ? { overdue: e.actionsPerLoan.overdue.total, baseline: e.actionsPerLoan.baseline.total } : null,
-    },
-    start: { sweepStartsPerSecond: brief(st.sweepStartsPerSecond, 0), plainLoopStartsPerSecond: brief(st.plainLoopStartsPerSecond, 0), ratio: brief(st.ratio), sweepFailed: st.sweepFailed, secondSweepStarted: st.secondSweepStarted },
-    memory: { workflows: m.workflows, rssDeltaMB: Number(m.rssDeltaMB.toFixed(1)), heapUsedDeltaMB: Number(m.heapUsedDeltaMB.toFixed(1)), rssPerWorkflowKB: Number(m.rssPerWorkflowKB.toFixed(1)) },
-    paymentToCloseMs: { samplesPerRun: l.samplesPerRun, p50: brief(l.p50, 0), p99: brief(l.p99, 0) },
+    only: only ? [...only] : null,
+    engine: e
+      ? {
+          overdueLoansPerSecond: brief(e.overdueLoansPerSecond),
+          baselineLoansPerSecond: brief(e.baselineLoansPerSecond),
+          ratio: brief(e.ratio),
+          actionsPerLoan: e.actionsPerLoan ? { overdue: e.actionsPerLoan.overdue.total, baseline: e.actionsPerLoan.baseline.total } : null,
+        }
+      : null,
+    start: st ? { sweepStartsPerSecond: brief(st.sweepStartsPerSecond, 0), plainLoopStartsPerSecond: brief(st.plainLoopStartsPerSecond, 0), ratio: brief(st.ratio), sweepFailed: st.sweepFailed, secondSweepStarted: st.secondSweepStarted } : null,
+    memory: m ? { workflows: m.workflows, rssDeltaMB: Number(m.rssDeltaMB.toFixed(1)), heapUsedDeltaMB: Number(m.heapUsedDeltaMB.toFixed(1)), rssPerWorkflowKB: Number(m.rssPerWorkflowKB.toFixed(1)) } : null,
+    paymentToCloseMs: l ? { samplesPerRun: l.samplesPerRun, p50: brief(l.p50, 0), p99: brief(l.p99, 0) } : null,
     historyEvents: histories,
     actionsPerPath: Object.fromEntries(Object.entries(actionsPerPath).map(([k, v]) => [k, v.total])),
     databaseRoundTrips: Object.fromEntries(Object.entries(roundTrips).map(([k, v]) => [k, v.total])),
     openLoans: o ? { loans: o.loans, startsPerSecond: Number(o.startsPerSecond.toFixed(1)), bytesPerOpenLoan: o.bytesPerOpenLoan, rssMB: o.rssMB, wave: o.wave } : null,
-    scoring: { caseOpenAddedP50Ms: sc.caseOpen?.addedP50Ms == null ? null : Number(sc.caseOpen.addedP50Ms.toFixed(1)), fitCases: sc.fit.cases, fitMs: brief(sc.fit.totalMs, 0) },
+    scoring: sc ? { caseOpenAddedP50Ms: sc.caseOpen?.addedP50Ms == null ? null : Number(sc.caseOpen.addedP50Ms.toFixed(1)), fitCases: sc.fit.cases, fitMs: brief(sc.fit.totalMs, 0) } : null,
   };
   process.stdout.write(`${JSON.stringify(summary)}\n`);
 }

@@ -119,6 +119,22 @@ export function subtractMoney(a: Money, b: Money): Money {
 }
 
 /**
+ * Intl formatters, built once per locale and currency: constructing one costs far more than formatting
+ * with it, and the workflow formats the case's money into its current details at every step (#19). A
+ * formatter's output depends only on its options, so sharing it changes no result (in the workflow
+ * sandbox too). Bounded by the locales and currencies in use.
+ */
+const numberFormats = new Map<string, Intl.NumberFormat>();
+function numberFormat(key: string, build: () => Intl.NumberFormat): Intl.NumberFormat {
+  let format = numberFormats.get(key);
+  if (!format) {
+    format = build();
+    numberFormats.set(key, format);
+  }
+  return format;
+}
+
+/**
  * `amountMinor` as the locale writes money: formatMoney(123456, 'CNY', 'zh-CN') === '¥1,234.56'.
  * The digits come from integer division and remainder; Intl only supplies the locale's symbol,
  * separators and numerals, so no amount ever passes through a binary fraction.
@@ -133,18 +149,18 @@ export function formatMoney(amountMinor: number, currency: string, locale = 'en-
 
   // -0 keeps the minus sign for amounts between -1 and 0 major units (e.g. -5 fen).
   const signedMajor = amountMinor < 0 ? -major : major;
-  const parts = new Intl.NumberFormat(locale, {
+  const parts = numberFormat(`${locale}|${currency}`, () => new Intl.NumberFormat(locale, {
     style: 'currency',
     currency,
     minimumFractionDigits: exponent,
     maximumFractionDigits: exponent,
-  }).formatToParts(signedMajor);
+  })).formatToParts(signedMajor);
   if (exponent === 0) return parts.map((p) => p.value).join('');
 
   // The locale's own numerals for the minor digits (Arabic-Indic in ar-KW, for instance).
-  const minorDigits = new Intl.NumberFormat(locale, {
+  const minorDigits = numberFormat(`${locale}|minor-${exponent}`, () => new Intl.NumberFormat(locale, {
     minimumIntegerDigits: exponent,
     useGrouping: false,
-  }).format(minor);
+  })).format(minor);
   return parts.map((p) => (p.type === 'fraction' ? minorDigits : p.value)).join('');
 }

@@ -522,7 +522,9 @@ async function waitUntil(
   publish(state);
   let waited = false;
   for (;;) {
-    await serveInbox(state);
+    // Guarded here rather than only inside: an async call that does nothing still costs the workflow
+    // thread a promise, and the SDK records a stack trace for each (#19). Same commands either way.
+    if (hasInbox(state)) await serveInbox(state);
     if (isClosed(state) || done()) break;
     // Once a wait has begun, only its timer ends it. Re-reading the clock after the timer fired could
     // decide differently on replay (the fault suite caught a worker, restarted after a workflow-task
@@ -530,7 +532,7 @@ async function waitUntil(
     const ms = at - Date.now();
     if (!waited && ms <= 0) break;
     // Contract 5: the audit events no activity carried are written before the wait begins.
-    if (await writeAudits(state)) continue;
+    if (state.pendingAudits?.length && (await writeAudits(state))) continue;
     waited = true;
     const woken = await condition(() => isClosed(state) || done() || hasInbox(state), Math.max(1, ms), { summary: `wait for ${what}` });
     if (!woken) {

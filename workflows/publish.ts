@@ -122,18 +122,26 @@ function pauseText(state: CaseState, pause: PauseState): string {
   }
 }
 
+/** One formatter per time zone: built once, not at every publish (#19); bounded by the zones in use. */
+const localTimeFormats = new Map<string, Intl.DateTimeFormat>();
+
 /** An instant as the borrower's wall-clock time, e.g. 2026-03-05, 09:00:00. */
 export function localTime(instant: string, timeZone: string): string {
-  return new Intl.DateTimeFormat('en-CA', {
-    timeZone,
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-    hour: '2-digit',
-    minute: '2-digit',
-    second: '2-digit',
-    hourCycle: 'h23',
-  }).format(new Date(instant));
+  let format = localTimeFormats.get(timeZone);
+  if (!format) {
+    format = new Intl.DateTimeFormat('en-CA', {
+      timeZone,
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
+      hourCycle: 'h23',
+    });
+    localTimeFormats.set(timeZone, format);
+  }
+  return format.format(new Date(instant));
 }
 
 /** 1st, 2nd, 3rd, 4th, … 11th, 12th, 13th, … 21st. */

@@ -48,8 +48,15 @@ export function optOutLink(sender: SenderDetails, loanId: string, channel: strin
   return url.toString();
 }
 
+/** Date formatters per locale, built once rather than per message (#19). */
+const dateFormats = new Map<string, Intl.DateTimeFormat>();
+
 function formatFor(lang: LanguagePack, currency: string): Format {
-  const dates = new Intl.DateTimeFormat(lang.formatLocale, { dateStyle: 'long', timeZone: 'UTC' });
+  let dates = dateFormats.get(lang.formatLocale);
+  if (!dates) {
+    dates = new Intl.DateTimeFormat(lang.formatLocale, { dateStyle: 'long', timeZone: 'UTC' });
+    dateFormats.set(lang.formatLocale, dates);
+  }
   return {
     money: (amountMinor) => formatMoney(amountMinor, currency, lang.formatLocale),
     date: (isoDate) => dates.format(new Date(`${isoDate}T00:00:00Z`)),

@@ -10,6 +10,7 @@ import {
   type Channel,
   type ContactConsents,
   type InconvenientTimeRow,
+  type Loan,
 } from '../schema';
 import { brokenUniqueConstraint, ConflictError, NotFoundError, ValidationError } from './errors';
 import { quote, requireEmail, requirePhone, requireText, requireTimeZone } from './validate';
@@ -140,6 +141,13 @@ export function borrowerRulesOf(b: BorrowerContactProfile): BorrowerRules {
     deceased: b.flags.deceased,
     representedByAttorney: b.flags.representedByAttorney,
   };
+}
+
+/** The loan row and its borrower as the contact rules see them, in one statement. Throws NotFoundError for an unknown loan. */
+export async function getLoanWithBorrower(db: Database, loanId: string): Promise<{ loan: Loan; borrower: BorrowerContactProfile }> {
+  const [row] = await db.select({ loan: loans, borrower: borrowers }).from(loans).innerJoin(borrowers, eq(borrowers.id, loans.borrowerId)).where(eq(loans.id, loanId));
+  if (!row) throw new NotFoundError(`loan ${loanId} not found`, 'loanId');
+  return { loan: row.loan, borrower: toContactProfile(row.borrower, loanId) };
 }
 
 /** The borrower of a loan as the contact rules see them. Throws NotFoundError for an unknown loan. */

@@ -10,9 +10,9 @@ import type { ContactContext, ContactKind, PastContact } from '../../domain/comp
 import { findDefaultStrategy } from '../../domain/strategy/defaults';
 import { minMessageGapMs } from '../../domain/strategy/duration';
 import type { Channel, RulePackId, Strategy } from '../../domain/strategy/types';
-import { borrowerRulesOf, getBorrowerForLoan, type BorrowerContactProfile } from './borrowers';
+import { borrowerRulesOf, getLoanWithBorrower, type BorrowerContactProfile } from './borrowers';
 import { previousCycleEnd } from './cases';
-import { getLoanPosition, type LoanPosition } from './ledger';
+import { getInstallmentRows, positionOf, type LoanPosition } from './ledger';
 import { NotFoundError, ValidationError } from './errors';
 
 /** Call outcomes in which nobody was reached: such a call counts as unanswered in the caps. */
@@ -43,9 +43,10 @@ export async function loadContactFacts(
   input: { loanId: string; caseId: string; at: Date; excludeKey?: string },
 ): Promise<ContactFacts> {
   const { loanId, caseId, at } = input;
-  const [borrower, position, caseRow, disputed, history, previousCycleEndedAt] = await Promise.all([
-    getBorrowerForLoan(db, loanId),
-    getLoanPosition(db, loanId, at),
+  // The loan and its borrower in one statement, side by side with the loan's instalments (#19).
+  const [{ loan, borrower }, installmentRows, caseRow, disputed, history, previousCycleEndedAt] = await Promise.all([
+    getLoanWithBorrower(db, loanId),
+    getInstallmentRows(db, loanId),
     db.select().from(collectionCases).where(eq(collectionCases.id, caseId)).then((rows) => rows[0]),
     hasOpenDispute(db, loanId),
     contactHistory(db, loanId, at, input.excludeKey),
@@ -53,8 +54,9 @@ export async function loadContactFacts(
   ]);
   if (!caseRow) throw new NotFoundError(`case ${caseId} not found`, 'caseId');
   if (caseRow.loanId !== loanId) throw new ValidationError(`case ${caseId} belongs to loan ${caseRow.loanId}, not ${loanId}`, 'loanId');
-  const { pack, minMessageGapMs } = await contactRulesOf(db, caseRow.strategyId, caseRow.strategyVersion);
+  const { pack, minMessageGapMs } = await pinnedContactRules(db, caseRow.strategyId, caseRow.strategyVersion);
   const pausedUntil = casePausedUntil(caseRow, at);
+  const position = positionOf(loan, installmentRows, at);
   return {
     borrower,
     position,
@@ -93,16 +95,48 @@ function casePausedUntil(row: CollectionCase, at: Date): string | undefined {
 
 /** A case's pinned strategy document: the stored version, else the shipped document of that id. */
 export async function pinnedStrategy(db: Database, strategyId: string, version: number): Promise<Partial<Strategy> | undefined> {
+  return (await pinnedStrategyOf(db, strategyId, version)).document;
+}
+
+/** pinnedStrategy, and whether the document is a stored row (in use, so immutable) rather than the shipped fallback. */
+async function pinnedStrategyOf(db: Database, strategyId: string, version: number): Promise<{ document: Partial<Strategy> | undefined; stored: boolean }> {
   const [row] = await db
-    .select({ document: strategies.document })
+    .select({ document: strategies.document, inUse: strategies.inUse })
     .from(strategies)
     .where(and(eq(strategies.id, strategyId), eq(strategies.version, version)));
-  return (row?.document as Partial<Strategy> | undefined) ?? findDefaultStrategy(strategyId);
+  if (row) return { document: row.document as Partial<Strategy>, stored: row.inUse };
+  return { document: findDefaultStrategy(strategyId), stored: false };
+}
+
+/**
+ * The rules of strategy versions a case has pinned, per database handle. A pinned version is in use, and
+ * a version in use is never rewritten (saveStrategy refuses), so its rule pack and message gap are read
+ * once per process instead of at every send and claim (#19). Bounded by the strategy versions in use.
+ */
+const pinnedRules = new WeakMap<Database, Map<string, { pack: RulePackId; minMessageGapMs: number }>>();
+
+async function pinnedContactRules(db: Database, strategyId: string, version: number): Promise<{ pack: RulePackId; minMessageGapMs: number }> {
+  let cache = pinnedRules.get(db);
+  if (!cache) {
+    cache = new Map();
+    pinnedRules.set(db, cache);
+  }
+  const key = `${strategyId}@${version}`;
+  const cached = cache.get(key);
+  if (cached) return cached;
+  const { document, stored } = await pinnedStrategyOf(db, strategyId, version);
+  const rules = rulesOf(strategyId, version, document);
+  // Only a stored version in use is immutable; the shipped fallback of an older case is read each time.
+  if (stored) cache.set(key, rules);
+  return rules;
 }
 
 /** What the case's pinned strategy tells the rules: its rule pack and minimum gap between messages. */
 export async function contactRulesOf(db: Database, strategyId: string, version: number): Promise<{ pack: RulePackId; minMessageGapMs: number }> {
-  const strategy = await pinnedStrategy(db, strategyId, version);
+  return rulesOf(strategyId, version, await pinnedStrategy(db, strategyId, version));
+}
+
+function rulesOf(strategyId: string, version: number, strategy: Partial<Strategy> | undefined): { pack: RulePackId; minMessageGapMs: number } {
   if (!strategy?.rulePack) {
     throw new NotFoundError(`strategy ${strategyId} v${version} not found (neither stored nor shipped); cannot choose the compliance rule pack`, 'strategyId');
   }

@@ -164,11 +164,24 @@ export function positionSummary(p: LoanPosition): {
 }
 
 export async function getLoanPosition(db: Database, loanId: string, asOf: string | Date = new Date()): Promise<LoanPosition> {
-  const day = toAsOf(asOf);
   const [loan] = await db.select().from(loans).where(eq(loans.id, loanId));
   if (!loan) throw new NotFoundError(`loan ${loanId} not found`, 'loanId');
-  const rows = await db.select().from(installments).where(eq(installments.loanId, loanId)).orderBy(asc(installments.seq));
-  return position(loan, rows, day);
+  return getPositionOfLoan(db, loan, asOf);
+}
+
+/** getLoanPosition for a loan row the caller has just read: its instalments only (one statement fewer). */
+export async function getPositionOfLoan(db: Database, loan: Loan, asOf: string | Date = new Date()): Promise<LoanPosition> {
+  return positionOf(loan, await getInstallmentRows(db, loan.id), asOf);
+}
+
+/** A loan's instalments in order: with its row, what positionOf needs (read side by side with the row). */
+export function getInstallmentRows(db: Database, loanId: string): Promise<Installment[]> {
+  return db.select().from(installments).where(eq(installments.loanId, loanId)).orderBy(asc(installments.seq));
+}
+
+/** The position of a loan row and its instalment rows (getInstallmentRows) as of a date. */
+export function positionOf(loan: Loan, rows: readonly Installment[], asOf: string | Date = new Date()): LoanPosition {
+  return position(loan, rows, toAsOf(asOf));
 }
 
 export interface PaymentInput {

@@ -16,19 +16,18 @@ export interface IssueLinkInput {
 }
 
 export async function issueLink(db: Database, input: IssueLinkInput): Promise<BorrowerLink> {
+  const values = { loanId: input.loanId, caseId: input.caseId, contactKey: input.contactKey, expiresAt: input.expiresAt };
+  if (input.contactKey) {
+    // A message's link: one statement on the first attempt (the unique contact key makes a retry's insert a
+    // no-op, which then reads the link the first attempt issued); it supersedes nothing until the message
+    // has gone out. Was a transaction of four statements per send (#19).
+    const [row] = await db.insert(borrowerLinks).values(values).onConflictDoNothing({ target: borrowerLinks.contactKey }).returning();
+    return row ?? (await db.select().from(borrowerLinks).where(eq(borrowerLinks.contactKey, input.contactKey)))[0]!;
+  }
   return db.transaction(async (tx) => {
-    if (input.contactKey) {
-      const [existing] = await tx.select().from(borrowerLinks).where(eq(borrowerLinks.contactKey, input.contactKey));
-      if (existing) return existing;
-    }
-    const [row] = await tx
-      .insert(borrowerLinks)
-      .values({ loanId: input.loanId, caseId: input.caseId, contactKey: input.contactKey, expiresAt: input.expiresAt })
-      .onConflictDoNothing({ target: borrowerLinks.contactKey })
-      .returning();
-    const link = row ?? (await tx.select().from(borrowerLinks).where(eq(borrowerLinks.contactKey, input.contactKey!)))[0]!;
-    if (!input.contactKey) await supersedeOlderLinks(tx, link);
-    return link;
+    const [link] = await tx.insert(borrowerLinks).values(values).returning();
+    await supersedeOlderLinks(tx, link!);
+    return link!;
   });
 }
 
