@@ -26,6 +26,9 @@ Options:
   --concurrency <n>   Starts in flight at once (default 50)
   --window <n>        At most this many started loans not yet waiting on their timer (default 1000:
                       the dev server's SQLite store falls behind with thousands of tasks queued)
+  --settle <seconds>  Quiet time before each reading, the bench not touching the worker (default 30):
+                      V8 gives heap pages back some seconds after allocation stops, as in a worker
+                      whose loans wait days; the reading as the last loan opened is kept beside it
   --samples <n>       Payments per latency group, cached and evicted (default 100)
   --temporal <where>  dev (default) or cluster (the server 'npm run cluster' runs)
   --out <file>        Results file (default bench/memory-results.json)
@@ -41,6 +44,7 @@ export interface MemoryOptions {
   concurrency: number;
   window: number;
   samples: number;
+  settleSeconds: number;
   temporal: 'dev' | 'cluster';
   out?: string;
   json: boolean;
@@ -64,6 +68,7 @@ export function parseMemoryOptions(argv: string[]): MemoryOptions {
       concurrency: { type: 'string', default: '50' },
       window: { type: 'string', default: '1000' },
       samples: { type: 'string', default: '100' },
+      settle: { type: 'string', default: '30' },
       temporal: { type: 'string', default: 'dev' },
       out: { type: 'string' },
       json: { type: 'boolean', default: false },
@@ -86,6 +91,7 @@ export function parseMemoryOptions(argv: string[]): MemoryOptions {
     concurrency: wholeNumber('--concurrency', values.concurrency, 1),
     window: wholeNumber('--window', values.window, 1),
     samples,
+    settleSeconds: wholeNumber('--settle', values.settle, 0),
     temporal: values.temporal,
     out: values.out,
     json: values.json,

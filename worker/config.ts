@@ -40,13 +40,33 @@ export interface Config {
 /**
  * The sticky-cache default. Temporal's TypeScript SDK otherwise derives the size from the V8 heap limit
  * (about 600 workflows per GB of heap with reuseV8Context, WorkerOptions.maxCachedWorkflows), so a
- * worker's memory would grow with the machine it runs on. 500, from `npm run bench -- memory` on this
- * project's machine (README, Benchmarks: worker memory): resident memory stays flat once more loans are
- * open than the cache holds (546 MB at 1,000 and 544 MB at 2,000 open loans), against about 1 GB with
- * 2,000 cached; an evicted loan that wakes up costs a replay of a few tens of milliseconds, and a loan
- * waiting days between steps is evicted by then whatever the size.
+ * worker's memory would grow with the machine it runs on. 250, from `npm run bench -- memory` on this
+ * project's 2-core machine (README, Benchmarks: worker memory): with the worker's process settings
+ * (workerProcessEnv) the resident memory stays under 400 MB and flat once more loans are open than the
+ * cache holds, against about 420 MB with 500 cached; an evicted loan that wakes up costs a replay of a
+ * few tens of milliseconds, and a loan waiting days between steps is evicted by then whatever the size.
  */
-export const DEFAULT_MAX_CACHED_WORKFLOWS = 500;
+export const DEFAULT_MAX_CACHED_WORKFLOWS = 250;
+
+/**
+ * What a worker process must be started with, because glibc and V8 read it before any of Overdue's code
+ * runs (README, Benchmarks: worker memory, measured with `npm run bench -- memory`):
+ * - MALLOC_ARENA_MAX=2: glibc otherwise gives every thread that allocates (the Temporal core's Rust
+ *   threads, the workflow thread, libuv's pool) an arena of its own, up to 8 per core, and the freed
+ *   memory of a burst of workflow tasks stays scattered over them: the resident memory kept growing with
+ *   the loans opened (+120 MB from 1,000 to 2,000) with the cache already full; with 2 arenas it is flat.
+ * - V8's --max-semi-space-size=2 (MB): each isolate (the main thread, the workflow thread) otherwise
+ *   reserves up to 16 MB per semi-space for short-lived objects; 2 MB costs more frequent scavenges,
+ *   which the workflow-task latencies in the README include.
+ * Settings already in `env` win: MALLOC_ARENA_MAX as given, and a --max-semi-space-size of NODE_OPTIONS
+ * comes after this one.
+ */
+export function workerProcessEnv(env: NodeJS.ProcessEnv = process.env): { MALLOC_ARENA_MAX: string; NODE_OPTIONS: string } {
+  return {
+    MALLOC_ARENA_MAX: optional(env, 'MALLOC_ARENA_MAX') ?? '2',
+    NODE_OPTIONS: ['--max-semi-space-size=2', optional(env, 'NODE_OPTIONS')].filter(Boolean).join(' '),
+  };
+}
 
 function text(env: NodeJS.ProcessEnv, name: string, fallback: string): string {
   const value = env[name];
