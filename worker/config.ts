@@ -68,6 +68,24 @@ export function workerProcessEnv(env: NodeJS.ProcessEnv = process.env): { MALLOC
   };
 }
 
+/**
+ * How far V8 lets a worker's heaps grow past what survived the last full collection before it collects
+ * again: 25 %, where V8 otherwise picks up to 300 % by how fast it collects. After a burst of workflow
+ * tasks the main thread's heap stayed at 100-190 MB for 50-60 MB of live objects, and V8 gives such
+ * pages back only if its memory reducer happens to run once the work stops; with 25 % the worker's
+ * RSS peaked at about 300 MB opening 1,000 loans, against 400-600 MB (README, Benchmarks: worker
+ * memory). Set at start-up by worker/main.ts with v8.setFlagsFromString: V8 reads it at every
+ * collection, so it applies to the main thread and to the workflow thread started after it; a
+ * --heap-growing-percent on node's command line wins (NODE_OPTIONS does not take it).
+ */
+export const WORKER_HEAP_GROWING_PERCENT = 25;
+
+/** The V8 flag worker/main.ts sets, or undefined when the process was started with its own. */
+export function workerHeapFlag(execArgv: readonly string[] = process.execArgv): string | undefined {
+  const given = execArgv.some((arg) => /^--heap[-_]growing[-_]percent\b/.test(arg));
+  return given ? undefined : `--heap-growing-percent=${WORKER_HEAP_GROWING_PERCENT}`;
+}
+
 function text(env: NodeJS.ProcessEnv, name: string, fallback: string): string {
   const value = env[name];
   return value === undefined || value === '' ? fallback : value;

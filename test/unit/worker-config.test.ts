@@ -2,7 +2,7 @@
 // positive whole number, or `auto` for the Temporal SDK's own heap-derived size; unset or empty keeps the
 // bounded default; anything else stops start-up with the variable named.
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_MAX_CACHED_WORKFLOWS, readConfig, workerProcessEnv } from '../../worker/config';
+import { DEFAULT_MAX_CACHED_WORKFLOWS, readConfig, workerHeapFlag, workerProcessEnv } from '../../worker/config';
 
 describe('WORKER_MAX_CACHED_WORKFLOWS', () => {
   it('defaults to a fixed bound, not one that grows with the machine', () => {
@@ -45,5 +45,17 @@ describe('the worker process memory settings (workerProcessEnv)', () => {
       MALLOC_ARENA_MAX: '4',
       NODE_OPTIONS: '--max-semi-space-size=2 --max-semi-space-size=8 --max-old-space-size=1024',
     });
+  });
+});
+
+describe("the worker's V8 heap growth (workerHeapFlag)", () => {
+  it('lets the heaps grow 25 % past the live objects before collecting', () => {
+    expect(workerHeapFlag([])).toBe('--heap-growing-percent=25');
+    expect(workerHeapFlag(['--import', 'tsx'])).toBe('--heap-growing-percent=25');
+  });
+
+  it("leaves node's own flag alone", () => {
+    expect(workerHeapFlag(['--heap-growing-percent=50', '--import', 'tsx'])).toBeUndefined();
+    expect(workerHeapFlag(['--heap_growing_percent=0'])).toBeUndefined();
   });
 });
