@@ -42,9 +42,10 @@ export interface Config {
  * (about 600 workflows per GB of heap with reuseV8Context, WorkerOptions.maxCachedWorkflows), so a
  * worker's memory would grow with the machine it runs on. 250, from `npm run bench -- memory` on this
  * project's 2-core machine (README, Benchmarks: worker memory): with the worker's process settings
- * (workerProcessEnv) the resident memory stays under 400 MB and flat once more loans are open than the
- * cache holds, against about 420 MB with 500 cached; an evicted loan that wakes up costs a replay of a
- * few tens of milliseconds, and a loan waiting days between steps is evicted by then whatever the size.
+ * (workerProcessEnv, WORKER_HEAP_GROWING_PERCENT) the whole worker held 279 MB at 10,000 open loans and
+ * 327 MB at 20,000, under 400 MB at its peaks too; with 500 cached it read 419-565 MB at 1,000-2,000
+ * open loans (before the heap-growth limit). An evicted loan that wakes up costs a replay of a few tens
+ * of milliseconds, and a loan waiting days between steps is evicted by then whatever the size.
  */
 export const DEFAULT_MAX_CACHED_WORKFLOWS = 250;
 
