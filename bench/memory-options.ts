@@ -7,12 +7,16 @@ export const MEMORY_HELP = `Usage: npm run bench -- memory [options]
 
 Worker memory and the cost of a sticky-cache eviction, in a worker process of its own (worker/main.ts,
 as 'npm run worker' runs it) on one ephemeral Temporal dev server. Opens loans whose first step is 30
-days away, in order, up to each checkpoint size; at each checkpoint, once the worker is idle, reads the
-worker's resident memory (RSS, /proc) and its sticky-cache size (the SDK's temporal_sticky_cache_size).
+days away, in order, up to each checkpoint size; at each checkpoint, once the worker is idle and has
+been left alone for --settle seconds, reads the worker's resident memory (RSS, /proc; and as the last
+loan opened), where it is (file-backed, the main thread's V8 heap and external memory, the rest) and
+its sticky-cache size (the SDK's temporal_sticky_cache_size). The worker starts with the process
+settings of 'npm run worker' (worker/config.ts, workerProcessEnv: MALLOC_ARENA_MAX, V8 semi-spaces).
 After the last checkpoint it pays --samples loans still in the cache (the newest) and --samples loans
 evicted from it (the oldest), one at a time, and reads the latency of the workflow task that handles
 each payment from the workflow's history (scheduled -> completed, and started -> completed: the worker's
-own time, replay included). Writes bench/memory-results.json; --json prints it as one line on stdout.
+own time, replay included). Prints the RSS by open loans last; writes bench/memory-results.json after
+every checkpoint (complete: false) and at the end; --json prints it as one line on stdout.
 Needs PostgreSQL: DATABASE_URL, or a scratch database created on BENCH_POSTGRES_ADMIN_URL (default
 postgres://postgres@127.0.0.1:5432/postgres) and dropped at the end.
 
@@ -26,6 +30,9 @@ Options:
   --concurrency <n>   Starts in flight at once (default 50)
   --window <n>        At most this many started loans not yet waiting on their timer (default 1000:
                       the dev server's SQLite store falls behind with thousands of tasks queued)
+  --settle <seconds>  Quiet time before each reading, the bench not touching the worker (default 30):
+                      V8 gives heap pages back some seconds after allocation stops, as in a worker
+                      whose loans wait days; the reading as the last loan opened is kept beside it
   --samples <n>       Payments per latency group, cached and evicted (default 100)
   --temporal <where>  dev (default) or cluster (the server 'npm run cluster' runs)
   --out <file>        Results file (default bench/memory-results.json)
@@ -41,6 +48,7 @@ export interface MemoryOptions {
   concurrency: number;
   window: number;
   samples: number;
+  settleSeconds: number;
   temporal: 'dev' | 'cluster';
   out?: string;
   json: boolean;
@@ -64,6 +72,7 @@ export function parseMemoryOptions(argv: string[]): MemoryOptions {
       concurrency: { type: 'string', default: '50' },
       window: { type: 'string', default: '1000' },
       samples: { type: 'string', default: '100' },
+      settle: { type: 'string', default: '30' },
       temporal: { type: 'string', default: 'dev' },
       out: { type: 'string' },
       json: { type: 'boolean', default: false },
@@ -86,6 +95,7 @@ export function parseMemoryOptions(argv: string[]): MemoryOptions {
     concurrency: wholeNumber('--concurrency', values.concurrency, 1),
     window: wholeNumber('--window', values.window, 1),
     samples,
+    settleSeconds: wholeNumber('--settle', values.settle, 0),
     temporal: values.temporal,
     out: values.out,
     json: values.json,

@@ -45,6 +45,44 @@ function residentMemory(pid: number): { rssMB: number; peakRssMB: number } {
   return { rssMB: kb('VmRSS') / 1024, peakRssMB: kb('VmHWM') / 1024 };
 }
 
+/**
+ * Where the worker's resident memory is, in MB: file-backed pages (the node binary, the Temporal core's
+ * native library, mapped code) and anonymous ones (/proc/<pid>/smaps_rollup); of the anonymous, the
+ * main thread's V8 heap and its external memory (buffers), from the worker's own Node metrics
+ * (prom-client's nodejs_heap_size_total_bytes, nodejs_external_memory_bytes). The rest of the anonymous
+ * memory is the workflow thread's V8 heap (the sticky cache lives there), the Temporal core (Rust) and
+ * the allocator's free lists.
+ */
+async function memoryBreakdown(pid: number, metricsText: string): Promise<MemoryBreakdown> {
+  const rollup = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
+  const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(rollup)?.[1] ?? NaN);
+  const mb = (bytes: number | undefined) => Math.round((bytes ?? NaN) / 1024 / 1024);
+  const anonymousMB = Math.round(kb('Anonymous') / 1024);
+  const mainHeapMB = mb(metricSum(metricsText, 'nodejs_heap_size_total_bytes'));
+  const mainExternalMB = mb(metricSum(metricsText, 'nodejs_external_memory_bytes'));
+  return {
+    fileBackedMB: Math.round((kb('Rss') - kb('Anonymous')) / 1024),
+    anonymousMB,
+    mainThreadHeapMB: mainHeapMB,
+    mainThreadHeapUsedMB: mb(metricSum(metricsText, 'nodejs_heap_size_used_bytes')),
+    mainThreadExternalMB: mainExternalMB,
+    otherAnonymousMB: anonymousMB - mainHeapMB - mainExternalMB,
+  };
+}
+
+interface MemoryBreakdown {
+  fileBackedMB: number;
+  anonymousMB: number;
+  mainThreadHeapMB: number;
+  mainThreadHeapUsedMB: number;
+  mainThreadExternalMB: number;
+  /** The workflow thread's V8 heap, the Temporal core and the allocator's free memory. */
+  otherAnonymousMB: number;
+}
+
+const describeBreakdown = (b: MemoryBreakdown) =>
+  `file-backed ${b.fileBackedMB} MB, anonymous ${b.anonymousMB} MB (main thread heap ${b.mainThreadHeapMB} MB, ${b.mainThreadHeapUsedMB} used, external ${b.mainThreadExternalMB} MB; workflow thread, core and allocator ${b.otherAnonymousMB} MB)`;
+
 /** The latency of the workflow task that handled the payment: the first one scheduled after the signal. */
 interface TaskLatency {
   scheduledToCompletedMs: number;
@@ -154,8 +192,13 @@ export async function runMemoryBench(argv: string[]): Promise<void> {
     }
 
     await untilIdle();
-    const idle = { openLoans: 0, ...residentMemory(pid), stickyCacheSize: await metric('temporal_sticky_cache_size'), loadAverage: loadAverage() };
-    log(`idle worker: RSS ${idle.rssMB.toFixed(0)} MB`);
+    await sleep(options.settleSeconds * 1000);
+    const reading = async () => {
+      const text = await metrics();
+      return { ...residentMemory(pid), breakdown: await memoryBreakdown(pid, text), stickyCacheSize: metricSum(text, 'temporal_sticky_cache_size') ?? 0 };
+    };
+    const idle = { openLoans: 0, ...(await reading()), loadAverage: loadAverage() };
+    log(`idle worker: RSS ${idle.rssMB.toFixed(0)} MB: ${describeBreakdown(idle.breakdown)}`);
 
     const run = Date.now().toString(36).toUpperCase();
     const like = `MEM${run}%`;
@@ -165,6 +208,25 @@ export async function runMemoryBench(argv: string[]): Promise<void> {
     };
     const loanIds: string[] = [];
     const checkpoints: Array<typeof idle & { secondsToOpen: number; peakStickyCacheSize: number }> = [];
+    const resultsFile = options.out ?? fileURLToPath(new URL('./memory-results.json', import.meta.url));
+    // Written after every checkpoint too (complete: false), so a long run stopped early keeps its readings.
+    const results = (rest: Record<string, unknown>) => ({
+      at: new Date().toISOString(),
+      cpus: cpus().length,
+      loadAverage: { start: loadAtStart, end: loadAverage() },
+      temporal: options.temporal,
+      maxCachedWorkflows: maxCachedSetting,
+      heapMb: options.heapMb ?? null,
+      concurrency: options.concurrency,
+      window: options.window,
+      idle,
+      checkpoints,
+      rssMBByOpenLoans: Object.fromEntries(checkpoints.map((c) => [c.openLoans, Math.round(c.rssMB)])),
+      ...rest,
+      seconds: Number(((performance.now() - benchStarted) / 1000).toFixed(1)),
+      note: 'RSS of the worker process (worker/main.ts) once idle; latency of the first workflow task after each payment signal, from the workflow history',
+    });
+    const writeResults = (rest: Record<string, unknown>) => writeFileSync(resultsFile, `${JSON.stringify(results(rest), null, 2)}\n`);
     let started = 0;
     let opened = 0;
     let refreshing: Promise<void> | undefined;
@@ -175,7 +237,9 @@ export async function runMemoryBench(argv: string[]): Promise<void> {
         opened = await countOpened();
       })().finally(() => (refreshing = undefined)));
     let peakCache = 0;
+    let settling = false;
     const watchCache = setInterval(() => {
+      if (settling) return;
       metric('temporal_sticky_cache_size').then((n) => (peakCache = Math.max(peakCache, n)), () => {});
     }, 2000);
 
@@ -195,9 +259,17 @@ export async function runMemoryBench(argv: string[]): Promise<void> {
         while (opened < loanIds.length) await refreshOpened();
         await untilIdle();
         const secondsToOpen = (performance.now() - t0) / 1000;
-        const reading = { openLoans: loanIds.length, ...residentMemory(pid), stickyCacheSize: await metric('temporal_sticky_cache_size'), peakStickyCacheSize: peakCache, loadAverage: loadAverage(), secondsToOpen };
-        checkpoints.push(reading);
-        log(`  ${size} open loans waiting: RSS ${reading.rssMB.toFixed(0)} MB (peak ${reading.peakRssMB.toFixed(0)} MB), sticky cache ${reading.stickyCacheSize} (peak ${peakCache}), ${secondsToOpen.toFixed(0)} s to open, load ${reading.loadAverage.join(' ')}`);
+        const rssAfterBurstMB = residentMemory(pid).rssMB;
+        settling = true;
+        await sleep(options.settleSeconds * 1000);
+        settling = false;
+        const checkpoint = { openLoans: loanIds.length, ...(await reading()), rssAfterBurstMB, peakStickyCacheSize: peakCache, loadAverage: loadAverage(), secondsToOpen };
+        checkpoints.push(checkpoint);
+        log(
+          `  ${size} open loans waiting: RSS ${checkpoint.rssMB.toFixed(0)} MB after ${options.settleSeconds} s idle (${rssAfterBurstMB.toFixed(0)} MB as the last loan opened, peak ${checkpoint.peakRssMB.toFixed(0)} MB), sticky cache ${checkpoint.stickyCacheSize} (peak ${peakCache}), ${secondsToOpen.toFixed(0)} s to open, load ${checkpoint.loadAverage.join(' ')}`,
+        );
+        log(`    ${describeBreakdown(checkpoint.breakdown)}`);
+        writeResults({ complete: false });
       }
     } finally {
       clearInterval(watchCache);
@@ -234,24 +306,10 @@ export async function runMemoryBench(argv: string[]): Promise<void> {
     const evicted = await payGroup('evicted', loanIds.slice(0, options.samples));
     const afterPayments = { ...residentMemory(pid), stickyCacheSize: await metric('temporal_sticky_cache_size') };
 
-    const results = {
-      at: new Date().toISOString(),
-      cpus: cpus().length,
-      loadAverage: { start: loadAtStart, end: loadAverage() },
-      temporal: options.temporal,
-      maxCachedWorkflows: maxCachedSetting,
-      heapMb: options.heapMb ?? null,
-      concurrency: options.concurrency,
-      window: options.window,
-      idle,
-      checkpoints,
-      workflowTaskLatencyAfterPayment: { cached, evicted },
-      afterPayments,
-      seconds: Number(((performance.now() - benchStarted) / 1000).toFixed(1)),
-      note: 'RSS of the worker process (worker/main.ts) once idle; latency of the first workflow task after each payment signal, from the workflow history',
-    };
-    writeFileSync(options.out ?? fileURLToPath(new URL('./memory-results.json', import.meta.url)), `${JSON.stringify(results, null, 2)}\n`);
-    if (options.json) process.stdout.write(`${JSON.stringify(results)}\n`);
+    const final = { complete: true, workflowTaskLatencyAfterPayment: { cached, evicted }, afterPayments };
+    writeResults(final);
+    log(`worker RSS by open loans: ${checkpoints.map((c) => `${c.openLoans.toLocaleString('en-US')}: ${Math.round(c.rssMB)} MB`).join(', ')} (idle ${Math.round(idle.rssMB)} MB, cache ${maxCachedSetting})`);
+    if (options.json) process.stdout.write(`${JSON.stringify(results(final))}\n`);
   } finally {
     if (worker && worker.child.exitCode === null) {
       const exited = new Promise((r) => worker!.child.once('exit', r));

@@ -9,7 +9,7 @@ import { parseArgs } from 'node:util';
 import postgres from 'postgres';
 import { migrateDatabase } from '../db/migrate';
 import { logger } from '../observability/logger';
-import { readConfig } from '../worker/config';
+import { readConfig, workerProcessEnv } from '../worker/config';
 import {
   ensureBinary,
   postgresTarget,
@@ -189,7 +189,7 @@ try {
       const worker = runLogged(`worker-${i}`, process.execPath, ['--import', 'tsx', 'worker/main.ts'], {
         cwd: repoRoot,
         inherit: true,
-        env: { ...process.env, TEMPORAL_ADDRESS: address, TEMPORAL_NAMESPACE: namespace, DATABASE_URL: databaseUrl, METRICS_PORT: String(metrics), OVERDUE_PROCESS: `worker-${i}` },
+        env: { ...process.env, ...workerProcessEnv(), TEMPORAL_ADDRESS: address, TEMPORAL_NAMESPACE: namespace, DATABASE_URL: databaseUrl, METRICS_PORT: String(metrics), OVERDUE_PROCESS: `worker-${i}` },
         onExit: died,
       });
       started.push(worker);

@@ -40,13 +40,52 @@ export interface Config {
 /**
  * The sticky-cache default. Temporal's TypeScript SDK otherwise derives the size from the V8 heap limit
  * (about 600 workflows per GB of heap with reuseV8Context, WorkerOptions.maxCachedWorkflows), so a
- * worker's memory would grow with the machine it runs on. 500, from `npm run bench -- memory` on this
- * project's machine (README, Benchmarks: worker memory): resident memory stays flat once more loans are
- * open than the cache holds (546 MB at 1,000 and 544 MB at 2,000 open loans), against about 1 GB with
- * 2,000 cached; an evicted loan that wakes up costs a replay of a few tens of milliseconds, and a loan
- * waiting days between steps is evicted by then whatever the size.
+ * worker's memory would grow with the machine it runs on. 250, from `npm run bench -- memory` on this
+ * project's 2-core machine (README, Benchmarks: worker memory): with the worker's process settings
+ * (workerProcessEnv, WORKER_HEAP_GROWING_PERCENT) the whole worker held 279 MB at 10,000 open loans and
+ * 327 MB at 20,000, under 400 MB at its peaks too; with 500 cached it read 419-565 MB at 1,000-2,000
+ * open loans (before the heap-growth limit). An evicted loan that wakes up costs a replay of a few tens
+ * of milliseconds, and a loan waiting days between steps is evicted by then whatever the size.
  */
-export const DEFAULT_MAX_CACHED_WORKFLOWS = 500;
+export const DEFAULT_MAX_CACHED_WORKFLOWS = 250;
+
+/**
+ * What a worker process must be started with, because glibc and V8 read it before any of Overdue's code
+ * runs (README, Benchmarks: worker memory, measured with `npm run bench -- memory`):
+ * - MALLOC_ARENA_MAX=2: glibc otherwise gives every thread that allocates (the Temporal core's Rust
+ *   threads, the workflow thread, libuv's pool) an arena of its own, up to 8 per core, and the freed
+ *   memory of a burst of workflow tasks stays scattered over them: the resident memory kept growing with
+ *   the loans opened (+120 MB from 1,000 to 2,000) with the cache already full; with 2 arenas it is flat.
+ * - V8's --max-semi-space-size=2 (MB): each isolate (the main thread, the workflow thread) otherwise
+ *   reserves up to 16 MB per semi-space for short-lived objects; 2 MB costs more frequent scavenges,
+ *   which the workflow-task latencies in the README include.
+ * Settings already in `env` win: MALLOC_ARENA_MAX as given, and a --max-semi-space-size of NODE_OPTIONS
+ * comes after this one.
+ */
+export function workerProcessEnv(env: NodeJS.ProcessEnv = process.env): { MALLOC_ARENA_MAX: string; NODE_OPTIONS: string } {
+  return {
+    MALLOC_ARENA_MAX: optional(env, 'MALLOC_ARENA_MAX') ?? '2',
+    NODE_OPTIONS: ['--max-semi-space-size=2', optional(env, 'NODE_OPTIONS')].filter(Boolean).join(' '),
+  };
+}
+
+/**
+ * How far V8 lets a worker's heaps grow past what survived the last full collection before it collects
+ * again: 25 %, where V8 otherwise picks up to 300 % by how fast it collects. After a burst of workflow
+ * tasks the main thread's heap stayed at 100-190 MB for 50-60 MB of live objects, and V8 gives such
+ * pages back only if its memory reducer happens to run once the work stops; with 25 % the worker's
+ * RSS peaked at about 300 MB opening 1,000 loans, against 400-600 MB (README, Benchmarks: worker
+ * memory). Set at start-up by worker/main.ts with v8.setFlagsFromString: V8 reads it at every
+ * collection, so it applies to the main thread and to the workflow thread started after it; a
+ * --heap-growing-percent on node's command line wins (NODE_OPTIONS does not take it).
+ */
+export const WORKER_HEAP_GROWING_PERCENT = 25;
+
+/** The V8 flag worker/main.ts sets, or undefined when the process was started with its own. */
+export function workerHeapFlag(execArgv: readonly string[] = process.execArgv): string | undefined {
+  const given = execArgv.some((arg) => /^--heap[-_]growing[-_]percent\b/.test(arg));
+  return given ? undefined : `--heap-growing-percent=${WORKER_HEAP_GROWING_PERCENT}`;
+}
 
 function text(env: NodeJS.ProcessEnv, name: string, fallback: string): string {
   const value = env[name];

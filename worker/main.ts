@@ -1,11 +1,12 @@
 // `npm run worker`: the production worker process. Needs TEMPORAL_ADDRESS (a running cluster) and
 // DATABASE_URL; `npm start` is the all-in-one alternative for a laptop.
 import { parseArgs } from 'node:util';
+import { setFlagsFromString } from 'node:v8';
 import { Client } from '@temporalio/client';
 import { logger } from '../observability/logger';
 import { startMetricsServer } from '../observability/metrics';
 import { freePort } from '../scripts/lib/temporal';
-import { readConfig, temporalAddress } from './config';
+import { readConfig, temporalAddress, workerHeapFlag } from './config';
 import { createConfiguredWorkers, openRuntime } from './runtime';
 import { assertPortFree, connectTemporal, connectWorkerTemporal, exitWithStartupError } from './startup';
 import { installRuntimeLogging } from './workers';
@@ -21,6 +22,10 @@ Serves Prometheus metrics (Overdue's and the Temporal SDK's) at http://METRICS_H
 Every variable is listed in the README's Configuration table.`);
   process.exit(0);
 }
+
+// Before the workers start their workflow thread (worker/config.ts, WORKER_HEAP_GROWING_PERCENT).
+const heapFlag = workerHeapFlag();
+if (heapFlag) setFlagsFromString(heapFlag);
 
 try {
   const config = readConfig();

@@ -4,6 +4,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '../../scripts/lib/temporal';
+import { workerProcessEnv } from '../../worker/config';
 
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -14,14 +15,17 @@ export interface WorkerProcess {
   output: () => string;
 }
 
-/** Starts worker/main.ts with `env` on top of this process's environment and a METRICS_PORT of its own. */
+/**
+ * Starts worker/main.ts as production starts it (its memory settings, workerProcessEnv) with `env` on top
+ * of this process's environment and a METRICS_PORT of its own.
+ */
 export async function spawnWorker(env: NodeJS.ProcessEnv): Promise<WorkerProcess> {
   const port = await freePort();
   let output = '';
   const child = spawn(process.execPath, ['--import', 'tsx', 'worker/main.ts'], {
     cwd: repoRoot,
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, LOG_LEVEL: 'warn', ...env, METRICS_PORT: String(port) },
+    env: { ...process.env, LOG_LEVEL: 'warn', ...env, ...workerProcessEnv({ ...process.env, ...env }), METRICS_PORT: String(port) },
   });
   const keep = (chunk: Buffer) => (output = (output + chunk.toString()).slice(-4_000));
   child.stdout!.on('data', keep);

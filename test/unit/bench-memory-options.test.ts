@@ -10,7 +10,7 @@ describe('npm run bench -- memory options', () => {
     expect(options.sizes).toEqual([10_000, 50_000]);
     expect(options.maxCached).toBeUndefined();
     expect(options.heapMb).toBeUndefined();
-    expect(options).toMatchObject({ concurrency: 50, window: 1000, samples: 100, temporal: 'dev', json: false });
+    expect(options).toMatchObject({ concurrency: 50, window: 1000, samples: 100, settleSeconds: 30, temporal: 'dev', json: false });
   });
 
   it('takes checkpoints, a cache size or auto, and a heap limit', () => {
@@ -18,6 +18,7 @@ describe('npm run bench -- memory options', () => {
     expect(parseMemoryOptions(['--max-cached', '500']).maxCached).toBe(500);
     expect(parseMemoryOptions(['--max-cached', 'auto']).maxCached).toBe('auto');
     expect(parseMemoryOptions(['--heap-mb', '16384']).heapMb).toBe(16384);
+    expect(parseMemoryOptions(['--settle', '0']).settleSeconds).toBe(0);
   });
 
   it.each([
@@ -26,6 +27,7 @@ describe('npm run bench -- memory options', () => {
     [['--max-cached', '0'], '--max-cached must be a whole number >= 1 (got "0")'],
     [['--max-cached', 'sdk'], '--max-cached must be a whole number >= 1 (got "sdk")'],
     [['--heap-mb', '64'], '--heap-mb must be a whole number >= 256 (got "64")'],
+    [['--settle', 'soon'], '--settle must be a whole number >= 0 (got "soon")'],
     [['--temporal', 'cloud'], '--temporal must be dev or cluster (got "cloud")'],
     [['--sizes', '100', '--samples', '60'], '--samples 60 needs at least 120 loans at the last checkpoint'],
   ])('refuses %j naming the option', (argv, message) => {
