@@ -597,8 +597,9 @@ export async function complianceReportIsClean(db: Database, o: Observed): Promis
   for (const loanId of o.loanIds) {
     if (!o.cases.some((c) => c.loanId === loanId)) continue;
     const audit = await auditContacts(db, { loanId, messageInstant: 'decided' });
+    const facts = forbiddingFacts(o, loanId);
     for (const x of audit.violations) {
-      if (await paidWhileDeciding(db, x)) {
+      if ((await paidWhileDeciding(db, x)) || factWhileDeciding(facts, x)) {
         concurrent += 1;
         continue;
       }
@@ -608,8 +609,18 @@ export async function complianceReportIsClean(db: Database, o: Observed): Promis
     inFlight += Math.max(0, strict.violations.length - audit.violations.length);
   }
   if (inFlight) o.notes.push(`complianceReportIsClean: ${inFlight} message(s) flagged only at their sent instant (a fact recorded while they were with the provider)`);
-  if (concurrent) o.notes.push(`complianceReportIsClean: ${concurrent} message(s) decided while a payment that cured the loan was being committed, counted as concurrent`);
+  if (concurrent) o.notes.push(`complianceReportIsClean: ${concurrent} message(s) decided while a payment that cured the loan, or a fact that forbids it, was being committed, counted as concurrent`);
   return out;
+}
+
+/**
+ * A message decided within CONCURRENT_MS of the instant a forbidding fact was stamped (a dispute, a cease
+ * request, a pause, a bar or an opt-out): as for noContactWhileForbidden, the fact's transaction began
+ * before the gate read and committed after it, so the gate could not have seen it.
+ */
+function factWhileDeciding(facts: readonly Interval[], x: { at: string }): boolean {
+  const at = Date.parse(x.at);
+  return facts.some((i) => Math.abs(at - i.from) < CONCURRENT_MS);
 }
 
 /**

@@ -3,10 +3,7 @@
 // refused. Also: the legal team's report-back route and CLI, and promise and plan rows that follow the
 // workflow's decisions. Real workers, Temporal, PostgreSQL and HTTP (fastify.inject); this file has a
 // database of its own, because a claim takes any unassigned task in the table.
-import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { and, eq, inArray } from 'drizzle-orm';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -22,6 +19,7 @@ import { auditContacts } from '../../../scripts/lib/compliance-audit';
 import { apiCaller } from '../../support/api';
 import { waitForState, type Harness } from '../../support/harness';
 import { startPatientApi } from '../../support/patient-api';
+import { runOverdue } from '../../support/cli';
 
 const STRATEGY = 'tasks-test';
 
@@ -377,14 +375,5 @@ describe('promise and plan rows follow the workflow', () => {
 
 // ---- the CLI, as an operator runs it ----
 
-const repo = fileURLToPath(new URL('../../..', import.meta.url));
 
-async function overdue(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await promisify(execFile)('npx', ['tsx', 'scripts/overdue.ts', ...args], { cwd: repo, env, timeout: 60_000 });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code?: number; stdout?: string; stderr?: string };
-    return { code: typeof e.code === 'number' ? e.code : -1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
-  }
-}
+const overdue = (args: string[], env: NodeJS.ProcessEnv) => runOverdue(env, args);

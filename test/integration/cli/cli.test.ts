@@ -3,10 +3,7 @@
 // workers. Each command is checked by what it changes: the workflow's state, its result, search
 // visibility, rows in api_keys and audit_events. This file has a database of its own, so `keys list`
 // sees only the keys it made.
-import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { verifyApiKey } from '../../../db/repository/apiKeys';
@@ -15,6 +12,7 @@ import { apiKeys, auditEvents } from '../../../db/schema';
 import { getState, workflowIdForLoan, type CollectionResult, type CollectionState } from '../../../contracts/messages';
 import { startHarness, waitForState, type Harness } from '../../support/harness';
 import { patientStrategy } from '../../support/patient-strategy';
+import { runOverdue } from '../../support/cli';
 
 const STRATEGY = 'cli-test';
 let h: Harness;
@@ -29,18 +27,8 @@ afterAll(async () => {
   await h?.close();
 });
 
-const repo = fileURLToPath(new URL('../../..', import.meta.url));
-const tsx = `${repo}node_modules/.bin/tsx`;
 
-async function overdue(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await promisify(execFile)(tsx, ['scripts/overdue.ts', ...args], { cwd: repo, env, timeout: 60_000 });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code?: number; stdout?: string; stderr?: string };
-    return { code: typeof e.code === 'number' ? e.code : -1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
-  }
-}
+const overdue = (...args: string[]) => runOverdue(env, args);
 
 async function json<T>(...args: string[]): Promise<T> {
   const run = await overdue(...args, '--json');

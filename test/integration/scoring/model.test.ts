@@ -2,10 +2,7 @@
 // measured on a holdout split by time, activated unless it is worse than the active one, immutable
 // once it scored a case. A database of its own: the active model is global, and other files' cases
 // must not be scored by it.
-import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { eq, sql } from 'drizzle-orm';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -25,25 +22,16 @@ import { extractFeatures } from '../../../domain/scoring/features';
 import { evaluate } from '../../../domain/scoring/scorecard';
 import { generatePortfolio, writePortfolio, type HistoricalLoan } from '../../../scripts/lib/portfolio-history';
 import { fitModel } from '../../../scripts/lib/model';
+import { runOverdue } from '../../support/cli';
 import { databaseError } from '../db/fixtures';
 
-const repo = fileURLToPath(new URL('../../..', import.meta.url));
 let handle: DatabaseHandle;
 let url: string;
 let drop: () => Promise<void>;
 let book: HistoricalLoan[];
 const asOf = new Date(Math.floor(Date.now() / 86_400_000) * 86_400_000);
 
-async function overdue(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const env = { ...process.env, DATABASE_URL: url, TEMPORAL_ADDRESS: '127.0.0.1:1' };
-  try {
-    const { stdout, stderr } = await promisify(execFile)(`${repo}node_modules/.bin/tsx`, ['scripts/overdue.ts', ...args], { cwd: repo, env, timeout: 60_000 });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code?: number; stdout?: string; stderr?: string };
-    return { code: typeof e.code === 'number' ? e.code : -1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
-  }
-}
+const overdue = (...args: string[]) => runOverdue({ ...process.env, DATABASE_URL: url, TEMPORAL_ADDRESS: '127.0.0.1:1' }, args);
 
 beforeAll(async () => {
   const shared = inject('databaseUrl');

@@ -4,22 +4,18 @@
 // settled, with the audit trail saying so; broken, it goes to legal and writes nothing down. A plan that
 // goes further, or an instalment below the strategy's smallest, is refused with the field named (by the
 // API with a 422, by the `overdue plan` CLI with exit code 1).
-import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { and, asc, eq } from 'drizzle-orm';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { buildApi } from '../../../api/server';
 import { createApiKey } from '../../../db/repository/apiKeys';
 import { getLoanPosition } from '../../../db/repository/ledger';
-import { saveStrategy } from '../../../db/repository/strategies';
 import { auditEvents, collectionCases, installments, ledgerAdjustments, paymentPlans } from '../../../db/schema';
 import { getState, workflowIdForLoan, type CollectionResult, type CollectionState } from '../../../contracts/messages';
 import { apiCaller } from '../../support/api';
-import { startHarness, waitForState, type Harness } from '../../support/harness';
-import { patientStrategy } from '../../support/patient-strategy';
+import { runOverdue } from '../../support/cli';
+import { waitForState, type Harness } from '../../support/harness';
+import { startPatientApi } from '../../support/patient-api';
 
 const STRATEGY = 'discount-test';
 /** The test strategy's negotiation limits: at most 20% off, no instalment below CNY 100.00 but the last. */
@@ -33,15 +29,7 @@ const suffix = randomUUID().slice(0, 6);
 
 beforeAll(async () => {
   // A database of its own: a task claim takes any unassigned task in the table.
-  h = await startHarness('discount', { strategyId: STRATEGY, ownDatabase: true });
-  const document = patientStrategy(STRATEGY) as { paths: Record<string, Array<Record<string, unknown>>> };
-  for (const stages of Object.values(document.paths)) {
-    for (const stage of stages) if (stage.kind === 'negotiation') Object.assign(stage, LIMITS);
-  }
-  await saveStrategy(h.db, { id: STRATEGY, version: 1, document });
-  api = buildApi({ db: h.db, client: h.client, taskQueue: h.queues.collections });
-  backendKey = (await createApiKey(h.db, { role: 'backend' })).key;
-  operatorKey = (await createApiKey(h.db, { role: 'operator' })).key;
+  ({ h, api, backendKey, operatorKey } = await startPatientApi('discount', STRATEGY, LIMITS));
 });
 afterAll(async () => {
   await api?.close();
@@ -152,17 +140,8 @@ describe('a discounted payment plan (contract 6)', () => {
   it('the CLI takes a discounted plan and refuses one beyond the discount, naming the field', async () => {
     const { loan } = await negotiating('cli');
     const collectorId = `cli-${suffix}`;
-    const repo = fileURLToPath(new URL('../../..', import.meta.url));
     const env = { ...process.env, DATABASE_URL: h.databaseUrl, TEMPORAL_ADDRESS: inject('temporalAddress'), TASK_QUEUE: h.queues.collections };
-    const overdue = async (...args: string[]) => {
-      try {
-        const { stdout, stderr } = await promisify(execFile)(`${repo}node_modules/.bin/tsx`, ['scripts/overdue.ts', ...args], { cwd: repo, env, timeout: 60_000 });
-        return { code: 0, stdout, stderr };
-      } catch (error) {
-        const e = error as { code?: number; stdout?: string; stderr?: string };
-        return { code: typeof e.code === 'number' ? e.code : -1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
-      }
-    };
+    const overdue = (...args: string[]) => runOverdue(env, args);
     const list = (amounts: number[]) => amounts.map((a, i) => `${a}@${new Date(Date.now() + (i + 1) * 60_000).toISOString()}`).join(',');
     const refused = await overdue('plan', loan.loanId, '--currency', 'CNY', '--installments', list([20_000, 19_999]), '--collector', collectorId, '--json');
     expect(refused.code).toBe(1);

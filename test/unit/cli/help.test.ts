@@ -1,26 +1,16 @@
 // The CLI's help, version and typo suggestions: what a person sees before anything connects. Spawned as
 // the real bin; none of these commands opens the database or dials Temporal.
-import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { editDistance, suggest } from '../../../scripts/lib/suggest';
+import { runOverdue } from '../../support/cli';
 
 const repo = fileURLToPath(new URL('../../..', import.meta.url));
-const tsx = `${repo}node_modules/.bin/tsx`;
 // A database nobody listens on: a command that tried to connect would fail, not pass by luck.
 const env = { ...process.env, DATABASE_URL: 'postgres://nobody@127.0.0.1:1/none', TEMPORAL_ADDRESS: '127.0.0.1:1' };
 
-async function overdue(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await promisify(execFile)(tsx, ['scripts/overdue.ts', ...args], { cwd: repo, env, timeout: 30_000 });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code?: number; stdout?: string; stderr?: string };
-    return { code: typeof e.code === 'number' ? e.code : -1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
-  }
-}
+const overdue = (...args: string[]) => runOverdue(env, args, 30_000);
 
 describe('suggest', () => {
   it('counts a swap of neighbours as one edit', () => {
