@@ -512,17 +512,7 @@ export async function buildReport(db: Database, options: ReportOptions = {}): Pr
   };
   const champion = armFigures(armCases.champion);
   const challenger = armFigures(armCases.challenger);
-  const experiment: ExperimentFigures = {
-    cases: armCases.champion.length + armCases.challenger.length,
-    champion,
-    challenger,
-    difference: {
-      cureRate: rateDifference(champion.cureRate, challenger.cureRate),
-      recovery: meanDifference(champion.recovery, challenger.recovery),
-      contactsPerResolvedCase: meanDifference(champion.contactsPerResolvedCase, challenger.contactsPerResolvedCase),
-      brokenPlanRate: rateDifference(champion.brokenPlanRate, challenger.brokenPlanRate),
-    },
-  };
+  const experiment = compareArms(armCases.champion.length + armCases.challenger.length, champion, challenger);
 
   const durations = resolved.map((c) => (c.closedAt!.getTime() - c.openedAt.getTime()) / dayMs).sort((a, b) => a - b);
   const cured = resolved.filter((c) => c.outcome === 'cured' || c.outcome === 'paid').length;
@@ -839,4 +829,19 @@ ${kv('Resolved cases by outcome', Object.entries(report.byOutcome).sort((a, b) =
 ${kv('Contacts blocked by rule', report.blockedByRule.map((b) => [b.rule, String(b.contacts)]))}
 </body></html>
 `;
+}
+
+/** Both arms' figures side by side, with the challenger's difference from the champion on each. */
+export function compareArms(cases: number, champion: ArmFigures, challenger: ArmFigures): ExperimentFigures {
+  return {
+    cases,
+    champion,
+    challenger,
+    difference: {
+      cureRate: rateDifference(champion.cureRate, challenger.cureRate),
+      recovery: meanDifference(champion.recovery, challenger.recovery),
+      contactsPerResolvedCase: meanDifference(champion.contactsPerResolvedCase, challenger.contactsPerResolvedCase),
+      brokenPlanRate: rateDifference(champion.brokenPlanRate, challenger.brokenPlanRate),
+    },
+  };
 }

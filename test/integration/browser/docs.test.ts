@@ -12,8 +12,8 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { buildApi } from '../../../api/server';
 import { createRequire } from 'node:module';
-import { renderReportHtml, type PortfolioReport } from '../../../scripts/lib/report';
-import { meanDifference, meanInterval, rateDifference, wilson, type Interval, type MeanEstimate, type RateEstimate } from '../../../scripts/lib/stats';
+import { compareArms, renderReportHtml, type PortfolioReport } from '../../../scripts/lib/report';
+import { meanInterval, wilson, type Interval, type MeanEstimate, type RateEstimate } from '../../../scripts/lib/stats';
 import { startHarness, type Harness } from '../../support/harness';
 
 let h: Harness;
@@ -210,17 +210,7 @@ function scoredReport(): PortfolioReport {
       observedCureRate: { numerator: 8, denominator: 15, rate: 8 / 15 },
       calibration,
     },
-    experiment: {
-      cases: 19,
-      champion,
-      challenger,
-      difference: {
-        cureRate: rateDifference(champion.cureRate, challenger.cureRate),
-        recovery: meanDifference(champion.recovery, challenger.recovery),
-        contactsPerResolvedCase: meanDifference(champion.contactsPerResolvedCase, challenger.contactsPerResolvedCase),
-        brokenPlanRate: rateDifference(champion.brokenPlanRate, challenger.brokenPlanRate),
-      },
-    },
+    experiment: compareArms(19, champion, challenger),
   };
 }
 
