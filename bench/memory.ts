@@ -250,11 +250,16 @@ export async function runMemoryBench(argv: string[]): Promise<void> {
         const seed = await seedPortfolio(db, { loans: adding, overdueShare: 1, idPrefix: `MEM${run}C${i}`, seed: 19 + i });
         const t0 = performance.now();
         log(`  starting ${adding} loans (concurrency ${options.concurrency}, at most ${options.window} not yet waiting)`);
+        let reported = Date.now();
         await pool(seed.overdueLoanIds, options.concurrency, async (loanId) => {
           while (started - opened >= options.window) await refreshOpened();
           started++;
           await startCollectionRun(client, queues.TASK_QUEUE, loanId, { strategyId: longWait.id });
           loanIds.push(loanId);
+          if (Date.now() - reported > 15_000) {
+            reported = Date.now();
+            log(`  … ${loanIds.length.toLocaleString('en-US')} of ${size.toLocaleString('en-US')} started, ${opened.toLocaleString('en-US')} open, worker RSS ${residentMemory(pid).rssMB.toFixed(0)} MB`);
+          }
         });
         while (opened < loanIds.length) await refreshOpened();
         await untilIdle();
