@@ -277,6 +277,9 @@ function clusterTemporal(address: string, log: (line: string) => void): Restarta
       stoppedPid = read().pids.temporal;
       log(`restarting the cluster's Temporal server (pid ${stoppedPid}) through its supervisor (pid ${state.pid})`);
       process.kill(state.pid!, 'SIGUSR2');
+      // The server is the cluster supervisor's child, not ours: no exit event reaches this process, so
+      // its pid is probed (signal 0) until it is gone, with a deadline. The same holds for start(), which
+      // reads the supervisor's state file for the new server's pid.
       for (let waited = 0; alive(stoppedPid); waited += 200) {
         if (waited > 30_000) throw new Error(`the cluster's Temporal server (pid ${stoppedPid}) did not stop within 30 s`);
         await new Promise((r) => setTimeout(r, 200));

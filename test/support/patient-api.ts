@@ -18,11 +18,7 @@ export interface PatientApi {
 /** `negotiation`: fields set on every negotiation stage of the patient strategy (plan limits). */
 export async function startPatientApi(name: string, strategyId: string, negotiation: Record<string, unknown> = {}): Promise<PatientApi> {
   const h = await startHarness(name, { strategyId, ownDatabase: true });
-  const document = patientStrategy(strategyId) as { paths: Record<string, Array<Record<string, unknown>>> };
-  for (const stages of Object.values(document.paths)) {
-    for (const stage of stages) if (stage.kind === 'negotiation') Object.assign(stage, negotiation);
-  }
-  await saveStrategy(h.db, { id: strategyId, version: 1, document });
+  await saveStrategy(h.db, { id: strategyId, version: 1, document: patientStrategy(strategyId, negotiation) });
   const api = buildApi({ db: h.db, client: h.client, taskQueue: h.queues.collections });
   const backendKey = (await createApiKey(h.db, { role: 'backend' })).key;
   const operatorKey = (await createApiKey(h.db, { role: 'operator' })).key;

@@ -5,8 +5,11 @@ import { findDefaultStrategy } from '../../domain/strategy/defaults';
 
 type Stage = Record<string, unknown>;
 
-/** A strategy document to store as `id` version 1 (saveStrategy checks the document says so too). */
-export function patientStrategy(id: string): Record<string, unknown> {
+/**
+ * A strategy document to store as `id` version 1 (saveStrategy checks the document says so too).
+ * `negotiationFields`: further fields for every negotiation stage (plan limits).
+ */
+export function patientStrategy(id: string, negotiationFields: Stage = {}): Record<string, unknown> {
   const doc = structuredClone(findDefaultStrategy('fast-test')!) as unknown as { id: string; version: number; paths: Record<string, Stage[]> };
   doc.id = id;
   doc.version = 1;
@@ -15,7 +18,7 @@ export function patientStrategy(id: string): Record<string, unknown> {
   for (const stages of Object.values(doc.paths)) {
     for (const stage of stages) {
       if (stage.kind === 'call') stage.outcomeTimeout = 'PT10M';
-      if (stage.kind === 'negotiation') Object.assign(stage, { offerTimeout: 'PT10M', maxPromiseHorizon: 'P365D' });
+      if (stage.kind === 'negotiation') Object.assign(stage, { offerTimeout: 'PT10M', maxPromiseHorizon: 'P365D' }, negotiationFields);
       if (stage.kind === 'legal' && stage.afterHandOff === 'awaitOutcome') stage.outcomeTimeout = 'PT10M';
     }
   }

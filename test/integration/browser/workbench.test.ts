@@ -62,7 +62,8 @@ async function seriousViolations(page: Page) {
 beforeAll(async () => {
   if (!existsSync(CHROMIUM)) throw new Error(`headless Chromium not found at ${CHROMIUM}: apt-get install -y chromium (or set CHROMIUM_PATH)`);
   h = await startHarness('workbench', { strategyId: STRATEGY, ownDatabase: true });
-  await saveStrategy(h.db, { id: STRATEGY, version: 1, document: patientStrategy(STRATEGY) });
+  // Up to 20% off the past-due amount in a plan (contract 6): the case page shows a plan's discount.
+  await saveStrategy(h.db, { id: STRATEGY, version: 1, document: patientStrategy(STRATEGY, { maxPlanDiscountPercent: 20 }) });
   api = buildApi({ db: h.db, client: h.client, taskQueue: h.queues.collections });
   base = await api.listen({ host: '127.0.0.1', port: 0 });
   keys.first = (await createApiKey(h.db, { role: 'collector', collectorId: `c-first-${randomUUID().slice(0, 4)}` })).key;
@@ -175,6 +176,21 @@ describe('collector workbench in the browser', () => {
     expect(await page.getByTestId('stage').textContent()).toBe('negotiation');
     const [task] = await h.db.select().from(collectorTasks).where(eq(collectorTasks.loanId, loans.mine));
     expect(task).toMatchObject({ status: 'done', outcome: 'right_party_contact' });
+  });
+
+  it('a discounted plan recorded on the form shows its discount on the case', async () => {
+    // The borrower's dates a month and two months ahead: CNY 1,000.00 of the 1,200.00 past due, 200.00 off.
+    const day = (days: number) => new Date(Date.now() + days * 86_400_000).toISOString().slice(0, 10);
+    await page.locator('#plan-date-1').fill(day(30));
+    await page.locator('#plan-amount-1').fill('500.00');
+    await page.locator('#plan-date-2').fill(day(60));
+    await page.locator('#plan-amount-2').fill('500.00');
+    await page.getByRole('button', { name: 'Record plan' }).click();
+    await expect.poll(() => page.locator('.done').textContent()).toContain('Plan recorded');
+    expect(await page.getByTestId('plan').textContent()).toMatch(/^open, 2 instalments, .*200\.00 off the past-due amount$/);
+    expect((await state(loans.mine)).plan).toMatchObject({ status: 'open', discountMinor: 20_000 });
+    expect(await seriousViolations(page)).toEqual([]);
+    if (SCREENSHOTS) await page.screenshot({ path: `${SCREENSHOTS}workbench-discounted-plan.png`, fullPage: true });
   });
 
   it('a second collector cannot open the first collector’s case (403)', async () => {
