@@ -339,7 +339,7 @@ log(`${cpus().length} cores, load average ${loadAtStart.join(' ')} (1, 5, 15 min
  */
 async function enginePhase(rep: number) {
   const enginePrefix = `BE${run}R${rep}`;
-  const engineSeed = await seedPortfolio(db, { loans: engineLoans, overdueShare: 1, idPrefix: enginePrefix, seed: 7 + rep });
+  const engineSeed = await seedPortfolio(db, { loans: engineLoans, overdueShare: 1, idPrefix: enginePrefix, seed: 7 + rep, inconvenientTimeShare: 0 });
   const overdueIds = engineSeed.overdueLoanIds;
   // What each loan pays, read before the clock starts: a lender's backend knows the amount it received.
   const amounts = new Map<string, { amountMinor: number; currency: string }>();

@@ -18,6 +18,12 @@ export interface SeedOptions {
   asOf?: string;
   /** Id prefix, so several portfolios can live in one database. Default 'S'. */
   idPrefix?: string;
+  /**
+   * Share of borrowers who name 12:00-14:00 local on weekdays as an inconvenient time, 0..1. Default 0.1.
+   * The engine bench sets 0: its reminders must not wait for the end of a borrower's window. With 0.1 it
+   * hung whenever it ran during some seeded zone's weekday lunch (Sydney 01-03 UTC, Shanghai 04-06, ...).
+   */
+  inconvenientTimeShare?: number;
   /** Loans per insert batch. Default 500. */
   batchSize?: number;
   onProgress?: (done: number, total: number) => void;
@@ -57,8 +63,10 @@ export async function seedPortfolio(db: Database, options: SeedOptions = {}): Pr
   const asOf = options.asOf ?? businessDate(new Date());
   const prefix = options.idPrefix ?? 'S';
   const batchSize = options.batchSize ?? 500;
+  const inconvenientTimeShare = options.inconvenientTimeShare ?? 0.1;
   if (!Number.isInteger(total) || total < 0) throw new RangeError(`loans must be a non-negative integer (got ${total})`);
   if (!(overdueShare >= 0 && overdueShare <= 1)) throw new RangeError(`overdueShare must be within 0..1 (got ${overdueShare})`);
+  if (!(inconvenientTimeShare >= 0 && inconvenientTimeShare <= 1)) throw new RangeError(`inconvenientTimeShare must be within 0..1 (got ${inconvenientTimeShare})`);
   const random = prng(options.seed ?? 1);
   const int = (min: number, max: number) => min + Math.floor(random() * (max - min + 1));
   const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
@@ -104,7 +112,7 @@ export async function seedPortfolio(db: Database, options: SeedOptions = {}): Pr
         timeZone: region.timeZone,
         locale: region.locale,
         consents: { email: { consentAt: `${asOf}T00:00:00.000Z` }, ...(random() < 0.05 ? { sms: { optedOutAt: `${asOf}T00:00:00.000Z` } } : {}) },
-        inconvenientTimes: random() < 0.1 ? [{ from: '12:00', to: '14:00', weekdays: [1, 2, 3, 4, 5] }] : [],
+        inconvenientTimes: random() < inconvenientTimeShare ? [{ from: '12:00', to: '14:00', weekdays: [1, 2, 3, 4, 5] }] : [],
         agreedToQuietHours: false,
         vulnerable: random() < 0.02,
       });
