@@ -50,6 +50,7 @@ import { addDays, businessDate } from '../domain/ledger';
 import { DEFAULT_MAX_CACHED_WORKFLOWS } from '../worker/config';
 import { baselinePaid, type BaselineActivities } from './baseline-workflow';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import { cpuPerLoan, describeCpu, sampleCpu, type CpuPerLoan } from './cpu';
 import { countActions, describeActions, type ActionCounts, type HistoryEvent } from './actions';
 import { openLoansPhase, type OpenLoansResult } from './open-loans';
 import { fitTime, scoringLatency } from './scoring';
@@ -178,6 +179,16 @@ function spread(runs: number[]): Spread {
   const mid = Math.floor(s.length / 2);
   const median = s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
   return { median, min: s[0]!, max: s[s.length - 1]!, runs };
+}
+/** Each part's median over the repetitions (so the parts need not add up to the total's median). */
+function medianCpu(runs: CpuPerLoan[]): CpuPerLoan {
+  const part = (pick: (c: CpuPerLoan) => number | undefined) => {
+    const values = runs.map(pick).filter((v): v is number => v !== undefined);
+    return values.length === runs.length ? spread(values).median : undefined;
+  };
+  const serverMs = part((c) => c.serverMs);
+  const postgresMs = part((c) => c.postgresMs);
+  return { ...(serverMs === undefined ? {} : { serverMs }), ...(postgresMs === undefined ? {} : { postgresMs }), workerMs: part((c) => c.workerMs)!, totalMs: part((c) => c.totalMs)! };
 }
 const fmt = (x: Spread, digits = 0, unit = '') => `${x.median.toFixed(digits)}${unit} (min ${x.min.toFixed(digits)}, max ${x.max.toFixed(digits)})`;
 const loadAverage = () => loadavg().map((x) => Number(x.toFixed(2))) as [number, number, number];
@@ -402,23 +413,36 @@ async function enginePhase(rep: number) {
     return (performance.now() - t0) / 1000;
   }
 
-  let overdueSeconds: number;
-  let baselineSeconds: number;
+  // CPU by process while each side runs: what a loan costs the server, PostgreSQL and the worker.
+  const serverPid = cluster ? cluster.pids.temporal : temporal.pid;
+  const backends = async () => (await queryRows<{ pid: number }>(db, sql`select pid from pg_stat_activity where datname = current_database()`)).map((r) => r.pid);
+  const measured = async (side: () => Promise<number>) => {
+    const before = sampleCpu(serverPid, await backends());
+    const seconds = await side();
+    // Sampled before the query that lists the backends, which costs a backend some CPU itself.
+    const worker = sampleCpu(serverPid, []);
+    const after = { ...sampleCpu(serverPid, await backends()), server: worker.server, worker: worker.worker };
+    return { seconds, cpu: cpuPerLoan(before, after, overdueIds.length) };
+  };
+  let overdueRun: Awaited<ReturnType<typeof measured>>;
+  let baselineRun: Awaited<ReturnType<typeof measured>>;
   if (rep % 2 === 0) {
-    overdueSeconds = await overdueSide();
-    baselineSeconds = await baselineSide();
+    overdueRun = await measured(overdueSide);
+    baselineRun = await measured(baselineSide);
   } else {
-    baselineSeconds = await baselineSide();
-    overdueSeconds = await overdueSide();
+    baselineRun = await measured(baselineSide);
+    overdueRun = await measured(overdueSide);
   }
+  const overdueSeconds = overdueRun.seconds;
+  const baselineSeconds = baselineRun.seconds;
   const overdue = overdueIds.length / overdueSeconds;
   const baseline = overdueIds.length / baselineSeconds;
   // Billed actions of one loan through this path, Overdue's workflow and the minimal one.
   const actionsOf = async (workflowId: string) =>
     countActions((JSON.parse(historyToJSON(await client.workflow.getHandle(workflowId).fetchHistory())) as { events: HistoryEvent[] }).events);
   const actions = rep === 0 ? { overdue: await actionsOf(workflowIdForLoan(overdueIds[0]!)), baseline: await actionsOf(baselineIds[0]!) } : undefined;
-  log(`  run ${rep + 1}/${repeat}: overdue ${overdue.toFixed(1)} loans/s, baseline ${baseline.toFixed(1)} loans/s${rep % 2 ? ' (baseline ran first)' : ''}`);
-  return { overdue, baseline, ratio: overdue / baseline, actions };
+  log(`  run ${rep + 1}/${repeat}: overdue ${overdue.toFixed(1)} loans/s, baseline ${baseline.toFixed(1)} loans/s${rep % 2 ? ' (baseline ran first)' : ''}; CPU per loan: overdue ${describeCpu(overdueRun.cpu)}, baseline ${describeCpu(baselineRun.cpu)}`);
+  return { overdue, baseline, ratio: overdue / baseline, actions, cpu: { overdue: overdueRun.cpu, baseline: baselineRun.cpu } };
 }
 
 /**
@@ -468,6 +492,7 @@ try {
       baselineLoansPerSecond: spread(engineRuns.map((r) => r.baseline)),
       ratio: spread(engineRuns.map((r) => r.ratio)),
       actionsPerLoan: engineRuns[0]!.actions,
+      cpuPerLoanMs: { overdue: medianCpu(engineRuns.map((r) => r.cpu.overdue)), baseline: medianCpu(engineRuns.map((r) => r.cpu.baseline)) },
       note: 'each loan waits at least 2 s of timers; loans/s = loans / wall time from first start to last completion; ratio per repetition',
     };
   }
@@ -622,7 +647,13 @@ results.loadAverage = { start: loadAtStart, end: loadAtEnd };
 results.seconds = Number(((performance.now() - benchStarted) / 1000).toFixed(1));
 writeFileSync(values.out!, `${JSON.stringify(results, null, 2)}\n`);
 
-type Engine = { overdueLoansPerSecond: Spread; baselineLoansPerSecond: Spread; ratio: Spread; actionsPerLoan?: { overdue: ActionCounts; baseline: ActionCounts } };
+type Engine = {
+  overdueLoansPerSecond: Spread;
+  baselineLoansPerSecond: Spread;
+  ratio: Spread;
+  actionsPerLoan?: { overdue: ActionCounts; baseline: ActionCounts };
+  cpuPerLoanMs?: { overdue: CpuPerLoan; baseline: CpuPerLoan };
+};
 type Start = { sweepStartsPerSecond: Spread; plainLoopStartsPerSecond: Spread; ratio: Spread; sweepFailed: number; secondSweepStarted: number };
 type Memory = { workflows: number; rssDeltaMB: number; heapUsedDeltaMB: number; rssPerWorkflowKB: number };
 type Latency = { samplesPerRun: number; p50: Spread; p99: Spread };
@@ -649,6 +680,12 @@ const rows: Array<[string, string]> = [
           ? ([
               ['engine: Temporal actions per loan, Overdue', describeActions(e.actionsPerLoan.overdue)],
               ['engine: Temporal actions per loan, baseline', describeActions(e.actionsPerLoan.baseline)],
+            ] as Array<[string, string]>)
+          : []),
+        ...(e.cpuPerLoanMs
+          ? ([
+              ['engine: CPU per loan, Overdue (median)', describeCpu(e.cpuPerLoanMs.overdue)],
+              ['engine: CPU per loan, baseline (median)', describeCpu(e.cpuPerLoanMs.baseline)],
             ] as Array<[string, string]>)
           : []),
       ] as Array<[string, string]>)
@@ -710,6 +747,7 @@ out(`\n${rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join('\n')}\n\nwritten
 // With --json the table above went to stderr; stdout's only line is this summary.
 if (values.json) {
   // One line a script can read: medians with min and max, no per-run detail (that is in the results file).
+  const roundCpu = (c: CpuPerLoan) => Object.fromEntries(Object.entries(c).map(([k, v]) => [k, Math.round(v as number)]));
   const brief = (x: Spread, digits = 2) => ({ median: Number(x.median.toFixed(digits)), min: Number(x.min.toFixed(digits)), max: Number(x.max.toFixed(digits)) });
   const summary = {
     at: results.at,
@@ -729,6 +767,7 @@ if (values.json) {
           baselineLoansPerSecond: brief(e.baselineLoansPerSecond),
           ratio: brief(e.ratio),
           actionsPerLoan: e.actionsPerLoan ? { overdue: e.actionsPerLoan.overdue.total, baseline: e.actionsPerLoan.baseline.total } : null,
+          cpuPerLoanMs: e.cpuPerLoanMs ? { overdue: roundCpu(e.cpuPerLoanMs.overdue), baseline: roundCpu(e.cpuPerLoanMs.baseline) } : null,
         }
       : null,
     start: st ? { sweepStartsPerSecond: brief(st.sweepStartsPerSecond, 0), plainLoopStartsPerSecond: brief(st.plainLoopStartsPerSecond, 0), ratio: brief(st.ratio), sweepFailed: st.sweepFailed, secondSweepStarted: st.secondSweepStarted } : null,
