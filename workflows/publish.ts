@@ -86,7 +86,7 @@ export function detailLines(state: CaseState, nowMs: number): string[] {
   const lines = [
     `**Loan** ${state.loanId} · case ${state.caseId} · ${state.strategy.id} v${state.strategy.version} (${state.treatment.segment}/${state.treatment.pathId}, ${state.treatment.arm})${scoreText(state)}`,
     `**Stage** ${stage}${held.length ? ` — ${held.join(', ')}` : ''}${state.outcome ? ` — outcome: ${state.outcome}` : ''}`,
-    `**Past due** ${formatMoney(p.pastDueMinor, p.currency)} of ${formatMoney(p.outstandingMinor, p.currency)} outstanding · ${p.dpd} days past due · ${state.contacts.sent} contacts sent, ${state.contacts.blocked} blocked`,
+    `**Past due** ${money(p.pastDueMinor, p.currency)} of ${money(p.outstandingMinor, p.currency)} outstanding · ${p.dpd} days past due · ${state.contacts.sent} contacts sent, ${state.contacts.blocked} blocked`,
   ];
   const blocked = state.lastBlocked && `${state.lastBlocked.channel} by ${state.lastBlocked.rule}${state.lastBlocked.until ? ` until ${localTime(state.lastBlocked.until, zone)}` : ''}`;
   if (state.waitingFor) {
@@ -122,11 +122,34 @@ function pauseText(state: CaseState, pause: PauseState): string {
   }
 }
 
+/**
+ * The details are rebuilt at every publish, several times a workflow task, while the amounts and instants
+ * in them rarely change: Intl formatting was most of that cost on the workflow thread (#19). The last few
+ * results are kept (this module is loaded once per run, so per case).
+ */
+const RECENT = 8;
+const recentMoney = new Map<string, string>();
+const recentTimes = new Map<string, string>();
+function remembered(cache: Map<string, string>, key: string, make: () => string): string {
+  let value = cache.get(key);
+  if (value === undefined) {
+    value = make();
+    if (cache.size >= RECENT) cache.delete(cache.keys().next().value!);
+    cache.set(key, value);
+  }
+  return value;
+}
+const money = (amountMinor: number, currency: string) => remembered(recentMoney, `${amountMinor} ${currency}`, () => formatMoney(amountMinor, currency));
+
 /** One formatter per time zone: built once, not at every publish (#19); bounded by the zones in use. */
 const localTimeFormats = new Map<string, Intl.DateTimeFormat>();
 
 /** An instant as the borrower's wall-clock time, e.g. 2026-03-05, 09:00:00. */
 export function localTime(instant: string, timeZone: string): string {
+  return remembered(recentTimes, `${instant} ${timeZone}`, () => formatLocalTime(instant, timeZone));
+}
+
+function formatLocalTime(instant: string, timeZone: string): string {
   let format = localTimeFormats.get(timeZone);
   if (!format) {
     format = new Intl.DateTimeFormat('en-CA', {
