@@ -6,7 +6,7 @@
 //     minimal workflow with the same timers and activities (bench/baseline-workflow.ts), and the
 //     Temporal actions one loan costs on each;
 //  2. start throughput: the sweep (runSweep) vs a plain loop of client.workflow.start at the same
-//     concurrency, and a second sweep, which must start nothing;
+//     concurrency (the side that runs first alternates), and a second sweep, which must start nothing;
 //  3. worker memory with N workflows waiting on timers (this process is the worker; once per run);
 //  4. payment-to-close latency from the API call (POST /v1/loans/:id/payments via inject) to the
 //     workflow's completion;
@@ -425,33 +425,65 @@ async function enginePhase(rep: number) {
  * One repetition of the start phase on fresh loans. Each repetition seeds its loans as of a business
  * date 200 days before the last one's and sweeps as of that date, so it finds only its own loans
  * (every earlier repetition's are not yet due then) and never re-meets workflows already started.
+ *
+ * The two timed sides run in turn, the sweep first in even repetitions and the plain loop first in odd
+ * ones (as in the engine phase), so neither always meets a warmer or busier server; the second sweep,
+ * which must start nothing, runs after both and is not part of the ratio.
+ *
+ * What the two sides start is not the same, on purpose: the sweep is the product path and sends what
+ * the product sends. Per start, the sweep also reads its work list from PostgreSQL (a page of 500
+ * loans per query, the open-case check and lifecycle verdict in it), starts 'collection' with the loan's
+ * input and a UI summary and details (staticSummary, staticDetails: two more payloads the server
+ * stores in the start event), conflict policy FAIL, and counts each start in its summary. The plain
+ * loop starts 'baseline' with a tiny input and no metadata. Both use the same client, the same
+ * concurrency and a task queue no worker polls, so no worker takes CPU from either.
  */
 async function startPhase(rep: number) {
   const asOf = addDays(businessDate(new Date()), -200 * rep);
   await seedPortfolio(db, { loans, overdueShare: 1, idPrefix: `BS${run}R${rep}`, seed: 11 + rep, asOf });
-  let t0 = performance.now();
-  const sweep = await runSweep({ db, client, taskQueue: 'bench-unpolled', concurrency, asOf });
-  const sweepSeconds = (performance.now() - t0) / 1000;
-  t0 = performance.now();
+
+  async function sweepSide() {
+    const t0 = performance.now();
+    const sweep = await runSweep({ db, client, taskQueue: 'bench-unpolled', concurrency, asOf });
+    return { sweep, seconds: (performance.now() - t0) / 1000 };
+  }
+  async function plainSide() {
+    const t0 = performance.now();
+    await pool(
+      Array.from({ length: loans }, (_, i) => i),
+      concurrency,
+      async (i) => {
+        const workflowId = `bench-plain-${run}-${rep}-${i}`;
+        await client.workflow.start('baseline', { taskQueue: 'bench-unpolled', workflowId, args: [{ workflowId, firstMs: 1, secondMs: 2 }] });
+      },
+    );
+    return (performance.now() - t0) / 1000;
+  }
+
+  let swept: Awaited<ReturnType<typeof sweepSide>>;
+  let plainSeconds: number;
+  if (rep % 2 === 0) {
+    swept = await sweepSide();
+    plainSeconds = await plainSide();
+  } else {
+    plainSeconds = await plainSide();
+    swept = await sweepSide();
+  }
+  const { sweep, seconds: sweepSeconds } = swept;
+  const t0 = performance.now();
   const second = await runSweep({ db, client, taskQueue: 'bench-unpolled', concurrency, asOf });
   const secondSeconds = (performance.now() - t0) / 1000;
-  t0 = performance.now();
-  await pool(
-    Array.from({ length: loans }, (_, i) => i),
-    concurrency,
-    async (i) => {
-      const workflowId = `bench-plain-${run}-${rep}-${i}`;
-      await client.workflow.start('baseline', { taskQueue: 'bench-unpolled', workflowId, args: [{ workflowId, firstMs: 1, secondMs: 2 }] });
-    },
-  );
-  const plainSeconds = (performance.now() - t0) / 1000;
   const sweepRate = sweep.started / sweepSeconds;
   const plainRate = loans / plainSeconds;
-  log(`  run ${rep + 1}/${repeat}: sweep ${sweepRate.toFixed(0)} starts/s (started ${sweep.started}, failed ${sweep.failed}); plain loop ${plainRate.toFixed(0)} starts/s; second sweep started ${second.started}`);
+  log(
+    `  run ${rep + 1}/${repeat}: sweep ${sweepRate.toFixed(0)} starts/s (started ${sweep.started}, failed ${sweep.failed}); plain loop ${plainRate.toFixed(0)} starts/s; ` +
+      `ratio ${(sweepRate / plainRate).toFixed(2)}${rep % 2 ? ' (plain loop ran first)' : ''}; second sweep started ${second.started}; load ${loadAverage()[0]}`,
+  );
   return {
     sweep: { found: sweep.found, started: sweep.started, alreadyRunning: sweep.alreadyRunning, failed: sweep.failed, startsPerSecond: sweepRate },
     plainLoopStartsPerSecond: plainRate,
     ratio: sweepRate / plainRate,
+    firstSide: rep % 2 === 0 ? 'sweep' : 'plain',
     secondSweep: { found: second.found, started: second.started, alreadyRunning: second.alreadyRunning, seconds: secondSeconds },
   };
 }
@@ -483,6 +515,7 @@ try {
       ratio: spread(startRuns.map((r) => r.ratio)),
       sweepFailed: startRuns.reduce((n, r) => n + r.sweep.failed, 0),
       secondSweepStarted: startRuns.reduce((n, r) => n + r.secondSweep.started, 0),
+      note: 'starts/s = started / wall time of the side; ratio per repetition; the sweep runs first in even repetitions, the plain loop in odd ones',
       runs: startRuns,
     };
   }
