@@ -6,7 +6,8 @@
 //     minimal workflow with the same timers and activities (bench/baseline-workflow.ts), and the
 //     Temporal actions one loan costs on each;
 //  2. start throughput: the sweep (runSweep) vs a plain loop of client.workflow.start at the same
-//     concurrency (the side that runs first alternates), and a second sweep, which must start nothing;
+//     concurrency (the side that runs first alternates), the CPU each side costs per start in this
+//     process and in the dev server, and a second sweep, which must start nothing;
 //  3. worker memory with N workflows waiting on timers (this process is the worker; once per run);
 //  4. payment-to-close latency from the API call (POST /v1/loans/:id/payments via inject) to the
 //     workflow's completion;
@@ -457,16 +458,46 @@ async function warmStartPaths() {
   );
 }
 
+/**
+ * CPU seconds (user + system) used so far by this process (the client side of the start phase; its
+ * workers' threads sit idle then, the start phase's queue has no poller) and by the Temporal dev server
+ * (from /proc, at 100 ticks a second; null on a cluster or without /proc). Unlike starts per second these
+ * hardly move when other jobs share the cores.
+ */
+function cpuSeconds(): { bench: number; server: number | null } {
+  const own = process.cpuUsage();
+  let server: number | null = null;
+  if (temporal.pid) {
+    try {
+      const stat = readFileSync(`/proc/${temporal.pid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      server = (Number(fields[11]) + Number(fields[12])) / 100;
+    } catch {
+      server = null;
+    }
+  }
+  return { bench: (own.user + own.system) / 1e6, server };
+}
+/** Milliseconds of CPU per start between two readings of cpuSeconds. */
+function cpuPerStart(before: ReturnType<typeof cpuSeconds>, after: ReturnType<typeof cpuSeconds>, starts: number) {
+  return {
+    benchMs: ((after.bench - before.bench) * 1000) / starts,
+    serverMs: after.server === null || before.server === null ? null : ((after.server - before.server) * 1000) / starts,
+  };
+}
+
 async function startPhase(rep: number) {
   const asOf = addDays(businessDate(new Date()), -200 * rep);
   await seedPortfolio(db, { loans, overdueShare: 1, idPrefix: `BS${run}R${rep}`, seed: 11 + rep, asOf });
 
   async function sweepSide() {
+    const cpu0 = cpuSeconds();
     const t0 = performance.now();
     const sweep = await runSweep({ db, client, taskQueue: 'bench-unpolled', concurrency, asOf });
-    return { sweep, seconds: (performance.now() - t0) / 1000 };
+    return { sweep, seconds: (performance.now() - t0) / 1000, cpu: cpuPerStart(cpu0, cpuSeconds(), sweep.started) };
   }
   async function plainSide() {
+    const cpu0 = cpuSeconds();
     const t0 = performance.now();
     await pool(
       Array.from({ length: loans }, (_, i) => i),
@@ -476,19 +507,21 @@ async function startPhase(rep: number) {
         await client.workflow.start('baseline', { taskQueue: 'bench-unpolled', workflowId, args: [{ workflowId, firstMs: 1, secondMs: 2 }] });
       },
     );
-    return (performance.now() - t0) / 1000;
+    return { seconds: (performance.now() - t0) / 1000, cpu: cpuPerStart(cpu0, cpuSeconds(), loans) };
   }
 
   let swept: Awaited<ReturnType<typeof sweepSide>>;
-  let plainSeconds: number;
+  let plain: Awaited<ReturnType<typeof plainSide>>;
   if (rep % 2 === 0) {
     swept = await sweepSide();
-    plainSeconds = await plainSide();
+    plain = await plainSide();
   } else {
-    plainSeconds = await plainSide();
+    plain = await plainSide();
     swept = await sweepSide();
   }
   const { sweep, seconds: sweepSeconds } = swept;
+  const plainSeconds = plain.seconds;
+  const ms = (x: number | null) => (x === null ? '-' : x.toFixed(2));
   const t0 = performance.now();
   const second = await runSweep({ db, client, taskQueue: 'bench-unpolled', concurrency, asOf });
   const secondSeconds = (performance.now() - t0) / 1000;
@@ -496,11 +529,13 @@ async function startPhase(rep: number) {
   const plainRate = loans / plainSeconds;
   log(
     `  run ${rep + 1}/${repeat}: sweep ${sweepRate.toFixed(0)} starts/s (started ${sweep.started}, failed ${sweep.failed}); plain loop ${plainRate.toFixed(0)} starts/s; ` +
-      `ratio ${(sweepRate / plainRate).toFixed(2)}${rep % 2 ? ' (plain loop ran first)' : ''}; second sweep started ${second.started}; load ${loadAverage()[0]}`,
+      `ratio ${(sweepRate / plainRate).toFixed(2)}${rep % 2 ? ' (plain loop ran first)' : ''}; second sweep started ${second.started}; load ${loadAverage()[0]}; ` +
+      `CPU ms per start, sweep / plain: bench ${ms(swept.cpu.benchMs)} / ${ms(plain.cpu.benchMs)}, server ${ms(swept.cpu.serverMs)} / ${ms(plain.cpu.serverMs)}`,
   );
   return {
-    sweep: { found: sweep.found, started: sweep.started, alreadyRunning: sweep.alreadyRunning, failed: sweep.failed, startsPerSecond: sweepRate },
+    sweep: { found: sweep.found, started: sweep.started, alreadyRunning: sweep.alreadyRunning, failed: sweep.failed, startsPerSecond: sweepRate, cpuMsPerStart: swept.cpu },
     plainLoopStartsPerSecond: plainRate,
+    plainLoopCpuMsPerStart: plain.cpu,
     ratio: sweepRate / plainRate,
     firstSide: rep % 2 === 0 ? 'sweep' : 'plain',
     secondSweep: { found: second.found, started: second.started, alreadyRunning: second.alreadyRunning, seconds: secondSeconds },
@@ -533,6 +568,16 @@ try {
       sweepStartsPerSecond: spread(startRuns.map((r) => r.sweep.startsPerSecond)),
       plainLoopStartsPerSecond: spread(startRuns.map((r) => r.plainLoopStartsPerSecond)),
       ratio: spread(startRuns.map((r) => r.ratio)),
+      cpuMsPerStart: {
+        sweepBench: spread(startRuns.map((r) => r.sweep.cpuMsPerStart.benchMs)),
+        plainBench: spread(startRuns.map((r) => r.plainLoopCpuMsPerStart.benchMs)),
+        ...(startRuns.every((r) => r.sweep.cpuMsPerStart.serverMs !== null && r.plainLoopCpuMsPerStart.serverMs !== null)
+          ? {
+              sweepServer: spread(startRuns.map((r) => r.sweep.cpuMsPerStart.serverMs!)),
+              plainServer: spread(startRuns.map((r) => r.plainLoopCpuMsPerStart.serverMs!)),
+            }
+          : {}),
+      },
       sweepFailed: startRuns.reduce((n, r) => n + r.sweep.failed, 0),
       secondSweepStarted: startRuns.reduce((n, r) => n + r.secondSweep.started, 0),
       note: 'starts/s = started / wall time of the side; ratio per repetition; the sweep runs first in even repetitions, the plain loop in odd ones; both warmed up untimed on 100 loans first',
@@ -676,7 +721,14 @@ results.seconds = Number(((performance.now() - benchStarted) / 1000).toFixed(1))
 writeFileSync(values.out!, `${JSON.stringify(results, null, 2)}\n`);
 
 type Engine = { overdueLoansPerSecond: Spread; baselineLoansPerSecond: Spread; ratio: Spread; actionsPerLoan?: { overdue: ActionCounts; baseline: ActionCounts } };
-type Start = { sweepStartsPerSecond: Spread; plainLoopStartsPerSecond: Spread; ratio: Spread; sweepFailed: number; secondSweepStarted: number };
+type Start = {
+  sweepStartsPerSecond: Spread;
+  plainLoopStartsPerSecond: Spread;
+  ratio: Spread;
+  cpuMsPerStart: { sweepBench: Spread; plainBench: Spread; sweepServer?: Spread; plainServer?: Spread };
+  sweepFailed: number;
+  secondSweepStarted: number;
+};
 type Memory = { workflows: number; rssDeltaMB: number; heapUsedDeltaMB: number; rssPerWorkflowKB: number };
 type Latency = { samplesPerRun: number; p50: Spread; p99: Spread };
 type Scoring = { caseOpen: Awaited<ReturnType<typeof scoringLatency>> | null; fit: { cases: number; totalMs: Spread } };
@@ -711,6 +763,10 @@ const rows: Array<[string, string]> = [
         [`start: sweep (${loans} loans, concurrency ${concurrency})`, fmt(st.sweepStartsPerSecond, 0, ' starts/s')],
         ['start: plain client.workflow.start loop', fmt(st.plainLoopStartsPerSecond, 0, ' starts/s')],
         ['start: ratio sweep / plain', fmt(st.ratio, 2)],
+        ['start: CPU per start, sweep / plain: bench process', `${fmt(st.cpuMsPerStart.sweepBench, 2, ' ms')} / ${fmt(st.cpuMsPerStart.plainBench, 2, ' ms')}`],
+        ...(st.cpuMsPerStart.sweepServer && st.cpuMsPerStart.plainServer
+          ? ([['start: CPU per start, sweep / plain: Temporal server', `${fmt(st.cpuMsPerStart.sweepServer, 2, ' ms')} / ${fmt(st.cpuMsPerStart.plainServer, 2, ' ms')}`]] as Array<[string, string]>)
+          : []),
         ['start: sweep failures; second sweeps started', `${st.sweepFailed}; ${st.secondSweepStarted}`],
       ] as Array<[string, string]>)
     : []),
@@ -784,7 +840,16 @@ if (values.json) {
           actionsPerLoan: e.actionsPerLoan ? { overdue: e.actionsPerLoan.overdue.total, baseline: e.actionsPerLoan.baseline.total } : null,
         }
       : null,
-    start: st ? { sweepStartsPerSecond: brief(st.sweepStartsPerSecond, 0), plainLoopStartsPerSecond: brief(st.plainLoopStartsPerSecond, 0), ratio: brief(st.ratio), sweepFailed: st.sweepFailed, secondSweepStarted: st.secondSweepStarted } : null,
+    start: st
+      ? {
+          sweepStartsPerSecond: brief(st.sweepStartsPerSecond, 0),
+          plainLoopStartsPerSecond: brief(st.plainLoopStartsPerSecond, 0),
+          ratio: brief(st.ratio),
+          cpuMsPerStart: Object.fromEntries(Object.entries(st.cpuMsPerStart).map(([k, v]) => [k, brief(v)])),
+          sweepFailed: st.sweepFailed,
+          secondSweepStarted: st.secondSweepStarted,
+        }
+      : null,
     memory: m ? { workflows: m.workflows, rssDeltaMB: Number(m.rssDeltaMB.toFixed(1)), heapUsedDeltaMB: Number(m.heapUsedDeltaMB.toFixed(1)), rssPerWorkflowKB: Number(m.rssPerWorkflowKB.toFixed(1)) } : null,
     paymentToCloseMs: l ? { samplesPerRun: l.samplesPerRun, p50: brief(l.p50, 0), p99: brief(l.p99, 0) } : null,
     historyEvents: histories,
