@@ -442,8 +442,9 @@ async function enginePhase(rep: number) {
 /**
  * Before the first repetition, untimed: each side on up to 500 loans (a sweep of its own, as of a date
  * 200 days ahead that no repetition's sweep reaches, and as many plain starts), so the side that runs
- * first in repetition 1 does not alone pay for compiling the client's and the sweep's code paths (with
- * 100 loans, the side that ran first in repetition 1 still spent about half as much CPU again per start).
+ * first in repetition 1 does not alone pay for compiling the client's and the sweep's code paths. (It
+ * still spends more of this process's CPU per start than later ones, 1.2-1.6 ms against 0.7-1.1 ms in
+ * the runs of 2026-12-07, with 100 loans of warm-up as with 500; why is not known.)
  */
 async function warmStartPaths() {
   const warmLoans = Math.min(loans, 500);

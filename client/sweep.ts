@@ -55,8 +55,8 @@ export async function runSweep(options: SweepOptions): Promise<SweepSummary> {
 
   // The work list as one stream of loan ids, the next page read while the current page's starts are in
   // flight, so the starts never wait for a query nor drain to one in flight at the end of a page. Reading
-  // ahead is safe: keyset paging resumes after the page's last loan, and a start only ever opens a case
-  // for a loan of an earlier page.
+  // ahead is safe: keyset paging resumes after the page's last loan, and the starts in flight (whose
+  // workflows open cases) are all for loans up to that one.
   async function* loansToStart(): AsyncGenerator<string> {
     let reading: Promise<DelinquentLoan[]> | undefined = aborted() ? undefined : readPage(null);
     try {
