@@ -463,8 +463,9 @@ async function warmStartPaths() {
 /**
  * CPU seconds (user + system) used so far by this process (the client side of the start phase; its
  * workers' threads sit idle then, the start phase's queue has no poller) and by the Temporal dev server
- * (from /proc, at 100 ticks a second; null on a cluster or without /proc). Unlike starts per second these
- * hardly move when other jobs share the cores.
+ * (from /proc, at 100 ticks a second; null on a cluster or without /proc). When other jobs share the
+ * cores these move too, but less than starts per second (on 2026-12-07 at load 6-12: CPU per start
+ * within a factor of 2, starts per second within a factor of 7).
  */
 function cpuSeconds(): { bench: number; server: number | null } {
   const own = process.cpuUsage();
