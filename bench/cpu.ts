@@ -16,7 +16,7 @@ export interface CpuSample {
 }
 
 /** utime + stime of one process, in seconds; undefined when /proc can't tell. */
-function processSeconds(pid: number): number | undefined {
+export function processSeconds(pid: number): number | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     // The command name (field 2) may hold spaces: the fields after its closing parenthesis are fixed.

@@ -7,7 +7,7 @@
 import type { Client } from '@temporalio/client';
 import type { SweepSummary } from '../contracts/activities';
 import type { Database } from '../db/client';
-import { findDelinquentLoansWithoutOpenCase } from '../db/repository/cases';
+import { findDelinquentLoansWithoutOpenCase, type DelinquentLoan } from '../db/repository/cases';
 import { startCollectionRun } from './collection';
 
 export type { SweepSummary } from '../contracts/activities';
@@ -35,48 +35,87 @@ export async function runSweep(options: SweepOptions): Promise<SweepSummary> {
   const pageSize = options.pageSize ?? 500;
   const summary: SweepSummary = { asOf, found: 0, started: 0, skipped: 0, skippedBy: {}, alreadyRunning: 0, failed: 0, failures: [] };
   let done = 0;
-  let after: string | null = null;
+  const aborted = () => options.signal?.aborted === true;
 
-  const report = (lastLoanId?: string) => {
-    const { failures: _failures, skippedBy: _skippedBy, ...counts } = summary;
-    options.onProgress?.({ ...counts, done, lastLoanId });
+  const onProgress = options.onProgress;
+  const report = onProgress
+    ? (lastLoanId?: string) => {
+        const { failures: _failures, skippedBy: _skippedBy, ...counts } = summary;
+        onProgress({ ...counts, done, lastLoanId });
+      }
+    : () => {};
+
+  const readPage = (afterLoanId: string | null) => {
+    const reading = findDelinquentLoansWithoutOpenCase(options.db, { asOf, afterLoanId, limit: pageSize });
+    // A page read ahead is awaited only once the starts before it are out: until then its failure must
+    // not count as unhandled. Awaiting it later still throws.
+    reading.catch(() => {});
+    return reading;
   };
 
-  for (;;) {
-    if (options.signal?.aborted) break;
-    const page = await findDelinquentLoansWithoutOpenCase(options.db, { asOf, afterLoanId: after, limit: pageSize });
-    if (page.length === 0) break;
-    summary.found += page.length;
-    after = page[page.length - 1]!.loanId;
-    const toStart = page.filter((loan) => {
-      if (!loan.skip) return true;
-      const key = `${loan.skip.because}:${loan.skip.outcome ?? 'borrower'}`;
-      summary.skipped += 1;
-      summary.skippedBy[key] = (summary.skippedBy[key] ?? 0) + 1;
-      done += 1;
-      return false;
-    });
-    report();
-
-    let next = 0;
-    const worker = async () => {
-      while (next < toStart.length && !options.signal?.aborted) {
-        const { loanId } = toStart[next++]!;
-        try {
-          const result = await startCollectionRun(options.client, options.taskQueue, loanId);
-          if (result.started) summary.started += 1;
-          else summary.alreadyRunning += 1;
-        } catch (error) {
-          summary.failed += 1;
-          if (summary.failures.length < MAX_REPORTED_FAILURES) summary.failures.push({ loanId, error: (error as Error).message });
+  // The work list as one stream of loan ids, the next page read while the current page's starts are in
+  // flight, so the starts never wait for a query nor drain to one in flight at the end of a page. Reading
+  // ahead is safe: keyset paging resumes after the page's last loan, and the starts in flight (whose
+  // workflows open cases) are all for loans up to that one.
+  async function* loansToStart(): AsyncGenerator<string> {
+    let reading: Promise<DelinquentLoan[]> | undefined = aborted() ? undefined : readPage(null);
+    try {
+      while (reading) {
+        const page = await reading;
+        reading = undefined;
+        if (page.length === 0) return;
+        summary.found += page.length;
+        // A short page is the last one; an aborted sweep reads no more.
+        if (page.length === pageSize && !aborted()) reading = readPage(page[page.length - 1]!.loanId);
+        const toStart: string[] = [];
+        for (const loan of page) {
+          if (!loan.skip) {
+            toStart.push(loan.loanId);
+            continue;
+          }
+          const key = `${loan.skip.because}:${loan.skip.outcome ?? 'borrower'}`;
+          summary.skipped += 1;
+          summary.skippedBy[key] = (summary.skippedBy[key] ?? 0) + 1;
+          done += 1;
         }
-        done += 1;
-        report(loanId);
+        report();
+        yield* toStart;
       }
-    };
-    await Promise.all(Array.from({ length: Math.min(concurrency, toStart.length) }, worker));
-    if (page.length < pageSize) break;
+    } finally {
+      // A sweep that stopped early (aborted, or a page failed) leaves no query running behind it.
+      await reading?.catch(() => {});
+    }
   }
+
+  const loans = loansToStart();
+  let readError: unknown;
+  const worker = async () => {
+    while (!aborted()) {
+      let next: IteratorResult<string>;
+      try {
+        next = await loans.next();
+      } catch (error) {
+        // The page query failed: the other workers finish the starts they have in flight and stop.
+        readError ??= error;
+        return;
+      }
+      if (next.done) return;
+      const loanId = next.value;
+      try {
+        const result = await startCollectionRun(options.client, options.taskQueue, loanId);
+        if (result.started) summary.started += 1;
+        else summary.alreadyRunning += 1;
+      } catch (error) {
+        summary.failed += 1;
+        if (summary.failures.length < MAX_REPORTED_FAILURES) summary.failures.push({ loanId, error: (error as Error).message });
+      }
+      done += 1;
+      report(loanId);
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  await loans.return(undefined);
+  if (readError !== undefined) throw readError;
   return summary;
 }
 
