@@ -260,7 +260,13 @@ export function createCaseActivities(deps: CaseActivityDeps): CaseActivities {
 
     async writeDownPlanDiscount({ idempotencyKey, caseId, loanId, currency, discountMinor }) {
       // One transaction, and the close marked as the plan's (the lifecycle counts it as a cure, not as a lender's settlement).
-      const { position, writtenDownMinor, closed } = await settleByPlanDiscount(db, { idempotencyKey, loanId, caseId, amountMinor: discountMinor, currency, actor: actor(`collection-${loanId}`) });
+      const { position, writtenDownMinor, closed } = await settleByPlanDiscount(db, { idempotencyKey, loanId, caseId, amountMinor: discountMinor, currency, actor: actor(`collection-${loanId}`) }).catch(async (error: unknown) => {
+        // A payment that left nothing past due closed the case meanwhile (contract 7): nothing was written
+        // down (the transaction rolled back) and the payment's close stands; the run closes as cured or paid.
+        const row = error instanceof ConflictError ? await getCase(db, caseId) : null;
+        if (!row?.closedAt || (row.outcome !== 'cured' && row.outcome !== 'paid')) throw error;
+        return { position: await getLoanPosition(db, loanId), writtenDownMinor: 0, closed: false };
+      });
       const summary = toPosition(position);
       return closed ? { position: summary, writtenDownMinor, closedAs: 'settled' as const } : { position: summary, writtenDownMinor };
     },

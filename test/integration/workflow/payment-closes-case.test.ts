@@ -113,5 +113,8 @@ it("a close the run decided otherwise finds the payment's cure standing and fail
   await expect(activities.closeCase({ caseId: opened.id, loanId: loan.loanId, outcome: 'cured' })).resolves.toEqual({ alreadyClosed: true });
   // A run on contracts 2 to 4 re-reads the ledger: it is told the close the payment made.
   await expect(activities.closeCaseIfSettled({ caseId: opened.id, loanId: loan.loanId })).resolves.toMatchObject({ closedAs: 'cured', alreadyClosed: true });
+  // A completed discounted plan whose write-down comes after the payment's cure writes nothing down and
+  // settles nothing: the cure stands (no retry for ever on the conflict).
+  await expect(activities.writeDownPlanDiscount({ idempotencyKey: `${opened.id}/discount`, caseId: opened.id, loanId: loan.loanId, currency: 'CNY', discountMinor: 1_000 })).resolves.toEqual({ position: expect.objectContaining({ pastDueMinor: 0 }), writtenDownMinor: 0 });
   expect((await getCase(h.db, opened.id))!.outcome).toBe('cured');
 });
