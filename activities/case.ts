@@ -4,10 +4,11 @@
 // fails at once with its type (see failFast); anything else is retried by the workflow's policy.
 import { ApplicationFailure } from '@temporalio/common';
 import type { Database } from '../db/client';
+import type { CaseOutcome } from '../db/schema';
 import { appendAudit, appendAuditsOnce } from '../db/repository/audit';
 import { borrowerRulesOf, getBorrowerForLoan, getLoanWithBorrower } from '../db/repository/borrowers';
 import { contactHistory } from '../db/repository/contact-facts';
-import { NotFoundError, ValidationError } from '../db/repository/errors';
+import { ConflictError, NotFoundError, ValidationError } from '../db/repository/errors';
 import { closeCase, CollectionEndedError, getCase, getLatestCaseOfRun, openCase, previousCycleEnd, settleByPlanDiscount, updateCaseStage } from '../db/repository/cases';
 import { beginContactAttempt, markContactBlocked } from '../db/repository/contacts';
 import { getLoanPosition, getPositionOfLoan, positionSummary, type LoanPosition } from '../db/repository/ledger';
@@ -85,6 +86,27 @@ function withAudits<T extends object>(db: Database, activities: T): T {
   return Object.fromEntries(wrapped) as T;
 }
 
+/**
+ * Closes the case with `outcome` (closeCase), and says whether it was closed before this call: by an
+ * earlier attempt, or by the payment that left nothing past due, in its own transaction (recordPayment,
+ * contract 7), which a run on an older contract then finds when its own close comes. That close stands
+ * even where the run decided otherwise meanwhile (a bar, the lender's close): the ledger's word comes
+ * first, as closeCaseIfSettled's does. Returns the outcome the case row has.
+ */
+async function closeOnce(db: Database, caseId: string, outcome: CaseOutcome): Promise<{ outcome: CaseOutcome; alreadyClosed?: true }> {
+  // This call's own close carries this instant; a close found already made carries an earlier one.
+  const closedAt = new Date();
+  try {
+    const row = await closeCase(db, caseId, outcome, { closedAt });
+    return row.closedAt?.getTime() === closedAt.getTime() ? { outcome } : { outcome, alreadyClosed: true };
+  } catch (error) {
+    if (!(error instanceof ConflictError)) throw error;
+    const row = await getCase(db, caseId);
+    if (row?.closedAt && (row.outcome === 'cured' || row.outcome === 'paid')) return { outcome: row.outcome, alreadyClosed: true };
+    throw error;
+  }
+}
+
 function withFailFast<T extends object>(activities: T): T {
   const wrapped = Object.entries(activities).map(([name, run]) => [
     name,
@@ -152,7 +174,7 @@ export function createCaseActivities(deps: CaseActivityDeps): CaseActivities {
         history,
         ...(previousCycleEndedAt ? { previousCycleEndedAt } : {}),
         queues: deps.queues,
-        contract: 6,
+        contract: 7,
         score,
       };
     },
@@ -165,8 +187,11 @@ export function createCaseActivities(deps: CaseActivityDeps): CaseActivities {
       const position = toPosition(await getLoanPosition(db, loanId));
       const closedAs = closingOutcome(position);
       if (!closedAs) return { position };
-      await closeCase(db, caseId, closedAs);
-      return { position, closedAs };
+      // A payment may have closed it first (as cured, when a later payment has since repaid everything):
+      // the outcome is the case row's, cured or paid either way.
+      const closed = await closeOnce(db, caseId, closedAs);
+      const outcome = closed.outcome as typeof closedAs;
+      return closed.alreadyClosed ? { position, closedAs: outcome, alreadyClosed: true as const } : { position, closedAs: outcome };
     },
 
     async recordTransition({ caseId, loanId, action, stage, segment, detail }) {
@@ -235,7 +260,13 @@ export function createCaseActivities(deps: CaseActivityDeps): CaseActivities {
 
     async writeDownPlanDiscount({ idempotencyKey, caseId, loanId, currency, discountMinor }) {
       // One transaction, and the close marked as the plan's (the lifecycle counts it as a cure, not as a lender's settlement).
-      const { position, writtenDownMinor, closed } = await settleByPlanDiscount(db, { idempotencyKey, loanId, caseId, amountMinor: discountMinor, currency, actor: actor(`collection-${loanId}`) });
+      const { position, writtenDownMinor, closed } = await settleByPlanDiscount(db, { idempotencyKey, loanId, caseId, amountMinor: discountMinor, currency, actor: actor(`collection-${loanId}`) }).catch(async (error: unknown) => {
+        // A payment that left nothing past due closed the case meanwhile (contract 7): nothing was written
+        // down (the transaction rolled back) and the payment's close stands; the run closes as cured or paid.
+        const row = error instanceof ConflictError ? await getCase(db, caseId) : null;
+        if (!row?.closedAt || (row.outcome !== 'cured' && row.outcome !== 'paid')) throw error;
+        return { position: await getLoanPosition(db, loanId), writtenDownMinor: 0, closed: false };
+      });
       const summary = toPosition(position);
       return closed ? { position: summary, writtenDownMinor, closedAs: 'settled' as const } : { position: summary, writtenDownMinor };
     },
@@ -249,7 +280,8 @@ export function createCaseActivities(deps: CaseActivityDeps): CaseActivities {
     },
 
     async closeCase({ caseId, outcome }) {
-      await closeCase(db, caseId, outcome);
+      const { alreadyClosed } = await closeOnce(db, caseId, outcome);
+      return alreadyClosed ? { alreadyClosed } : {};
     },
 
     async scoreCase({ idempotencyKey, caseId, loanId, trigger, planLimits }) {

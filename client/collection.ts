@@ -5,6 +5,7 @@ import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Clien
 import { paymentReceived, workflowIdForLoan, type CollectionInput } from '../contracts/messages';
 import type { Database } from '../db/client';
 import { positionSummary, recordPayment, type PaymentInput, type RecordPaymentResult } from '../db/repository/ledger';
+import { observePaymentToClose } from '../observability/metrics';
 
 export interface StartResult {
   loanId: string;
@@ -70,18 +71,23 @@ export async function signalIfRunning(client: Client, loanId: string, send: (han
 
 /**
  * A payment, the one way: ledger first (the system of record; it checks the loan, amount, currency,
- * receipt time and a reused id, once), then the signal to the loan's workflow if one runs. The same
- * payment id again records nothing and signals again harmlessly: the workflow counts an id once.
+ * receipt time and a reused id, once, and closes the loan's open case as cured or paid when the payment
+ * leaves nothing past due), then the signal to the loan's workflow if one runs. The same payment id again
+ * records nothing and signals again harmlessly: the workflow counts an id once.
  */
 export async function recordPaymentAndSignal(
   deps: { db: Database; client: Client },
   payment: PaymentInput,
 ): Promise<RecordPaymentResult & { signalled: boolean }> {
   const result = await recordPayment(deps.db, payment);
+  // The case closed here, with the payment (contract 7): payment-to-close is observed here, once.
+  if (result.closedAs) observePaymentToClose(result.closedAs, payment.receivedAt);
+  const closed = result.closedAs ? { closedAs: result.closedAs } : {};
   const signalled = await signalIfRunning(deps.client, payment.loanId, (h) =>
     // The position the payment left, from the same transaction: a run on contract 5 takes it instead of
-    // reading the ledger again (one activity fewer per payment, #19).
-    h.signal(paymentReceived, { paymentId: result.payment.id, position: positionSummary(result.position) }),
+    // reading the ledger again (one activity fewer per payment, #19); and the close the payment made, which
+    // a run on contract 7 takes instead of closing the case itself (one activity fewer per cure).
+    h.signal(paymentReceived, { paymentId: result.payment.id, position: positionSummary(result.position), ...closed }),
   );
   return { ...result, signalled };
 }

@@ -74,10 +74,12 @@ export interface CaseFacts {
    * effects them (AuditEntry), a payment signal's position is taken without re-reading the ledger, and
    * every patched() branch of older runs is taken without its marker; 6 when a plan may total less than
    * the past-due amount by up to the strategy's maxPlanDiscountPercent, and completing such a plan writes
-   * the rest down (writeDownPlanDiscount) and settles the case. Absent from cases opened before the
-   * first; for those the workflow asks patched().
+   * the rest down (writeDownPlanDiscount) and settles the case; 7 when a payment that leaves nothing past
+   * due closes the case in its own ledger transaction and its signal says so (PaymentReceived.closedAs),
+   * so the run takes that close and issues no closeCase. Absent from cases opened before the first; for
+   * those the workflow asks patched().
    */
-  contract?: 2 | 3 | 4 | 5 | 6;
+  contract?: 2 | 3 | 4 | 5 | 6 | 7;
   /** The cure-propensity score taken as the case opened; absent in runs from before scoring existed. */
   score?: ScoreOutcome;
 }
@@ -108,9 +110,11 @@ export interface CaseActivities {
    * Re-reads the ledger and, when nothing is past due any more, closes the case as cured or paid
    * (closingOutcome) in the same call, saying so in `closedAs`. One activity rather than a read and a
    * close: the case row records the cure before any close a handler takes while it runs, and a payment
-   * costs one activity in the history (issue #19).
+   * costs one activity in the history (issue #19). A case the payment already closed (contract 7: every
+   * payment that cures closes the open case in its own transaction) answers with that close's outcome
+   * and `alreadyClosed`.
    */
-  closeCaseIfSettled(input: Audited<{ caseId: string; loanId: string }>): Promise<{ position: Position; closedAs?: SettledOutcome }>;
+  closeCaseIfSettled(input: Audited<{ caseId: string; loanId: string }>): Promise<{ position: Position; closedAs?: SettledOutcome; alreadyClosed?: true }>;
   /** Stage changes and decisions, written to the case row and the append-only audit trail. */
   recordTransition(input: {
     caseId: string;
@@ -164,7 +168,13 @@ export interface CaseActivities {
    */
   writeDownPlanDiscount(input: Audited<{ idempotencyKey: string; caseId: string; loanId: string; currency: string; discountMinor: number }>): Promise<{ position: Position; writtenDownMinor: number; closedAs?: 'settled' }>;
   handOffToLegal(input: Audited<{ idempotencyKey: string; caseId: string; loanId: string }>): Promise<{ legalCaseId: string }>;
-  closeCase(input: Audited<{ caseId: string; loanId: string; outcome: Outcome }>): Promise<void>;
+  /**
+   * Closes the case with the run's outcome. A case already closed answers `alreadyClosed` and changes
+   * nothing: closed with the same outcome (a retry; a payment's cure on a run from before contract 7), or
+   * as cured or paid by a payment's own transaction while the run had decided otherwise (the ledger's
+   * close stands, as closeCaseIfSettled's does). Any other outcome already recorded is a conflict.
+   */
+  closeCase(input: Audited<{ caseId: string; loanId: string; outcome: Outcome }>): Promise<{ alreadyClosed?: true }>;
   /** Audit events no effect carried (the workflow is about to wait): written together, once each. */
   recordAudits(input: { caseId: string; loanId: string; audits: AuditEntry[] }): Promise<void>;
   /**

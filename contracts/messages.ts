@@ -5,7 +5,7 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { Channel, StageKind } from '../domain/strategy/types';
 import { CALL_OUTCOMES, type CallOutcome, type Outcome } from '../domain/vocabulary';
-import type { Position, ScoreOutcome } from './activities';
+import type { Position, ScoreOutcome, SettledOutcome } from './activities';
 
 export const TASK_QUEUE = 'collections';
 
@@ -52,11 +52,14 @@ export interface CollectionResult {
  * loan's position as the ledger had it when the payment was written (in the same transaction); runs on
  * contract 5 take it instead of re-reading the ledger, older runs (and a signal without it) re-read.
  * Histories recorded before it was slimmed carry amount, currency and receipt time as well: the handler
- * reads neither, so they replay alike.
+ * reads neither, so they replay alike. `closedAs`: the payment left nothing past due and closed the loan's
+ * open case in the same transaction (`cured`, or `paid` when nothing is owed); runs on contract 7 take
+ * that close as the database's and run no closeCase.
  */
 export interface PaymentReceived {
   paymentId: string;
   position?: Position;
+  closedAs?: SettledOutcome;
 }
 /** Sent after the payment is in the ledger (client/collection.ts recordPaymentAndSignal). */
 export const paymentReceived = defineSignal<[PaymentReceived]>('paymentReceived');

@@ -2,7 +2,10 @@
 // each worker and, with the HTTP request metrics, on the API. Counters count what the activities
 // returned: a contact sent or blocked (by rule), sweeps' loans started or skipped; the open cases per
 // stage are read from the database at scrape time; payment-to-close is the time from the loan's last
-// payment to the activity that closed its case. Labels carry channels, rules and stages, never ids.
+// payment to the close of its case, observed once, by whoever closed it: the payment's own transaction
+// (client/collection.ts, so on the API's /metrics: a cure or repayment while the case is open), or the
+// close activity (the worker's /metrics: a close no payment made, such as a legal outcome `paid` or a case
+// opened on a loan already cured). Labels carry channels, rules and stages, never ids.
 import { createServer, type Server } from 'node:http';
 import client, { Counter, Gauge, Histogram, register } from 'prom-client';
 import type { CaseActivities, ChannelActivities, ContactResult, SweepActivities } from '../contracts/activities';
@@ -65,6 +68,11 @@ export const paymentToClose = new Histogram({
   registers: [registry],
 });
 
+/** Payment-to-close for a close made at `closedAt` (default now), the payment received at `paidAt`. */
+export function observePaymentToClose(outcome: 'cured' | 'paid', paidAt: Date, closedAt: Date = new Date()): void {
+  paymentToClose.observe({ outcome }, Math.max(0, (closedAt.getTime() - paidAt.getTime()) / 1000));
+}
+
 /** Lets the open-cases gauge read this database when scraped. */
 export function observeCases(db: Database): void {
   stageDb = db;
@@ -87,9 +95,9 @@ export function instrumentChannelActivities(activities: ChannelActivities): Chan
 
 /** The same activities, counting contacts the workflow's rules refused and timing payment-to-close. */
 export function instrumentCaseActivities(activities: CaseActivities, db: Database): CaseActivities {
-  const observePaymentToClose = async (loanId: string, outcome: 'cured' | 'paid') => {
+  const observeClose = async (loanId: string, outcome: 'cured' | 'paid') => {
     const paidAt = await latestPaymentAt(db, loanId).catch(() => undefined);
-    if (paidAt) paymentToClose.observe({ outcome }, Math.max(0, (Date.now() - paidAt.getTime()) / 1000));
+    if (paidAt) observePaymentToClose(outcome, paidAt);
   };
   return {
     ...activities,
@@ -97,16 +105,19 @@ export function instrumentCaseActivities(activities: CaseActivities, db: Databas
       await activities.recordBlockedContact(input);
       contacts.inc({ channel: input.channel, result: 'blocked', rule: input.rule });
     },
+    // A close the payment made first (alreadyClosed) was observed there: once per close.
     async closeCaseIfSettled(input) {
       const result = await activities.closeCaseIfSettled(input);
-      if (result.closedAs) await observePaymentToClose(input.loanId, result.closedAs);
+      if (result.closedAs && !result.alreadyClosed) await observeClose(input.loanId, result.closedAs);
       return result;
     },
-    // Runs opened on contract 5 take a payment's position from its signal and close a settled case at
-    // the end of the run, here; older runs closed it in closeCaseIfSettled.
+    // Runs opened on contracts 5 and 6 take a payment's position from its signal and close a settled case
+    // at the end of the run, here (older ones in closeCaseIfSettled); since contract 7 the payment closes
+    // it, and this sees it already closed.
     async closeCase(input) {
-      await activities.closeCase(input);
-      if (input.outcome === 'cured' || input.outcome === 'paid') await observePaymentToClose(input.loanId, input.outcome);
+      const result = await activities.closeCase(input);
+      if (!result.alreadyClosed && (input.outcome === 'cured' || input.outcome === 'paid')) await observeClose(input.loanId, input.outcome);
+      return result;
     },
   };
 }

@@ -73,7 +73,10 @@ export interface CaseState {
   publishedAttributes?: string;
   /** The case activities' contract when the case opened (CaseFacts.contract); absent in older runs. */
   contract?: number;
-  /** The case row was already closed (by closeCaseIfSettled, or readPosition in older runs, when a payment cured the loan). */
+  /**
+   * The case row was already closed on the ledger's word: by the payment's own transaction (contract 7),
+   * by closeCaseIfSettled (or readPosition in older runs) when a payment cured the loan, or by a settled plan.
+   */
   closedInDatabase?: boolean;
   /** The latest cure-propensity score (or why it was skipped); absent in runs from before scoring. */
   score?: ScoreOutcome;
@@ -122,6 +125,25 @@ export function onContract5(state: CaseState): boolean {
  */
 export function onContract6(state: CaseState): boolean {
   return (state.contract ?? 1) >= 6;
+}
+
+/**
+ * Whether the case opened on contract 7: a payment that leaves nothing past due closes the case in its own
+ * ledger transaction and its signal says so (`closedAs`), which the run takes (closedBy) instead of
+ * closing the case itself at its end.
+ */
+export function onContract7(state: CaseState): boolean {
+  return (state.contract ?? 1) >= 7;
+}
+
+/**
+ * A close the database recorded on the ledger's word (a payment's, a settled plan's): its outcome is the
+ * case's, even over a close a handler took meanwhile (the cure or repayment came first), and the run
+ * issues no closeCase for it. Pure state: the same commands follow either way.
+ */
+export function closedBy(state: CaseState, closedAs: Outcome): void {
+  state.outcome = closedAs;
+  state.closedInDatabase = true;
 }
 
 /**

@@ -18,6 +18,7 @@ import { parseDuration } from '../domain/strategy/duration';
 import type { CallStage, FieldVisitStep, LegalStage, MessageChannel, NegotiationStage, ReminderStage, ReminderStep, Stage, StageKind } from '../domain/strategy/types';
 import {
   applyPosition,
+  closedBy,
   contactContext,
   hasInbox,
   currentStageKind,
@@ -606,13 +607,9 @@ async function refreshPosition(state: CaseState): Promise<void> {
 /** Applies a fresh position; a close the database recorded on the ledger's word stands. */
 function settle(state: CaseState, position: Position, closedAs: SettledOutcome | 'settled' | undefined): void {
   applyPosition(state, position);
-  if (closedAs) {
-    // The activity closed the case on the ledger's word, so the cure or repayment came first: a close
-    // a handler took while it ran does not replace the outcome the database recorded. Pure state: the
-    // same commands follow either way.
-    state.outcome = closedAs;
-    state.closedInDatabase = true;
-  }
+  // The activity closed the case on the ledger's word, so the cure or repayment came first: a close a
+  // handler took while it ran does not replace the outcome the database recorded.
+  if (closedAs) closedBy(state, closedAs);
 }
 
 /** Blocks while the case is paused; returns when it is active again or closed. */

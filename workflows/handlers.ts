@@ -3,7 +3,7 @@
 // only change state and leave the side effects (audit, ledger reads) to activities.
 import { setHandler } from '@temporalio/workflow';
 import { parseDuration } from '../domain/strategy/duration';
-import { applyPosition, isClosed, onContract5, onContract6, openingView, patchedBefore5, rememberPayment, viewOf, type CaseState } from './case-state';
+import { applyPosition, closedBy, isClosed, onContract5, onContract6, onContract7, openingView, patchedBefore5, rememberPayment, viewOf, type CaseState } from './case-state';
 import * as m from '../contracts/messages';
 import { invalid, validateCallOutcome, validatePlan, validatePromise } from './validators';
 
@@ -49,9 +49,12 @@ export function listen(loanId: string): { opened(state: CaseState): void } {
     // by the main loop, so a cure counts from the signal's arrival: a lender's close or a bar signalled
     // after it, even in the same workflow task, finds the case already cured. Payments only add to what
     // was paid, so of two signals met out of order the one with more paid is the later.
-    const { position } = payment;
+    const { position, closedAs } = payment;
     if (onContract5(state) && position) {
       if (position.paidMinor >= state.position.paidMinor) applyPosition(state, position);
+      // Contract 7: the payment closed the case in its own transaction; the run takes that close as
+      // settle() takes a close activity's, and the end of the run issues no closeCase (#19).
+      if (closedAs && onContract7(state)) closedBy(state, closedAs);
       state.inbox.position = state.position;
     }
   }));

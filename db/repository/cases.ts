@@ -350,6 +350,32 @@ export async function settleByPlanDiscount(
   });
 }
 
+/**
+ * The close a payment makes in its own transaction (recordPayment, contract 7, #19): when `position`, the
+ * loan's after the payment, leaves nothing past due (closingOutcome: cured, or paid when nothing is owed
+ * at all), the loan's open case closes with that outcome, through closeCase (the same case.closed audit
+ * event, the case's workflow as its actor), under the payment's loan lock. The same rule as the
+ * closeCaseIfSettled activity. Returns the outcome, or nothing when the position is not settled or no
+ * case is open (none was, or its workflow closed it first: that close stands).
+ */
+export async function closeOpenCaseIfSettled(
+  tx: Database,
+  loanId: string,
+  position: { pastDueMinor: number; outstandingMinor: number },
+): Promise<{ caseId: string; closedAs: 'cured' | 'paid' } | undefined> {
+  const closedAs = closingOutcome(position);
+  if (!closedAs) return undefined;
+  // Locked open: a case its workflow closes meanwhile is skipped rather than closed again as a conflict.
+  const [open] = await tx
+    .select({ id: collectionCases.id })
+    .from(collectionCases)
+    .where(and(eq(collectionCases.loanId, loanId), isNull(collectionCases.closedAt)))
+    .for('update');
+  if (!open) return undefined;
+  await closeCase(tx, open.id, closedAs);
+  return { caseId: open.id, closedAs };
+}
+
 export interface DelinquentLoan {
   loanId: string;
   /** Oldest instalment due before asOf and not fully paid. */

@@ -14,6 +14,7 @@ import {
   type LedgerPosition,
 } from '../../domain/ledger';
 import { appendAudit } from './audit';
+import { closeOpenCaseIfSettled } from './cases';
 import { ConflictError, NotFoundError, ValidationError } from './errors';
 import { requireCurrency, requireDate, requireDueDate, requireInstant, requireMinor, requirePastInstant, requireText } from './validate';
 
@@ -202,11 +203,17 @@ export interface RecordPaymentResult {
   payment: Payment;
   allocations: Allocation[];
   position: LoanPosition;
+  /**
+   * How the payment closed the loan's open case, in its own transaction (contract 7): `cured` when nothing
+   * is past due any more, `paid` when nothing is owed. Absent when it closed none (or was a repeat).
+   */
+  closedAs?: 'cured' | 'paid';
 }
 
 /**
- * Records a payment once: stores it, allocates it to the oldest unpaid instalments first and appends
- * an audit event, all in one transaction. Recording the same payment id again changes nothing and
+ * Records a payment once: stores it, allocates it to the oldest unpaid instalments first, appends an
+ * audit event and, when it leaves nothing past due, closes the loan's open case (closeOpenCaseIfSettled;
+ * `closedAs`), all in one transaction. Recording the same payment id again changes nothing and
  * returns `recorded: false`; reusing the id with a different loan, amount or currency is a conflict. (A
  * repeat's receivedAt is not compared: a client retrying with "now" as the receipt time means the same
  * payment.) The payment must have been received already, and not before the loan opened.
@@ -287,7 +294,12 @@ export async function recordPayment(db: Database, input: PaymentInput): Promise<
         unallocatedMinor,
       },
     });
-    return { recorded: true, payment, allocations, position: afterPosition };
+    // Contract 7 (#19): a payment that leaves nothing past due closes the loan's open case in this same
+    // transaction, judged as of today whatever as-of the caller asked its position for.
+    const today = toAsOf(new Date());
+    const closing = asOf === today ? afterPosition : position(loan, applyAllocations(before, allocations), today);
+    const closed = await closeOpenCaseIfSettled(tx, loan.id, closing);
+    return { recorded: true, payment, allocations, position: afterPosition, ...(closed ? { closedAs: closed.closedAs } : {}) };
   });
 }
 

@@ -74,6 +74,16 @@ async function pay(loanId: string, currency: string, amountMinor: number, at: Da
   await recordPayment(handle.db, { paymentId: `${loanId}-${at.getTime()}`, loanId, amountMinor, currency, receivedAt: at });
 }
 
+/**
+ * A payment that ends the case, as of its day: the case is closed at that instant first, then the payment
+ * recorded (a payment recorded now that leaves nothing past due would close the still-open case now,
+ * contract 7).
+ */
+async function payAndClose(c: { loanId: string; caseId: string }, currency: string, amountMinor: number, at: Date, outcome: 'cured' | 'paid') {
+  await closeCase(handle.db, c.caseId, outcome, { closedAt: at });
+  await pay(c.loanId, currency, amountMinor, at);
+}
+
 async function contact(c: { loanId: string; caseId: string }, key: string, channel: 'sms' | 'email', blockedBy?: string) {
   const idempotencyKey = `${c.loanId}/${key}`;
   await beginContactAttempt(handle.db, { idempotencyKey, caseId: c.caseId, loanId: c.loanId, channel, template: 'reminder-friendly', scheduledFor: new Date() });
@@ -95,8 +105,7 @@ beforeAll(async () => {
   await contact(cured, 'sms-1', 'sms');
   await contact(cured, 'sms-2', 'sms');
   await workflowEvent(cured, 'promise_kept', { amountMinor: 10_000 });
-  await pay(cured.loanId, 'CNY', 10_000, at(2));
-  await closeCase(handle.db, cured.caseId, 'cured', { closedAt: at(2) });
+  await payAndClose(cured, 'CNY', 10_000, at(2), 'cured');
 
   // 2: 45 DPD at open (two instalments, CNY 200.00), a quarter paid on day 1, promise broken, still negotiating.
   const negotiating = await givenCase({ n: 2, currency: 'CNY', installments: [{ dpd: 45, amountMinor: 10_000 }, { dpd: 15, amountMinor: 10_000 }], opened: open });
@@ -125,8 +134,7 @@ beforeAll(async () => {
   // 4: USD, 20 DPD, USD 30.00 of 80.00 paid before the case opened: USD 50.00 past due, paid on day 1.
   const paid = await givenCase({ n: 4, currency: 'USD', installments: [{ dpd: 20, amountMinor: 8_000 }], paidBeforeOpenMinor: 3_000, opened: open });
   await contact(paid, 'sms-1', 'sms', 'common.opted_out');
-  await pay(paid.loanId, 'USD', 5_000, at(1));
-  await closeCase(handle.db, paid.caseId, 'paid', { closedAt: at(1) });
+  await payAndClose(paid, 'USD', 5_000, at(1), 'paid');
 
   report = await buildReport(handle.db, { loanIdPrefix: prefix });
 });
@@ -234,8 +242,7 @@ describe('portfolio report: cure propensity and champion/challenger', () => {
     await contact(c1, 'sms-1', 'sms');
     await contact(c1, 'sms-2', 'sms');
     await workflowEvent(c1, 'payment_plan_agreed', { instalments: 2 });
-    await pay(c1.loanId, 'CNY', 10_000, at(2));
-    await closeCase(handle.db, c1.caseId, 'cured', { closedAt: at(2) });
+    await payAndClose(c1, 'CNY', 10_000, at(2), 'cured');
     await contact(c2, 'sms-1', 'sms');
     await workflowEvent(c2, 'call_outcome', { outcome: 'refused', collectorId: 'c1' });
     await workflowEvent(c2, 'payment_plan_agreed', { instalments: 3 });
@@ -245,10 +252,8 @@ describe('portfolio report: cure propensity and champion/challenger', () => {
     // Challenger: two cured, one with a kept-so-far plan handed to legal.
     const [d1, d2, d3] = [await inArm(challengerIds[0]!), await inArm(challengerIds[1]!), await inArm(challengerIds[2]!)];
     await contact(d1, 'sms-1', 'sms');
-    await pay(d1.loanId, 'CNY', 10_000, at(1));
-    await closeCase(handle.db, d1.caseId, 'cured', { closedAt: at(1) });
-    await pay(d2.loanId, 'CNY', 10_000, at(3));
-    await closeCase(handle.db, d2.caseId, 'paid', { closedAt: at(3) });
+    await payAndClose(d1, 'CNY', 10_000, at(1), 'cured');
+    await payAndClose(d2, 'CNY', 10_000, at(3), 'paid');
     for (const k of [1, 2, 3]) await contact(d3, `sms-${k}`, 'sms');
     await workflowEvent(d3, 'payment_plan_agreed', { instalments: 4 });
     await closeCase(handle.db, d3.caseId, 'handed_to_legal', { closedAt: at(6) });

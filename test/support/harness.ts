@@ -11,12 +11,13 @@ import { NativeConnection } from '@temporalio/worker';
 import postgres from 'postgres';
 import { inject } from 'vitest';
 import { createCaseActivities } from '../../activities/case';
+import type { CaseActivities } from '../../contracts/activities';
 import { createChannelActivities } from '../../activities/channels';
 import { createSmtpMailer } from '../../channels/email';
 import type { LetterProvider } from '../../channels/letter';
 import { recordPaymentAndSignal } from '../../client/collection';
 import { createWebhookSmsProvider } from '../../channels/sms';
-import { createDatabase, type DatabaseHandle } from '../../db/client';
+import { createDatabase, type Database, type DatabaseHandle } from '../../db/client';
 import { migrateDatabase } from '../../db/migrate';
 import { upsertBorrower, type BorrowerInput } from '../../db/repository/borrowers';
 import { upsertLoan } from '../../db/repository/ledger';
@@ -96,6 +97,8 @@ export interface HarnessOptions {
   databaseUrl?: string;
   /** Where letters go; default the console queue. */
   letters?: LetterProvider;
+  /** Wraps the worker's case activities (a run opened on an older contract, instrumented ones). */
+  wrapCaseActivities?: (activities: CaseActivities, db: Database) => CaseActivities;
 }
 
 /** Creates and migrates a fresh database next to the run's shared one; `drop` removes it. */
@@ -144,11 +147,14 @@ export async function startHarness(name: string, options: HarnessOptions = {}): 
     emailPerSecond: 100,
     smsPerSecond: 100,
     bundle,
-    caseActivities: createCaseActivities({
+    caseActivities: (options.wrapCaseActivities ?? ((a) => a))(
+      createCaseActivities({
+        db,
+        loadStrategy: createStrategyLoader(db, options.strategyId ?? 'fast-test'),
+        queues: { email: queues.email, sms: queues.sms, letter: queues.letter },
+      }),
       db,
-      loadStrategy: createStrategyLoader(db, options.strategyId ?? 'fast-test'),
-      queues: { email: queues.email, sms: queues.sms, letter: queues.letter },
-    }),
+    ),
     channelActivities: createChannelActivities({
       db,
       mailer: createSmtpMailer(smtp.url),

@@ -29,6 +29,18 @@ describe('Temporal actions per path', () => {
     expect(scored.total).toBe(26);
   });
 
+  it('counts one activity fewer per cure on contract 7 (#19): the payment closes the case, the run issues no closeCase', () => {
+    // The same paths on contract 5 (the run closes the case at its end) and on contract 7.
+    const activities = (name: string) => history(name).filter((e) => e.eventType === 'EVENT_TYPE_ACTIVITY_TASK_SCHEDULED').length;
+    for (const path of ['pays-after-first-reminder', 'partial-then-full-payment', 'promise-kept']) {
+      expect(countActions(history(`contract7-${path}`)).total).toBe(countActions(history(`contract5-${path}`)).total - 1);
+      expect(activities(`contract7-${path}`)).toBe(activities(`contract5-${path}`) - 1);
+      expect(history(`contract7-${path}`).length).toBe(history(`contract5-${path}`).length - 6);
+    }
+    expect(countActions(history('contract7-pays-after-first-reminder'))).toEqual({ total: 8, start: 1, signal: 1, timer: 2, activity: 2, searchAttributes: 2 });
+    expect(countActions(history('contract7-partial-then-full-payment'))).toEqual({ total: 8, start: 1, signal: 2, timer: 1, activity: 2, searchAttributes: 2 });
+  });
+
   it('bills each retried activity attempt', () => {
     const events: HistoryEvent[] = [
       { eventType: 'EVENT_TYPE_WORKFLOW_EXECUTION_STARTED' },

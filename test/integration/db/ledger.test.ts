@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
 import type { DatabaseHandle } from '../../../db/client';
 import { auditEvents, installments, ledgerAdjustments, paymentAllocations, payments } from '../../../db/schema';
-import { openCase } from '../../../db/repository/cases';
+import { closeCase, getCase, openCase } from '../../../db/repository/cases';
 import { writeDownPastDue } from '../../../db/repository/ledger';
 import { ConflictError, getLoanPosition, recordPayment, ValidationError } from '../../../db/repository';
 import { connect, givenLoan, uniquePrefix } from './fixtures';
@@ -154,5 +154,61 @@ describe('ledger on PostgreSQL', () => {
     expect(later.allocations).toEqual([{ seq: 4, amountMinor: 1_000 }]);
     // Paid counts only payments: the position's paid total is cash.
     expect(later.position.installments.reduce((sum, i) => sum + i.amountPaidMinor, 0)).toBe(26_000);
+  });
+});
+
+describe('a payment that leaves nothing past due closes the open case (contract 7)', () => {
+  const day = 24 * 3600 * 1000;
+  // Two instalments past due today (10 000 each), two still to come.
+  const dueDates = [-40, -10, 20, 50].map((d) => new Date(Date.now() + d * day).toISOString().slice(0, 10));
+  const given = async () => {
+    const loanId = uniquePrefix('L');
+    await givenLoan(handle, loanId, dueDates);
+    const { case: opened } = await openCase(handle.db, { loanId, workflowId: `collection-${loanId}`, strategyId: 'default', strategyVersion: 1 });
+    const pay = (n: number, amountMinor: number) => recordPayment(handle.db, { paymentId: `${loanId}-P${n}`, loanId, amountMinor, currency: 'USD', receivedAt: new Date() });
+    return { loanId, caseId: opened.id, pay };
+  };
+
+  it('closes it as cured in the transaction that records the payment', async () => {
+    const { loanId, caseId, pay } = await given();
+    const partial = await pay(1, 15_000);
+    expect(partial.closedAs).toBeUndefined();
+    expect((await getCase(handle.db, caseId))!.closedAt).toBeNull();
+
+    const cure = await pay(2, 5_000);
+    expect(cure.closedAs).toBe('cured');
+    // Closed by the time recordPayment returns, with the same audit event as any close.
+    const row = (await getCase(handle.db, caseId))!;
+    expect(row.outcome).toBe('cured');
+    expect(row.closedAt).toBeInstanceOf(Date);
+    const { audit } = await ledgerRows(loanId);
+    const closes = audit.filter((e) => e.action === 'case.closed');
+    expect(closes).toHaveLength(1);
+    expect(closes[0]).toMatchObject({ caseId, actor: `workflow:collection-${loanId}`, before: { closedAt: null }, after: { outcome: 'cured' } });
+    // One transaction: the close's event carries the payment's transaction time (now() is the transaction's start).
+    const recorded = audit.find((e) => e.action === 'payment.recorded' && (e.after as { paymentId: string }).paymentId === `${loanId}-P2`)!;
+    expect(closes[0]!.at.getTime()).toBe(recorded.at.getTime());
+
+    // The same payment again closes nothing; one after the close finds no open case.
+    expect((await pay(2, 5_000)).closedAs).toBeUndefined();
+    expect((await pay(3, 20_000)).closedAs).toBeUndefined();
+    expect((await ledgerRows(loanId)).audit.filter((e) => e.action === 'case.closed')).toHaveLength(1);
+    // The workflow's own close with the same outcome, afterwards (a run opened before contract 7), changes nothing.
+    expect(await closeCase(handle.db, caseId, 'cured')).toEqual(row);
+  });
+
+  it('closes it as paid when nothing is owed any more', async () => {
+    const { caseId, pay } = await given();
+    expect((await pay(1, 40_000)).closedAs).toBe('paid');
+    expect((await getCase(handle.db, caseId))!.outcome).toBe('paid');
+  });
+
+  it('leaves a case its workflow closed first as it was', async () => {
+    const { caseId, pay } = await given();
+    await closeCase(handle.db, caseId, 'written_off');
+    const cure = await pay(1, 20_000);
+    expect(cure.recorded).toBe(true);
+    expect(cure.closedAs).toBeUndefined();
+    expect((await getCase(handle.db, caseId))!.outcome).toBe('written_off');
   });
 });

@@ -2,8 +2,9 @@
 // #12): the cure came first, so the workflow and the case row must both say cured, not the lender's
 // outcome. On contract 5 (#19) the payment's signal carries the position the payment left and its handler
 // takes it, so the cure counts from the signal's arrival, even when the lender's close is delivered in
-// the same workflow task. (Runs opened on older contracts re-read the ledger with closeCaseIfSettled,
-// which closes the case row first; their histories replay in the replay test.)
+// the same workflow task. On contract 7 the payment closes the case row itself, in its ledger
+// transaction, before either signal is sent. (Runs opened on older contracts re-read the ledger with
+// closeCaseIfSettled, which closes the case row first; their histories replay in the replay test.)
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { auditEvents, collectionCases } from '../../../db/schema';

@@ -62,7 +62,7 @@ describe('collection workflow paths (fast-test strategy)', () => {
     // Issue #4 asks for 40 events or fewer on this path (issue #19 keeps it). A patch a new run takes costs
     // two events (its marker and the SDK's TemporalChangeVersion upsert), so changes since say so in the
     // openCase result instead (CaseFacts.contract).
-    expect(await h.keepHistory(handle, 'contract5-pays-after-first-reminder')).toBeLessThanOrEqual(40);
+    expect(await h.keepHistory(handle, 'contract7-pays-after-first-reminder')).toBeLessThanOrEqual(40);
   });
 
   it('walks the whole ladder for a silent borrower and hands the case to legal', async () => {
@@ -112,7 +112,7 @@ describe('collection workflow paths (fast-test strategy)', () => {
     await h.pay(loan.loanId, loan.pastDueMinor - 20_000);
     const result = await handle.result();
     expect(result.outcome).toBe('cured');
-    await h.keepHistory(handle, 'contract5-partial-then-full-payment');
+    await h.keepHistory(handle, 'contract7-partial-then-full-payment');
   });
 
   it('counts the same payment id once', async () => {
@@ -156,7 +156,7 @@ describe('collection workflow paths (fast-test strategy)', () => {
     await waitForState(() => state(loan.loanId), (s) => s.stage === 'negotiation', { what: 'negotiation' });
     await h.pay(loan.loanId, loan.pastDueMinor);
     expect((await handle.result()).outcome).toBe('cured');
-    await h.keepHistory(handle, 'contract5-promise-kept');
+    await h.keepHistory(handle, 'contract7-promise-kept');
   });
 
   it('a broken promise escalates to legal and hands the case off', async () => {
