@@ -6,9 +6,9 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { Database } from '../db/client';
 import { appendAudit, appendAuditsOnce } from '../db/repository/audit';
 import { borrowerRulesOf, getBorrowerForLoan, getLoanWithBorrower } from '../db/repository/borrowers';
-import { contactHistory } from '../db/repository/contact-facts';
+import { caseStartHistory } from '../db/repository/contact-facts';
 import { NotFoundError, ValidationError } from '../db/repository/errors';
-import { closeCase, CollectionEndedError, getCase, getLatestCaseOfRun, openCase, previousCycleEnd, settleByPlanDiscount, updateCaseStage } from '../db/repository/cases';
+import { closeCase, CollectionEndedError, getCase, getLatestCaseOfRun, openCase, settleByPlanDiscount, updateCaseStage } from '../db/repository/cases';
 import { beginContactAttempt, markContactBlocked } from '../db/repository/contacts';
 import { getLoanPosition, getPositionOfLoan, positionSummary, type LoanPosition } from '../db/repository/ledger';
 import { createLegalCase, createPaymentPlan, createPromiseToPay, resolvePromiseToPay, setPaymentPlanStatus } from '../db/repository/negotiation';
@@ -106,12 +106,14 @@ export function createCaseActivities(deps: CaseActivityDeps): CaseActivities {
 
   return withFailFast<CaseActivities>(withAudits(db, {
     async openCase({ loanId, workflowId, strategyId }) {
-      // The loan and its borrower in one statement (#19).
-      const { loan, borrower } = await getLoanWithBorrower(db, loanId).catch((error: unknown) => {
-        if (error instanceof NotFoundError) throw new NotFoundError(`loan ${loanId} not found: upsert it before starting collection`, 'loanId');
-        throw error;
-      });
-      const existing = await getLatestCaseOfRun(db, loanId, workflowId);
+      // The loan and its borrower in one statement, side by side with the run's case (#19).
+      const [{ loan, borrower }, existing] = await Promise.all([
+        getLoanWithBorrower(db, loanId).catch((error: unknown) => {
+          if (error instanceof NotFoundError) throw new NotFoundError(`loan ${loanId} not found: upsert it before starting collection`, 'loanId');
+          throw error;
+        }),
+        getLatestCaseOfRun(db, loanId, workflowId),
+      ]);
       // A retried or replayed openCase finds the case it opened; its pinned version wins over "latest".
       const strategy = await deps.loadStrategy(existing && !existing.closedAt ? existing.strategyId : strategyId);
       const [position, scoring] = await Promise.all([getPositionOfLoan(db, loan), computeScore(db, loanId)]);
@@ -135,9 +137,8 @@ export function createCaseActivities(deps: CaseActivityDeps): CaseActivities {
         throw error;
       });
       const now = new Date();
-      const [history, previousCycleEndedAt, score] = await Promise.all([
-        contactHistory(db, loanId, now),
-        previousCycleEnd(db, loanId, row.id, now),
+      const [{ history, previousCycleEndedAt }, score] = await Promise.all([
+        caseStartHistory(db, { loanId, caseId: row.id, at: now }),
         // Scored here, not in an activity of its own: a case open costs no extra history events (#19).
         recordScore(db, scoring, { idempotencyKey: `${workflowId}/${row.id}/score-open`, caseId: row.id, loanId, trigger: 'case_opened', planLimits: planLimitsOf(treatment.stages, strategy.currency), actor: actor(workflowId) }),
       ]);
