@@ -1,6 +1,7 @@
 // Borrowers and the contact profile the compliance gate needs (time zone, locale, opt-outs, flags).
 import { eq, sql } from 'drizzle-orm';
 import type { Database } from '../client';
+import { preparedFor } from '../prepared';
 import type { BorrowerRules } from '../../domain/compliance/types';
 import {
   borrowers,
@@ -145,7 +146,15 @@ export function borrowerRulesOf(b: BorrowerContactProfile): BorrowerRules {
 
 /** The loan row and its borrower as the contact rules see them, in one statement. Throws NotFoundError for an unknown loan. */
 export async function getLoanWithBorrower(db: Database, loanId: string): Promise<{ loan: Loan; borrower: BorrowerContactProfile }> {
-  const [row] = await db.select({ loan: loans, borrower: borrowers }).from(loans).innerJoin(borrowers, eq(borrowers.id, loans.borrowerId)).where(eq(loans.id, loanId));
+  // Prepared (#19): every case open reads it.
+  const [row] = await preparedFor(db, 'loan_with_borrower', (handle) =>
+    handle
+      .select({ loan: loans, borrower: borrowers })
+      .from(loans)
+      .innerJoin(borrowers, eq(borrowers.id, loans.borrowerId))
+      .where(eq(loans.id, sql.placeholder('loanId')))
+      .prepare('loan_with_borrower'),
+  ).execute({ loanId });
   if (!row) throw new NotFoundError(`loan ${loanId} not found`, 'loanId');
   return { loan: row.loan, borrower: toContactProfile(row.borrower, loanId) };
 }

@@ -13,6 +13,7 @@ import {
   type LifecycleInstallment,
 } from '../../domain/lifecycle';
 import { queryRows, type Database } from '../client';
+import { preparedFor } from '../prepared';
 import {
   auditEvents,
   borrowers,
@@ -149,12 +150,16 @@ const settledByPlanSql = (caseId: SQL, outcome: SQL) => sql`(${outcome} = 'settl
 
 /** The case the workflow run `workflowId` opened most recently on the loan, or null (openCase's retry finds it). */
 export async function getLatestCaseOfRun(db: Database, loanId: string, workflowId: string): Promise<CollectionCase | null> {
-  const [row] = await db
-    .select()
-    .from(collectionCases)
-    .where(and(eq(collectionCases.loanId, loanId), eq(collectionCases.workflowId, workflowId)))
-    .orderBy(desc(collectionCases.openedAt))
-    .limit(1);
+  // Prepared (#19): every case open reads it.
+  const [row] = await preparedFor(db, 'latest_case_of_run', (handle) =>
+    handle
+      .select()
+      .from(collectionCases)
+      .where(and(eq(collectionCases.loanId, sql.placeholder('loanId')), eq(collectionCases.workflowId, sql.placeholder('workflowId'))))
+      .orderBy(desc(collectionCases.openedAt))
+      .limit(1)
+      .prepare('latest_case_of_run'),
+  ).execute({ loanId, workflowId });
   return row ?? null;
 }
 

@@ -2,6 +2,7 @@
 // the instalments by domain/ledger (never stored twice).
 import { and, asc, eq, sql } from 'drizzle-orm';
 import type { Database } from '../client';
+import { preparedFor } from '../prepared';
 import { installments, ledgerAdjustments, loans, paymentAllocations, payments, type Installment, type Loan, type Payment } from '../schema';
 import {
   allocatePayment,
@@ -176,7 +177,10 @@ export async function getPositionOfLoan(db: Database, loan: Loan, asOf: string |
 
 /** A loan's instalments in order: with its row, what positionOf needs (read side by side with the row). */
 export function getInstallmentRows(db: Database, loanId: string): Promise<Installment[]> {
-  return db.select().from(installments).where(eq(installments.loanId, loanId)).orderBy(asc(installments.seq));
+  // Prepared (#19): every case open and position read reads them.
+  return preparedFor(db, 'installment_rows', (handle) =>
+    handle.select().from(installments).where(eq(installments.loanId, sql.placeholder('loanId'))).orderBy(asc(installments.seq)).prepare('installment_rows'),
+  ).execute({ loanId });
 }
 
 /** The position of a loan row and its instalment rows (getInstallmentRows) as of a date. */
