@@ -3,10 +3,12 @@
 import { and, asc, eq, gte, inArray, sql } from 'drizzle-orm';
 import type { Database } from '../client';
 import { preparedFor } from '../prepared';
+import { supersedeOlderLinksQuery } from './links';
 import {
   CALL_OUTCOMES,
   CHANNELS,
   contactAttempts,
+  type BorrowerLink,
   type CallOutcome,
   type Channel,
   type ContactAttempt,
@@ -96,33 +98,44 @@ export async function markContactSent(
   db: Database,
   idempotencyKey: string,
   result: { sentAt?: Date; providerMessageId?: string | null; connected?: boolean | null; callOutcome?: CallOutcome | null } = {},
+  options: { supersedeLinksBefore?: Pick<BorrowerLink, 'id' | 'loanId' | 'createdAt'> } = {},
 ): Promise<ContactAttempt> {
   if (result.callOutcome != null) requireOneOf(result.callOutcome, CALL_OUTCOMES, 'callOutcome');
-  // Once per message sent: prepared (#19), the same transition as the others.
-  const [row] = await preparedFor(db, 'contact_mark_sent', (handle) =>
-    handle
-      .update(contactAttempts)
-      .set({
-        status: 'sent',
-        // Placeholders in a SET are not encoded by the column: the instant goes as ISO text.
-        sentAt: sql`${sql.placeholder('sentAt')}::timestamptz`,
-        providerMessageId: sql`${sql.placeholder('providerMessageId')}::text`,
-        connected: sql`${sql.placeholder('connected')}::boolean`,
-        callOutcome: sql`${sql.placeholder('callOutcome')}::text`,
-        error: null,
-        updatedAt: sql`now()`,
-      })
-      .where(and(eq(contactAttempts.idempotencyKey, sql.placeholder('idempotencyKey')), inArray(contactAttempts.status, ['planned', 'sending', 'presumed_sent', 'failed'])))
-      .returning()
-      .prepare('contact_mark_sent'),
-  ).execute({
+  const values = {
     idempotencyKey,
     sentAt: (result.sentAt ?? new Date()).toISOString(),
     providerMessageId: result.providerMessageId ?? null,
     connected: result.connected ?? null,
     callOutcome: result.callOutcome ?? null,
-  });
+  };
+  const link = options.supersedeLinksBefore;
+  // Once per message sent: prepared (#19), the same transition as the others; with the message's link,
+  // the loan's older links are superseded in the same statement (a CTE; was a statement of its own).
+  const [row] = link
+    ? await preparedFor(db, 'contact_mark_sent_superseding', (handle) => {
+        const superseded = handle.$with('superseded').as(supersedeOlderLinksQuery(handle));
+        return markSentQuery(handle.with(superseded)).prepare('contact_mark_sent_superseding');
+      }).execute({ ...values, linkLoanId: link.loanId, linkId: link.id, linkCreatedAt: link.createdAt.toISOString() })
+    : await preparedFor(db, 'contact_mark_sent', (handle) => markSentQuery(handle).prepare('contact_mark_sent')).execute(values);
   return row ?? getContactAttempt(db, idempotencyKey);
+}
+
+/** markContactSent's update, with placeholders idempotencyKey, sentAt (ISO), providerMessageId, connected, callOutcome. */
+function markSentQuery(db: Pick<Database, 'update'>) {
+  return db
+    .update(contactAttempts)
+    .set({
+      status: 'sent',
+      // Placeholders in a SET are not encoded by the column: the instant goes as ISO text.
+      sentAt: sql`${sql.placeholder('sentAt')}::timestamptz`,
+      providerMessageId: sql`${sql.placeholder('providerMessageId')}::text`,
+      connected: sql`${sql.placeholder('connected')}::boolean`,
+      callOutcome: sql`${sql.placeholder('callOutcome')}::text`,
+      error: null,
+      updatedAt: sql`now()`,
+    })
+    .where(and(eq(contactAttempts.idempotencyKey, sql.placeholder('idempotencyKey')), inArray(contactAttempts.status, ['planned', 'sending', 'presumed_sent', 'failed'])))
+    .returning();
 }
 
 /**

@@ -42,20 +42,30 @@ export async function issueLink(db: Database, input: IssueLinkInput): Promise<Bo
 
 /** Revokes the loan's live links issued before `link` (reason `superseded`). */
 export async function supersedeOlderLinks(db: Database, link: Pick<BorrowerLink, 'id' | 'loanId' | 'createdAt'>): Promise<void> {
-  await preparedFor(db, 'link_supersede', (handle) =>
-    handle
-      .update(borrowerLinks)
-      .set({ revokedAt: sql`now()`, revokedReason: 'superseded' })
-      .where(
-        and(
-          eq(borrowerLinks.loanId, sql.placeholder('loanId')),
-          isNull(borrowerLinks.revokedAt),
-          ne(borrowerLinks.id, sql.placeholder('id')),
-          lte(borrowerLinks.createdAt, sql`${sql.placeholder('createdAt')}::timestamptz`),
-        ),
-      )
-      .prepare('link_supersede'),
-  ).execute({ loanId: link.loanId, id: link.id, createdAt: link.createdAt.toISOString() });
+  await preparedFor(db, 'link_supersede', (handle) => supersedeOlderLinksQuery(handle).prepare('link_supersede')).execute({
+    linkLoanId: link.loanId,
+    linkId: link.id,
+    linkCreatedAt: link.createdAt.toISOString(),
+  });
+}
+
+/**
+ * supersedeOlderLinks's update, with placeholders linkLoanId, linkId, linkCreatedAt (ISO); also a CTE of
+ * markContactSent, which supersedes them as it records the message sent.
+ */
+export function supersedeOlderLinksQuery(db: Pick<Database, 'update'>) {
+  return db
+    .update(borrowerLinks)
+    .set({ revokedAt: sql`now()`, revokedReason: 'superseded' })
+    .where(
+      and(
+        eq(borrowerLinks.loanId, sql.placeholder('linkLoanId')),
+        isNull(borrowerLinks.revokedAt),
+        ne(borrowerLinks.id, sql.placeholder('linkId')),
+        lte(borrowerLinks.createdAt, sql`${sql.placeholder('linkCreatedAt')}::timestamptz`),
+      ),
+    )
+    .returning({ id: borrowerLinks.id });
 }
 
 export async function findLink(db: Database, id: string): Promise<BorrowerLink | null> {
