@@ -1,28 +1,56 @@
-// Statements built once per database handle (#19). Drizzle rebuilds a query's SQL text from its builder at
-// every call, and sends it unnamed, so PostgreSQL parses and plans it again each time: on the hot paths
-// (the send-time gate, the contact attempt's claim and marks, a case's open) that was most of the worker's
-// CPU in the database client. A prepared query is built once per handle, with placeholders
-// (sql.placeholder) for what changes per call, and postgres.js prepares it once per connection.
+// Statements built once (#19). Drizzle rebuilds a query's SQL text from its builder at every call: on the
+// hot paths (the send-time gate, the contact attempt's claim and marks, a case's open and close, the audit
+// trail) that was most of the worker's CPU in the database client. A prepared query is built once, with
+// placeholders (sql.placeholder) for what changes per call, and postgres.js prepares it once per connection.
 //
-// Only for a handle that lives long (the app's `db`): a transaction is a new handle each time, so a query
-// prepared on it would be built for one use; repository functions that run inside a caller's transaction
-// keep building their statements.
+// A query is built once per driver and runs on whichever handle asks for it, a transaction included: the
+// prepared query object is shared, and a handle other than the one it was built on gets it bound to its
+// own connection (drizzle's prepared queries run on the `client` they hold; their text, parameters and
+// result mapping do not depend on it). Should a drizzle upgrade change that, each handle builds its own
+// (checked when a query is first built), never a statement sent outside the caller's transaction.
 import type { SQL } from 'drizzle-orm';
 import { PgDialect } from 'drizzle-orm/pg-core';
 import type { Database } from './client';
 
-const built = new WeakMap<Database, Map<string, unknown>>();
+interface Rebindable {
+  client?: unknown;
+}
 
-/** The query `build` makes for `db`, built on the first call for that handle and kept while it lives. */
-export function preparedFor<T>(db: Database, name: string, build: (db: Database) => T): T {
-  let queries = built.get(db);
+/** The driver connection a handle's queries run on (drizzle's session.client; a transaction's own). */
+function clientOf(db: Database): unknown {
+  return (db._.session as unknown as Rebindable).client;
+}
+
+/** Shared queries by driver (the session's class) and name; null: this driver's queries cannot be rebound. */
+const shared = new Map<string, unknown>();
+const perHandle = new WeakMap<Database, Map<string, unknown>>();
+
+/** The query `build` makes, built once per driver (see above) and run on `db`'s connection. */
+export function preparedFor<T extends object>(db: Database, name: string, build: (db: Database) => T): T {
+  const client = clientOf(db);
+  const key = `${db._.session.constructor.name}:${name}`;
+  let query = shared.get(key) as T | null | undefined;
+  if (query === undefined) {
+    const fresh = build(db);
+    const rebindable = client !== undefined && (fresh as Rebindable).client === client;
+    shared.set(key, rebindable ? fresh : null);
+    if (rebindable) return fresh;
+    return ownQuery(db, name, build, fresh);
+  }
+  if (query === null) return ownQuery(db, name, build);
+  if ((query as Rebindable).client === client) return query;
+  return Object.create(query, { client: { value: client } }) as T;
+}
+
+function ownQuery<T>(db: Database, name: string, build: (db: Database) => T, fresh?: T): T {
+  let queries = perHandle.get(db);
   if (!queries) {
     queries = new Map();
-    built.set(db, queries);
+    perHandle.set(db, queries);
   }
   let query = queries.get(name) as T | undefined;
   if (query === undefined) {
-    query = build(db);
+    query = fresh ?? build(db);
     queries.set(name, query);
   }
   return query;
