@@ -5,14 +5,14 @@
 import { and, eq, sql, type Placeholder, type SQL } from 'drizzle-orm';
 import type { Database } from '../client';
 import { preparedFor, preparedRows } from '../prepared';
-import { borrowers, collectionCases, loans, strategies, type CollectionCase, type Installment } from '../schema';
+import { borrowers, collectionCases, loans, strategies, type CollectionCase } from '../schema';
 import { CONTACT_HISTORY_LOOKBACK_MS, contactContextFor } from '../../domain/compliance';
 import type { ContactContext, ContactKind, PastContact } from '../../domain/compliance/types';
 import { findDefaultStrategy } from '../../domain/strategy/defaults';
 import { minMessageGapMs } from '../../domain/strategy/duration';
 import type { Channel, RulePackId, Strategy } from '../../domain/strategy/types';
 import { borrowerRulesOf, getLoanWithBorrower, toContactProfile, type BorrowerContactProfile } from './borrowers';
-import { positionOf, type LoanPosition } from './ledger';
+import { installmentRowsOf, installmentsJsonSql, positionOf, type LoanPosition } from './ledger';
 import { NotFoundError, ValidationError } from './errors';
 
 /** Call outcomes in which nobody was reached: such a call counts as unanswered in the caps. */
@@ -64,7 +64,7 @@ export async function loadContactFacts(
   if (caseRow.loanId !== loanId) throw new ValidationError(`case ${caseId} belongs to loan ${caseRow.loanId}, not ${loanId}`, 'loanId');
   const { pack, minMessageGapMs } = await pinnedContactRules(db, caseRow.strategyId, caseRow.strategyVersion);
   const pausedUntil = casePausedUntil(caseRow, at);
-  const position = positionOf(row.loan, jsonRows<Installment>(row.installments), at);
+  const position = positionOf(row.loan, installmentRowsOf(row.installments), at);
   const previousCycleEndedAt = row.previousCycleEndedAt?.toISOString();
   return {
     borrower: toContactProfile(row.borrower, loanId),
@@ -86,9 +86,7 @@ function contactFactsQuery(db: Database) {
       case: collectionCases,
       loan: loans,
       borrower: borrowers,
-      installments: sql<unknown>`(SELECT coalesce(json_agg(json_build_object('loanId', i.loan_id, 'seq', i.seq, 'dueDate', i.due_date,
-          'amountDueMinor', i.amount_due_minor, 'amountPaidMinor', i.amount_paid_minor, 'amountWrittenDownMinor', i.amount_written_down_minor) ORDER BY i.seq), '[]')
-        FROM installments i WHERE i.loan_id = ${loanId})`,
+      installments: sql<unknown>`${installmentsJsonSql(loanId)}`,
       disputed: sql<boolean>`EXISTS (SELECT 1 FROM disputes d WHERE d.loan_id = ${loanId} AND d.resolved_at IS NULL)`,
       history: sql<unknown>`(${historyJsonSql(loanId, sql.placeholder('since'), sql.placeholder('excludeKey'))})`,
       previousCycleEndedAt: sql`(${previousCycleEndSql(loanId, sql`${collectionCases.id}`, sql.placeholder('at'))})`.mapWith(collectionCases.closedAt),
