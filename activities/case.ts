@@ -6,12 +6,12 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { Database } from '../db/client';
 import type { CaseOutcome } from '../db/schema';
 import { appendAudit, appendAuditsOnce } from '../db/repository/audit';
-import { borrowerRulesOf, getBorrowerForLoan, getLoanWithBorrower } from '../db/repository/borrowers';
-import { contactHistory } from '../db/repository/contact-facts';
+import { borrowerRulesOf, getBorrowerForLoan, getCaseOpenFacts } from '../db/repository/borrowers';
+import { caseStartHistory } from '../db/repository/contact-facts';
 import { ConflictError, NotFoundError, ValidationError } from '../db/repository/errors';
-import { closeCase, CollectionEndedError, getCase, getLatestCaseOfRun, openCase, previousCycleEnd, settleByPlanDiscount, updateCaseStage } from '../db/repository/cases';
+import { closeCase, CollectionEndedError, getCase, openCase, settleByPlanDiscount, updateCaseStage } from '../db/repository/cases';
 import { beginContactAttempt, markContactBlocked } from '../db/repository/contacts';
-import { getLoanPosition, getPositionOfLoan, positionSummary, type LoanPosition } from '../db/repository/ledger';
+import { getLoanPosition, positionOf, positionSummary, type LoanPosition } from '../db/repository/ledger';
 import { createLegalCase, createPaymentPlan, createPromiseToPay, resolvePromiseToPay, setPaymentPlanStatus } from '../db/repository/negotiation';
 import { cancelTask, cancelTaskByRule, enqueueTask, getTask } from '../db/repository/tasks';
 import { localDateOf } from '../domain/compliance';
@@ -128,15 +128,15 @@ export function createCaseActivities(deps: CaseActivityDeps): CaseActivities {
 
   return withFailFast<CaseActivities>(withAudits(db, {
     async openCase({ loanId, workflowId, strategyId }) {
-      // The loan and its borrower in one statement (#19).
-      const { loan, borrower } = await getLoanWithBorrower(db, loanId).catch((error: unknown) => {
+      // The loan, its borrower, its instalments and the run's pinned strategy in one statement (#19).
+      const { loan, borrower, installments, pinnedStrategyId } = await getCaseOpenFacts(db, loanId, workflowId).catch((error: unknown) => {
         if (error instanceof NotFoundError) throw new NotFoundError(`loan ${loanId} not found: upsert it before starting collection`, 'loanId');
         throw error;
       });
-      const existing = await getLatestCaseOfRun(db, loanId, workflowId);
       // A retried or replayed openCase finds the case it opened; its pinned version wins over "latest".
-      const strategy = await deps.loadStrategy(existing && !existing.closedAt ? existing.strategyId : strategyId);
-      const [position, scoring] = await Promise.all([getPositionOfLoan(db, loan), computeScore(db, loanId)]);
+      const strategy = await deps.loadStrategy(pinnedStrategyId ?? strategyId);
+      const position = positionOf(loan, installments);
+      const scoring = await computeScore(db, loanId);
       const treatment = chooseTreatment(strategy, {
         loanId,
         dpd: position.dpd,
@@ -157,9 +157,8 @@ export function createCaseActivities(deps: CaseActivityDeps): CaseActivities {
         throw error;
       });
       const now = new Date();
-      const [history, previousCycleEndedAt, score] = await Promise.all([
-        contactHistory(db, loanId, now),
-        previousCycleEnd(db, loanId, row.id, now),
+      const [{ history, previousCycleEndedAt }, score] = await Promise.all([
+        caseStartHistory(db, { loanId, caseId: row.id, at: now }),
         // Scored here, not in an activity of its own: a case open costs no extra history events (#19).
         recordScore(db, scoring, { idempotencyKey: `${workflowId}/${row.id}/score-open`, caseId: row.id, loanId, trigger: 'case_opened', planLimits: planLimitsOf(treatment.stages, strategy.currency), actor: actor(workflowId) }),
       ]);

@@ -165,8 +165,8 @@ export function createChannelActivities(deps: ChannelDeps): ChannelActivities {
       log.warn('provider outcome unknown; presumed sent, never resent', { ...attrs, code: err.code });
       return (await settle(row)) ?? { status: 'presumed_sent' };
     }
-    // Together: superseding the older links needs only the message to have gone out, which it has.
-    const [row] = await Promise.all([markContactSent(db, key, { sentAt: now(), providerMessageId }), supersedeOlderLinks(db, link)]);
+    // One statement: superseding the older links needs only the message to have gone out, which it has.
+    const row = await markContactSent(db, key, { sentAt: now(), providerMessageId }, { supersedeLinksBefore: link });
     log.info('contact sent', { ...attrs, providerMessageId });
     return { status: 'sent', providerMessageId: row.providerMessageId ?? providerMessageId };
   }

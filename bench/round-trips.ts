@@ -42,11 +42,13 @@ export async function databaseRoundTripsPerPath(deps: {
   connection: NativeConnection;
   client: Client;
   namespace: string;
+  /** Called with each counted statement (which side sent it), to see what a path's count is made of. */
+  onStatement?: (side: 'case' | 'channel', statement: string) => void;
 }): Promise<Record<string, RoundTrips>> {
-  const { db, client } = deps;
+  const { db, client, onStatement } = deps;
   const counts = { case: 0, channel: 0 };
-  const caseDb = await createDatabase(deps.databaseUrl, { max: 2, onQuery: () => (counts.case += 1) });
-  const channelDb = await createDatabase(deps.databaseUrl, { max: 2, onQuery: () => (counts.channel += 1) });
+  const caseDb = await createDatabase(deps.databaseUrl, { max: 2, onQuery: (s) => ((counts.case += 1), onStatement?.('case', s)) });
+  const channelDb = await createDatabase(deps.databaseUrl, { max: 2, onQuery: (s) => ((counts.channel += 1), onStatement?.('channel', s)) });
   const suffix = randomUUID().slice(0, 8);
   const queues = { collections: `bench-rt-${suffix}`, email: `bench-rt-email-${suffix}`, sms: `bench-rt-sms-${suffix}`, letter: `bench-rt-letter-${suffix}` };
   const quietMailer: EmailSender = { send: async (m) => ({ providerMessageId: `<${m.idempotencyKey}@bench>` }) };

@@ -58,7 +58,7 @@ export async function createDatabase(
     const { drizzle } = await import('drizzle-orm/postgres-js');
     const { onQuery } = options;
     const client = postgres(url, { max: options.max ?? 10, onnotice: () => {}, ...(onQuery ? { debug: (_connection: number, statement: string) => onQuery(statement) } : {}) });
-    const db = drizzle(client, { schema }) as unknown as Database;
+    const db = drizzle(namedStatements(client), { schema }) as unknown as Database;
     return { db, kind: 'postgres', close: () => client.end({ timeout: 5 }) };
   }
   if (url) {
@@ -81,6 +81,32 @@ export async function createDatabase(
     release();
     throw error;
   }
+}
+
+type PostgresClient = import('postgres').Sql;
+
+/**
+ * Has postgres.js run drizzle's parameterised statements as named prepared statements (#19). Drizzle sends
+ * a query unnamed unless it was built with .prepare(name); postgres.js then asks the server to describe
+ * every unnamed statement that has parameters before it runs it: two round trips, two socket writes and
+ * a parse per statement, at every call. Named, a statement is parsed and described once per connection
+ * (postgres.js keeps them by text and parameter types) and each later call is one round trip. Statements
+ * without parameters (BEGIN, COMMIT) keep the simple protocol. Transactions and savepoints get the same.
+ */
+function namedStatements<T extends PostgresClient>(client: T): T {
+  const unsafe = client.unsafe.bind(client);
+  client.unsafe = ((query: string, args?: unknown[], queryOptions?: Record<string, unknown>) =>
+    Array.isArray(args) && args.length > 0 ? unsafe(query, args as never, { ...queryOptions, prepare: true }) : unsafe(query, args as never, queryOptions as never)) as T['unsafe'];
+  const scoped = client as unknown as { begin?: (...a: unknown[]) => unknown; savepoint?: (...a: unknown[]) => unknown };
+  for (const method of ['begin', 'savepoint'] as const) {
+    const original = scoped[method];
+    if (typeof original !== 'function') continue;
+    scoped[method] = (...a: unknown[]) => {
+      const fn = a.pop() as (sql: PostgresClient) => unknown;
+      return original.call(client, ...a, (sql: PostgresClient) => fn(namedStatements(sql)));
+    };
+  }
+  return client;
 }
 
 /** Rows of a raw `db.execute(sql...)` on either driver (postgres.js returns an array, PGlite `{ rows }`). */

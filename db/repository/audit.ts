@@ -1,7 +1,8 @@
 // The append-only audit trail: who did what, when, with the state before and after.
 // The database refuses UPDATE/DELETE/TRUNCATE on audit_events (migration 0001_audit_append_only).
-import { and, asc, eq, gt, type SQL } from 'drizzle-orm';
+import { and, asc, eq, gt, sql, type SQL } from 'drizzle-orm';
 import type { Database } from '../client';
+import { preparedFor } from '../prepared';
 import { auditEvents, type AuditEvent } from '../schema';
 import { requireText } from './validate';
 
@@ -16,11 +17,34 @@ export interface AuditInput {
 }
 
 export async function appendAudit(db: Database, event: AuditInput): Promise<{ id: number }> {
-  const [row] = await db
-    .insert(auditEvents)
-    .values(auditRow(event))
-    .returning({ id: auditEvents.id });
-  return { id: row!.id };
+  const row = auditRow(event);
+  // Prepared (#19): most writes append one event, inside their own transaction. Placeholders are passed as
+  // the driver takes them: JSON as text (SQL NULL stays NULL), the instant as ISO text.
+  const [inserted] = await preparedFor(db, 'audit_append', (handle) =>
+    handle
+      .insert(auditEvents)
+      .values({
+        // The column's default when the event names no instant.
+        at: sql`coalesce(${sql.placeholder('at')}::timestamptz, now())`,
+        actor: sql.placeholder('actor'),
+        action: sql.placeholder('action'),
+        caseId: sql.placeholder('caseId'),
+        loanId: sql.placeholder('loanId'),
+        before: sql`${sql.placeholder('before')}::jsonb`,
+        after: sql`${sql.placeholder('after')}::jsonb`,
+      })
+      .returning({ id: auditEvents.id })
+      .prepare('audit_append'),
+  ).execute({
+    actor: row.actor,
+    action: row.action,
+    caseId: row.caseId,
+    loanId: row.loanId,
+    before: row.before === null ? null : JSON.stringify(row.before),
+    after: row.after === null ? null : JSON.stringify(row.after),
+    at: event.at ? event.at.toISOString() : null,
+  });
+  return { id: inserted!.id };
 }
 
 /** One event as its row, its text fields checked. */

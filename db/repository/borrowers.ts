@@ -1,6 +1,7 @@
 // Borrowers and the contact profile the compliance gate needs (time zone, locale, opt-outs, flags).
 import { eq, sql } from 'drizzle-orm';
 import type { Database } from '../client';
+import { preparedFor } from '../prepared';
 import type { BorrowerRules } from '../../domain/compliance/types';
 import {
   borrowers,
@@ -10,8 +11,10 @@ import {
   type Channel,
   type ContactConsents,
   type InconvenientTimeRow,
+  type Installment,
   type Loan,
 } from '../schema';
+import { installmentRowsOf, installmentsJsonSql } from './ledger';
 import { brokenUniqueConstraint, ConflictError, NotFoundError, ValidationError } from './errors';
 import { quote, requireEmail, requirePhone, requireText, requireTimeZone } from './validate';
 
@@ -145,9 +148,46 @@ export function borrowerRulesOf(b: BorrowerContactProfile): BorrowerRules {
 
 /** The loan row and its borrower as the contact rules see them, in one statement. Throws NotFoundError for an unknown loan. */
 export async function getLoanWithBorrower(db: Database, loanId: string): Promise<{ loan: Loan; borrower: BorrowerContactProfile }> {
-  const [row] = await db.select({ loan: loans, borrower: borrowers }).from(loans).innerJoin(borrowers, eq(borrowers.id, loans.borrowerId)).where(eq(loans.id, loanId));
+  // Prepared (#19): every case open reads it.
+  const [row] = await preparedFor(db, 'loan_with_borrower', (handle) =>
+    handle
+      .select({ loan: loans, borrower: borrowers })
+      .from(loans)
+      .innerJoin(borrowers, eq(borrowers.id, loans.borrowerId))
+      .where(eq(loans.id, sql.placeholder('loanId')))
+      .prepare('loan_with_borrower'),
+  ).execute({ loanId });
   if (!row) throw new NotFoundError(`loan ${loanId} not found`, 'loanId');
   return { loan: row.loan, borrower: toContactProfile(row.borrower, loanId) };
+}
+
+/**
+ * What a case open reads first, in one prepared statement (#19; was three): the loan row, its borrower as
+ * the contact rules see them, its instalments, and the strategy the run `workflowId` pinned when its
+ * latest case on the loan is still open (a retried openCase keeps it), else null. Throws NotFoundError for
+ * an unknown loan.
+ */
+export async function getCaseOpenFacts(
+  db: Database,
+  loanId: string,
+  workflowId: string,
+): Promise<{ loan: Loan; borrower: BorrowerContactProfile; installments: Installment[]; pinnedStrategyId: string | null }> {
+  const [row] = await preparedFor(db, 'case_open_facts', (handle) =>
+    handle
+      .select({
+        loan: loans,
+        borrower: borrowers,
+        installments: sql<unknown>`${installmentsJsonSql(sql`${loans.id}`)}`,
+        pinnedStrategyId: sql<string | null>`(SELECT CASE WHEN c.closed_at IS NULL THEN c.strategy_id END FROM collection_cases c
+            WHERE c.loan_id = ${loans.id} AND c.workflow_id = ${sql.placeholder('workflowId')} ORDER BY c.opened_at DESC LIMIT 1)`,
+      })
+      .from(loans)
+      .innerJoin(borrowers, eq(borrowers.id, loans.borrowerId))
+      .where(eq(loans.id, sql.placeholder('loanId')))
+      .prepare('case_open_facts'),
+  ).execute({ loanId, workflowId });
+  if (!row) throw new NotFoundError(`loan ${loanId} not found`, 'loanId');
+  return { loan: row.loan, borrower: toContactProfile(row.borrower, loanId), installments: installmentRowsOf(row.installments), pinnedStrategyId: row.pinnedStrategyId ?? null };
 }
 
 /** The borrower of a loan as the contact rules see them. Throws NotFoundError for an unknown loan. */

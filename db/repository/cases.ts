@@ -13,6 +13,7 @@ import {
   type LifecycleInstallment,
 } from '../../domain/lifecycle';
 import { queryRows, type Database } from '../client';
+import { preparedFor } from '../prepared';
 import {
   auditEvents,
   borrowers,
@@ -90,10 +91,13 @@ export async function openCase(db: Database, input: OpenCaseInput): Promise<{ ca
         .onConflictDoNothing({ target: collectionCases.loanId, where: sql.raw('closed_at IS NULL') })
         .returning();
       if (created) {
-        await tx
-          .update(strategies)
-          .set({ inUse: true })
-          .where(and(eq(strategies.id, input.strategyId), eq(strategies.version, input.strategyVersion), eq(strategies.inUse, false)));
+        await preparedFor(tx, 'strategy_pin', (handle) =>
+          handle
+            .update(strategies)
+            .set({ inUse: true })
+            .where(and(eq(strategies.id, sql.placeholder('id')), eq(strategies.version, sql.placeholder('version')), eq(strategies.inUse, false)))
+            .prepare('strategy_pin'),
+        ).execute({ id: input.strategyId, version: input.strategyVersion });
         await appendAudit(tx, {
           actor: input.actor ?? `workflow:${workflowId}`,
           action: 'case.opened',
@@ -149,23 +153,31 @@ const settledByPlanSql = (caseId: SQL, outcome: SQL) => sql`(${outcome} = 'settl
 
 /** The case the workflow run `workflowId` opened most recently on the loan, or null (openCase's retry finds it). */
 export async function getLatestCaseOfRun(db: Database, loanId: string, workflowId: string): Promise<CollectionCase | null> {
-  const [row] = await db
-    .select()
-    .from(collectionCases)
-    .where(and(eq(collectionCases.loanId, loanId), eq(collectionCases.workflowId, workflowId)))
-    .orderBy(desc(collectionCases.openedAt))
-    .limit(1);
+  // Prepared (#19): every case open reads it.
+  const [row] = await preparedFor(db, 'latest_case_of_run', (handle) =>
+    handle
+      .select()
+      .from(collectionCases)
+      .where(and(eq(collectionCases.loanId, sql.placeholder('loanId')), eq(collectionCases.workflowId, sql.placeholder('workflowId'))))
+      .orderBy(desc(collectionCases.openedAt))
+      .limit(1)
+      .prepare('latest_case_of_run'),
+  ).execute({ loanId, workflowId });
   return row ?? null;
 }
 
 /** The loan's most recently closed case, or null when none has closed. */
 export async function getLastClosedCase(db: Database, loanId: string): Promise<ClosedCase | null> {
-  const [row] = await db
-    .select({ c: collectionCases, settledByPlan: sql<boolean>`${settledByPlanSql(sql`${collectionCases.id}`, sql`${collectionCases.outcome}`)}` })
-    .from(collectionCases)
-    .where(and(eq(collectionCases.loanId, loanId), isNotNull(collectionCases.closedAt)))
-    .orderBy(desc(collectionCases.closedAt))
-    .limit(1);
+  // Prepared (#19): every case open reads it.
+  const [row] = await preparedFor(db, 'last_closed_case', (handle) =>
+    handle
+      .select({ c: collectionCases, settledByPlan: sql<boolean>`${settledByPlanSql(sql`${collectionCases.id}`, sql`${collectionCases.outcome}`)}` })
+      .from(collectionCases)
+      .where(and(eq(collectionCases.loanId, sql.placeholder('loanId')), isNotNull(collectionCases.closedAt)))
+      .orderBy(desc(collectionCases.closedAt))
+      .limit(1)
+      .prepare('last_closed_case'),
+  ).execute({ loanId });
   return row ? ({ ...row.c, settledByPlan: row.settledByPlan === true } as ClosedCase) : null;
 }
 
@@ -249,10 +261,14 @@ function caseSnapshot(c: CollectionCase) {
 }
 
 export async function getOpenCase(db: Database, loanId: string): Promise<CollectionCase | null> {
-  const [row] = await db
-    .select()
-    .from(collectionCases)
-    .where(and(eq(collectionCases.loanId, loanId), isNull(collectionCases.closedAt)));
+  // Prepared (#19): every case open reads it.
+  const [row] = await preparedFor(db, 'open_case', (handle) =>
+    handle
+      .select()
+      .from(collectionCases)
+      .where(and(eq(collectionCases.loanId, sql.placeholder('loanId')), isNull(collectionCases.closedAt)))
+      .prepare('open_case'),
+  ).execute({ loanId });
   return row ?? null;
 }
 
@@ -262,7 +278,10 @@ export async function getCase(db: Database, caseId: string): Promise<CollectionC
 }
 
 async function lockCase(db: Database, caseId: string): Promise<CollectionCase> {
-  const [row] = await db.select().from(collectionCases).where(eq(collectionCases.id, caseId)).for('update');
+  // Prepared (#19): every close and stage change locks its case.
+  const [row] = await preparedFor(db, 'lock_case', (handle) =>
+    handle.select().from(collectionCases).where(eq(collectionCases.id, sql.placeholder('caseId'))).for('update').prepare('lock_case'),
+  ).execute({ caseId });
   if (!row) throw new NotFoundError(`case ${caseId} not found`, 'caseId');
   return row;
 }

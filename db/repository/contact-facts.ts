@@ -2,17 +2,17 @@
 // flags, the past-due amount, open disputes, the case's pauses, the contact history (messages and calls)
 // and the rule pack of the case's pinned strategy. The send-time gate (activities/channels.ts) and the
 // collector task claim (./tasks.ts) both read it here, so a message and a call are judged on the same facts.
-import { and, eq, isNull, sql } from 'drizzle-orm';
-import { queryRows, type Database } from '../client';
-import { collectionCases, disputes, strategies, type CollectionCase } from '../schema';
+import { and, eq, sql, type Placeholder, type SQL } from 'drizzle-orm';
+import type { Database } from '../client';
+import { preparedFor, preparedRows } from '../prepared';
+import { borrowers, collectionCases, loans, strategies, type CollectionCase } from '../schema';
 import { CONTACT_HISTORY_LOOKBACK_MS, contactContextFor } from '../../domain/compliance';
 import type { ContactContext, ContactKind, PastContact } from '../../domain/compliance/types';
 import { findDefaultStrategy } from '../../domain/strategy/defaults';
 import { minMessageGapMs } from '../../domain/strategy/duration';
 import type { Channel, RulePackId, Strategy } from '../../domain/strategy/types';
-import { borrowerRulesOf, getLoanWithBorrower, type BorrowerContactProfile } from './borrowers';
-import { previousCycleEnd } from './cases';
-import { getInstallmentRows, positionOf, type LoanPosition } from './ledger';
+import { borrowerRulesOf, getLoanWithBorrower, toContactProfile, type BorrowerContactProfile } from './borrowers';
+import { installmentRowsOf, installmentsJsonSql, positionOf, type LoanPosition } from './ledger';
 import { NotFoundError, ValidationError } from './errors';
 
 /** Call outcomes in which nobody was reached: such a call counts as unanswered in the caps. */
@@ -37,36 +37,65 @@ export interface ContactFacts {
 /**
  * Reads the facts for a contact on `caseId` at `at`. `excludeKey` leaves the contact being decided out
  * of its own history (a retried send must not count itself against the caps).
+ *
+ * One prepared statement (#19): the case, the loan and its borrower, the instalments, whether a dispute
+ * is open, the contact history and the previous cycle's end, where it was six statements sent side by
+ * side (each a round trip of its own on its own connection, and each built by drizzle at every send).
+ * The rule pack of the pinned strategy is read once per process (pinnedContactRules).
  */
 export async function loadContactFacts(
   db: Database,
   input: { loanId: string; caseId: string; at: Date; excludeKey?: string },
 ): Promise<ContactFacts> {
   const { loanId, caseId, at } = input;
-  // The loan and its borrower in one statement, side by side with the loan's instalments (#19).
-  const [{ loan, borrower }, installmentRows, caseRow, disputed, history, previousCycleEndedAt] = await Promise.all([
-    getLoanWithBorrower(db, loanId),
-    getInstallmentRows(db, loanId),
-    db.select().from(collectionCases).where(eq(collectionCases.id, caseId)).then((rows) => rows[0]),
-    hasOpenDispute(db, loanId),
-    contactHistory(db, loanId, at, input.excludeKey),
-    previousCycleEnd(db, loanId, caseId, at),
-  ]);
-  if (!caseRow) throw new NotFoundError(`case ${caseId} not found`, 'caseId');
+  const [row] = await preparedFor(db, 'contact_facts', contactFactsQuery).execute({
+    loanId,
+    caseId,
+    at: at.toISOString(),
+    since: historySince(at),
+    excludeKey: input.excludeKey ?? null,
+  });
+  if (!row) {
+    // Which of the two is missing: the loan (this throws) or the case.
+    await getLoanWithBorrower(db, loanId);
+    throw new NotFoundError(`case ${caseId} not found`, 'caseId');
+  }
+  const caseRow = row.case;
   if (caseRow.loanId !== loanId) throw new ValidationError(`case ${caseId} belongs to loan ${caseRow.loanId}, not ${loanId}`, 'loanId');
   const { pack, minMessageGapMs } = await pinnedContactRules(db, caseRow.strategyId, caseRow.strategyVersion);
   const pausedUntil = casePausedUntil(caseRow, at);
-  const position = positionOf(loan, installmentRows, at);
+  const position = positionOf(row.loan, installmentRowsOf(row.installments), at);
+  const previousCycleEndedAt = row.previousCycleEndedAt?.toISOString();
   return {
-    borrower,
+    borrower: toContactProfile(row.borrower, loanId),
     position,
     pack,
     minMessageGapMs,
-    disputed,
-    history,
+    disputed: row.disputed === true,
+    history: jsonRows<HistoryRow>(row.history).map(toPastContact),
     ...(pausedUntil ? { pausedUntil } : {}),
     ...(previousCycleEndedAt ? { previousCycleEndedAt } : {}),
   };
+}
+
+/** loadContactFacts's statement: placeholders loanId, caseId, at, since (ISO instants), excludeKey (or null). */
+function contactFactsQuery(db: Database) {
+  const loanId = sql`${loans.id}`;
+  return db
+    .select({
+      case: collectionCases,
+      loan: loans,
+      borrower: borrowers,
+      installments: sql<unknown>`${installmentsJsonSql(loanId)}`,
+      disputed: sql<boolean>`EXISTS (SELECT 1 FROM disputes d WHERE d.loan_id = ${loanId} AND d.resolved_at IS NULL)`,
+      history: sql<unknown>`(${historyJsonSql(loanId, sql.placeholder('since'), sql.placeholder('excludeKey'))})`,
+      previousCycleEndedAt: sql`(${previousCycleEndSql(loanId, sql`${collectionCases.id}`, sql.placeholder('at'))})`.mapWith(collectionCases.closedAt),
+    })
+    .from(collectionCases)
+    .innerJoin(loans, eq(loans.id, sql.placeholder('loanId')))
+    .innerJoin(borrowers, eq(borrowers.id, loans.borrowerId))
+    .where(eq(collectionCases.id, sql.placeholder('caseId')))
+    .prepare('contact_facts');
 }
 
 /** The rules' view of the facts for one contact on `channel` (the same builder the workflow plans with). */
@@ -149,15 +178,6 @@ function rulesOf(strategyId: string, version: number, strategy: Partial<Strategy
   return { pack: strategy.rulePack, minMessageGapMs: gap };
 }
 
-async function hasOpenDispute(db: Database, loanId: string): Promise<boolean> {
-  const [row] = await db
-    .select({ id: disputes.id })
-    .from(disputes)
-    .where(and(eq(disputes.loanId, loanId), isNull(disputes.resolvedAt)))
-    .limit(1);
-  return row !== undefined;
-}
-
 /**
  * Sent and presumed-sent messages on the loan (any case), and the calls and visits collectors completed (a
  * call's instant on record is its outcome's, as the compliance report counts it), within the look-back
@@ -167,25 +187,81 @@ async function hasOpenDispute(db: Database, loanId: string): Promise<boolean> {
  * two queries, the first reading every attempt of the loan whatever its status (#19).
  */
 export async function contactHistory(db: Database, loanId: string, at: Date, excludeKey?: string): Promise<PastContact[]> {
-  const since = new Date(at.getTime() - CONTACT_HISTORY_LOOKBACK_MS).toISOString();
-  const rows = await queryRows<{ channel: Channel; at: Date | string; status: string | null; connected: boolean | null; outcome: string | null }>(
-    db,
-    sql`(SELECT channel, coalesce(sent_at, created_at) AS at, status, connected, NULL::text AS outcome, 0 AS part
+  const rows = await preparedRows<HistoryRow>(db, 'contact_history', () =>
+    sql`${historySql(sql.placeholder('loanId'), sql.placeholder('since'), sql.placeholder('excludeKey'))} ORDER BY part, at`,
+  )({ loanId, since: historySince(at), excludeKey: excludeKey ?? null });
+  return rows.map(toPastContact);
+}
+
+/**
+ * What a case starts from (openCase, for the workflow): the loan's contact history at `at` and when its
+ * previous cycle ended, in one prepared statement (#19; was two).
+ */
+export async function caseStartHistory(db: Database, input: { loanId: string; caseId: string; at: Date }): Promise<{ history: PastContact[]; previousCycleEndedAt?: string }> {
+  const [row] = await preparedRows<{ history: unknown; previous_cycle_ended_at: Date | string | null }>(db, 'case_start_history', () => {
+    const loanId = sql.placeholder('loanId');
+    return sql`SELECT (${historyJsonSql(loanId, sql.placeholder('since'), null)}) AS history,
+                      (${previousCycleEndSql(loanId, sql`${sql.placeholder('caseId')}::uuid`, sql.placeholder('at'))}) AS previous_cycle_ended_at`;
+  })({ loanId: input.loanId, caseId: input.caseId, at: input.at.toISOString(), since: historySince(input.at) });
+  const ended = row?.previous_cycle_ended_at;
+  return {
+    history: jsonRows<HistoryRow>(row?.history).map(toPastContact),
+    ...(ended != null ? { previousCycleEndedAt: new Date(ended).toISOString() } : {}),
+  };
+}
+
+/** The start of the rules' look-back before `at`, as an ISO instant. */
+function historySince(at: Date): string {
+  return new Date(at.getTime() - CONTACT_HISTORY_LOOKBACK_MS).toISOString();
+}
+
+interface HistoryRow extends Record<string, unknown> {
+  channel: Channel;
+  at: Date | string;
+  status: string | null;
+  connected: boolean | null;
+  outcome: string | null;
+}
+
+/**
+ * The history's rows (messages first, then completed calls and visits; order them by part, at). `loanId`,
+ * `since` (an ISO instant) and `excludeKey` (null: none) are SQL: a column, a placeholder or a value.
+ */
+function historySql(loanId: SQLChunk, since: SQLChunk, excludeKey: SQLChunk | null) {
+  return sql`(SELECT channel, coalesce(sent_at, created_at) AS at, status, connected, NULL::text AS outcome, 0 AS part
           FROM contact_attempts
          WHERE loan_id = ${loanId} AND status IN ('sent', 'presumed_sent')
            AND coalesce(sent_at, created_at) >= ${since}::timestamptz
-           AND idempotency_key IS DISTINCT FROM ${excludeKey ?? null})
+           ${excludeKey === null ? sql`` : sql`AND idempotency_key IS DISTINCT FROM ${excludeKey}::text`})
         UNION ALL
         (SELECT kind AS channel, completed_at AS at, NULL AS status, NULL AS connected, outcome, 1 AS part
           FROM collector_tasks
          WHERE loan_id = ${loanId} AND status = 'done' AND outcome IS NOT NULL AND kind IN ('call', 'visit')
-           AND completed_at >= ${since}::timestamptz)
-        ORDER BY part, at`,
-  );
-  return rows.map((r): PastContact => {
-    const at = new Date(r.at).toISOString();
-    // Field visits are contacts with their own weekly cap (domain/compliance/packs.ts).
-    if (r.outcome !== null) return { channel: r.channel === 'visit' ? 'visit' : 'call', at, status: 'sent', connected: !UNANSWERED_CALLS.has(r.outcome) };
-    return { channel: r.channel, at, status: r.status as 'sent' | 'presumed_sent', ...(r.connected != null ? { connected: r.connected } : {}) };
-  });
+           AND completed_at >= ${since}::timestamptz)`;
+}
+
+/** The history as one JSON array, in order (a column of a larger statement). */
+function historyJsonSql(loanId: SQLChunk, since: SQLChunk, excludeKey: SQLChunk | null) {
+  return sql`SELECT coalesce(json_agg(h ORDER BY h.part, h.at), '[]') FROM (${historySql(loanId, since, excludeKey)}) h`;
+}
+
+/** When the latest case of the loan other than `caseId` closed, by `at` (an ISO instant): previousCycleEnd's rule. */
+function previousCycleEndSql(loanId: SQLChunk, caseId: SQLChunk, at: SQLChunk) {
+  return sql`SELECT c.closed_at FROM collection_cases c
+         WHERE c.loan_id = ${loanId} AND c.id <> ${caseId} AND c.closed_at IS NOT NULL AND c.closed_at <= ${at}::timestamptz
+         ORDER BY c.closed_at DESC LIMIT 1`;
+}
+
+type SQLChunk = SQL | Placeholder;
+
+/** A JSON array column: parsed by postgres.js, text from PGlite. */
+function jsonRows<T>(value: unknown): T[] {
+  return ((typeof value === 'string' ? JSON.parse(value) : value) as T[] | null) ?? [];
+}
+
+function toPastContact(r: HistoryRow): PastContact {
+  const at = new Date(r.at).toISOString();
+  // Field visits are contacts with their own weekly cap (domain/compliance/packs.ts).
+  if (r.outcome !== null) return { channel: r.channel === 'visit' ? 'visit' : 'call', at, status: 'sent', connected: !UNANSWERED_CALLS.has(r.outcome) };
+  return { channel: r.channel, at, status: r.status as 'sent' | 'presumed_sent', ...(r.connected != null ? { connected: r.connected } : {}) };
 }

@@ -2,10 +2,13 @@
 // the workflow and step, so a retried activity finds its earlier attempt instead of sending twice.
 import { and, asc, eq, gte, inArray, sql } from 'drizzle-orm';
 import type { Database } from '../client';
+import { preparedFor } from '../prepared';
+import { supersedeOlderLinksQuery } from './links';
 import {
   CALL_OUTCOMES,
   CHANNELS,
   contactAttempts,
+  type BorrowerLink,
   type CallOutcome,
   type Channel,
   type ContactAttempt,
@@ -36,18 +39,28 @@ export async function beginContactAttempt(
   requireOneOf(input.channel, CHANNELS, 'channel');
   requireText(input.template, 'template');
   requireInstant(input.scheduledFor, 'scheduledFor');
-  const [created] = await db
-    .insert(contactAttempts)
-    .values({
-      idempotencyKey: input.idempotencyKey,
-      caseId: input.caseId ?? null,
-      loanId: input.loanId,
-      channel: input.channel,
-      template: input.template,
-      scheduledFor: input.scheduledFor,
-    })
-    .onConflictDoNothing({ target: contactAttempts.idempotencyKey })
-    .returning();
+  const [created] = await preparedFor(db, 'contact_begin', (handle) =>
+    handle
+      .insert(contactAttempts)
+      .values({
+        idempotencyKey: sql.placeholder('idempotencyKey'),
+        caseId: sql.placeholder('caseId'),
+        loanId: sql.placeholder('loanId'),
+        channel: sql.placeholder('channel'),
+        template: sql.placeholder('template'),
+        scheduledFor: sql.placeholder('scheduledFor'),
+      })
+      .onConflictDoNothing({ target: contactAttempts.idempotencyKey })
+      .returning()
+      .prepare('contact_begin'),
+  ).execute({
+    idempotencyKey: input.idempotencyKey,
+    caseId: input.caseId ?? null,
+    loanId: input.loanId,
+    channel: input.channel,
+    template: input.template,
+    scheduledFor: input.scheduledFor,
+  });
   if (created) return { attempt: created, created: true };
   return { attempt: await getContactAttempt(db, input.idempotencyKey), created: false };
 }
@@ -81,20 +94,48 @@ export function markContactSending(db: Database, idempotencyKey: string): Promis
   return transition(db, idempotencyKey, ['planned', 'failed'], { status: 'sending', error: null });
 }
 
-export function markContactSent(
+export async function markContactSent(
   db: Database,
   idempotencyKey: string,
   result: { sentAt?: Date; providerMessageId?: string | null; connected?: boolean | null; callOutcome?: CallOutcome | null } = {},
+  options: { supersedeLinksBefore?: Pick<BorrowerLink, 'id' | 'loanId' | 'createdAt'> } = {},
 ): Promise<ContactAttempt> {
   if (result.callOutcome != null) requireOneOf(result.callOutcome, CALL_OUTCOMES, 'callOutcome');
-  return transition(db, idempotencyKey, ['planned', 'sending', 'presumed_sent', 'failed'], {
-    status: 'sent',
-    sentAt: result.sentAt ?? new Date(),
+  const values = {
+    idempotencyKey,
+    sentAt: (result.sentAt ?? new Date()).toISOString(),
     providerMessageId: result.providerMessageId ?? null,
     connected: result.connected ?? null,
     callOutcome: result.callOutcome ?? null,
-    error: null,
-  });
+  };
+  const link = options.supersedeLinksBefore;
+  // Once per message sent: prepared (#19), the same transition as the others; with the message's link,
+  // the loan's older links are superseded in the same statement (a CTE; was a statement of its own).
+  const [row] = link
+    ? await preparedFor(db, 'contact_mark_sent_superseding', (handle) => {
+        const superseded = handle.$with('superseded').as(supersedeOlderLinksQuery(handle));
+        return markSentQuery(handle.with(superseded)).prepare('contact_mark_sent_superseding');
+      }).execute({ ...values, linkLoanId: link.loanId, linkId: link.id, linkCreatedAt: link.createdAt.toISOString() })
+    : await preparedFor(db, 'contact_mark_sent', (handle) => markSentQuery(handle).prepare('contact_mark_sent')).execute(values);
+  return row ?? getContactAttempt(db, idempotencyKey);
+}
+
+/** markContactSent's update, with placeholders idempotencyKey, sentAt (ISO), providerMessageId, connected, callOutcome. */
+function markSentQuery(db: Pick<Database, 'update'>) {
+  return db
+    .update(contactAttempts)
+    .set({
+      status: 'sent',
+      // Placeholders in a SET are not encoded by the column: the instant goes as ISO text.
+      sentAt: sql`${sql.placeholder('sentAt')}::timestamptz`,
+      providerMessageId: sql`${sql.placeholder('providerMessageId')}::text`,
+      connected: sql`${sql.placeholder('connected')}::boolean`,
+      callOutcome: sql`${sql.placeholder('callOutcome')}::text`,
+      error: null,
+      updatedAt: sql`now()`,
+    })
+    .where(and(eq(contactAttempts.idempotencyKey, sql.placeholder('idempotencyKey')), inArray(contactAttempts.status, ['planned', 'sending', 'presumed_sent', 'failed'])))
+    .returning();
 }
 
 /**
@@ -154,11 +195,14 @@ export async function findContactAttempt(db: Database, idempotencyKey: string): 
 
 /** 'planned' → 'sending', only if still planned; null when another run moved it first. */
 export async function claimContactForSending(db: Database, idempotencyKey: string): Promise<ContactAttempt | null> {
-  const [row] = await db
-    .update(contactAttempts)
-    .set({ status: 'sending', error: null, updatedAt: sql`now()` })
-    .where(and(eq(contactAttempts.idempotencyKey, idempotencyKey), eq(contactAttempts.status, 'planned')))
-    .returning();
+  const [row] = await preparedFor(db, 'contact_claim', (handle) =>
+    handle
+      .update(contactAttempts)
+      .set({ status: 'sending', error: null, updatedAt: sql`now()` })
+      .where(and(eq(contactAttempts.idempotencyKey, sql.placeholder('idempotencyKey')), eq(contactAttempts.status, 'planned')))
+      .returning()
+      .prepare('contact_claim'),
+  ).execute({ idempotencyKey });
   return row ?? null;
 }
 

@@ -1,7 +1,8 @@
 // Loans, instalments and payments. The database owns the ledger; balances and DPD are derived from
 // the instalments by domain/ledger (never stored twice).
-import { and, asc, eq, sql } from 'drizzle-orm';
+import { and, asc, eq, sql, type Placeholder, type SQL } from 'drizzle-orm';
 import type { Database } from '../client';
+import { preparedFor } from '../prepared';
 import { installments, ledgerAdjustments, loans, paymentAllocations, payments, type Installment, type Loan, type Payment } from '../schema';
 import {
   allocatePayment,
@@ -177,7 +178,25 @@ export async function getPositionOfLoan(db: Database, loan: Loan, asOf: string |
 
 /** A loan's instalments in order: with its row, what positionOf needs (read side by side with the row). */
 export function getInstallmentRows(db: Database, loanId: string): Promise<Installment[]> {
-  return db.select().from(installments).where(eq(installments.loanId, loanId)).orderBy(asc(installments.seq));
+  // Prepared (#19): every case open and position read reads them.
+  return preparedFor(db, 'installment_rows', (handle) =>
+    handle.select().from(installments).where(eq(installments.loanId, sql.placeholder('loanId'))).orderBy(asc(installments.seq)).prepare('installment_rows'),
+  ).execute({ loanId });
+}
+
+/**
+ * SQL: the instalments of the loan `loanId` (a column or a placeholder) as one JSON array in order, for a
+ * statement that reads them beside other rows (#19); installmentRowsOf turns it into getInstallmentRows's rows.
+ */
+export function installmentsJsonSql(loanId: SQL | Placeholder): SQL {
+  return sql`(SELECT coalesce(json_agg(json_build_object('loanId', i.loan_id, 'seq', i.seq, 'dueDate', i.due_date,
+      'amountDueMinor', i.amount_due_minor, 'amountPaidMinor', i.amount_paid_minor, 'amountWrittenDownMinor', i.amount_written_down_minor) ORDER BY i.seq), '[]')
+    FROM installments i WHERE i.loan_id = ${loanId})`;
+}
+
+/** The rows of an installmentsJsonSql column (parsed by postgres.js, text from PGlite). */
+export function installmentRowsOf(value: unknown): Installment[] {
+  return ((typeof value === 'string' ? JSON.parse(value) : value) as Installment[] | null) ?? [];
 }
 
 /** The position of a loan row and its instalment rows (getInstallmentRows) as of a date. */

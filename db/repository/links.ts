@@ -4,6 +4,7 @@
 // a timestamp and a reason; rows are never deleted.
 import { and, eq, isNull, lte, ne, sql } from 'drizzle-orm';
 import type { Database } from '../client';
+import { preparedFor } from '../prepared';
 import { borrowerLinks, type BorrowerLink } from '../schema';
 import { appendAudit } from './audit';
 
@@ -21,7 +22,15 @@ export async function issueLink(db: Database, input: IssueLinkInput): Promise<Bo
     // A message's link: one statement on the first attempt (the unique contact key makes a retry's insert a
     // no-op, which then reads the link the first attempt issued); it supersedes nothing until the message
     // has gone out. Was a transaction of four statements per send (#19).
-    const [row] = await db.insert(borrowerLinks).values(values).onConflictDoNothing({ target: borrowerLinks.contactKey }).returning();
+    // Prepared (#19): once per message.
+    const [row] = await preparedFor(db, 'link_issue', (handle) =>
+      handle
+        .insert(borrowerLinks)
+        .values({ loanId: sql.placeholder('loanId'), caseId: sql.placeholder('caseId'), contactKey: sql.placeholder('contactKey'), expiresAt: sql.placeholder('expiresAt') })
+        .onConflictDoNothing({ target: borrowerLinks.contactKey })
+        .returning()
+        .prepare('link_issue'),
+    ).execute(values);
     return row ?? (await db.select().from(borrowerLinks).where(eq(borrowerLinks.contactKey, input.contactKey)))[0]!;
   }
   return db.transaction(async (tx) => {
@@ -33,10 +42,30 @@ export async function issueLink(db: Database, input: IssueLinkInput): Promise<Bo
 
 /** Revokes the loan's live links issued before `link` (reason `superseded`). */
 export async function supersedeOlderLinks(db: Database, link: Pick<BorrowerLink, 'id' | 'loanId' | 'createdAt'>): Promise<void> {
-  await db
+  await preparedFor(db, 'link_supersede', (handle) => supersedeOlderLinksQuery(handle).prepare('link_supersede')).execute({
+    linkLoanId: link.loanId,
+    linkId: link.id,
+    linkCreatedAt: link.createdAt.toISOString(),
+  });
+}
+
+/**
+ * supersedeOlderLinks's update, with placeholders linkLoanId, linkId, linkCreatedAt (ISO); also a CTE of
+ * markContactSent, which supersedes them as it records the message sent.
+ */
+export function supersedeOlderLinksQuery(db: Pick<Database, 'update'>) {
+  return db
     .update(borrowerLinks)
     .set({ revokedAt: sql`now()`, revokedReason: 'superseded' })
-    .where(and(eq(borrowerLinks.loanId, link.loanId), isNull(borrowerLinks.revokedAt), ne(borrowerLinks.id, link.id), lte(borrowerLinks.createdAt, link.createdAt)));
+    .where(
+      and(
+        eq(borrowerLinks.loanId, sql.placeholder('linkLoanId')),
+        isNull(borrowerLinks.revokedAt),
+        ne(borrowerLinks.id, sql.placeholder('linkId')),
+        lte(borrowerLinks.createdAt, sql`${sql.placeholder('linkCreatedAt')}::timestamptz`),
+      ),
+    )
+    .returning({ id: borrowerLinks.id });
 }
 
 export async function findLink(db: Database, id: string): Promise<BorrowerLink | null> {

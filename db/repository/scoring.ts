@@ -3,6 +3,7 @@
 // scored a case is immutable (trigger scoring_models_in_use_immutable, migration 0004).
 import { and, desc, eq, isNull, sql } from 'drizzle-orm';
 import { queryRows, type Database } from '../client';
+import { preparedRows } from '../prepared';
 import { caseScores, collectionCases, scoringModels, type CaseScoreRow, type ScoringModelRow } from '../schema';
 import type { CaseRow, LoanHistory } from '../../domain/scoring/features';
 import { appendAudit } from './audit';
@@ -85,26 +86,29 @@ export async function loadLoanHistory(db: Database, loanId: string): Promise<(Lo
 }
 
 /**
- * What a score needs, in one round trip: the active model and the loan's history. No row comes back
- * without an active model, so a lender that never activates one pays for the lookup only (the
- * history's subqueries run per row). `model` null: no active model; `history` null: no such loan.
+ * What a score needs, in one round trip (prepared, #19): the active model and the loan's history. Without
+ * an active model the history is not read (the lateral subquery is skipped), so a lender that never
+ * activates one pays for the lookup only, in the same one statement. `model` null: no active model;
+ * `history` null: no such loan.
  */
 export async function loadScoringInput(
   db: Database,
   loanId: string,
 ): Promise<{ model: Pick<ScoringModelRow, 'version' | 'document'> | null; history: (LoanHistory & { currency: string }) | null }> {
-  const [row] = await queryRows<HistoryRecord & { model_version: number; model_document: unknown }>(
+  const [row] = await preparedRows<Partial<HistoryRecord> & { model_version: number | null; model_document: unknown }>(
     db,
-    sql`SELECT m.version AS model_version, m.document AS model_document, ${HISTORY_COLUMNS}
-        FROM scoring_models m JOIN loans l ON l.id = ${loanId} WHERE m.active`,
-  );
-  if (row) {
-    const document = (typeof row.model_document === 'string' ? JSON.parse(row.model_document) : row.model_document) as Record<string, unknown>;
-    return { model: { version: Number(row.model_version), document }, history: { ...toHistory(row), currency: row.currency } };
-  }
-  // Rare: no model, or no loan. Say which.
-  const model = await getActiveScoringModel(db);
-  return { model, history: model ? await loadLoanHistory(db, loanId) : null };
+    'scoring_input',
+    () => sql`SELECT m.version AS model_version, m.document AS model_document, h.*
+        FROM (SELECT 1) one
+        LEFT JOIN scoring_models m ON m.active
+        LEFT JOIN LATERAL (SELECT ${HISTORY_COLUMNS} FROM loans l WHERE l.id = ${sql.placeholder('loanId')} AND m.version IS NOT NULL) h ON true`,
+  )({ loanId });
+  if (!row || row.model_version == null) return { model: null, history: null };
+  const document = (typeof row.model_document === 'string' ? JSON.parse(row.model_document) : row.model_document) as Record<string, unknown>;
+  const model = { version: Number(row.model_version), document };
+  if (row.loan_id == null) return { model, history: null };
+  const record = row as HistoryRecord;
+  return { model, history: { ...toHistory(record), currency: record.currency } };
 }
 
 /** The histories of every loan that had a collection case opened before `openedBefore`, in one query. */

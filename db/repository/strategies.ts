@@ -2,6 +2,7 @@
 // cases pin (id, version) and the treatment a loan received must stay explainable.
 import { and, desc, eq, sql } from 'drizzle-orm';
 import type { Database } from '../client';
+import { preparedFor } from '../prepared';
 import { strategies, type StrategyRow } from '../schema';
 import { ConflictError, NotFoundError, ValidationError } from './errors';
 import { requireText } from './validate';
@@ -58,7 +59,10 @@ export async function saveStrategy(
 export async function getStrategy(db: Database, id: string, version?: number): Promise<StrategyRow | null> {
   const [row] =
     version === undefined
-      ? await db.select().from(strategies).where(eq(strategies.id, id)).orderBy(desc(strategies.version)).limit(1)
+      ? // The latest version: every case open reads it (prepared, #19).
+        await preparedFor(db, 'strategy_latest', (handle) =>
+          handle.select().from(strategies).where(eq(strategies.id, sql.placeholder('id'))).orderBy(desc(strategies.version)).limit(1).prepare('strategy_latest'),
+        ).execute({ id })
       : await db.select().from(strategies).where(and(eq(strategies.id, id), eq(strategies.version, version)));
   return row ?? null;
 }
