@@ -151,21 +151,6 @@ const settledByPlanSql = (caseId: SQL, outcome: SQL) => sql`(${outcome} = 'settl
           SELECT 1 FROM audit_events e
           WHERE e.case_id = ${caseId} AND e.action = 'case.closed' AND e.after->>'settledBy' = ${SETTLED_BY_PLAN}))`;
 
-/** The case the workflow run `workflowId` opened most recently on the loan, or null (openCase's retry finds it). */
-export async function getLatestCaseOfRun(db: Database, loanId: string, workflowId: string): Promise<CollectionCase | null> {
-  // Prepared (#19): every case open reads it.
-  const [row] = await preparedFor(db, 'latest_case_of_run', (handle) =>
-    handle
-      .select()
-      .from(collectionCases)
-      .where(and(eq(collectionCases.loanId, sql.placeholder('loanId')), eq(collectionCases.workflowId, sql.placeholder('workflowId'))))
-      .orderBy(desc(collectionCases.openedAt))
-      .limit(1)
-      .prepare('latest_case_of_run'),
-  ).execute({ loanId, workflowId });
-  return row ?? null;
-}
-
 /** The loan's most recently closed case, or null when none has closed. */
 export async function getLastClosedCase(db: Database, loanId: string): Promise<ClosedCase | null> {
   // Prepared (#19): every case open reads it.
