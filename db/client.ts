@@ -92,8 +92,11 @@ type PostgresClient = import('postgres').Sql;
  * a parse per statement, at every call. Named, a statement is parsed and described once per connection
  * (postgres.js keeps them by text and parameter types) and each later call is one round trip. Statements
  * without parameters (BEGIN, COMMIT) keep the simple protocol. Transactions and savepoints get the same.
+ * `?prepare=false` in DATABASE_URL (postgres.js reads it) turns prepared statements off, as a
+ * transaction-mode connection pooler without prepared-statement support (pgbouncer before 1.21) needs.
  */
 function namedStatements<T extends PostgresClient>(client: T): T {
+  if ((client.options as { prepare?: boolean } | undefined)?.prepare === false) return client;
   const unsafe = client.unsafe.bind(client);
   client.unsafe = ((query: string, args?: unknown[], queryOptions?: Record<string, unknown>) =>
     Array.isArray(args) && args.length > 0 ? unsafe(query, args as never, { ...queryOptions, prepare: true }) : unsafe(query, args as never, queryOptions as never)) as T['unsafe'];
