@@ -70,7 +70,10 @@ const HELP = `Usage: npm run bench -- [options]
 
 Runs Overdue's benchmarks on one ephemeral Temporal dev server: each timed phase --repeat times, the
 median with the minimum and maximum, and the machine's core count and load average. Prints a table
-(or, with --json, one line of JSON) and writes bench/results.json. Needs PostgreSQL: DATABASE_URL, or
+(or, with --json, one line of JSON) and writes bench/results.json. The engine and start phases also
+read, from /proc, the CPU each side spent per loan or start in the Temporal server and this process,
+and the engine phase in the bench database's PostgreSQL backends too (on 2 cores the phases are bound by CPU, and these figures move
+far less with other jobs than the rates do). Needs PostgreSQL: DATABASE_URL, or
 a scratch database created on BENCH_POSTGRES_ADMIN_URL (default postgres://postgres@127.0.0.1:5432/postgres)
 and dropped at the end.
 
