@@ -100,11 +100,20 @@ async function closeOnce(db: Database, caseId: string, outcome: CaseOutcome): Pr
     const row = await closeCase(db, caseId, outcome, { closedAt });
     return row.closedAt?.getTime() === closedAt.getTime() ? { outcome } : { outcome, alreadyClosed: true };
   } catch (error) {
-    if (!(error instanceof ConflictError)) throw error;
-    const row = await getCase(db, caseId);
-    if (row?.closedAt && (row.outcome === 'cured' || row.outcome === 'paid')) return { outcome: row.outcome, alreadyClosed: true };
+    const closedAs = await closedByPayment(db, caseId, error);
+    if (closedAs) return { outcome: closedAs, alreadyClosed: true };
     throw error;
   }
+}
+
+/**
+ * After `error` from a write that meets a closed case: the outcome when a payment's cure or repayment
+ * closed it (the ledger's word, which stands), else nothing (the caller rethrows).
+ */
+async function closedByPayment(db: Database, caseId: string, error: unknown): Promise<'cured' | 'paid' | undefined> {
+  if (!(error instanceof ConflictError)) return undefined;
+  const row = await getCase(db, caseId);
+  return row?.closedAt && (row.outcome === 'cured' || row.outcome === 'paid') ? row.outcome : undefined;
 }
 
 function withFailFast<T extends object>(activities: T): T {
@@ -262,8 +271,7 @@ export function createCaseActivities(deps: CaseActivityDeps): CaseActivities {
       const { position, writtenDownMinor, closed } = await settleByPlanDiscount(db, { idempotencyKey, loanId, caseId, amountMinor: discountMinor, currency, actor: actor(`collection-${loanId}`) }).catch(async (error: unknown) => {
         // A payment that left nothing past due closed the case meanwhile (contract 7): nothing was written
         // down (the transaction rolled back) and the payment's close stands; the run closes as cured or paid.
-        const row = error instanceof ConflictError ? await getCase(db, caseId) : null;
-        if (!row?.closedAt || (row.outcome !== 'cured' && row.outcome !== 'paid')) throw error;
+        if (!(await closedByPayment(db, caseId, error))) throw error;
         return { position: await getLoanPosition(db, loanId), writtenDownMinor: 0, closed: false };
       });
       const summary = toPosition(position);

@@ -85,6 +85,11 @@ export async function createDatabase(
 
 type PostgresClient = import('postgres').Sql;
 
+/** A JSON array column of a raw statement: parsed by postgres.js, text from PGlite; SQL NULL as []. */
+export function jsonArray<T>(value: unknown): T[] {
+  return ((typeof value === 'string' ? JSON.parse(value) : value) as T[] | null) ?? [];
+}
+
 /**
  * Has postgres.js run drizzle's parameterised statements as named prepared statements (#19). Drizzle sends
  * a query unnamed unless it was built with .prepare(name); postgres.js then asks the server to describe

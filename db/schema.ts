@@ -279,7 +279,7 @@ export const contactAttempts = pgTable(
   (t) => [
     index('contact_attempts_loan_idx').on(t.loanId, t.createdAt),
     index('contact_attempts_case_idx').on(t.caseId),
-    // The rule gate's contact history (db/repository/contact-facts contactHistory): a loan's sent messages
+    // The rule gate's contact history (db/repository/contact-facts historySql): a loan's sent messages
     // by the instant they count from, read with one index range scan on every send (#19).
     index('contact_attempts_history_idx')
       .on(t.loanId, sql`coalesce(${t.sentAt}, ${t.createdAt})`)

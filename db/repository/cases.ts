@@ -1,7 +1,7 @@
 // Collection cases: at most one open case per loan (partial unique index), opened idempotently and
 // never after a terminal outcome nobody reopened (domain/lifecycle), and the delinquency sweep that
 // finds loans needing one.
-import { and, desc, eq, isNotNull, isNull, lte, ne, sql, type SQL } from 'drizzle-orm';
+import { and, desc, eq, isNotNull, isNull, sql, type SQL } from 'drizzle-orm';
 import { closingOutcome } from '../../domain/ledger';
 import {
   BARRED_OUTCOMES,
@@ -164,21 +164,6 @@ export async function getLastClosedCase(db: Database, loanId: string): Promise<C
       .prepare('last_closed_case'),
   ).execute({ loanId });
   return row ? ({ ...row.c, settledByPlan: row.settledByPlan === true } as ClosedCase) : null;
-}
-
-/**
- * When the loan's previous collection case closed, as the rules read it (cn 7-day cycle spacing): the
- * latest case other than `caseId` closed by `at`. openCase (the workflow's facts) and the send-time gate
- * both read it here.
- */
-export async function previousCycleEnd(db: Database, loanId: string, caseId: string, at: Date): Promise<string | undefined> {
-  const [row] = await db
-    .select({ closedAt: collectionCases.closedAt })
-    .from(collectionCases)
-    .where(and(eq(collectionCases.loanId, loanId), ne(collectionCases.id, caseId), isNotNull(collectionCases.closedAt), lte(collectionCases.closedAt, at)))
-    .orderBy(desc(collectionCases.closedAt))
-    .limit(1);
-  return row?.closedAt?.toISOString();
 }
 
 async function hasReopenRequest(db: Database, loanId: string, caseId: string): Promise<boolean> {

@@ -3,7 +3,7 @@
 // and the rule pack of the case's pinned strategy. The send-time gate (activities/channels.ts) and the
 // collector task claim (./tasks.ts) both read it here, so a message and a call are judged on the same facts.
 import { and, eq, sql, type Placeholder, type SQL } from 'drizzle-orm';
-import type { Database } from '../client';
+import { jsonArray, type Database } from '../client';
 import { preparedFor, preparedRows } from '../prepared';
 import { borrowers, collectionCases, loans, strategies, type CollectionCase } from '../schema';
 import { CONTACT_HISTORY_LOOKBACK_MS, contactContextFor } from '../../domain/compliance';
@@ -72,7 +72,7 @@ export async function loadContactFacts(
     pack,
     minMessageGapMs,
     disputed: row.disputed === true,
-    history: jsonRows<HistoryRow>(row.history).map(toPastContact),
+    history: jsonArray<HistoryRow>(row.history).map(toPastContact),
     ...(pausedUntil ? { pausedUntil } : {}),
     ...(previousCycleEndedAt ? { previousCycleEndedAt } : {}),
   };
@@ -179,21 +179,6 @@ function rulesOf(strategyId: string, version: number, strategy: Partial<Strategy
 }
 
 /**
- * Sent and presumed-sent messages on the loan (any case), and the calls and visits collectors completed (a
- * call's instant on record is its outcome's, as the compliance report counts it), within the look-back
- * before `at`: what the rules count. The send-time gate, the task claim and openCase (the workflow's
- * starting history) all read it here, in one round trip: each half is a range scan on its own partial
- * index (contact_attempts_history_idx, collector_tasks_history_idx; migration 0007), where it used to be
- * two queries, the first reading every attempt of the loan whatever its status (#19).
- */
-export async function contactHistory(db: Database, loanId: string, at: Date, excludeKey?: string): Promise<PastContact[]> {
-  const rows = await preparedRows<HistoryRow>(db, 'contact_history', () =>
-    sql`${historySql(sql.placeholder('loanId'), sql.placeholder('since'), sql.placeholder('excludeKey'))} ORDER BY part, at`,
-  )({ loanId, since: historySince(at), excludeKey: excludeKey ?? null });
-  return rows.map(toPastContact);
-}
-
-/**
  * What a case starts from (openCase, for the workflow): the loan's contact history at `at` and when its
  * previous cycle ended, in one prepared statement (#19; was two).
  */
@@ -205,7 +190,7 @@ export async function caseStartHistory(db: Database, input: { loanId: string; ca
   })({ loanId: input.loanId, caseId: input.caseId, at: input.at.toISOString(), since: historySince(input.at) });
   const ended = row?.previous_cycle_ended_at;
   return {
-    history: jsonRows<HistoryRow>(row?.history).map(toPastContact),
+    history: jsonArray<HistoryRow>(row?.history).map(toPastContact),
     ...(ended != null ? { previousCycleEndedAt: new Date(ended).toISOString() } : {}),
   };
 }
@@ -224,6 +209,14 @@ interface HistoryRow extends Record<string, unknown> {
 }
 
 /**
+ * The loan's contact history: sent and presumed-sent messages on the loan (any case), and the calls and
+ * visits collectors completed (a call's instant on record is its outcome's, as the compliance report
+ * counts it), since `since` (the look-back): what the rules count. The send-time gate, the task claim
+ * and openCase (the workflow's starting history) all read it through this one SQL: each half is a range
+ * scan on its own partial index (contact_attempts_history_idx, collector_tasks_history_idx; migration
+ * 0007), where it used to be two queries, the first reading every attempt of the loan whatever its
+ * status (#19).
+ *
  * The history's rows (messages first, then completed calls and visits; order them by part, at). `loanId`,
  * `since` (an ISO instant) and `excludeKey` (null: none) are SQL: a column, a placeholder or a value.
  */
@@ -245,7 +238,11 @@ function historyJsonSql(loanId: SQLChunk, since: SQLChunk, excludeKey: SQLChunk 
   return sql`SELECT coalesce(json_agg(h ORDER BY h.part, h.at), '[]') FROM (${historySql(loanId, since, excludeKey)}) h`;
 }
 
-/** When the latest case of the loan other than `caseId` closed, by `at` (an ISO instant): previousCycleEnd's rule. */
+/**
+ * When the loan's previous collection case closed, as the rules read it (cn 7-day cycle spacing): the latest
+ * case other than `caseId` closed by `at` (an ISO instant). openCase (the workflow's facts) and the
+ * send-time gate both read it through this SQL.
+ */
 function previousCycleEndSql(loanId: SQLChunk, caseId: SQLChunk, at: SQLChunk) {
   return sql`SELECT c.closed_at FROM collection_cases c
          WHERE c.loan_id = ${loanId} AND c.id <> ${caseId} AND c.closed_at IS NOT NULL AND c.closed_at <= ${at}::timestamptz
@@ -253,11 +250,6 @@ function previousCycleEndSql(loanId: SQLChunk, caseId: SQLChunk, at: SQLChunk) {
 }
 
 type SQLChunk = SQL | Placeholder;
-
-/** A JSON array column: parsed by postgres.js, text from PGlite. */
-function jsonRows<T>(value: unknown): T[] {
-  return ((typeof value === 'string' ? JSON.parse(value) : value) as T[] | null) ?? [];
-}
 
 function toPastContact(r: HistoryRow): PastContact {
   const at = new Date(r.at).toISOString();

@@ -1,7 +1,7 @@
 // Loans, instalments and payments. The database owns the ledger; balances and DPD are derived from
 // the instalments by domain/ledger (never stored twice).
 import { and, asc, eq, sql, type Placeholder, type SQL } from 'drizzle-orm';
-import type { Database } from '../client';
+import { jsonArray, type Database } from '../client';
 import { preparedFor } from '../prepared';
 import { installments, ledgerAdjustments, loans, paymentAllocations, payments, type Installment, type Loan, type Payment } from '../schema';
 import {
@@ -196,7 +196,7 @@ export function installmentsJsonSql(loanId: SQL | Placeholder): SQL {
 
 /** The rows of an installmentsJsonSql column (parsed by postgres.js, text from PGlite). */
 export function installmentRowsOf(value: unknown): Installment[] {
-  return ((typeof value === 'string' ? JSON.parse(value) : value) as Installment[] | null) ?? [];
+  return jsonArray<Installment>(value);
 }
 
 /** The position of a loan row and its instalment rows (getInstallmentRows) as of a date. */

@@ -2,7 +2,7 @@
 // portfolio when fitting), the versioned models, and the scores cases received. A model version that
 // scored a case is immutable (trigger scoring_models_in_use_immutable, migration 0004).
 import { and, desc, eq, isNull, sql } from 'drizzle-orm';
-import { queryRows, type Database } from '../client';
+import { jsonArray, queryRows, type Database } from '../client';
 import { preparedRows } from '../prepared';
 import { caseScores, collectionCases, scoringModels, type CaseScoreRow, type ScoringModelRow } from '../schema';
 import type { CaseRow, LoanHistory } from '../../domain/scoring/features';
@@ -53,7 +53,6 @@ interface HistoryRecord extends Record<string, unknown> {
 
 /** JSON columns arrive parsed from postgres.js and as text or parsed from PGlite; instants are normalised to ISO. */
 function toHistory(r: HistoryRecord): LoanHistory {
-  const json = <T>(value: unknown): T[] => (typeof value === 'string' ? JSON.parse(value) : (value as T[])) ?? [];
   const iso = (value: unknown) => (value === null || value === undefined ? null : new Date(value as string).toISOString());
   const isoRows = <T extends object>(rows: T[], keys: string[]): T[] =>
     rows.map((row) => {
@@ -65,14 +64,14 @@ function toHistory(r: HistoryRecord): LoanHistory {
     product: r.product,
     openedAt: new Date(r.opened_at).toISOString(),
     principalMinor: Number(r.principal_minor),
-    installments: json(r.installments),
-    allocations: isoRows(json(r.allocations), ['receivedAt']),
-    payments: isoRows(json(r.payments), ['receivedAt']),
-    cases: isoRows(json(r.cases), ['openedAt', 'closedAt']),
-    promises: isoRows(json(r.promises), ['createdAt', 'resolvedAt']),
-    plans: isoRows(json(r.plans), ['createdAt', 'endedAt']),
-    contacts: isoRows(json(r.contacts), ['at']),
-    disputes: isoRows(json(r.disputes), ['openedAt', 'resolvedAt']),
+    installments: jsonArray(r.installments),
+    allocations: isoRows(jsonArray(r.allocations), ['receivedAt']),
+    payments: isoRows(jsonArray(r.payments), ['receivedAt']),
+    cases: isoRows(jsonArray(r.cases), ['openedAt', 'closedAt']),
+    promises: isoRows(jsonArray(r.promises), ['createdAt', 'resolvedAt']),
+    plans: isoRows(jsonArray(r.plans), ['createdAt', 'endedAt']),
+    contacts: isoRows(jsonArray(r.contacts), ['at']),
+    disputes: isoRows(jsonArray(r.disputes), ['openedAt', 'resolvedAt']),
   };
 }
 
