@@ -15,9 +15,10 @@ export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', impo
  * pure results), loaded once into the worker's reusable V8 context and shared by every workflow in it
  * (BundleOptions.preloadModules; the SDK freezes their exports). Any other module is instantiated again
  * for each workflow in the sticky cache, with its own copy of module-level state: the compliance rules'
- * cache of Intl.DateTimeFormat per time zone, for one, which is native (ICU) memory.
+ * cache of Intl.DateTimeFormat per time zone, for one, which is native (ICU) memory. And one module
+ * for its side effect on the sandbox: workflows/stack-frames.ts sets how deep its stack traces go.
  */
-export const sharedWorkflowModules = ['domain/compliance/index.ts', 'domain/ledger.ts', 'domain/money.ts', 'domain/strategy/duration.ts', 'domain/vocabulary.ts'].map((path) =>
+export const sharedWorkflowModules = ['workflows/stack-frames.ts', 'domain/compliance/index.ts', 'domain/ledger.ts', 'domain/money.ts', 'domain/strategy/duration.ts', 'domain/vocabulary.ts'].map((path) =>
   fileURLToPath(new URL(`../${path}`, import.meta.url)),
 );
 

@@ -1,6 +1,8 @@
 // What an operator sees of a case in the Temporal UI: the search attributes the saved view shows and
 // filters on, the current details (why contact is paused, at most four lines), and the result's money.
 // On the real Temporal dev server, reading what the UI reads (describe, the metadata query, the result).
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { saveStrategy } from '../../../db/repository/strategies';
 import { findDefaultStrategy } from '../../../domain/strategy/defaults';
@@ -100,5 +102,25 @@ describe('the collection workflow in the Temporal UI', () => {
     expect(closed.typedSearchAttributes.get(sa.NextActionAt)).toBeUndefined();
     expect(closed.typedSearchAttributes.get(sa.AssignedCollector)).toBeUndefined();
     expect(closed.typedSearchAttributes.get(sa.CollectionOutcome)).toBe('cured');
+  });
+
+  it("shows in the Stack Trace tab every level of Overdue's code the run waits in", async () => {
+    const loan = await h.seedLoan({ dpd: 3 });
+    const handle = await h.startCollection(loan.loanId, { strategyId: 'fast-test-first-waits' });
+    await waitForState(() => shown(loan.loanId), (s) => s.state.nextAction !== undefined, { what: 'the wait for the first reminder' });
+
+    // What the UI's Stack Trace tab asks the worker for. The sandbox keeps five frames per stack
+    // (workflows/stack-frames.ts); each async function's promise has its own, so the wait's condition, the
+    // reminder step waiting on it and the workflow's stage loop all show, by file and line.
+    const trace = await handle.query<string>('__stack_trace');
+    const source = readFileSync(fileURLToPath(new URL('../../../workflows/collection.ts', import.meta.url)), 'utf8').split('\n');
+    const lineOf = (text: string) => source.findIndex((line) => line.includes(text)) + 1;
+    for (const text of ['await condition(() => isClosed(state) || done()', 'if ((await waitUntil(state, `${ordinal(index + 1)} reminder', 'const next = await stages[stage.kind]']) {
+      expect(lineOf(text), text).toBeGreaterThan(0);
+      expect(trace).toContain(`workflows/collection.ts:${lineOf(text)}:`);
+    }
+
+    await h.pay(loan.loanId, loan.pastDueMinor);
+    expect((await handle.result()).outcome).toBe('cured');
   });
 });
