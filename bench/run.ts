@@ -23,7 +23,7 @@ import { parseArgs } from 'node:util';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { Client, Connection } from '@temporalio/client';
-import { DefaultLogger, NativeConnection, Runtime, Worker, makeTelemetryFilterString } from '@temporalio/worker';
+import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, Worker, makeTelemetryFilterString } from '@temporalio/worker';
 import { sql } from 'drizzle-orm';
 import postgres from 'postgres';
 import { createScratchDatabase, DEFAULT_ADMIN_URL } from '../scripts/lib/scratch-database';
@@ -51,6 +51,7 @@ import { addDays, businessDate } from '../domain/ledger';
 import { DEFAULT_MAX_CACHED_WORKFLOWS } from '../worker/config';
 import { baselinePaid, type BaselineActivities } from './baseline-workflow';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import { replayCpuMs } from './replay-cpu';
 import { cpuPerLoan, describeCpu, sampleCpu, type CpuPerLoan } from './cpu';
 import { countActions, describeActions, type ActionCounts, type HistoryEvent } from './actions';
 import { openLoansPhase, type OpenLoansResult } from './open-loans';
@@ -73,7 +74,9 @@ median with the minimum and maximum, and the machine's core count and load avera
 (or, with --json, one line of JSON) and writes bench/results.json. The engine and start phases also
 read, from /proc, the CPU each side spent per loan or start in the Temporal server and this process,
 and the engine phase in the bench database's PostgreSQL backends too (on 2 cores the phases are bound by CPU, and these figures move
-far less with other jobs than the rates do). Needs PostgreSQL: DATABASE_URL, or
+far less with other jobs than the rates do). The engine phase then replays one loan's history of each
+side 200 times (50 with --quick) and reports the workflow code's own CPU per loan, which moves
+least of all. Needs PostgreSQL: DATABASE_URL, or
 a scratch database created on BENCH_POSTGRES_ADMIN_URL (default postgres://postgres@127.0.0.1:5432/postgres)
 and dropped at the end.
 
@@ -154,6 +157,8 @@ for (const [name, value, min] of [
     process.exit(2);
   }
 }
+/** Replays of one loan's history per side for the engine phase's workflow-code CPU (bench/replay-cpu.ts). */
+const replays = values.quick ? 50 : 200;
 const latencySamples = values.quick ? 10 : Math.max(20, Math.min(200, Math.floor(loans / 50)));
 const fitCases = values.quick ? 10_000 : 100_000;
 
@@ -274,13 +279,19 @@ const queues = { collections: 'bench-collections', email: 'bench-email', sms: 'b
 const nativeConnection = await NativeConnection.connect({ address: temporal.address });
 const connection = await Connection.connect({ address: temporal.address });
 const client = new Client({ connection, namespace: temporal.namespace });
+// Each side's workflow code bundled once: for its worker and for the replays of the engine phase.
+const overdueBundle = await bundleWorkflows();
+const baselineBundle = await bundleWorkflowCode({
+  workflowsPath: fileURLToPath(new URL('./baseline-workflow.ts', import.meta.url)),
+  logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error: (message) => console.error(message) },
+});
 const workerSet = await createWorkers({
   connection: nativeConnection,
   namespace: temporal.namespace,
   queues,
   emailPerSecond: 10_000,
   smsPerSecond: 10_000,
-  bundle: await bundleWorkflows(),
+  bundle: overdueBundle,
   maxCachedWorkflows,
   caseActivities: countingReminders(createCaseActivities({ db, loadStrategy: createStrategyLoader(db, 'fast-test'), queues })),
   channelActivities: countingReminders(createChannelActivities({ db, mailer: quietMailer, sms: createConsoleSmsProvider(() => {}), letters: createConsoleLetterQueue(() => {}) })),
@@ -295,7 +306,7 @@ const baselineWorker = await Worker.create({
   connection: nativeConnection,
   namespace: temporal.namespace,
   taskQueue: 'bench-baseline',
-  workflowsPath: fileURLToPath(new URL('./baseline-workflow.ts', import.meta.url)),
+  workflowBundle: baselineBundle,
   activities: baselineActivities,
 });
 const running = Promise.all([workerSet.run(), baselineWorker.run()]);
@@ -441,12 +452,21 @@ async function enginePhase(rep: number) {
   const baselineSeconds = baselineRun.seconds;
   const overdue = overdueIds.length / overdueSeconds;
   const baseline = overdueIds.length / baselineSeconds;
-  // Billed actions of one loan through this path, Overdue's workflow and the minimal one.
-  const actionsOf = async (workflowId: string) =>
-    countActions((JSON.parse(historyToJSON(await client.workflow.getHandle(workflowId).fetchHistory())) as { events: HistoryEvent[] }).events);
-  const actions = rep === 0 ? { overdue: await actionsOf(workflowIdForLoan(overdueIds[0]!)), baseline: await actionsOf(baselineIds[0]!) } : undefined;
   log(`  run ${rep + 1}/${repeat}: overdue ${overdue.toFixed(1)} loans/s, baseline ${baseline.toFixed(1)} loans/s${rep % 2 ? ' (baseline ran first)' : ''}; CPU per loan: overdue ${describeCpu(overdueRun.cpu)}, baseline ${describeCpu(baselineRun.cpu)}`);
-  return { overdue, baseline, ratio: overdue / baseline, actions, cpu: { overdue: overdueRun.cpu, baseline: baselineRun.cpu } };
+  // Once: the billed actions of one loan through this path, and the CPU its workflow code takes when
+  // that loan's history is replayed, Overdue's workflow and the minimal one.
+  let once: { actions: { overdue: ActionCounts; baseline: ActionCounts }; replayCpuMs: { overdue: number; baseline: number } } | undefined;
+  if (rep === 0) {
+    const overdueHistory = await client.workflow.getHandle(workflowIdForLoan(overdueIds[0]!)).fetchHistory();
+    const baselineHistory = await client.workflow.getHandle(baselineIds[0]!).fetchHistory();
+    const eventsOf = (history: typeof overdueHistory) => (JSON.parse(historyToJSON(history)) as { events: HistoryEvent[] }).events;
+    log(`  replaying one loan's history ${replays} times per side: the workflow code's CPU per loan`);
+    once = {
+      actions: { overdue: countActions(eventsOf(overdueHistory)), baseline: countActions(eventsOf(baselineHistory)) },
+      replayCpuMs: { overdue: await replayCpuMs(overdueBundle, overdueHistory, replays), baseline: await replayCpuMs(baselineBundle, baselineHistory, replays) },
+    };
+  }
+  return { overdue, baseline, ratio: overdue / baseline, ...once, cpu: { overdue: overdueRun.cpu, baseline: baselineRun.cpu } };
 }
 
 /**
@@ -575,6 +595,7 @@ try {
       ratio: spread(engineRuns.map((r) => r.ratio)),
       actionsPerLoan: engineRuns[0]!.actions,
       cpuPerLoanMs: { overdue: medianCpu(engineRuns.map((r) => r.cpu.overdue)), baseline: medianCpu(engineRuns.map((r) => r.cpu.baseline)) },
+      replayCpuMsPerLoan: engineRuns[0]!.replayCpuMs,
       note: 'each loan waits at least 2 s of timers; loans/s = loans / wall time from first start to last completion; ratio per repetition',
     };
   }
@@ -747,6 +768,7 @@ type Engine = {
   ratio: Spread;
   actionsPerLoan?: { overdue: ActionCounts; baseline: ActionCounts };
   cpuPerLoanMs?: { overdue: CpuPerLoan; baseline: CpuPerLoan };
+  replayCpuMsPerLoan?: { overdue: number; baseline: number };
 };
 type Start = {
   sweepStartsPerSecond: Spread;
@@ -787,6 +809,14 @@ const rows: Array<[string, string]> = [
           ? ([
               ['engine: CPU per loan, Overdue (median)', describeCpu(e.cpuPerLoanMs.overdue)],
               ['engine: CPU per loan, baseline (median)', describeCpu(e.cpuPerLoanMs.baseline)],
+            ] as Array<[string, string]>)
+          : []),
+        ...(e.replayCpuMsPerLoan
+          ? ([
+              [
+                'engine: workflow code CPU per loan, by replay',
+                `Overdue ${e.replayCpuMsPerLoan.overdue.toFixed(1)} ms, baseline ${e.replayCpuMsPerLoan.baseline.toFixed(1)} ms (${replays} replays of one loan's history each)`,
+              ],
             ] as Array<[string, string]>)
           : []),
       ] as Array<[string, string]>)
@@ -873,6 +903,9 @@ if (values.json) {
           ratio: brief(e.ratio),
           actionsPerLoan: e.actionsPerLoan ? { overdue: e.actionsPerLoan.overdue.total, baseline: e.actionsPerLoan.baseline.total } : null,
           cpuPerLoanMs: e.cpuPerLoanMs ? { overdue: roundCpu(e.cpuPerLoanMs.overdue), baseline: roundCpu(e.cpuPerLoanMs.baseline) } : null,
+          replayCpuMsPerLoan: e.replayCpuMsPerLoan
+            ? { overdue: Number(e.replayCpuMsPerLoan.overdue.toFixed(1)), baseline: Number(e.replayCpuMsPerLoan.baseline.toFixed(1)) }
+            : null,
         }
       : null,
     start: st
