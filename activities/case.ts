@@ -2,6 +2,7 @@
 // short database call, idempotent (a retried call finds its own earlier write), and returns ids,
 // amounts and codes only — contact details never enter the workflow's history. A permanent error
 // fails at once with its type (see failFast); anything else is retried by the workflow's policy.
+import { asyncLocalStorage } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Database } from '../db/client';
 import type { CaseOutcome } from '../db/schema';
@@ -153,9 +154,13 @@ export function createCaseActivities(deps: CaseActivityDeps): CaseActivities {
         riskScore: loan.riskScore ?? undefined,
         curePropensity: scoring.status === 'scored' ? scoring.score.probability : undefined,
       });
+      // The run's own case, even closed by a payment since: an earlier attempt committed it but its answer
+      // was lost. Absent outside an activity (a bench, a script): then only the open case is found.
+      const runId = asyncLocalStorage.getStore()?.info.workflowExecution?.runId;
       const { case: row } = await openCase(db, {
         loanId,
         workflowId,
+        ...(runId ? { runId } : {}),
         strategyId: strategy.id,
         strategyVersion: strategy.version,
         segment: treatment.segment,

@@ -225,6 +225,11 @@ export const collectionCases = pgTable(
       .references(() => loans.id),
     /** `collection-<loanId>`. */
     workflowId: text('workflow_id').notNull(),
+    /**
+     * The workflow run that opened the case, so a retry of that run's open finds it even after a payment
+     * closed it meanwhile. Null for cases opened before migration 0009 or outside a workflow.
+     */
+    runId: text('run_id'),
     strategyId: text('strategy_id').notNull(),
     strategyVersion: integer('strategy_version').notNull(),
     stage: text('stage').$type<CaseStage>().notNull().default('reminder'),

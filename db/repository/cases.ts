@@ -1,7 +1,7 @@
 // Collection cases: at most one open case per loan (partial unique index), opened idempotently and
 // never after a terminal outcome nobody reopened (domain/lifecycle), and the delinquency sweep that
 // finds loans needing one.
-import { and, desc, eq, isNotNull, isNull, sql, type SQL } from 'drizzle-orm';
+import { and, desc, eq, isNotNull, isNull, or, sql, type SQL } from 'drizzle-orm';
 import { closingOutcome } from '../../domain/ledger';
 import {
   BARRED_OUTCOMES,
@@ -36,6 +36,8 @@ export interface OpenCaseInput {
   loanId: string;
   /** Default `collection-<loanId>`. */
   workflowId?: string;
+  /** The workflow run opening it: a retry of that run's open answers with this case, even closed. */
+  runId?: string;
   strategyId: string;
   strategyVersion: number;
   segment?: string | null;
@@ -54,8 +56,10 @@ export const REOPEN_ACTION = 'collection.reopened';
 export class CollectionEndedError extends ConflictError {}
 
 /**
- * Opens a case for the loan, or returns the one already open (`created: false`). Safe under
- * concurrency: the insert uses ON CONFLICT on the one-open-case-per-loan partial unique index.
+ * Opens a case for the loan, or returns the one already open (`created: false`), or the one `runId`
+ * opened, even closed: that run's open committed but its answer was lost, and a payment may have closed
+ * the case before the retry (contract 7), which must see that close rather than open a second case.
+ * Safe under concurrency: the insert uses ON CONFLICT on the one-open-case-per-loan partial unique index.
  * Marks the pinned strategy version as in use (immutable from then on) when it is stored.
  * Refuses (CollectionEndedError) a new case after a terminal outcome unless a reopen request for that
  * case was audited (recordReopenRequest), and after bankruptcy or death always: the last line behind
@@ -73,7 +77,7 @@ export async function openCase(db: Database, input: OpenCaseInput): Promise<{ ca
   // A concurrent close between our failed insert and the select could leave nothing to return: retry.
   for (let attempt = 0; attempt < 3; attempt++) {
     const result = await db.transaction(async (tx) => {
-      const open = await getOpenCase(tx, input.loanId);
+      const open = await getOpenOrRunCase(tx, input.loanId, input.runId ?? null);
       if (open) return { case: open, created: false };
       await requireCollectable(tx, input.loanId);
       const [created] = await tx
@@ -81,6 +85,7 @@ export async function openCase(db: Database, input: OpenCaseInput): Promise<{ ca
         .values({
           loanId: input.loanId,
           workflowId,
+          runId: input.runId ?? null,
           strategyId: input.strategyId,
           strategyVersion: input.strategyVersion,
           stage,
@@ -239,6 +244,24 @@ export async function getOpenCase(db: Database, loanId: string): Promise<Collect
       .where(and(eq(collectionCases.loanId, sql.placeholder('loanId')), isNull(collectionCases.closedAt)))
       .prepare('open_case'),
   ).execute({ loanId });
+  return row ?? null;
+}
+
+/**
+ * The loan's open case or the case `runId` opened (open or closed), that run's first; one statement, as
+ * getOpenCase is, so a case open costs no extra round trip (#19).
+ */
+async function getOpenOrRunCase(db: Database, loanId: string, runId: string | null): Promise<CollectionCase | null> {
+  const ofRun = eq(collectionCases.runId, sql.placeholder('runId'));
+  const [row] = await preparedFor(db, 'open_or_run_case', (handle) =>
+    handle
+      .select()
+      .from(collectionCases)
+      .where(and(eq(collectionCases.loanId, sql.placeholder('loanId')), or(isNull(collectionCases.closedAt), ofRun)))
+      .orderBy(sql`${ofRun} DESC NULLS LAST`)
+      .limit(1)
+      .prepare('open_or_run_case'),
+  ).execute({ loanId, runId });
   return row ?? null;
 }
 

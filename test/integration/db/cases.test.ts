@@ -56,6 +56,28 @@ describe('collection cases', () => {
       handle.db.insert(collectionCases).values({ loanId, workflowId: `collection-${loanId}`, strategyId: 'x', strategyVersion: 1 }),
     ).rejects.toThrow();
   });
+
+  it("a retried open by the same run finds that run's case, even when a payment closed it meanwhile", async () => {
+    // The open committed but its answer was lost (a worker crash, a timeout) and Temporal retries it; a
+    // payment that cured the loan closed the case in between. The retry must not open a second case.
+    const loanId = uniquePrefix('L');
+    // One instalment past due and one not yet: the payment cures the loan (closes the case cured), not pays it off.
+    await givenLoan(handle, loanId, ['2025-01-15', `${new Date().getUTCFullYear() + 1}-01-15`]);
+    const run = { ...caseFor(loanId), runId: `${loanId}-run-1` };
+    const first = await openCase(handle.db, run);
+    expect(first.created).toBe(true);
+    const paid = await recordPayment(handle.db, { paymentId: `${loanId}-P`, loanId, amountMinor: 10_000, currency: 'USD', receivedAt: new Date() });
+    expect(paid.closedAs).toBe('cured');
+
+    const retried = await openCase(handle.db, run);
+    expect(retried).toMatchObject({ created: false, case: { id: first.case.id, outcome: 'cured' } });
+    const rows = await handle.db.select().from(collectionCases).where(eq(collectionCases.loanId, loanId));
+    expect(rows.map((r) => ({ id: r.id, outcome: r.outcome }))).toEqual([{ id: first.case.id, outcome: 'cured' }]);
+    // Another run is not that run: it opens a case of its own, as any start after a cure does.
+    const next = await openCase(handle.db, { ...run, runId: `${loanId}-run-2` });
+    expect(next.created).toBe(true);
+    expect(next.case.id).not.toBe(first.case.id);
+  });
 });
 
 describe('delinquency sweep', () => {

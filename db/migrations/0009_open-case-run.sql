@@ -1,0 +1,1 @@
+ALTER TABLE "collection_cases" ADD COLUMN "run_id" text;
