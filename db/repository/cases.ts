@@ -314,9 +314,19 @@ export async function closeCase(
       throw new ConflictError(`case ${caseId} is already closed as ${before.outcome}, not ${outcome}`, 'outcome');
     }
     if (options.settledBy && outcome !== 'settled') throw new ValidationError(`settledBy goes with outcome settled (got ${outcome})`, 'outcome');
-    const mark = options.settledBy ? { settledBy: options.settledBy } : {};
-    return changeCase(tx, before, { closedAt: options.closedAt ?? new Date(), outcome }, 'case.closed', options.actor ?? `workflow:${before.workflowId}`, mark);
+    return closeLockedCase(tx, before, outcome, options);
   });
+}
+
+/** Closes an open case the caller has locked in its transaction: the update and its case.closed audit event. */
+function closeLockedCase(
+  tx: Database,
+  before: CollectionCase,
+  outcome: CaseOutcome,
+  options: { closedAt?: Date; actor?: string; settledBy?: typeof SETTLED_BY_PLAN } = {},
+): Promise<CollectionCase> {
+  const mark = options.settledBy ? { settledBy: options.settledBy } : {};
+  return changeCase(tx, before, { closedAt: options.closedAt ?? new Date(), outcome }, 'case.closed', options.actor ?? `workflow:${before.workflowId}`, mark);
 }
 
 /**
@@ -342,8 +352,8 @@ export async function settleByPlanDiscount(
 /**
  * The close a payment makes in its own transaction (recordPayment, contract 7, #19): when `position`, the
  * loan's after the payment, leaves nothing past due (closingOutcome: cured, or paid when nothing is owed
- * at all), the loan's open case closes with that outcome, through closeCase (the same case.closed audit
- * event, the case's workflow as its actor), under the payment's loan lock. The same rule as the
+ * at all), the loan's open case closes with that outcome as closeCase closes it (closeLockedCase: the same
+ * case.closed audit event, the case's workflow as its actor), under the payment's loan lock. The same rule as the
  * closeCaseIfSettled activity. Returns the outcome, or nothing when the position is not settled or no
  * case is open (none was, or its workflow closed it first: that close stands).
  */
@@ -355,13 +365,14 @@ export async function closeOpenCaseIfSettled(
   const closedAs = closingOutcome(position);
   if (!closedAs) return undefined;
   // Locked open: a case its workflow closes meanwhile is skipped rather than closed again as a conflict.
+  // The row read here is the one closeCase would lock and read again (#19: closed from it directly).
   const [open] = await tx
-    .select({ id: collectionCases.id })
+    .select()
     .from(collectionCases)
     .where(and(eq(collectionCases.loanId, loanId), isNull(collectionCases.closedAt)))
     .for('update');
   if (!open) return undefined;
-  await closeCase(tx, open.id, closedAs);
+  await closeLockedCase(tx, open, closedAs);
   return { caseId: open.id, closedAs };
 }
 
