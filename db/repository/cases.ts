@@ -1,7 +1,8 @@
 // Collection cases: at most one open case per loan (partial unique index), opened idempotently and
 // never after a terminal outcome nobody reopened (domain/lifecycle), and the delinquency sweep that
 // finds loans needing one.
-import { and, desc, eq, isNotNull, isNull, sql, type SQL } from 'drizzle-orm';
+import { and, desc, eq, inArray, isNotNull, isNull, or, sql, type SQL } from 'drizzle-orm';
+import { alias } from 'drizzle-orm/pg-core';
 import { closingOutcome } from '../../domain/ledger';
 import {
   BARRED_OUTCOMES,
@@ -73,9 +74,9 @@ export async function openCase(db: Database, input: OpenCaseInput): Promise<{ ca
   // A concurrent close between our failed insert and the select could leave nothing to return: retry.
   for (let attempt = 0; attempt < 3; attempt++) {
     const result = await db.transaction(async (tx) => {
-      const open = await getOpenCase(tx, input.loanId);
+      const { open, lastClosed } = await getOpenAndLastClosedCase(tx, input.loanId);
       if (open) return { case: open, created: false };
-      await requireCollectable(tx, input.loanId);
+      await requireCollectable(tx, input.loanId, lastClosed);
       const [created] = await tx
         .insert(collectionCases)
         .values({
@@ -91,20 +92,23 @@ export async function openCase(db: Database, input: OpenCaseInput): Promise<{ ca
         .onConflictDoNothing({ target: collectionCases.loanId, where: sql.raw('closed_at IS NULL') })
         .returning();
       if (created) {
-        await preparedFor(tx, 'strategy_pin', (handle) =>
-          handle
-            .update(strategies)
-            .set({ inUse: true })
-            .where(and(eq(strategies.id, sql.placeholder('id')), eq(strategies.version, sql.placeholder('version')), eq(strategies.inUse, false)))
-            .prepare('strategy_pin'),
-        ).execute({ id: input.strategyId, version: input.strategyVersion });
-        await appendAudit(tx, {
-          actor: input.actor ?? `workflow:${workflowId}`,
-          action: 'case.opened',
-          caseId: created.id,
-          loanId: input.loanId,
-          after: caseSnapshot(created),
-        });
+        // Two writes that need nothing from each other, sent together on the transaction's connection (#19).
+        await Promise.all([
+          preparedFor(tx, 'strategy_pin', (handle) =>
+            handle
+              .update(strategies)
+              .set({ inUse: true })
+              .where(and(eq(strategies.id, sql.placeholder('id')), eq(strategies.version, sql.placeholder('version')), eq(strategies.inUse, false)))
+              .prepare('strategy_pin'),
+          ).execute({ id: input.strategyId, version: input.strategyVersion }),
+          appendAudit(tx, {
+            actor: input.actor ?? `workflow:${workflowId}`,
+            action: 'case.opened',
+            caseId: created.id,
+            loanId: input.loanId,
+            after: caseSnapshot(created),
+          }),
+        ]);
         return { case: created, created: true };
       }
       const existing = await getOpenCase(tx, input.loanId);
@@ -115,9 +119,8 @@ export async function openCase(db: Database, input: OpenCaseInput): Promise<{ ca
   throw new ConflictError(`could not open a case for loan ${input.loanId}: it kept changing concurrently`, 'loanId');
 }
 
-/** Throws CollectionEndedError when the loan's last closed case forbids a new one. */
-async function requireCollectable(db: Database, loanId: string): Promise<void> {
-  const last = await getLastClosedCase(db, loanId);
+/** Throws CollectionEndedError when the loan's last closed case (`last`) forbids a new one. */
+async function requireCollectable(db: Database, loanId: string, last: ClosedCase | null): Promise<void> {
   if (!last) return;
   const reopenRequested = endsCollection(last) && !isBarred(last.outcome) && (await hasReopenRequest(db, loanId, last.id));
   if (closedCaseAllowsNewCase(last, { reopenRequested })) return;
@@ -151,19 +154,50 @@ const settledByPlanSql = (caseId: SQL, outcome: SQL) => sql`(${outcome} = 'settl
           SELECT 1 FROM audit_events e
           WHERE e.case_id = ${caseId} AND e.action = 'case.closed' AND e.after->>'settledBy' = ${SETTLED_BY_PLAN}))`;
 
+/** A case row with its settled-by-plan mark (settledByPlanSql), as getLastClosedCase reads it. */
+const caseWithPlanMark = () => ({
+  c: collectionCases,
+  settledByPlan: sql<boolean>`${settledByPlanSql(sql`${collectionCases.id}`, sql`${collectionCases.outcome}`)}`,
+});
+const asClosedCase = (row: { c: CollectionCase; settledByPlan: boolean | null }) => ({ ...row.c, settledByPlan: row.settledByPlan === true }) as ClosedCase;
+
 /** The loan's most recently closed case, or null when none has closed. */
 export async function getLastClosedCase(db: Database, loanId: string): Promise<ClosedCase | null> {
-  // Prepared (#19): every case open reads it.
+  // Prepared (#19): the lifecycle facts read it.
   const [row] = await preparedFor(db, 'last_closed_case', (handle) =>
     handle
-      .select({ c: collectionCases, settledByPlan: sql<boolean>`${settledByPlanSql(sql`${collectionCases.id}`, sql`${collectionCases.outcome}`)}` })
+      .select(caseWithPlanMark())
       .from(collectionCases)
       .where(and(eq(collectionCases.loanId, sql.placeholder('loanId')), isNotNull(collectionCases.closedAt)))
       .orderBy(desc(collectionCases.closedAt))
       .limit(1)
       .prepare('last_closed_case'),
   ).execute({ loanId });
-  return row ? ({ ...row.c, settledByPlan: row.settledByPlan === true } as ClosedCase) : null;
+  return row ? asClosedCase(row) : null;
+}
+
+/**
+ * The loan's open case (getOpenCase) and its most recently closed one (getLastClosedCase), in one
+ * statement: what openCase reads before it inserts (#19).
+ */
+async function getOpenAndLastClosedCase(db: Database, loanId: string): Promise<{ open: CollectionCase | null; lastClosed: ClosedCase | null }> {
+  const rows = await preparedFor(db, 'open_and_last_closed_case', (handle) => {
+    const closed = alias(collectionCases, 'closed');
+    const lastClosedId = handle
+      .select({ id: closed.id })
+      .from(closed)
+      .where(and(eq(closed.loanId, sql.placeholder('loanId')), isNotNull(closed.closedAt)))
+      .orderBy(desc(closed.closedAt))
+      .limit(1);
+    return handle
+      .select(caseWithPlanMark())
+      .from(collectionCases)
+      .where(and(eq(collectionCases.loanId, sql.placeholder('loanId')), or(isNull(collectionCases.closedAt), inArray(collectionCases.id, lastClosedId))))
+      .prepare('open_and_last_closed_case');
+  }).execute({ loanId });
+  const open = rows.find((r) => r.c.closedAt === null);
+  const lastClosed = rows.find((r) => r.c.closedAt !== null);
+  return { open: open?.c ?? null, lastClosed: lastClosed ? asClosedCase(lastClosed) : null };
 }
 
 async function hasReopenRequest(db: Database, loanId: string, caseId: string): Promise<boolean> {
