@@ -300,8 +300,20 @@ async function changeCase(
   mark: Record<string, unknown> = {},
 ): Promise<CollectionCase> {
   const [after] = await tx.update(collectionCases).set(set).where(eq(collectionCases.id, before.id)).returning();
-  await appendAudit(tx, { actor, action, caseId: before.id, loanId: before.loanId, before: caseSnapshot(before), after: { ...caseSnapshot(after!), ...mark } });
+  await auditCaseChange(tx, before, after!, action, actor, mark);
   return after!;
+}
+
+/** The audit event of a change to a case: the case before and after (caseSnapshot), and the change's mark. */
+async function auditCaseChange(
+  tx: Database,
+  before: CollectionCase,
+  after: CollectionCase,
+  action: string,
+  actor: string,
+  mark: Record<string, unknown> = {},
+): Promise<void> {
+  await appendAudit(tx, { actor, action, caseId: before.id, loanId: before.loanId, before: caseSnapshot(before), after: { ...caseSnapshot(after), ...mark } });
 }
 
 /** Mirrors the workflow's stage onto the case (the workflow owns it); a no-op when unchanged. */
@@ -348,19 +360,9 @@ export async function closeCase(
       throw new ConflictError(`case ${caseId} is already closed as ${before.outcome}, not ${outcome}`, 'outcome');
     }
     if (options.settledBy && outcome !== 'settled') throw new ValidationError(`settledBy goes with outcome settled (got ${outcome})`, 'outcome');
-    return closeLockedCase(tx, before, outcome, options);
+    const mark = options.settledBy ? { settledBy: options.settledBy } : {};
+    return changeCase(tx, before, { closedAt: options.closedAt ?? new Date(), outcome }, 'case.closed', options.actor ?? `workflow:${before.workflowId}`, mark);
   });
-}
-
-/** Closes an open case the caller has locked in its transaction: the update and its case.closed audit event. */
-function closeLockedCase(
-  tx: Database,
-  before: CollectionCase,
-  outcome: CaseOutcome,
-  options: { closedAt?: Date; actor?: string; settledBy?: typeof SETTLED_BY_PLAN } = {},
-): Promise<CollectionCase> {
-  const mark = options.settledBy ? { settledBy: options.settledBy } : {};
-  return changeCase(tx, before, { closedAt: options.closedAt ?? new Date(), outcome }, 'case.closed', options.actor ?? `workflow:${before.workflowId}`, mark);
 }
 
 /**
@@ -386,8 +388,8 @@ export async function settleByPlanDiscount(
 /**
  * The close a payment makes in its own transaction (recordPayment, contract 7, #19): when `position`, the
  * loan's after the payment, leaves nothing past due (closingOutcome: cured, or paid when nothing is owed
- * at all), the loan's open case closes with that outcome as closeCase closes it (closeLockedCase: the same
- * case.closed audit event, the case's workflow as its actor), under the payment's loan lock. The same rule as the
+ * at all), the loan's open case closes with that outcome as closeCase closes it (the same case.closed audit
+ * event, the case's workflow as its actor), under the payment's loan lock. The same rule as the
  * closeCaseIfSettled activity. Returns the outcome, or nothing when the position is not settled or no
  * case is open (none was, or its workflow closed it first: that close stands).
  */
@@ -398,16 +400,18 @@ export async function closeOpenCaseIfSettled(
 ): Promise<{ caseId: string; closedAs: 'cured' | 'paid' } | undefined> {
   const closedAs = closingOutcome(position);
   if (!closedAs) return undefined;
-  // Locked open: a case its workflow closes meanwhile is skipped rather than closed again as a conflict.
-  // The row read here is the one closeCase would lock and read again (#19: closed from it directly).
-  const [open] = await tx
-    .select()
-    .from(collectionCases)
+  // One UPDATE finds, locks and closes the open case (#19: no read before it): a case its workflow closes
+  // meanwhile no longer matches once its lock is released, and is skipped rather than closed again as a
+  // conflict.
+  const [closed] = await tx
+    .update(collectionCases)
+    .set({ closedAt: new Date(), outcome: closedAs })
     .where(and(eq(collectionCases.loanId, loanId), isNull(collectionCases.closedAt)))
-    .for('update');
-  if (!open) return undefined;
-  await closeLockedCase(tx, open, closedAs);
-  return { caseId: open.id, closedAs };
+    .returning();
+  if (!closed) return undefined;
+  // The case before: the same row, open (the UPDATE set its closedAt and outcome only).
+  await auditCaseChange(tx, { ...closed, closedAt: null, outcome: null }, closed, 'case.closed', `workflow:${closed.workflowId}`);
+  return { caseId: closed.id, closedAs };
 }
 
 export interface DelinquentLoan {
