@@ -246,24 +246,36 @@ export async function recordPayment(db: Database, input: PaymentInput): Promise<
   const asOf = toAsOf(input.asOf ?? new Date());
 
   return db.transaction(async (tx) => {
-    // Locking the loan serialises payments on it, so allocation always sees the latest instalments.
-    const [loan] = await tx.select().from(loans).where(eq(loans.id, input.loanId)).for('update');
-    if (!loan) throw new NotFoundError(`loan ${input.loanId} not found`, 'loanId');
-    // Read side by side after the lock (#19: one round trip); a repeat uses the instalments too.
-    const [[earlier], before] = await Promise.all([
-      tx.select().from(payments).where(eq(payments.id, input.paymentId)),
-      getInstallmentRows(tx, loan.id),
-    ]);
+    // Locking the loan serialises payments on it, so allocation always sees the latest instalments. The
+    // payment id is looked up in the same statement (#19).
+    const [locked] = await tx
+      .select({ loan: loans, earlier: payments })
+      .from(loans)
+      .leftJoin(payments, eq(payments.id, input.paymentId))
+      .where(eq(loans.id, input.loanId))
+      .for('update', { of: loans });
+    if (!locked) throw new NotFoundError(`loan ${input.loanId} not found`, 'loanId');
+    const { loan, earlier } = locked;
+    // Read after the lock is held: the lock's statement saw the instalments as they were before it waited.
+    const before = await getInstallmentRows(tx, loan.id);
     // A repeat is answered before the new content is checked against the loan: a reused id with other
     // content is a conflict, whatever else is wrong with it.
     if (earlier) return repeatedPayment(tx, earlier, input, loan, before, asOf);
-    if (input.currency !== loan.currency) {
-      throw new ValidationError(
-        `payment currency ${input.currency} does not match loan ${loan.id} currency ${loan.currency}`,
-        'currency',
-      );
+    try {
+      if (input.currency !== loan.currency) {
+        throw new ValidationError(
+          `payment currency ${input.currency} does not match loan ${loan.id} currency ${loan.currency}`,
+          'currency',
+        );
+      }
+      requirePastInstant(input.receivedAt, 'receivedAt', { at: loan.openedAt, what: `loan ${loan.id} opened` });
+    } catch (error) {
+      // The lock's statement read payments as they were before it waited for the lock: one recorded with
+      // this id meanwhile is still answered as a repeat.
+      const [recorded] = await tx.select().from(payments).where(eq(payments.id, input.paymentId));
+      if (recorded) return repeatedPayment(tx, recorded, input, loan, before, asOf);
+      throw error;
     }
-    requirePastInstant(input.receivedAt, 'receivedAt', { at: loan.openedAt, what: `loan ${loan.id} opened` });
 
     // Allocated before the payment is stored, so its row carries what was left unallocated (#19: no
     // second write of it).
@@ -281,7 +293,7 @@ export async function recordPayment(db: Database, input: PaymentInput): Promise<
       .onConflictDoNothing({ target: payments.id })
       .returning();
     if (!payment) {
-      // Recorded meanwhile for another loan (payments on this loan wait for its lock).
+      // Recorded meanwhile: for another loan, or for this one before the lock was ours (see above).
       const [existing] = await tx.select().from(payments).where(eq(payments.id, input.paymentId));
       return repeatedPayment(tx, existing!, input, loan, before, asOf);
     }
