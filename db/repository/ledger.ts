@@ -256,7 +256,8 @@ export async function recordPayment(db: Database, input: PaymentInput): Promise<
       .for('update', { of: loans });
     if (!locked) throw new NotFoundError(`loan ${input.loanId} not found`, 'loanId');
     const { loan, earlier } = locked;
-    // Read after the lock is held: the lock's statement saw the instalments as they were before it waited.
+    // A statement of its own, sent once the lock is held: a statement's snapshot is taken before it waits
+    // for a lock, so the lock's own would miss what the payment it waited for wrote.
     const before = await getInstallmentRows(tx, loan.id);
     // A repeat is answered before the new content is checked against the loan: a reused id with other
     // content is a conflict, whatever else is wrong with it.
@@ -335,7 +336,7 @@ export async function recordPayment(db: Database, input: PaymentInput): Promise<
 }
 
 /**
- * Adds each allocation's amount to `column` (amount paid or written down) of its instalment: one UPDATE
+ * Adds each allocation's amount to `field` (amount paid or written down) of its instalment: one UPDATE
  * for all of them (#19), nothing when there are none.
  */
 async function addToInstallments(
