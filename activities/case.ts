@@ -144,9 +144,9 @@ export function createCaseActivities(deps: CaseActivityDeps): CaseActivities {
         throw error;
       });
       // A retried or replayed openCase finds the case it opened; its pinned version wins over "latest".
-      const strategy = await deps.loadStrategy(pinnedStrategyId ?? strategyId);
+      // The score's input does not depend on the strategy: both read at once (#19).
+      const [strategy, scoring] = await Promise.all([deps.loadStrategy(pinnedStrategyId ?? strategyId), computeScore(db, loanId)]);
       const position = positionOf(loan, installments);
-      const scoring = await computeScore(db, loanId);
       const treatment = chooseTreatment(strategy, {
         loanId,
         dpd: position.dpd,

@@ -1,7 +1,8 @@
 // Collection cases: at most one open case per loan (partial unique index), opened idempotently and
 // never after a terminal outcome nobody reopened (domain/lifecycle), and the delinquency sweep that
 // finds loans needing one.
-import { and, desc, eq, isNotNull, isNull, or, sql, type SQL } from 'drizzle-orm';
+import { and, desc, eq, inArray, isNotNull, isNull, or, sql, type SQL } from 'drizzle-orm';
+import { alias } from 'drizzle-orm/pg-core';
 import { closingOutcome } from '../../domain/ledger';
 import {
   BARRED_OUTCOMES,
@@ -77,9 +78,9 @@ export async function openCase(db: Database, input: OpenCaseInput): Promise<{ ca
   // A concurrent close between our failed insert and the select could leave nothing to return: retry.
   for (let attempt = 0; attempt < 3; attempt++) {
     const result = await db.transaction(async (tx) => {
-      const open = await getOpenOrRunCase(tx, input.loanId, input.runId ?? null);
-      if (open) return { case: open, created: false };
-      await requireCollectable(tx, input.loanId);
+      const { found, lastClosed } = await getOpenAndLastClosedCase(tx, input.loanId, input.runId ?? null);
+      if (found) return { case: found, created: false };
+      await requireCollectable(tx, input.loanId, lastClosed);
       const [created] = await tx
         .insert(collectionCases)
         .values({
@@ -96,20 +97,23 @@ export async function openCase(db: Database, input: OpenCaseInput): Promise<{ ca
         .onConflictDoNothing({ target: collectionCases.loanId, where: sql.raw('closed_at IS NULL') })
         .returning();
       if (created) {
-        await preparedFor(tx, 'strategy_pin', (handle) =>
-          handle
-            .update(strategies)
-            .set({ inUse: true })
-            .where(and(eq(strategies.id, sql.placeholder('id')), eq(strategies.version, sql.placeholder('version')), eq(strategies.inUse, false)))
-            .prepare('strategy_pin'),
-        ).execute({ id: input.strategyId, version: input.strategyVersion });
-        await appendAudit(tx, {
-          actor: input.actor ?? `workflow:${workflowId}`,
-          action: 'case.opened',
-          caseId: created.id,
-          loanId: input.loanId,
-          after: caseSnapshot(created),
-        });
+        // Two writes that need nothing from each other, sent together on the transaction's connection (#19).
+        await Promise.all([
+          preparedFor(tx, 'strategy_pin', (handle) =>
+            handle
+              .update(strategies)
+              .set({ inUse: true })
+              .where(and(eq(strategies.id, sql.placeholder('id')), eq(strategies.version, sql.placeholder('version')), eq(strategies.inUse, false)))
+              .prepare('strategy_pin'),
+          ).execute({ id: input.strategyId, version: input.strategyVersion }),
+          appendAudit(tx, {
+            actor: input.actor ?? `workflow:${workflowId}`,
+            action: 'case.opened',
+            caseId: created.id,
+            loanId: input.loanId,
+            after: caseSnapshot(created),
+          }),
+        ]);
         return { case: created, created: true };
       }
       const existing = await getOpenCase(tx, input.loanId);
@@ -120,9 +124,8 @@ export async function openCase(db: Database, input: OpenCaseInput): Promise<{ ca
   throw new ConflictError(`could not open a case for loan ${input.loanId}: it kept changing concurrently`, 'loanId');
 }
 
-/** Throws CollectionEndedError when the loan's last closed case forbids a new one. */
-async function requireCollectable(db: Database, loanId: string): Promise<void> {
-  const last = await getLastClosedCase(db, loanId);
+/** Throws CollectionEndedError when the loan's last closed case (`last`) forbids a new one. */
+async function requireCollectable(db: Database, loanId: string, last: ClosedCase | null): Promise<void> {
   if (!last) return;
   const reopenRequested = endsCollection(last) && !isBarred(last.outcome) && (await hasReopenRequest(db, loanId, last.id));
   if (closedCaseAllowsNewCase(last, { reopenRequested })) return;
@@ -156,19 +159,63 @@ const settledByPlanSql = (caseId: SQL, outcome: SQL) => sql`(${outcome} = 'settl
           SELECT 1 FROM audit_events e
           WHERE e.case_id = ${caseId} AND e.action = 'case.closed' AND e.after->>'settledBy' = ${SETTLED_BY_PLAN}))`;
 
+/** A case row with its settled-by-plan mark (settledByPlanSql), as getLastClosedCase reads it. */
+const caseWithPlanMark = () => ({
+  c: collectionCases,
+  settledByPlan: sql<boolean>`${settledByPlanSql(sql`${collectionCases.id}`, sql`${collectionCases.outcome}`)}`,
+});
+const asClosedCase = (row: { c: CollectionCase; settledByPlan: boolean | null }) => ({ ...row.c, settledByPlan: row.settledByPlan === true }) as ClosedCase;
+
 /** The loan's most recently closed case, or null when none has closed. */
 export async function getLastClosedCase(db: Database, loanId: string): Promise<ClosedCase | null> {
-  // Prepared (#19): every case open reads it.
+  // Prepared (#19): the lifecycle facts read it.
   const [row] = await preparedFor(db, 'last_closed_case', (handle) =>
     handle
-      .select({ c: collectionCases, settledByPlan: sql<boolean>`${settledByPlanSql(sql`${collectionCases.id}`, sql`${collectionCases.outcome}`)}` })
+      .select(caseWithPlanMark())
       .from(collectionCases)
       .where(and(eq(collectionCases.loanId, sql.placeholder('loanId')), isNotNull(collectionCases.closedAt)))
       .orderBy(desc(collectionCases.closedAt))
       .limit(1)
       .prepare('last_closed_case'),
   ).execute({ loanId });
-  return row ? ({ ...row.c, settledByPlan: row.settledByPlan === true } as ClosedCase) : null;
+  return row ? asClosedCase(row) : null;
+}
+
+/**
+ * What openCase reads before it inserts, in one statement (#19): the case to answer with — the one `runId`
+ * opened, open or closed (that run's open committed but its answer was lost, and a payment may have closed
+ * the case before the retry: contract 7), else the loan's open case (getOpenCase) — and the loan's most
+ * recently closed case (getLastClosedCase), which decides whether a new one may open.
+ */
+async function getOpenAndLastClosedCase(
+  db: Database,
+  loanId: string,
+  runId: string | null,
+): Promise<{ found: CollectionCase | null; lastClosed: ClosedCase | null }> {
+  const rows = await preparedFor(db, 'open_and_last_closed_case', (handle) => {
+    const closed = alias(collectionCases, 'closed');
+    const lastClosedId = handle
+      .select({ id: closed.id })
+      .from(closed)
+      .where(and(eq(closed.loanId, sql.placeholder('loanId')), isNotNull(closed.closedAt)))
+      .orderBy(desc(closed.closedAt))
+      .limit(1);
+    return handle
+      .select(caseWithPlanMark())
+      .from(collectionCases)
+      .where(
+        and(
+          eq(collectionCases.loanId, sql.placeholder('loanId')),
+          or(isNull(collectionCases.closedAt), inArray(collectionCases.id, lastClosedId), eq(collectionCases.runId, sql.placeholder('runId'))),
+        ),
+      )
+      .prepare('open_and_last_closed_case');
+  }).execute({ loanId, runId });
+  const ofRun = runId === null ? undefined : rows.find((r) => r.c.runId === runId);
+  const found = ofRun ?? rows.find((r) => r.c.closedAt === null);
+  // The run's case may be a closed one too, but never closed after the loan's last closed case.
+  const closedRows = rows.filter((r) => r.c.closedAt !== null).sort((a, b) => b.c.closedAt!.getTime() - a.c.closedAt!.getTime());
+  return { found: found?.c ?? null, lastClosed: closedRows[0] ? asClosedCase(closedRows[0]) : null };
 }
 
 async function hasReopenRequest(db: Database, loanId: string, caseId: string): Promise<boolean> {
@@ -247,24 +294,6 @@ export async function getOpenCase(db: Database, loanId: string): Promise<Collect
   return row ?? null;
 }
 
-/**
- * The loan's open case or the case `runId` opened (open or closed), that run's first; one statement, as
- * getOpenCase is, so a case open costs no extra round trip (#19).
- */
-async function getOpenOrRunCase(db: Database, loanId: string, runId: string | null): Promise<CollectionCase | null> {
-  const ofRun = eq(collectionCases.runId, sql.placeholder('runId'));
-  const [row] = await preparedFor(db, 'open_or_run_case', (handle) =>
-    handle
-      .select()
-      .from(collectionCases)
-      .where(and(eq(collectionCases.loanId, sql.placeholder('loanId')), or(isNull(collectionCases.closedAt), ofRun)))
-      .orderBy(sql`${ofRun} DESC NULLS LAST`)
-      .limit(1)
-      .prepare('open_or_run_case'),
-  ).execute({ loanId, runId });
-  return row ?? null;
-}
-
 export async function getCase(db: Database, caseId: string): Promise<CollectionCase | null> {
   const [row] = await db.select().from(collectionCases).where(eq(collectionCases.id, caseId));
   return row ?? null;
@@ -289,8 +318,20 @@ async function changeCase(
   mark: Record<string, unknown> = {},
 ): Promise<CollectionCase> {
   const [after] = await tx.update(collectionCases).set(set).where(eq(collectionCases.id, before.id)).returning();
-  await appendAudit(tx, { actor, action, caseId: before.id, loanId: before.loanId, before: caseSnapshot(before), after: { ...caseSnapshot(after!), ...mark } });
+  await auditCaseChange(tx, before, after!, action, actor, mark);
   return after!;
+}
+
+/** The audit event of a change to a case: the case before and after (caseSnapshot), and the change's mark. */
+async function auditCaseChange(
+  tx: Database,
+  before: CollectionCase,
+  after: CollectionCase,
+  action: string,
+  actor: string,
+  mark: Record<string, unknown> = {},
+): Promise<void> {
+  await appendAudit(tx, { actor, action, caseId: before.id, loanId: before.loanId, before: caseSnapshot(before), after: { ...caseSnapshot(after), ...mark } });
 }
 
 /** Mirrors the workflow's stage onto the case (the workflow owns it); a no-op when unchanged. */
@@ -365,7 +406,7 @@ export async function settleByPlanDiscount(
 /**
  * The close a payment makes in its own transaction (recordPayment, contract 7, #19): when `position`, the
  * loan's after the payment, leaves nothing past due (closingOutcome: cured, or paid when nothing is owed
- * at all), the loan's open case closes with that outcome, through closeCase (the same case.closed audit
+ * at all), the loan's open case closes with that outcome as closeCase closes it (the same case.closed audit
  * event, the case's workflow as its actor), under the payment's loan lock. The same rule as the
  * closeCaseIfSettled activity. Returns the outcome, or nothing when the position is not settled or no
  * case is open (none was, or its workflow closed it first: that close stands).
@@ -377,15 +418,18 @@ export async function closeOpenCaseIfSettled(
 ): Promise<{ caseId: string; closedAs: 'cured' | 'paid' } | undefined> {
   const closedAs = closingOutcome(position);
   if (!closedAs) return undefined;
-  // Locked open: a case its workflow closes meanwhile is skipped rather than closed again as a conflict.
-  const [open] = await tx
-    .select({ id: collectionCases.id })
-    .from(collectionCases)
+  // One UPDATE finds, locks and closes the open case (#19: no read before it): a case its workflow closes
+  // meanwhile no longer matches once its lock is released, and is skipped rather than closed again as a
+  // conflict.
+  const [closed] = await tx
+    .update(collectionCases)
+    .set({ closedAt: new Date(), outcome: closedAs })
     .where(and(eq(collectionCases.loanId, loanId), isNull(collectionCases.closedAt)))
-    .for('update');
-  if (!open) return undefined;
-  await closeCase(tx, open.id, closedAs);
-  return { caseId: open.id, closedAs };
+    .returning();
+  if (!closed) return undefined;
+  // The case before: the same row, open (the UPDATE set its closedAt and outcome only).
+  await auditCaseChange(tx, { ...closed, closedAt: null, outcome: null }, closed, 'case.closed', `workflow:${closed.workflowId}`);
+  return { caseId: closed.id, closedAs };
 }
 
 export interface DelinquentLoan {

@@ -1,6 +1,6 @@
 // Loans, instalments and payments. The database owns the ledger; balances and DPD are derived from
 // the instalments by domain/ledger (never stored twice).
-import { and, asc, eq, sql, type Placeholder, type SQL } from 'drizzle-orm';
+import { and, asc, eq, inArray, sql, type Placeholder, type SQL } from 'drizzle-orm';
 import { jsonArray, type Database } from '../client';
 import { preparedFor } from '../prepared';
 import { installments, ledgerAdjustments, loans, paymentAllocations, payments, type Installment, type Loan, type Payment } from '../schema';
@@ -246,22 +246,42 @@ export async function recordPayment(db: Database, input: PaymentInput): Promise<
   const asOf = toAsOf(input.asOf ?? new Date());
 
   return db.transaction(async (tx) => {
-    // Locking the loan serialises payments on it, so allocation always sees the latest instalments.
-    const [loan] = await tx.select().from(loans).where(eq(loans.id, input.loanId)).for('update');
-    if (!loan) throw new NotFoundError(`loan ${input.loanId} not found`, 'loanId');
+    // Locking the loan serialises payments on it, so allocation always sees the latest instalments. The
+    // payment id is looked up in the same statement (#19).
+    const [locked] = await tx
+      .select({ loan: loans, earlier: payments })
+      .from(loans)
+      .leftJoin(payments, eq(payments.id, input.paymentId))
+      .where(eq(loans.id, input.loanId))
+      .for('update', { of: loans });
+    if (!locked) throw new NotFoundError(`loan ${input.loanId} not found`, 'loanId');
+    const { loan, earlier } = locked;
+    // A statement of its own, sent once the lock is held: a statement's snapshot is taken before it waits
+    // for a lock, so the lock's own would miss what the payment it waited for wrote.
+    const before = await getInstallmentRows(tx, loan.id);
     // A repeat is answered before the new content is checked against the loan: a reused id with other
     // content is a conflict, whatever else is wrong with it.
-    const [earlier] = await tx.select().from(payments).where(eq(payments.id, input.paymentId));
-    if (earlier) return repeatedPayment(tx, earlier, input, loan, asOf);
-    if (input.currency !== loan.currency) {
-      throw new ValidationError(
-        `payment currency ${input.currency} does not match loan ${loan.id} currency ${loan.currency}`,
-        'currency',
-      );
+    if (earlier) return repeatedPayment(tx, earlier, input, loan, before, asOf);
+    try {
+      if (input.currency !== loan.currency) {
+        throw new ValidationError(
+          `payment currency ${input.currency} does not match loan ${loan.id} currency ${loan.currency}`,
+          'currency',
+        );
+      }
+      requirePastInstant(input.receivedAt, 'receivedAt', { at: loan.openedAt, what: `loan ${loan.id} opened` });
+    } catch (error) {
+      // The lock's statement read payments as they were before it waited for the lock: one recorded with
+      // this id meanwhile is still answered as a repeat.
+      const [recorded] = await tx.select().from(payments).where(eq(payments.id, input.paymentId));
+      if (recorded) return repeatedPayment(tx, recorded, input, loan, before, asOf);
+      throw error;
     }
-    requirePastInstant(input.receivedAt, 'receivedAt', { at: loan.openedAt, what: `loan ${loan.id} opened` });
 
-    const [inserted] = await tx
+    // Allocated before the payment is stored, so its row carries what was left unallocated (#19: no
+    // second write of it).
+    const { allocations, unallocatedMinor } = allocatePayment(before, input.amountMinor);
+    const [payment] = await tx
       .insert(payments)
       .values({
         id: input.paymentId,
@@ -269,50 +289,43 @@ export async function recordPayment(db: Database, input: PaymentInput): Promise<
         amountMinor: input.amountMinor,
         currency: input.currency,
         receivedAt: input.receivedAt,
+        unallocatedMinor,
       })
       .onConflictDoNothing({ target: payments.id })
       .returning();
-    if (!inserted) {
-      // Recorded meanwhile for another loan (payments on this loan wait for its lock).
+    if (!payment) {
+      // Recorded meanwhile: for another loan, or for this one before the lock was ours (see above).
       const [existing] = await tx.select().from(payments).where(eq(payments.id, input.paymentId));
-      return repeatedPayment(tx, existing!, input, loan, asOf);
+      return repeatedPayment(tx, existing!, input, loan, before, asOf);
     }
 
-    const before = await tx.select().from(installments).where(eq(installments.loanId, loan.id)).orderBy(asc(installments.seq));
-    const { allocations, unallocatedMinor } = allocatePayment(before, input.amountMinor);
-    for (const a of allocations) {
-      await tx
-        .update(installments)
-        .set({ amountPaidMinor: sql`${installments.amountPaidMinor} + ${a.amountMinor}` })
-        .where(and(eq(installments.loanId, loan.id), eq(installments.seq, a.seq)));
-    }
-    if (allocations.length > 0) {
-      await tx.insert(paymentAllocations).values(
-        allocations.map((a) => ({ paymentId: input.paymentId, loanId: loan.id, installmentSeq: a.seq, amountMinor: a.amountMinor })),
-      );
-    }
-    let payment = inserted;
-    if (unallocatedMinor > 0) {
-      [payment] = (await tx.update(payments).set({ unallocatedMinor }).where(eq(payments.id, input.paymentId)).returning()) as [Payment];
-    }
     const beforePosition = position(loan, before, asOf);
     const afterPosition = position(loan, applyAllocations(before, allocations), asOf);
     const summary = (p: LoanPosition) => ({ pastDueMinor: p.pastDueMinor, outstandingMinor: p.outstandingMinor, dpd: p.dpd });
-    await appendAudit(tx, {
-      actor: input.actor ?? 'backend',
-      action: 'payment.recorded',
-      loanId: loan.id,
-      before: summary(beforePosition),
-      after: {
-        ...summary(afterPosition),
-        paymentId: input.paymentId,
-        amountMinor: input.amountMinor,
-        currency: input.currency,
-        receivedAt: input.receivedAt.toISOString(),
-        allocations,
-        unallocatedMinor,
-      },
-    });
+    // Three writes that need nothing from each other, sent together on the transaction's connection (#19).
+    await Promise.all([
+      addToInstallments(tx, loan.id, 'amountPaidMinor', allocations),
+      allocations.length > 0
+        ? tx.insert(paymentAllocations).values(
+            allocations.map((a) => ({ paymentId: input.paymentId, loanId: loan.id, installmentSeq: a.seq, amountMinor: a.amountMinor })),
+          )
+        : undefined,
+      appendAudit(tx, {
+        actor: input.actor ?? 'backend',
+        action: 'payment.recorded',
+        loanId: loan.id,
+        before: summary(beforePosition),
+        after: {
+          ...summary(afterPosition),
+          paymentId: input.paymentId,
+          amountMinor: input.amountMinor,
+          currency: input.currency,
+          receivedAt: input.receivedAt.toISOString(),
+          allocations,
+          unallocatedMinor,
+        },
+      }),
+    ]);
     // Contract 7 (#19): a payment that leaves nothing past due closes the loan's open case in this same
     // transaction, judged as of today whatever as-of the caller asked its position for.
     const today = toAsOf(new Date());
@@ -322,8 +335,36 @@ export async function recordPayment(db: Database, input: PaymentInput): Promise<
   });
 }
 
-/** The answer to a payment id seen before: the same content is a no-op, other content a conflict. */
-async function repeatedPayment(tx: Database, existing: Payment, input: PaymentInput, loan: Loan, asOf: string): Promise<RecordPaymentResult> {
+/**
+ * Adds each allocation's amount to `field` (amount paid or written down) of its instalment: one UPDATE
+ * for all of them (#19), nothing when there are none.
+ */
+async function addToInstallments(
+  tx: Database,
+  loanId: string,
+  field: 'amountPaidMinor' | 'amountWrittenDownMinor',
+  allocations: readonly Allocation[],
+): Promise<void> {
+  if (allocations.length === 0) return;
+  const amountOfSeq = sql.join(allocations.map((a) => sql`WHEN ${a.seq} THEN ${a.amountMinor}::bigint`), sql` `);
+  await tx
+    .update(installments)
+    .set({ [field]: sql`${installments[field]} + CASE ${installments.seq} ${amountOfSeq} END` })
+    .where(and(eq(installments.loanId, loanId), inArray(installments.seq, allocations.map((a) => a.seq))));
+}
+
+/**
+ * The answer to a payment id seen before: the same content is a no-op, other content a conflict. `rows`:
+ * the loan's instalments, read under its lock.
+ */
+async function repeatedPayment(
+  tx: Database,
+  existing: Payment,
+  input: PaymentInput,
+  loan: Loan,
+  rows: readonly Installment[],
+  asOf: string,
+): Promise<RecordPaymentResult> {
   if (existing.loanId !== input.loanId || existing.amountMinor !== input.amountMinor || existing.currency !== input.currency) {
     throw new ConflictError(
       `payment ${input.paymentId} was already recorded with different data ` +
@@ -337,7 +378,6 @@ async function repeatedPayment(tx: Database, existing: Payment, input: PaymentIn
     .from(paymentAllocations)
     .where(eq(paymentAllocations.paymentId, existing.id))
     .orderBy(asc(paymentAllocations.installmentSeq));
-  const rows = await tx.select().from(installments).where(eq(installments.loanId, loan.id)).orderBy(asc(installments.seq));
   return { recorded: false, payment: existing, allocations, position: position(loan, rows, asOf) };
 }
 
@@ -395,12 +435,7 @@ export async function writeDownPastDue(db: Database, input: WriteDownInput): Pro
     const amountMinor = Math.min(input.amountMinor, beforePosition.pastDueMinor);
     if (amountMinor <= 0) return { written: false, writtenDownMinor: 0, allocations: [], position: beforePosition };
     const allocations = allocateWriteDown(before, amountMinor);
-    for (const a of allocations) {
-      await tx
-        .update(installments)
-        .set({ amountWrittenDownMinor: sql`${installments.amountWrittenDownMinor} + ${a.amountMinor}` })
-        .where(and(eq(installments.loanId, loan.id), eq(installments.seq, a.seq)));
-    }
+    await addToInstallments(tx, loan.id, 'amountWrittenDownMinor', allocations);
     const [adjustment] = await tx
       .insert(ledgerAdjustments)
       .values({ idempotencyKey: input.idempotencyKey, loanId: loan.id, caseId: input.caseId, kind: 'plan_discount', amountMinor, currency: loan.currency, allocations, createdBy: input.actor })

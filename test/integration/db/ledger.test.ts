@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eq } from 'drizzle-orm';
-import type { DatabaseHandle } from '../../../db/client';
+import { eq, sql } from 'drizzle-orm';
+import { queryRows, type DatabaseHandle } from '../../../db/client';
 import { auditEvents, installments, ledgerAdjustments, paymentAllocations, payments } from '../../../db/schema';
 import { closeCase, getCase, openCase } from '../../../db/repository/cases';
 import { writeDownPastDue } from '../../../db/repository/ledger';
@@ -59,6 +59,27 @@ describe('ledger on PostgreSQL', () => {
     const rows = await ledgerRows(loanId);
     expect(rows.installments[0]!.amountPaidMinor).toBe(3_000);
     expect(rows.allocations).toHaveLength(1);
+  });
+
+  it('answers a payment id recorded while it waited for the loan lock as a conflict, before checking its content', async () => {
+    const loanId = uniquePrefix('L');
+    await givenLoan(handle, loanId, schedule);
+    const payment = { paymentId: `${loanId}-P1`, loanId, amountMinor: 3_000, currency: 'USD', receivedAt: new Date() };
+    let reused: Promise<unknown> | undefined;
+    await handle.db.transaction(async (tx) => {
+      // Recorded in a transaction still open, so the reuse below waits for the loan's lock.
+      await recordPayment(tx, payment);
+      const [{ pid }] = (await queryRows<{ pid: number }>(tx, sql`select pg_backend_pid() as pid`)) as [{ pid: number }];
+      reused = recordPayment(handle.db, { ...payment, amountMinor: 4_000, currency: 'EUR' }).catch((error: unknown) => error);
+      const deadline = Date.now() + 10_000;
+      while ((await queryRows<{ n: number }>(handle.db, sql`select count(*)::int as n from pg_stat_activity where ${pid}::int = any(pg_blocking_pids(pid))`))[0]!.n === 0) {
+        if (Date.now() > deadline) throw new Error('the reused payment never waited for the loan lock');
+      }
+    });
+    // A reused id with other content is a conflict, whatever else is wrong with it (here its currency).
+    expect(await reused).toBeInstanceOf(ConflictError);
+    expect(await reused).toMatchObject({ field: 'paymentId' });
+    expect((await ledgerRows(loanId)).payments).toHaveLength(1);
   });
 
   it('rejects a payment id reused with a different amount', async () => {
