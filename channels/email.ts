@@ -29,6 +29,18 @@ export function messageIdFor(idempotencyKey: string, domain = 'overdue.invalid')
 }
 
 /**
+ * The SMTP URL with nodemailer's connection pool on unless the URL says `pool=false`: nodemailer's own
+ * default opens a connection per message (connect, EHLO, TLS, AUTH, send, QUIT), where a worker sending
+ * a reminder wave wants a few connections kept open and reused (#19). `maxConnections` (default 5) and
+ * the other pool options still come from the URL.
+ */
+function pooledUnlessSaid(smtpUrl: string): string {
+  const url = new URL(smtpUrl);
+  if (!url.searchParams.has('pool')) url.searchParams.set('pool', 'true');
+  return url.toString();
+}
+
+/**
  * An SMTP sender for `smtpUrl` (e.g. smtp://user:pass@mail.example.com:587, smtps://...:465).
  * From address: `options.from`, else SMTP_FROM, else 'Overdue <collections@example.com>'.
  */
@@ -37,7 +49,7 @@ export function createSmtpMailer(smtpUrl: string, options: { from?: string } = {
     throw new Error(`SMTP_URL must start with smtp:// or smtps:// (got ${JSON.stringify(smtpUrl.replace(/\/\/[^@/]*@/, '//***@'))})`);
   }
   const from = options.from ?? process.env.SMTP_FROM ?? DEFAULT_SMTP_FROM;
-  const transport = nodemailer.createTransport(smtpUrl);
+  const transport = nodemailer.createTransport(pooledUnlessSaid(smtpUrl));
   return {
     async send(message) {
       const messageId = messageIdFor(message.idempotencyKey);

@@ -218,6 +218,8 @@ try {
 
   let smsSent = 0;
   let lettersSent = 0;
+  // SMTP connections are pooled (channels/email.ts): closed with the workers.
+  const mailer = config.smtpUrl ? createSmtpMailer(config.smtpUrl, { from: config.smtpFrom }) : createOutboxMailer(resolve('.data', 'outbox'), config.smtpFrom);
   const workers = await createWorkers({
     connection: nativeConnection,
     namespace: temporal.namespace,
@@ -228,7 +230,7 @@ try {
     caseActivities: createCaseActivities({ db, loadStrategy: createStrategyLoader(db, config.defaultStrategyId), queues: config.queues }),
     channelActivities: createChannelActivities({
       db,
-      mailer: config.smtpUrl ? createSmtpMailer(config.smtpUrl, { from: config.smtpFrom }) : createOutboxMailer(resolve('.data', 'outbox'), config.smtpFrom),
+      mailer,
       sms: createConsoleSmsProvider(() => (smsSent += 1)),
       letters: createConsoleLetterQueue(() => (lettersSent += 1)),
     }),
@@ -237,6 +239,7 @@ try {
   cleanups.push(async () => {
     workers.shutdown();
     await running.catch(() => {});
+    mailer.close?.();
   });
 
   const started = Date.now();

@@ -140,6 +140,8 @@ export async function startHarness(name: string, options: HarnessOptions = {}): 
     Connection.connect({ address }),
   ]);
   const client = new Client({ connection });
+  // Pooled (channels/email.ts): its kept-open connection is closed before the sink, which would wait for it.
+  const mailer = createSmtpMailer(smtp.url);
   const workerSet: WorkerSet = await createWorkers({
     connection: nativeConnection,
     namespace: 'default',
@@ -157,7 +159,7 @@ export async function startHarness(name: string, options: HarnessOptions = {}): 
     ),
     channelActivities: createChannelActivities({
       db,
-      mailer: createSmtpMailer(smtp.url),
+      mailer,
       sms: createWebhookSmsProvider({ url: sms.url, secret: 'test-secret' }),
       ...(options.letters ? { letters: options.letters } : {}),
     }),
@@ -243,6 +245,7 @@ export async function startHarness(name: string, options: HarnessOptions = {}): 
     async close() {
       workerSet.shutdown();
       await running.catch(() => {});
+      mailer.close?.();
       await Promise.all([smtp.close(), sms.close(), nativeConnection.close(), connection.close(), database.close()]);
       await own?.drop();
     },

@@ -118,6 +118,25 @@ describe('sendEmail', () => {
     expect(messagesTo(loan.borrowerId.slice(5))).toHaveLength(1);
   });
 
+  it('sends a run of messages over one kept-open SMTP connection, and over one each with ?pool=false', async () => {
+    const sendFive = async (url: string) => {
+      const own = await startSmtpSink();
+      const ownMailer = createSmtpMailer(`${own.url}${url}`);
+      try {
+        for (let i = 0; i < 5; i++) {
+          const loan = await seedOverdueLoan(handle.db);
+          expect((await activities({ mailer: ownMailer }).sendEmail(contactRequest(loan, 'email'))).status).toBe('sent');
+        }
+        return { delivered: own.messages.length, connections: own.connections() };
+      } finally {
+        ownMailer.close?.();
+        await own.close();
+      }
+    };
+    expect(await sendFive('')).toEqual({ delivered: 5, connections: 1 });
+    expect(await sendFive('?pool=false')).toEqual({ delivered: 5, connections: 5 });
+  });
+
   it('presumes a message sent when the run died after the server accepted it, and does not resend', async () => {
     const loan = await seedOverdueLoan(handle.db);
     const request = contactRequest(loan, 'email');

@@ -22,17 +22,24 @@ export interface SmtpSink {
   messages: ParsedMail[];
   /** SMTP reply codes to answer the next RCPT TO commands with, one per command (e.g. [451]). */
   rejectRcpt: number[];
+  /** TCP connections the sink has accepted so far. */
+  connections(): number;
   close(): Promise<void>;
 }
 
 export async function startSmtpSink(): Promise<SmtpSink> {
   const messages: ParsedMail[] = [];
   const rejectRcpt: number[] = [];
+  let connections = 0;
   const server = new SMTPServer({
     authOptional: true,
     hideSTARTTLS: true,
     disableReverseLookup: true,
     logger: false,
+    onConnect(_session, callback) {
+      connections += 1;
+      callback();
+    },
     onRcptTo(_address, _session, callback) {
       const code = rejectRcpt.shift();
       if (code) return callback(Object.assign(new Error(code < 500 ? 'Try again later' : 'No such user'), { responseCode: code }));
@@ -53,6 +60,7 @@ export async function startSmtpSink(): Promise<SmtpSink> {
     url: `smtp://127.0.0.1:${port}`,
     messages,
     rejectRcpt,
+    connections: () => connections,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }
