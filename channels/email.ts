@@ -35,10 +35,19 @@ export function messageIdFor(idempotencyKey: string, domain = 'overdue.invalid')
  * the other pool options still come from the URL.
  */
 function pooledUnlessSaid(smtpUrl: string): string {
-  const url = new URL(smtpUrl);
+  let url: URL;
+  try {
+    url = new URL(smtpUrl);
+  } catch {
+    // Not Node's own error: it carries the whole URL, password included, into whatever logs it.
+    throw new Error(`SMTP_URL is not a valid URL (got ${JSON.stringify(redacted(smtpUrl))})`);
+  }
   if (!url.searchParams.has('pool')) url.searchParams.set('pool', 'true');
   return url.toString();
 }
+
+/** The URL with its user and password left out, for an error message. */
+const redacted = (smtpUrl: string) => smtpUrl.replace(/\/\/[^@/]*@/, '//***@');
 
 /**
  * An SMTP sender for `smtpUrl` (e.g. smtp://user:pass@mail.example.com:587, smtps://...:465).
@@ -46,7 +55,7 @@ function pooledUnlessSaid(smtpUrl: string): string {
  */
 export function createSmtpMailer(smtpUrl: string, options: { from?: string } = {}): EmailSender {
   if (!/^smtps?:\/\//.test(smtpUrl)) {
-    throw new Error(`SMTP_URL must start with smtp:// or smtps:// (got ${JSON.stringify(smtpUrl.replace(/\/\/[^@/]*@/, '//***@'))})`);
+    throw new Error(`SMTP_URL must start with smtp:// or smtps:// (got ${JSON.stringify(redacted(smtpUrl))})`);
   }
   const from = options.from ?? process.env.SMTP_FROM ?? DEFAULT_SMTP_FROM;
   const transport = nodemailer.createTransport(pooledUnlessSaid(smtpUrl));

@@ -137,6 +137,11 @@ describe('sendEmail', () => {
     expect(await sendFive('?pool=false')).toEqual({ delivered: 5, connections: 5 });
   });
 
+  it('refuses an SMTP_URL it cannot use, naming it without its password', () => {
+    expect(() => createSmtpMailer('http://mail.example.test')).toThrow('SMTP_URL must start with smtp:// or smtps:// (got "http://mail.example.test")');
+    expect(() => createSmtpMailer('smtp://collections:s3cret@mail example.test:587')).toThrow('SMTP_URL is not a valid URL (got "smtp://***@mail example.test:587")');
+  });
+
   it('presumes a message sent when the run died after the server accepted it, and does not resend', async () => {
     const loan = await seedOverdueLoan(handle.db);
     const request = contactRequest(loan, 'email');
