@@ -199,6 +199,7 @@ function medianCpu(runs: CpuPerLoan[]): CpuPerLoan {
   const postgresMs = part((c) => c.postgresMs);
   return { ...(serverMs === undefined ? {} : { serverMs }), ...(postgresMs === undefined ? {} : { postgresMs }), workerMs: part((c) => c.workerMs)!, totalMs: part((c) => c.totalMs)! };
 }
+const describeSampledActions = (a: SampledActions) => `${describeActions(a.median)}, the median of ${a.loans} loans (${a.min}-${a.max})`;
 const fmt = (x: Spread, digits = 0, unit = '') => `${x.median.toFixed(digits)}${unit} (min ${x.min.toFixed(digits)}, max ${x.max.toFixed(digits)})`;
 const loadAverage = () => loadavg().map((x) => Number(x.toFixed(2))) as [number, number, number];
 const loadAtStart = loadAverage();
@@ -363,6 +364,31 @@ log(`${cpus().length} cores, load average ${loadAtStart.join(' ')} (1, 5, 15 min
  * worker and server). Both sides find their loans' reminders in this process and poll for them at the
  * same 100 ms, and both are timed from the first start to the last completion.
  */
+/** Loans whose histories the engine phase counts actions in, per side. */
+const ACTION_SAMPLE = 20;
+
+/** A side's billed actions per loan: the median loan's (by total), and the least and most over the sample. */
+interface SampledActions {
+  median: ActionCounts;
+  min: number;
+  max: number;
+  loans: number;
+}
+
+/** Counts the billed actions of the first ACTION_SAMPLE workflows; the median one's history is kept to replay. */
+async function sampleActions(workflowIds: readonly string[]) {
+  const counted = await Promise.all(
+    workflowIds.slice(0, ACTION_SAMPLE).map(async (workflowId) => {
+      const history = await client.workflow.getHandle(workflowId).fetchHistory();
+      return { history, counts: countActions((JSON.parse(historyToJSON(history)) as { events: HistoryEvent[] }).events) };
+    }),
+  );
+  counted.sort((a, b) => a.counts.total - b.counts.total);
+  const median = counted[Math.floor((counted.length - 1) / 2)]!;
+  const actions: SampledActions = { median: median.counts, min: counted[0]!.counts.total, max: counted[counted.length - 1]!.counts.total, loans: counted.length };
+  return { actions, medianHistory: median.history };
+}
+
 async function enginePhase(rep: number) {
   const enginePrefix = `BE${run}R${rep}`;
   const engineSeed = await seedPortfolio(db, { loans: engineLoans, overdueShare: 1, idPrefix: enginePrefix, seed: 7 + rep, inconvenientTimeShare: 0 });
@@ -453,17 +479,20 @@ async function enginePhase(rep: number) {
   const overdue = overdueIds.length / overdueSeconds;
   const baseline = overdueIds.length / baselineSeconds;
   log(`  run ${rep + 1}/${repeat}: overdue ${overdue.toFixed(1)} loans/s, baseline ${baseline.toFixed(1)} loans/s${rep % 2 ? ' (baseline ran first)' : ''}; CPU per loan: overdue ${describeCpu(overdueRun.cpu)}, baseline ${describeCpu(baselineRun.cpu)}`);
-  // Once: the billed actions of one loan through this path, and the CPU its workflow code takes when
-  // that loan's history is replayed, Overdue's workflow and the minimal one.
-  let once: { actions: { overdue: ActionCounts; baseline: ActionCounts }; replayCpuMs: { overdue: number; baseline: number } } | undefined;
+  // Once: the billed actions per loan through this path (loans differ: a reminder the message gap
+  // deferred adds an activity writing the deferral's audit event before the wait, a reminder sent late
+  // needs no timer), and the CPU the workflow code takes when the median loan's history is replayed;
+  // Overdue's workflow and the minimal one.
+  let once: { actions: { overdue: SampledActions; baseline: SampledActions }; replayCpuMs: { overdue: number; baseline: number } } | undefined;
   if (rep === 0) {
-    const overdueHistory = await client.workflow.getHandle(workflowIdForLoan(overdueIds[0]!)).fetchHistory();
-    const baselineHistory = await client.workflow.getHandle(baselineIds[0]!).fetchHistory();
-    const eventsOf = (history: typeof overdueHistory) => (JSON.parse(historyToJSON(history)) as { events: HistoryEvent[] }).events;
+    const [overdueSample, baselineSample] = await Promise.all([sampleActions(overdueIds.map(workflowIdForLoan)), sampleActions(baselineIds)]);
     log(`  replaying one loan's history ${replays} times per side: the workflow code's CPU per loan`);
     once = {
-      actions: { overdue: countActions(eventsOf(overdueHistory)), baseline: countActions(eventsOf(baselineHistory)) },
-      replayCpuMs: { overdue: await replayCpuMs(overdueBundle, overdueHistory, replays), baseline: await replayCpuMs(baselineBundle, baselineHistory, replays) },
+      actions: { overdue: overdueSample.actions, baseline: baselineSample.actions },
+      replayCpuMs: {
+        overdue: await replayCpuMs(overdueBundle, overdueSample.medianHistory, replays),
+        baseline: await replayCpuMs(baselineBundle, baselineSample.medianHistory, replays),
+      },
     };
   }
   return { overdue, baseline, ratio: overdue / baseline, ...once, cpu: { overdue: overdueRun.cpu, baseline: baselineRun.cpu } };
@@ -766,7 +795,7 @@ type Engine = {
   overdueLoansPerSecond: Spread;
   baselineLoansPerSecond: Spread;
   ratio: Spread;
-  actionsPerLoan?: { overdue: ActionCounts; baseline: ActionCounts };
+  actionsPerLoan?: { overdue: SampledActions; baseline: SampledActions };
   cpuPerLoanMs?: { overdue: CpuPerLoan; baseline: CpuPerLoan };
   replayCpuMsPerLoan?: { overdue: number; baseline: number };
 };
@@ -801,8 +830,8 @@ const rows: Array<[string, string]> = [
         ['engine: ratio Overdue / baseline', fmt(e.ratio, 2)],
         ...(e.actionsPerLoan
           ? ([
-              ['engine: Temporal actions per loan, Overdue', describeActions(e.actionsPerLoan.overdue)],
-              ['engine: Temporal actions per loan, baseline', describeActions(e.actionsPerLoan.baseline)],
+              ['engine: Temporal actions per loan, Overdue', describeSampledActions(e.actionsPerLoan.overdue)],
+              ['engine: Temporal actions per loan, baseline', describeSampledActions(e.actionsPerLoan.baseline)],
             ] as Array<[string, string]>)
           : []),
         ...(e.cpuPerLoanMs
@@ -901,7 +930,7 @@ if (values.json) {
           overdueLoansPerSecond: brief(e.overdueLoansPerSecond),
           baselineLoansPerSecond: brief(e.baselineLoansPerSecond),
           ratio: brief(e.ratio),
-          actionsPerLoan: e.actionsPerLoan ? { overdue: e.actionsPerLoan.overdue.total, baseline: e.actionsPerLoan.baseline.total } : null,
+          actionsPerLoan: e.actionsPerLoan ? { overdue: e.actionsPerLoan.overdue.median.total, baseline: e.actionsPerLoan.baseline.median.total } : null,
           cpuPerLoanMs: e.cpuPerLoanMs ? { overdue: roundCpu(e.cpuPerLoanMs.overdue), baseline: roundCpu(e.cpuPerLoanMs.baseline) } : null,
           replayCpuMsPerLoan: e.replayCpuMsPerLoan
             ? { overdue: Number(e.replayCpuMsPerLoan.overdue.toFixed(1)), baseline: Number(e.replayCpuMsPerLoan.baseline.toFixed(1)) }
