@@ -1,8 +1,9 @@
 // Database round trips per loan path (issue #19): one loan at a time through a path, on workers of its
 // own whose activities use database handles that count every statement they send (postgres.js's debug
 // hook, BEGIN and COMMIT included; statements sent in parallel count one each). The case activities
-// (collections queue) and the channel sends (the send-time gate) are counted apart. Part of
-// `npm run bench` (phase 5); the payment itself is written by the bench, as the API would, and not counted.
+// (collections queue), the channel sends (the send-time gate) and the payment (the ledger's transaction,
+// written by the bench as the API would: recordPaymentAndSignal) are counted apart. Part of
+// `npm run bench` (phase 5).
 import { randomUUID } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import type { NativeConnection } from '@temporalio/worker';
@@ -28,6 +29,8 @@ export interface RoundTrips {
   caseActivities: number;
   /** Statements the channel activities sent, the send-time gate included. */
   channelSends: number;
+  /** Statements the payment's ledger transaction sent (0 on a path without one). */
+  payment: number;
   /** Messages the path sent (or blocked at send time). */
   sends: number;
   total: number;
@@ -43,12 +46,13 @@ export async function databaseRoundTripsPerPath(deps: {
   client: Client;
   namespace: string;
   /** Called with each counted statement (which side sent it), to see what a path's count is made of. */
-  onStatement?: (side: 'case' | 'channel', statement: string) => void;
+  onStatement?: (side: 'case' | 'channel' | 'payment', statement: string) => void;
 }): Promise<Record<string, RoundTrips>> {
   const { db, client, onStatement } = deps;
-  const counts = { case: 0, channel: 0 };
+  const counts = { case: 0, channel: 0, payment: 0 };
   const caseDb = await createDatabase(deps.databaseUrl, { max: 2, onQuery: (s) => ((counts.case += 1), onStatement?.('case', s)) });
   const channelDb = await createDatabase(deps.databaseUrl, { max: 2, onQuery: (s) => ((counts.channel += 1), onStatement?.('channel', s)) });
+  const paymentDb = await createDatabase(deps.databaseUrl, { max: 1, onQuery: (s) => ((counts.payment += 1), onStatement?.('payment', s)) });
   const suffix = randomUUID().slice(0, 8);
   const queues = { collections: `bench-rt-${suffix}`, email: `bench-rt-email-${suffix}`, sms: `bench-rt-sms-${suffix}`, letter: `bench-rt-letter-${suffix}` };
   const quietMailer: EmailSender = { send: async (m) => ({ providerMessageId: `<${m.idempotencyKey}@bench>` }) };
@@ -101,11 +105,12 @@ export async function databaseRoundTripsPerPath(deps: {
     const loanId = await seedLoan();
     counts.case = 0;
     counts.channel = 0;
+    counts.payment = 0;
     const handle = await startCollectionRun(client, queues.collections, loanId, { strategyId });
     await drive(loanId);
     await client.workflow.getHandle(handle.workflowId).result();
     const sends = (await sent(loanId)).length;
-    return { caseActivities: counts.case, channelSends: counts.channel, sends, total: counts.case + counts.channel };
+    return { caseActivities: counts.case, channelSends: counts.channel, payment: counts.payment, sends, total: counts.case + counts.channel + counts.payment };
   }
 
   try {
@@ -116,18 +121,19 @@ export async function databaseRoundTripsPerPath(deps: {
         await new Promise((r) => setTimeout(r, 100));
       }
       const position = await getLoanPosition(db, loanId);
-      await recordPaymentAndSignal({ db, client }, { paymentId: `${loanId}-pay`, loanId, amountMinor: position.pastDueMinor, currency: position.currency, receivedAt: new Date() });
+      await recordPaymentAndSignal({ db: paymentDb.db, client }, { paymentId: `${loanId}-pay`, loanId, amountMinor: position.pastDueMinor, currency: position.currency, receivedAt: new Date() });
     });
     const fullLadder = await measure('fast-test', async () => {});
     return { 'pays-after-first-reminder': paysAfterFirstReminder, 'full-ladder-to-legal': fullLadder };
   } finally {
     workers.shutdown();
     await running.catch(() => {});
-    await Promise.all([caseDb.close(), channelDb.close()]);
+    await Promise.all([caseDb.close(), channelDb.close(), paymentDb.close()]);
   }
 }
 
-/** "41 (case activities 29, channel sends 12 for 1 send)" for a table. */
+/** "41 (case activities 29, channel sends 12 for 1 send, payment 10)" for a table. */
 export function describeRoundTrips(r: RoundTrips): string {
-  return `${r.total} (case activities ${r.caseActivities}, channel sends ${r.channelSends} for ${r.sends} send${r.sends === 1 ? '' : 's'})`;
+  const payment = r.payment > 0 ? `, payment ${r.payment}` : '';
+  return `${r.total} (case activities ${r.caseActivities}, channel sends ${r.channelSends} for ${r.sends} send${r.sends === 1 ? '' : 's'}${payment})`;
 }
