@@ -551,6 +551,20 @@ export function endsWhereTheScriptSays(o: Observed): Violation[] {
   return out;
 }
 
+/**
+ * For a case a payment closed (cured or paid): when the API answered the first payment accepted at or
+ * after the case's closedAt, an upper bound on when that payment's transaction, and so the close,
+ * committed; otherwise the closedAt itself.
+ */
+function paymentCommittedBy(o: Observed, kase: CollectionCase): number {
+  const closedAt = ms(kase.closedAt!);
+  if (kase.outcome !== 'cured' && kase.outcome !== 'paid') return closedAt;
+  const answered = (o.records.get(kase.loanId)?.actions ?? [])
+    .filter((a) => a.kind.startsWith('pay') && a.result === 'accepted' && Date.parse(a.at) >= closedAt)
+    .map((a) => Date.parse(a.at));
+  return answered.length ? Math.min(...answered) : closedAt;
+}
+
 /** What reached the SMTP sink, the SMS endpoint and the letter queue is what the contact record says, once each. */
 export function deliveriesMatchTheContactRecord(o: Observed): Violation[] {
   const out: Violation[] = [];
@@ -582,8 +596,11 @@ export function deliveriesMatchTheContactRecord(o: Observed): Violation[] {
       // Since contract 7 a payment that cures closes the case in its own ledger transaction, which may
       // commit while a message the send-time gate allowed before it (scheduledFor: the gate's instant) is
       // with the provider: nothing recalls it, as nothing did when the case closed later. A message the
-      // gate allowed after the case closed is still a violation.
-      if (ms(c.scheduledFor) < ms(kase.closedAt)) inFlight.push(`${c.channel} ${c.template}`);
+      // gate allowed after the case closed is still a violation. The case's closedAt is stamped inside that
+      // transaction, before its COMMIT, and the gate cannot see the close until then: under load a gate
+      // may decide between the two, on the case as still open. The payment's answer from the API comes
+      // after the COMMIT, so a gate instant before it counts as before the close (paymentCommittedBy).
+      if (ms(c.scheduledFor) < Math.max(ms(kase.closedAt), paymentCommittedBy(o, kase))) inFlight.push(`${c.channel} ${c.template}`);
       else v(`${c.channel} ${c.template} sent ${c.sentAt.toISOString()} after its case closed ${kase.closedAt.toISOString()}`, c.loanId);
     }
   }

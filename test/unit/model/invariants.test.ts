@@ -4,6 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import type { CollectionCase } from '../../../db/schema';
 import {
+  deliveriesMatchTheContactRecord,
   messagesKeepTheMinimumGap,
   minimumMessageGapMs,
   noCaseReopenedAfterTerminalOutcome,
@@ -59,6 +60,23 @@ describe('model invariants', () => {
     const without = observed({ cases: [kase('C1', 0)], contacts, strategyDocs: new Map([['fast-test@1', {}]]) });
     expect(messagesKeepTheMinimumGap(without)).toEqual([]);
     expect(without.notes).toEqual([expect.stringContaining('closest two messages to one borrower there: 500 ms')]);
+  });
+
+  it("counts a message the gate allowed before a payment's close committed as in flight, one allowed after as a violation", () => {
+    // The payment's transaction stamps closedAt (10 s) before its COMMIT; the API answers after it (10.5 s).
+    const ms = (s: number) => new Date(at(0).getTime() + s * 1000);
+    const sms = (key: string, gateAt: number) =>
+      ({ loanId: 'L1', caseId: 'C1', channel: 'sms', template: 'reminder-firm', status: 'sent', idempotencyKey: key, scheduledFor: ms(gateAt), sentAt: ms(Math.max(gateAt, 10) + 0.1) }) as never;
+    const records = new Map([['L1', { actions: [{ kind: 'pay-rest', result: 'accepted', at: ms(10.5).toISOString() }] }]]) as never;
+    const judge = (gateAt: number, outcome = 'cured') => {
+      const o = observed({ cases: [kase('C1', 0, 10, outcome)], contacts: [sms('k1', gateAt)], sms: [{ idempotencyKey: 'k1' }] as never, records });
+      return { violations: deliveriesMatchTheContactRecord(o).map((v) => v.detail), notes: o.notes };
+    };
+    expect(judge(9.9)).toEqual({ violations: [], notes: [expect.stringContaining('1 message(s) allowed before their case closed')] });
+    expect(judge(10.2)).toEqual({ violations: [], notes: [expect.stringContaining('1 message(s) allowed before their case closed')] });
+    expect(judge(10.7).violations).toEqual([expect.stringContaining('sms reminder-firm sent')]);
+    // No payment closed it: the stamp is the close.
+    expect(judge(10.2, 'handed_to_legal').violations).toEqual([expect.stringContaining('after its case closed')]);
   });
 
   it('flags a case opened after a terminal outcome, not one after a cure with a new instalment past due', () => {
