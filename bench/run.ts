@@ -45,7 +45,7 @@ import { parseStrategy } from '../domain/strategy/validate';
 import { runSweep } from '../client/sweep';
 import { startTemporal } from '../scripts/lib/temporal';
 import { createStrategyLoader } from '../worker/strategies';
-import { bundleWorkflows, createWorkers } from '../worker/workers';
+import { bundleWorkflows, createWorkers, quietBundlerLogger } from '../worker/workers';
 import { workflowIdForLoan } from '../contracts/messages';
 import { addDays, businessDate } from '../domain/ledger';
 import { DEFAULT_MAX_CACHED_WORKFLOWS } from '../worker/config';
@@ -284,7 +284,7 @@ const client = new Client({ connection, namespace: temporal.namespace });
 const overdueBundle = await bundleWorkflows();
 const baselineBundle = await bundleWorkflowCode({
   workflowsPath: fileURLToPath(new URL('./baseline-workflow.ts', import.meta.url)),
-  logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error: (message) => console.error(message) },
+  logger: quietBundlerLogger,
 });
 const workerSet = await createWorkers({
   connection: nativeConnection,

@@ -27,7 +27,8 @@ export async function bundleWorkflows(): Promise<WorkflowBundleWithSourceMap> {
   return bundleWorkflowCode({ workflowsPath, preloadModules: sharedWorkflowModules, logger: quietBundlerLogger });
 }
 
-const quietBundlerLogger = {
+/** The bundler's logger for a worker or bench: its warnings and errors only, through Overdue's logger. */
+export const quietBundlerLogger = {
   log: () => {},
   trace: () => {},
   debug: () => {},

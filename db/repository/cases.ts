@@ -322,6 +322,12 @@ async function changeCase(
   return after!;
 }
 
+/** The audit action of a case's close, by closeCase and by a payment's close alike. */
+const CASE_CLOSED = 'case.closed';
+
+/** Who changes a case when no actor is named: the case's workflow. */
+const workflowActor = (row: Pick<CollectionCase, 'workflowId'>) => `workflow:${row.workflowId}`;
+
 /** The audit event of a change to a case: the case before and after (caseSnapshot), and the change's mark. */
 async function auditCaseChange(
   tx: Database,
@@ -347,7 +353,7 @@ export async function updateCaseStage(
     if (before.closedAt) throw new ConflictError(`case ${caseId} is closed (${before.outcome}); its stage cannot change`, 'caseId');
     const segment = options.segment === undefined ? before.segment : options.segment;
     if (before.stage === stage && before.segment === segment) return before;
-    return changeCase(tx, before, { stage, segment }, 'case.stage_changed', options.actor ?? `workflow:${before.workflowId}`);
+    return changeCase(tx, before, { stage, segment }, 'case.stage_changed', options.actor ?? workflowActor(before));
   });
 }
 
@@ -379,7 +385,7 @@ export async function closeCase(
     }
     if (options.settledBy && outcome !== 'settled') throw new ValidationError(`settledBy goes with outcome settled (got ${outcome})`, 'outcome');
     const mark = options.settledBy ? { settledBy: options.settledBy } : {};
-    return changeCase(tx, before, { closedAt: options.closedAt ?? new Date(), outcome }, 'case.closed', options.actor ?? `workflow:${before.workflowId}`, mark);
+    return changeCase(tx, before, { closedAt: options.closedAt ?? new Date(), outcome }, CASE_CLOSED, options.actor ?? workflowActor(before), mark);
   });
 }
 
@@ -428,7 +434,7 @@ export async function closeOpenCaseIfSettled(
     .returning();
   if (!closed) return undefined;
   // The case before: the same row, open (the UPDATE set its closedAt and outcome only).
-  await auditCaseChange(tx, { ...closed, closedAt: null, outcome: null }, closed, 'case.closed', `workflow:${closed.workflowId}`);
+  await auditCaseChange(tx, { ...closed, closedAt: null, outcome: null }, closed, CASE_CLOSED, workflowActor(closed));
   return { caseId: closed.id, closedAs };
 }
 

@@ -273,7 +273,7 @@ export async function recordPayment(db: Database, input: PaymentInput): Promise<
     } catch (error) {
       // The lock's statement read payments as they were before it waited for the lock: one recorded with
       // this id meanwhile is still answered as a repeat.
-      const [recorded] = await tx.select().from(payments).where(eq(payments.id, input.paymentId));
+      const recorded = await paymentById(tx, input.paymentId);
       if (recorded) return repeatedPayment(tx, recorded, input, loan, before, asOf);
       throw error;
     }
@@ -295,8 +295,7 @@ export async function recordPayment(db: Database, input: PaymentInput): Promise<
       .returning();
     if (!payment) {
       // Recorded meanwhile: for another loan, or for this one before the lock was ours (see above).
-      const [existing] = await tx.select().from(payments).where(eq(payments.id, input.paymentId));
-      return repeatedPayment(tx, existing!, input, loan, before, asOf);
+      return repeatedPayment(tx, (await paymentById(tx, input.paymentId))!, input, loan, before, asOf);
     }
 
     const beforePosition = position(loan, before, asOf);
@@ -333,6 +332,12 @@ export async function recordPayment(db: Database, input: PaymentInput): Promise<
     const closed = await closeOpenCaseIfSettled(tx, loan.id, closing);
     return { recorded: true, payment, allocations, position: afterPosition, ...(closed ? { closedAs: closed.closedAs } : {}) };
   });
+}
+
+/** The payment stored with this id, if any. */
+async function paymentById(tx: Database, paymentId: string): Promise<Payment | undefined> {
+  const [row] = await tx.select().from(payments).where(eq(payments.id, paymentId));
+  return row;
 }
 
 /**
