@@ -3,6 +3,7 @@
 // or may have taken it (unknown): see channels/errors.ts.
 import { createHash } from 'node:crypto';
 import nodemailer from 'nodemailer';
+import { withoutCredentials } from '../observability/logger';
 import { ChannelError, isNotConnectedCode } from './errors';
 
 export interface EmailMessage {
@@ -40,14 +41,11 @@ function pooledUnlessSaid(smtpUrl: string): string {
     url = new URL(smtpUrl);
   } catch {
     // Not Node's own error: it carries the whole URL, password included, into whatever logs it.
-    throw new Error(`SMTP_URL is not a valid URL (got ${JSON.stringify(redacted(smtpUrl))})`);
+    throw new Error(`SMTP_URL is not a valid URL (got ${JSON.stringify(withoutCredentials(smtpUrl))})`);
   }
   if (!url.searchParams.has('pool')) url.searchParams.set('pool', 'true');
   return url.toString();
 }
-
-/** The URL with its user and password left out, for an error message. */
-const redacted = (smtpUrl: string) => smtpUrl.replace(/\/\/[^@/]*@/, '//***@');
 
 /**
  * An SMTP sender for `smtpUrl` (e.g. smtp://user:pass@mail.example.com:587, smtps://...:465).
@@ -55,7 +53,7 @@ const redacted = (smtpUrl: string) => smtpUrl.replace(/\/\/[^@/]*@/, '//***@');
  */
 export function createSmtpMailer(smtpUrl: string, options: { from?: string } = {}): EmailSender {
   if (!/^smtps?:\/\//.test(smtpUrl)) {
-    throw new Error(`SMTP_URL must start with smtp:// or smtps:// (got ${JSON.stringify(redacted(smtpUrl))})`);
+    throw new Error(`SMTP_URL must start with smtp:// or smtps:// (got ${JSON.stringify(withoutCredentials(smtpUrl))})`);
   }
   const from = options.from ?? process.env.SMTP_FROM ?? DEFAULT_SMTP_FROM;
   const transport = nodemailer.createTransport(pooledUnlessSaid(smtpUrl));

@@ -27,6 +27,9 @@ export const redactPaths = [
   'headers.cookie',
 ];
 
+/** A connection URL with its user and password left out, for an error message or a log line. */
+export const withoutCredentials = (url: string) => url.replace(/\/\/[^@/]*@/, '//***@');
+
 /** A logger with Overdue's options writing JSON lines to `destination` (tests hand in their own stream). */
 export function createLogger(destination: pino.DestinationStream, level = 'info'): Logger {
   return pino(options(level), destination);

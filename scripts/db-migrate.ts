@@ -3,6 +3,7 @@
 import { parseArgs } from 'node:util';
 import { defaultPgliteDir } from '../db/client';
 import { migrateDatabase, migrationsFolder } from '../db/migrate';
+import { withoutCredentials } from '../observability/logger';
 
 const HELP = `Usage: npm run db:migrate [-- --url postgres://...]
 
@@ -22,7 +23,7 @@ if (values.help) {
 }
 
 const url = values.url ?? process.env.DATABASE_URL;
-const target = url ? url.replace(/\/\/[^@/]*@/, '//***@') : `PGlite at ${defaultPgliteDir()}`;
+const target = url ? withoutCredentials(url) : `PGlite at ${defaultPgliteDir()}`;
 const started = Date.now();
 try {
   await migrateDatabase(url);

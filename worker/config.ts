@@ -1,6 +1,7 @@
 // Overdue's configuration: one validated reading of the environment. Every variable is listed with
 // its default in the README; a bad value fails at start-up with the variable named.
 import { dataDir } from '../db/client';
+import { withoutCredentials } from '../observability/logger';
 
 export interface Config {
   /** postgres://… for PostgreSQL; unset -> embedded PGlite under <dataDir>/pglite. */
@@ -110,10 +111,10 @@ function positiveNumber(env: NodeJS.ProcessEnv, name: string, fallback: number, 
 export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const databaseUrl = optional(env, 'DATABASE_URL');
   if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
-    throw new Error(`DATABASE_URL must be a postgres:// URL (got ${JSON.stringify(databaseUrl)}); unset it to use the embedded database`);
+    throw new Error(`DATABASE_URL must be a postgres:// URL (got ${JSON.stringify(withoutCredentials(databaseUrl))}); unset it to use the embedded database`);
   }
   const smtpUrl = optional(env, 'SMTP_URL');
-  if (smtpUrl && !/^smtps?:\/\//.test(smtpUrl)) throw new Error(`SMTP_URL must be an smtp:// or smtps:// URL (got ${JSON.stringify(smtpUrl)})`);
+  if (smtpUrl && !/^smtps?:\/\//.test(smtpUrl)) throw new Error(`SMTP_URL must be an smtp:// or smtps:// URL (got ${JSON.stringify(withoutCredentials(smtpUrl))})`);
   return {
     databaseUrl,
     dataDir: dataDir(env),

@@ -600,7 +600,7 @@ export function deliveriesMatchTheContactRecord(o: Observed): Violation[] {
       // transaction, before its COMMIT, and the gate cannot see the close until then: under load a gate
       // may decide between the two, on the case as still open. The payment's answer from the API comes
       // after the COMMIT, so a gate instant before it counts as before the close (paymentCommittedBy).
-      if (ms(c.scheduledFor) < Math.max(ms(kase.closedAt), paymentCommittedBy(o, kase))) inFlight.push(`${c.channel} ${c.template}`);
+      if (ms(c.scheduledFor) < paymentCommittedBy(o, kase)) inFlight.push(`${c.channel} ${c.template}`);
       else v(`${c.channel} ${c.template} sent ${c.sentAt.toISOString()} after its case closed ${kase.closedAt.toISOString()}`, c.loanId);
     }
   }
